@@ -1,0 +1,232 @@
+import { randomUUID } from 'node:crypto';
+import type { Channel, ChannelForm, ChannelStatus } from '../../../shared/channel';
+import type { ConnectionTestResult } from '../../../shared/contract';
+import { AppFailure } from '../../../shared/errors';
+import type { EventBus } from '../../core/event-bus';
+import { credentialAccount, type CredentialStore } from '../credentials/credential-store';
+import { settingsWithoutPasswords, type ChannelRepo, type ChannelRecord } from '../store/channel-repo';
+
+/** A channel's settings with both passwords, for the code that connects (watcher, sender, tests). */
+export type ChannelWithSecrets = ChannelForm & { id: string };
+
+/**
+ * The hook the mailbox watcher plugs into: the channel service calls `start` when a channel becomes
+ * active (created enabled, enabled, or edited while enabled) and `stop` when it stops being active.
+ * The watcher reports its state back through `setStatus`.
+ */
+export interface MailboxWatchers {
+  start(channel: ChannelWithSecrets, setStatus: (status: Omit<ChannelStatus, 'since'>) => void): void;
+  stop(channelId: string): Promise<void>;
+}
+
+export type ConnectionTester = (values: ChannelForm) => Promise<ConnectionTestResult>;
+
+export interface ChannelServiceDeps {
+  repo: ChannelRepo;
+  credentials: CredentialStore;
+  events: EventBus;
+  watchers: MailboxWatchers;
+  testConnection: ConnectionTester;
+  now?: () => Date;
+}
+
+const PROTOCOLS = ['imap', 'smtp'] as const;
+
+export class ChannelService {
+  private readonly statuses = new Map<string, ChannelStatus>();
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: ChannelServiceDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /** Starts watching every enabled channel; called once when the app starts. */
+  async start(): Promise<void> {
+    for (const record of this.deps.repo.list()) {
+      if (record.enabled) await this.activate(record);
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const record of this.deps.repo.list()) {
+      if (record.enabled) await this.deps.watchers.stop(record.id);
+    }
+  }
+
+  list(): Channel[] {
+    return this.deps.repo.list().map((record) => this.toChannel(record));
+  }
+
+  get(id: string): Channel {
+    return this.toChannel(this.record(id));
+  }
+
+  async create(form: ChannelForm): Promise<Channel> {
+    const id = randomUUID();
+    // Passwords first: if the keychain refuses, nothing is saved and the admin sees why.
+    await this.savePasswords(id, form);
+    const timestamp = this.now().toISOString();
+    const record: ChannelRecord = {
+      id,
+      name: form.name,
+      type: form.type,
+      enabled: true,
+      supportAddress: form.supportAddress,
+      ...settingsWithoutPasswords(form),
+      createdAt: timestamp,
+      updatedAt: timestamp,
+    };
+    try {
+      this.deps.repo.save(record);
+    } catch (error) {
+      await this.deletePasswords(id).catch(() => undefined);
+      throw error;
+    }
+    await this.activate(record);
+    this.announce();
+    return this.toChannel(record);
+  }
+
+  /** A blank password keeps the stored one. */
+  async update(id: string, form: ChannelForm): Promise<Channel> {
+    const previous = this.record(id);
+    await this.savePasswords(id, form);
+    const record: ChannelRecord = {
+      ...previous,
+      name: form.name,
+      supportAddress: form.supportAddress,
+      ...settingsWithoutPasswords(form),
+      updatedAt: this.now().toISOString(),
+    };
+    this.deps.repo.save(record);
+    if (record.enabled) {
+      // New settings take effect at once: the watcher reconnects with them.
+      await this.deps.watchers.stop(id);
+      await this.activate(record);
+    }
+    this.announce();
+    return this.toChannel(record);
+  }
+
+  async setEnabled(id: string, enabled: boolean): Promise<Channel> {
+    const previous = this.record(id);
+    if (previous.enabled === enabled) return this.toChannel(previous);
+    const record = { ...previous, enabled, updatedAt: this.now().toISOString() };
+    this.deps.repo.save(record);
+    if (enabled) {
+      await this.activate(record);
+    } else {
+      await this.deps.watchers.stop(id);
+      this.statuses.delete(id);
+    }
+    this.announce();
+    return this.toChannel(record);
+  }
+
+  async delete(id: string): Promise<void> {
+    this.record(id);
+    await this.deps.watchers.stop(id);
+    // The row goes only after the keychain entries are gone, so a keychain failure leaves the channel
+    // visible and deletable again rather than orphaning its passwords.
+    await this.deletePasswords(id);
+    this.deps.repo.delete(id);
+    this.statuses.delete(id);
+    this.announce();
+  }
+
+  /** Tests the unsaved form. When editing, blank passwords are filled from the keychain. */
+  async testConnection(values: ChannelForm, channelId?: string): Promise<ConnectionTestResult> {
+    const filled = channelId ? await this.fillStoredPasswords(channelId, values) : values;
+    return this.deps.testConnection(filled);
+  }
+
+  /** Settings with passwords, for the watcher and the sender. Never leaves the main side. */
+  async withSecrets(id: string): Promise<ChannelWithSecrets> {
+    const record = this.record(id);
+    const imapPassword = (await this.deps.credentials.get(credentialAccount(id, 'imap'))) ?? '';
+    const smtpPassword = (await this.deps.credentials.get(credentialAccount(id, 'smtp'))) ?? '';
+    return {
+      id,
+      name: record.name,
+      type: record.type,
+      supportAddress: record.supportAddress,
+      imap: { ...record.imap, password: imapPassword },
+      smtp: { ...record.smtp, password: smtpPassword },
+    };
+  }
+
+  private async fillStoredPasswords(id: string, values: ChannelForm): Promise<ChannelForm> {
+    const filled = { ...values, imap: { ...values.imap }, smtp: { ...values.smtp } };
+    for (const protocol of PROTOCOLS) {
+      if (filled[protocol].password === '') {
+        filled[protocol].password = (await this.deps.credentials.get(credentialAccount(id, protocol))) ?? '';
+      }
+    }
+    return filled;
+  }
+
+  private async activate(record: ChannelRecord): Promise<void> {
+    this.setStatus(record.id, { state: 'starting', message: `Watching ${record.imap.mailbox}` });
+    let channel: ChannelWithSecrets;
+    try {
+      channel = await this.withSecrets(record.id);
+    } catch (error) {
+      // The channel stays enabled; the card says why it cannot watch, and enabling again retries.
+      const reason = error instanceof AppFailure ? error.error.message : String(error);
+      this.setStatus(record.id, { state: 'error', message: `Cannot read the mail passwords: ${reason}` });
+      return;
+    }
+    this.deps.watchers.start(channel, (status) => {
+      this.setStatus(record.id, status);
+      this.announce();
+    });
+  }
+
+  private setStatus(id: string, status: Omit<ChannelStatus, 'since'>): void {
+    const previous = this.statuses.get(id);
+    const unchanged = previous && previous.state === status.state && previous.message === status.message;
+    if (!unchanged) this.statuses.set(id, { ...status, since: this.now().toISOString() });
+  }
+
+  private async savePasswords(id: string, form: ChannelForm): Promise<void> {
+    for (const protocol of PROTOCOLS) {
+      const password = form[protocol].password;
+      if (password !== '') await this.deps.credentials.set(credentialAccount(id, protocol), password);
+    }
+  }
+
+  private async deletePasswords(id: string): Promise<void> {
+    for (const protocol of PROTOCOLS) await this.deps.credentials.delete(credentialAccount(id, protocol));
+  }
+
+  private record(id: string): ChannelRecord {
+    const record = this.deps.repo.get(id);
+    if (!record) {
+      throw new AppFailure({ code: 'NOT_FOUND', message: 'This channel no longer exists.', hint: 'It may have been deleted in another window.', retryable: false });
+    }
+    return record;
+  }
+
+  private toChannel(record: ChannelRecord): Channel {
+    const status: ChannelStatus = record.enabled
+      ? (this.statuses.get(record.id) ?? { state: 'starting', message: `Watching ${record.imap.mailbox}`, since: record.updatedAt })
+      : { state: 'disabled', message: 'Disabled: the mailbox is not being watched', since: record.updatedAt };
+    return {
+      id: record.id,
+      name: record.name,
+      type: record.type,
+      enabled: record.enabled,
+      supportAddress: record.supportAddress,
+      // hasPassword is true by construction: a channel cannot be created without both passwords.
+      imap: { ...record.imap, hasPassword: true },
+      smtp: { ...record.smtp, hasPassword: true },
+      status,
+      createdAt: record.createdAt,
+      updatedAt: record.updatedAt,
+    };
+  }
+
+  private announce(): void {
+    this.deps.events.emit('channels:changed', { channels: this.list() });
+  }
+}

@@ -1,0 +1,24 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import pino, { type Logger } from 'pino';
+
+export type { Logger };
+
+/**
+ * The main side's log file. Secrets are redacted by key wherever they appear, and callers never log
+ * message bodies.
+ */
+export function createLogger(dataDir: string, level: string = process.env.AUXILIUM_LOG_LEVEL ?? 'info'): Logger {
+  const dir = join(dataDir, 'logs');
+  mkdirSync(dir, { recursive: true });
+  return pino(
+    {
+      level,
+      redact: {
+        paths: ['pass', 'password', 'accessToken', '*.pass', '*.password', '*.accessToken', '*.*.pass', '*.*.password', '*.*.accessToken'],
+        censor: '[redacted]',
+      },
+    },
+    pino.destination({ dest: join(dir, 'auxilium.log'), mkdir: true, sync: false }),
+  );
+}

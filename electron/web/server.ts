@@ -1,0 +1,145 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize, sep } from 'node:path';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { eventNames } from '../../shared/contract';
+import type { Core } from '../core/create-core';
+import { contentSecurityPolicy } from '../core/security-policy';
+
+/**
+ * Serves the built renderer and the core's router over a WebSocket, on 127.0.0.1 only.
+ *
+ * Any web page the user visits can reach localhost, so the socket accepts only connections that
+ * (1) come from this host's own origin, and (2) carry the per-run token that is written into the
+ * page this host served; other origins cannot read that page. The Host header is checked too, which
+ * stops DNS-rebinding pages from posing as same-origin.
+ */
+
+export interface WebHostOptions {
+  core: Pick<Core, 'router' | 'events'>;
+  rendererDir: string;
+  port?: number;
+}
+
+export interface WebHost {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.json': 'application/json',
+};
+
+export const TOKEN_META_NAME = 'auxilium-token';
+
+function sameSecret(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
+  const token = randomBytes(32).toString('base64url');
+  const indexTemplate = await readFile(join(options.rendererDir, 'index.html'), 'utf8');
+  let port = 0;
+  const allowedHosts = () => [`127.0.0.1:${port}`, `localhost:${port}`];
+  const allowedOrigins = () => allowedHosts().map((host) => `http://${host}`);
+
+  const securityHeaders = () => ({
+    'Content-Security-Policy': contentSecurityPolicy({ connectSrc: allowedHosts().map((host) => `ws://${host}`) }),
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+    'Cross-Origin-Opener-Policy': 'same-origin',
+    'Cross-Origin-Resource-Policy': 'same-origin',
+    'Cache-Control': 'no-store',
+  });
+
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!allowedHosts().includes(req.headers.host ?? '')) {
+      res.writeHead(421, { 'Content-Type': 'text/plain' }).end('Misdirected request');
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { Allow: 'GET, HEAD' }).end();
+      return;
+    }
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    const file = normalize(join(options.rendererDir, path));
+    const insideRenderer = file.startsWith(normalize(options.rendererDir) + sep);
+    const isAsset = insideRenderer && extname(file) !== '' && extname(file) !== '.html';
+    if (!isAsset) {
+      // Every other path is the single-page app; its router decides what to show.
+      const html = indexTemplate.replace('<head>', `<head>\n    <meta name="${TOKEN_META_NAME}" content="${token}" />`);
+      res.writeHead(200, { ...securityHeaders(), 'Content-Type': MIME['.html'] }).end(req.method === 'HEAD' ? undefined : html);
+      return;
+    }
+    try {
+      const body = await readFile(file);
+      res.writeHead(200, { ...securityHeaders(), 'Content-Type': MIME[extname(file)] ?? 'application/octet-stream' }).end(body);
+    } catch {
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found');
+    }
+  }
+
+  const server = createServer((req, res) => {
+    serve(req, res).catch(() => res.writeHead(500).end());
+  });
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });
+
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const authorised =
+      url.pathname === '/ws' &&
+      allowedHosts().includes(req.headers.host ?? '') &&
+      allowedOrigins().includes(req.headers.origin ?? '') &&
+      sameSecret(url.searchParams.get('token') ?? '', token);
+    if (!authorised) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    sockets.handleUpgrade(req, socket, head, (ws) => attach(ws));
+  });
+
+  function attach(ws: WebSocket): void {
+    const off = options.core.events.onAny((event, payload) => {
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ event, payload }));
+    }, eventNames);
+    ws.on('close', off);
+    ws.on('message', async (data) => {
+      let request: { id?: unknown; channel?: unknown; input?: unknown };
+      try {
+        request = JSON.parse(String(data));
+      } catch {
+        return;
+      }
+      const result = await options.core.router.handle(request.channel, request.input);
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: request.id, result }));
+    });
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  port = (server.address() as AddressInfo).port;
+
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    port,
+    async close() {
+      for (const client of sockets.clients) client.terminate();
+      sockets.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

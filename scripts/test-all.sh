@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# `npm test`: sets up everything the tests need on a fresh Debian machine, then runs every test:
+# type-check, unit, integration (real Dovecot + Postfix, real Secret Service) and end-to-end
+# (the web host in Debian's Chromium). Exits non-zero when anything fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SYSTEM_PACKAGES=(dovecot-imapd dovecot-lmtpd postfix dbus gnome-keyring chromium openssl)
+missing=()
+for cmd in dovecot postfix dbus-run-session gnome-keyring-daemon chromium openssl; do
+  command -v "$cmd" >/dev/null 2>&1 || [ -x "/usr/sbin/$cmd" ] || missing+=("$cmd")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing test prerequisites (missing: ${missing[*]})"
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "Run as root, or install them first: sudo apt-get install -y ${SYSTEM_PACKAGES[*]}" >&2
+    exit 1
+  fi
+  apt-get update -qq
+  # policy-rc.d keeps the packages from starting the system's own Postfix and Dovecot: tests run
+  # their own servers on high loopback ports and never use the machine's mail configuration.
+  had_policy=0; [ -e /usr/sbin/policy-rc.d ] && had_policy=1
+  [ $had_policy -eq 1 ] || { printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; }
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${SYSTEM_PACKAGES[@]}" >/dev/null
+  [ $had_policy -eq 1 ] || rm -f /usr/sbin/policy-rc.d
+fi
+
+# The tests need no Electron binary (it cannot be downloaded everywhere); the app's `npm start` does.
+export ELECTRON_SKIP_BINARY_DOWNLOAD=1
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+
+npx tsc --noEmit -p tsconfig.json
+npx electron-vite build >/dev/null
+
+# A private D-Bus session with an unlocked GNOME Keyring: the real Secret Service, isolated from the
+# user's own keychain. The tests also use their own keychain service name.
+export AUXILIUM_KEYCHAIN_SERVICE="auxilium-test-$$"
+exec dbus-run-session -- bash -c '
+  printf "test-keyring-password" | gnome-keyring-daemon --unlock --daemonize --components=secrets >/dev/null
+  exec npx vitest run "$@"
+' vitest "$@"

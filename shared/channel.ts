@@ -1,0 +1,238 @@
+import { z } from 'zod';
+
+/**
+ * Email channel schemas. The Create Channel form (renderer) and the main side validate with these
+ * same schemas, so a value the form accepts is a value the main side accepts.
+ */
+
+const PORT_MESSAGE = 'Port must be a whole number from 1 to 65535';
+
+export const hostSchema = z
+  .string()
+  .trim()
+  .min(1, 'Host is required')
+  .max(253, 'Host is too long')
+  .regex(/^[A-Za-z0-9.\-:[\]]+$/, 'Enter only the host name, e.g. imap.example.com (no spaces, no imap:// prefix, no port)');
+
+export const portSchema = z
+  .number({ error: PORT_MESSAGE })
+  .int(PORT_MESSAGE)
+  .min(1, PORT_MESSAGE)
+  .max(65535, PORT_MESSAGE);
+
+export const emailAddressSchema = z
+  .string()
+  .trim()
+  .min(1, 'Email address is required')
+  .pipe(z.email({ error: 'Enter an email address like support@example.com' }));
+
+/**
+ * On submit a blank password means "keep the stored one" when editing, and is an error when creating
+ * (see createChannelInput). Passwords are not trimmed: spaces can be part of them.
+ */
+const passwordSchema = z.string().max(1024, 'Password is too long');
+
+/**
+ * With TLS on, 993/465 mean implicit TLS and every other port means STARTTLS (required, never a
+ * silent downgrade). `tlsMode` lets an admin override that guess for servers on unusual ports.
+ */
+export const tlsModeSchema = z.enum(['auto', 'implicit', 'starttls']);
+export type TlsModeSetting = z.infer<typeof tlsModeSchema>;
+
+/** A certificate the admin chose to trust for this channel although no public authority vouches for it. */
+export const trustedCertificateSchema = z.object({
+  pem: z.string().min(1).max(20000),
+  fingerprint256: z.string().min(1),
+});
+export type TrustedCertificate = z.infer<typeof trustedCertificateSchema>;
+
+const serverFields = {
+  host: hostSchema,
+  port: portSchema,
+  username: z.string().trim().min(1, 'Username is required').max(320),
+  password: passwordSchema,
+  tls: z.boolean(),
+  tlsMode: tlsModeSchema,
+  trustedCertificate: trustedCertificateSchema.nullable(),
+};
+
+export const imapFormSchema = z.object({
+  ...serverFields,
+  mailbox: z.string().trim().min(1, 'Mailbox is required').max(512),
+});
+
+export const smtpFormSchema = z.object({
+  ...serverFields,
+  fromName: z.string().trim().max(200),
+  fromAddress: emailAddressSchema,
+});
+
+export const channelTypeSchema = z.enum(['email']);
+
+export const channelFormSchema = z.object({
+  name: z.string().trim().min(1, 'Channel Name is required').max(100, 'Channel Name is too long'),
+  type: channelTypeSchema,
+  imap: imapFormSchema,
+  smtp: smtpFormSchema,
+  supportAddress: emailAddressSchema,
+});
+export type ChannelForm = z.infer<typeof channelFormSchema>;
+export type ChannelFormInput = z.input<typeof channelFormSchema>;
+export type ImapForm = z.infer<typeof imapFormSchema>;
+export type SmtpForm = z.infer<typeof smtpFormSchema>;
+
+const PASSWORD_REQUIRED = 'Password is required';
+
+/** Creating needs both passwords; editing keeps a stored password when the field is left blank. */
+export const createChannelInput = channelFormSchema.superRefine((form, ctx) => {
+  for (const protocol of ['imap', 'smtp'] as const) {
+    if (form[protocol].password === '') {
+      ctx.addIssue({ code: 'custom', path: [protocol, 'password'], message: PASSWORD_REQUIRED });
+    }
+  }
+});
+
+export const channelIdSchema = z.string().min(1).max(64);
+
+export const updateChannelInput = z.object({ id: channelIdSchema, values: channelFormSchema });
+
+/**
+ * Test Connection runs on the unsaved form. When editing, a blank password means "use the stored
+ * one", so the channel id comes along.
+ */
+export const testConnectionInput = z.object({
+  values: channelFormSchema,
+  channelId: channelIdSchema.optional(),
+});
+
+export function defaultChannelForm(): ChannelForm {
+  return {
+    name: '',
+    type: 'email',
+    imap: { host: '', port: 993, username: '', password: '', tls: true, tlsMode: 'auto', trustedCertificate: null, mailbox: 'INBOX' },
+    smtp: {
+      host: '', port: 587, username: '', password: '', tls: true, tlsMode: 'auto', trustedCertificate: null,
+      fromName: '', fromAddress: '',
+    },
+    supportAddress: '',
+  };
+}
+
+// ---- The channel as the main side reports it: passwords are replaced by hasPassword. ----
+
+const publicServer = {
+  host: z.string(),
+  port: z.number(),
+  username: z.string(),
+  hasPassword: z.boolean(),
+  tls: z.boolean(),
+  tlsMode: tlsModeSchema,
+  trustedCertificate: trustedCertificateSchema.nullable(),
+};
+
+export const channelStateSchema = z.enum(['disabled', 'starting', 'connected', 'syncing', 'retrying', 'error']);
+export type ChannelState = z.infer<typeof channelStateSchema>;
+
+export const channelStatusSchema = z.object({
+  state: channelStateSchema,
+  /** One line for the card, e.g. "Watching INBOX" or "Authentication failed — retrying in 30 s". */
+  message: z.string(),
+  since: z.string(),
+});
+export type ChannelStatus = z.infer<typeof channelStatusSchema>;
+
+export const channelSchema = z.object({
+  id: channelIdSchema,
+  name: z.string(),
+  type: channelTypeSchema,
+  enabled: z.boolean(),
+  imap: z.object({ ...publicServer, mailbox: z.string() }),
+  smtp: z.object({ ...publicServer, fromName: z.string(), fromAddress: z.string() }),
+  supportAddress: z.string(),
+  status: channelStatusSchema,
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Channel = z.infer<typeof channelSchema>;
+
+/** The form values for editing a channel: everything but the passwords, which stay blank. */
+export function channelToForm(channel: Channel): ChannelForm {
+  const { hasPassword: _imapHas, ...imap } = channel.imap;
+  const { hasPassword: _smtpHas, ...smtp } = channel.smtp;
+  return {
+    name: channel.name,
+    type: channel.type,
+    imap: { ...imap, password: '' },
+    smtp: { ...smtp, password: '' },
+    supportAddress: channel.supportAddress,
+  };
+}
+
+// ---- TLS semantics shared by the form's hints and the connection code. ----
+
+export type Protocol = 'imap' | 'smtp';
+export type TlsMode = 'implicit' | 'starttls' | 'none';
+
+const IMPLICIT_TLS_PORT: Record<Protocol, number> = { imap: 993, smtp: 465 };
+
+export function resolveTlsMode(protocol: Protocol, settings: { port: number; tls: boolean; tlsMode: TlsModeSetting }): TlsMode {
+  if (!settings.tls) return 'none';
+  if (settings.tlsMode !== 'auto') return settings.tlsMode;
+  return settings.port === IMPLICIT_TLS_PORT[protocol] ? 'implicit' : 'starttls';
+}
+
+export function describeTlsMode(mode: TlsMode): string {
+  switch (mode) {
+    case 'implicit':
+      return 'Implicit TLS: the connection is encrypted from the first byte.';
+    case 'starttls':
+      return 'STARTTLS: the connection is upgraded to TLS before login; the app refuses to continue unencrypted.';
+    case 'none':
+      return 'TLS/SSL is off: your password and messages travel unencrypted. Use this only on a trusted network.';
+  }
+}
+
+// ---- Presets from the product guide. ----
+
+export const presetIdSchema = z.enum(['gmail', 'microsoft365', 'custom']);
+export type PresetId = z.infer<typeof presetIdSchema>;
+
+export interface ProviderPreset {
+  id: PresetId;
+  label: string;
+  imap?: { host: string; port: number; tls: boolean };
+  smtp?: { host: string; port: number; tls: boolean };
+  notes: string[];
+}
+
+export const PROVIDER_PRESETS: readonly ProviderPreset[] = [
+  {
+    id: 'gmail',
+    label: 'Gmail',
+    imap: { host: 'imap.gmail.com', port: 993, tls: true },
+    smtp: { host: 'smtp.gmail.com', port: 587, tls: true },
+    notes: [
+      'Gmail requires an app password: generate one at myaccount.google.com/apppasswords (needs 2-factor authentication). Your regular Google password will not work.',
+      'Enable IMAP in Gmail: Settings > Forwarding and POP/IMAP > Enable IMAP.',
+      'Use your full Gmail address as the username for IMAP and SMTP.',
+    ],
+  },
+  {
+    id: 'microsoft365',
+    label: 'Microsoft 365',
+    imap: { host: 'outlook.office365.com', port: 993, tls: true },
+    smtp: { host: 'smtp.office365.com', port: 587, tls: true },
+    notes: [
+      'Microsoft is phasing out basic authentication for Exchange Online. If your organization has disabled it, ask your Microsoft 365 administrator (OAuth 2.0 is needed then).',
+      'For service accounts, SMTP AUTH may need to be enabled in the Exchange admin center.',
+      'Use your full email address as the username; the password is the account password or an app password.',
+    ],
+  },
+  {
+    id: 'custom',
+    label: 'Custom',
+    notes: [
+      'Use the connection details from your mail server documentation: IMAP on port 993 with TLS/SSL on (or 143 with STARTTLS), SMTP on port 587 with STARTTLS (or 465 with implicit TLS).',
+    ],
+  },
+];

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import {
+  channelIdSchema,
+  channelSchema,
+  createChannelInput,
+  testConnectionInput,
+  updateChannelInput,
+} from './channel';
+import { mailErrorSchema } from './errors';
+
+/**
+ * The one list of everything the renderer may ask of the main side, and every event it may hear.
+ * Names: `domain:verb-noun` for calls, `domain:past-tense` for events.
+ */
+
+export const certificateInfoSchema = z.object({
+  pem: z.string(),
+  fingerprint256: z.string(),
+  subject: z.string(),
+  issuer: z.string(),
+  validFrom: z.string(),
+  validTo: z.string(),
+});
+export type CertificateInfo = z.infer<typeof certificateInfoSchema>;
+
+export const probeResultSchema = z.discriminatedUnion('ok', [
+  z.object({
+    ok: z.literal(true),
+    /** What was proven, e.g. "Logged in and opened INBOX (12 messages) over implicit TLS". */
+    summary: z.string(),
+  }),
+  z.object({
+    ok: z.literal(false),
+    error: mailErrorSchema,
+    /** The certificate the server showed, when it failed verification, so the admin can decide to trust it. */
+    certificate: certificateInfoSchema.optional(),
+  }),
+]);
+export type ProbeResult = z.infer<typeof probeResultSchema>;
+
+export const connectionTestResultSchema = z.object({ imap: probeResultSchema, smtp: probeResultSchema });
+export type ConnectionTestResult = z.infer<typeof connectionTestResultSchema>;
+
+export const keychainStatusSchema = z.object({
+  available: z.boolean(),
+  /** Why not, and what to do, when unavailable. */
+  message: z.string().optional(),
+});
+
+export const appInfoSchema = z.object({
+  version: z.string(),
+  dataDir: z.string(),
+  keychain: keychainStatusSchema,
+});
+export type AppInfo = z.infer<typeof appInfoSchema>;
+
+const empty = z.object({}).strict();
+
+export const contract = {
+  'app:get-info': { input: empty, output: appInfoSchema },
+  'channels:list': { input: empty, output: z.array(channelSchema) },
+  'channels:create': { input: createChannelInput, output: channelSchema },
+  'channels:update': { input: updateChannelInput, output: channelSchema },
+  'channels:set-enabled': { input: z.object({ id: channelIdSchema, enabled: z.boolean() }), output: channelSchema },
+  'channels:delete': { input: z.object({ id: channelIdSchema }), output: z.object({ id: channelIdSchema }) },
+  'channels:test-connection': { input: testConnectionInput, output: connectionTestResultSchema },
+} as const;
+
+export const events = {
+  /** A channel was created, changed, enabled, disabled, deleted, or its connection state moved. */
+  'channels:changed': z.object({ channels: z.array(channelSchema) }),
+} as const;
+
+export type Contract = typeof contract;
+export type ChannelName = keyof Contract;
+export type Input<K extends ChannelName> = z.input<Contract[K]['input']>;
+export type ParsedInput<K extends ChannelName> = z.infer<Contract[K]['input']>;
+export type Output<K extends ChannelName> = z.infer<Contract[K]['output']>;
+export type EventName = keyof typeof events;
+export type EventPayload<E extends EventName> = z.infer<(typeof events)[E]>;
+
+export const channelNames = Object.keys(contract) as ChannelName[];
+export const eventNames = Object.keys(events) as EventName[];
+
+export function isChannelName(name: unknown): name is ChannelName {
+  return typeof name === 'string' && Object.hasOwn(contract, name);
+}
+
+/** What preload exposes as `window.auxilium`, and what the web transport imitates. */
+export interface AuxiliumApi {
+  invoke<K extends ChannelName>(channel: K, input: Input<K>): Promise<import('./errors').Result<Output<K>>>;
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
+}
