@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { defaultChannelForm } from '../../shared/channel';
+import { AppFailure } from '../../shared/errors';
+import { createRouter, type Handlers } from './router';
+
+function handlers(overrides: Partial<Handlers>): Handlers {
+  const fail = () => {
+    throw new Error('not used');
+  };
+  return {
+    'app:get-info': fail,
+    'channels:list': fail,
+    'channels:create': fail,
+    'channels:update': fail,
+    'channels:set-enabled': fail,
+    'channels:delete': fail,
+    'channels:test-connection': fail,
+    ...overrides,
+  } as Handlers;
+}
+
+describe('router', () => {
+  it('refuses unknown channels without calling anything', async () => {
+    const router = createRouter(handlers({}), () => undefined);
+    const result = await router.handle('shell:open-everything', {});
+    expect(result).toMatchObject({ ok: false, error: { code: 'INTERNAL' } });
+  });
+
+  it('answers invalid input with field errors and never reaches the handler', async () => {
+    let called = false;
+    const router = createRouter(handlers({ 'channels:create': () => ((called = true), undefined as never) }), () => undefined);
+    const form = defaultChannelForm();
+    const result = await router.handle('channels:create', { ...form, imap: { ...form.imap, port: 0 } });
+    expect(called).toBe(false);
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.error.code).toBe('VALIDATION_FAILED');
+      expect(result.error.fields).toContainEqual({ path: 'imap.port', message: 'Port must be a whole number from 1 to 65535' });
+    }
+  });
+
+  it('turns an AppFailure into its error as data', async () => {
+    const router = createRouter(
+      handlers({ 'channels:delete': () => { throw new AppFailure({ code: 'NOT_FOUND', message: 'gone', retryable: false }); } }),
+      () => undefined,
+    );
+    expect(await router.handle('channels:delete', { id: 'x' })).toEqual({ ok: false, error: { code: 'NOT_FOUND', message: 'gone', retryable: false } });
+  });
+
+  it('reports unexpected errors as INTERNAL and tells the logger', async () => {
+    const seen: string[] = [];
+    const router = createRouter(handlers({ 'channels:list': () => { throw new Error('disk full'); } }), (channel) => seen.push(channel));
+    expect(await router.handle('channels:list', {})).toMatchObject({ ok: false, error: { code: 'INTERNAL', message: 'Something went wrong: disk full' } });
+    expect(seen).toEqual(['channels:list']);
+  });
+
+  it('strips anything the output schema does not name, so a stray password cannot cross', async () => {
+    const router = createRouter(
+      handlers({
+        'app:get-info': () => ({ version: '1', dataDir: '/d', keychain: { available: true }, password: 'leak' }) as never,
+      }),
+      () => undefined,
+    );
+    const result = await router.handle('app:get-info', {});
+    expect(JSON.stringify(result)).not.toContain('leak');
+    expect(result).toEqual({ ok: true, value: { version: '1', dataDir: '/d', keychain: { available: true } } });
+  });
+});

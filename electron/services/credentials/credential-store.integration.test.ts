@@ -1,0 +1,53 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { testKeychainService } from '../../../test/support/temp';
+import { KeychainCredentialStore } from './credential-store';
+
+// Runs against the real Secret Service (GNOME Keyring in a private D-Bus session, set up by `npm test`).
+
+const root = join(import.meta.dirname, '../../..');
+
+describe('OS keychain credential store', () => {
+  it('stores, reads, replaces and deletes a password', async () => {
+    const store = new KeychainCredentialStore(testKeychainService());
+    expect(await store.get('channel:a:imap')).toBeNull();
+    await store.set('channel:a:imap', 'first pässword');
+    expect(await store.get('channel:a:imap')).toBe('first pässword');
+    await store.set('channel:a:imap', 'second');
+    expect(await store.get('channel:a:imap')).toBe('second');
+    await store.delete('channel:a:imap');
+    expect(await store.get('channel:a:imap')).toBeNull();
+    await store.delete('channel:a:imap'); // deleting what is gone is fine
+    expect((await store.check()).available).toBe(true);
+  });
+
+  it('keeps services apart', async () => {
+    const one = new KeychainCredentialStore(testKeychainService());
+    const two = new KeychainCredentialStore(testKeychainService());
+    await one.set('account', 'one');
+    expect(await two.get('account')).toBeNull();
+    await one.delete('account');
+  });
+
+  it('fails loudly and specifically when no Secret Service answers, instead of keeping the password somewhere volatile', () => {
+    // The keychain library keeps its D-Bus connection for the life of a process, so the machine
+    // without a Secret Service is a child process whose session bus does not exist.
+    const script = `
+      import { KeychainCredentialStore } from './electron/services/credentials/credential-store.ts';
+      const store = new KeychainCredentialStore('auxilium-no-bus-test');
+      const saved = await store.set('account', 'secret').then(() => 'saved', (e) => e.error);
+      console.log(JSON.stringify({ saved, check: await store.check() }));
+    `;
+    const output = execFileSync(join(root, 'node_modules/.bin/tsx'), ['--input-type=module', '-e', script], {
+      cwd: root,
+      env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/auxilium-no-bus' },
+      encoding: 'utf8',
+    });
+    const { saved, check } = JSON.parse(output.trim().split('\n').at(-1)!);
+    expect(saved.code).toBe('KEYCHAIN_UNAVAILABLE');
+    expect(saved.message).toMatch(/No system keychain answered, so the password was not saved/);
+    expect(saved.hint).toMatch(/GNOME Keyring or KWallet/);
+    expect(check.available).toBe(false);
+  });
+});
