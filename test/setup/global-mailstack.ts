@@ -1,7 +1,6 @@
+import { rm } from 'node:fs/promises';
 import type { TestProject } from 'vitest/node';
-import { startMailStack, type MailStack } from '../mailstack/mailstack';
-
-export type MailStackInfo = Omit<MailStack, 'stop'>;
+import { startMailStack, type MailStackInfo } from '../mailstack/mailstack';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -11,10 +10,10 @@ declare module 'vitest' {
 
 /** One real Dovecot + Postfix for the whole run; tests read its ports and users with inject('mailstack'). */
 export default async function setup(project: TestProject) {
-  const stack = await startMailStack();
-  const { stop, ...info } = stack;
+  const { stop, ...info } = await startMailStack();
   project.provide('mailstack', info);
   return async () => {
     await stop();
+    await rm(info.dir, { recursive: true, force: true });
   };
 }
