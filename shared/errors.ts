@@ -13,6 +13,7 @@ export const mailErrorCodeSchema = z.enum([
   'TIMEOUT',
   'TLS_HANDSHAKE_FAILED',
   'STARTTLS_UNAVAILABLE',
+  'TLS_REQUIRED',
   'CERTIFICATE_INVALID',
   'MAILBOX_NOT_FOUND',
   'RELAY_DENIED',
@@ -139,6 +140,13 @@ export const MAIL_ERRORS: Record<MailErrorCode, Entry> = {
       `Use the server's TLS port instead (${c.protocol === 'imap' ? '993' : '465'} with TLS/SSL on). Turn TLS/SSL off only if you accept that the password travels unencrypted.`,
     retryable: false,
   },
+  TLS_REQUIRED: {
+    message: (c) => `The server on port ${c.port} requires TLS/SSL`,
+    cause: () => 'TLS/SSL is off, but the server refuses to log in over an unencrypted connection.',
+    fix: (c) =>
+      `Turn TLS/SSL on. Port ${c.protocol === 'imap' ? '143' : '587'} then uses STARTTLS; port ${c.protocol === 'imap' ? '993' : '465'} uses implicit TLS.`,
+    retryable: false,
+  },
   CERTIFICATE_INVALID: {
     message: () => 'Certificate verify failed',
     cause: () => "The server's certificate is self-signed, expired, or issued for a different host name.",
@@ -154,8 +162,10 @@ export const MAIL_ERRORS: Record<MailErrorCode, Entry> = {
   },
   RELAY_DENIED: {
     message: () => 'Relay access denied',
-    cause: (c) => `The server will not deliver mail from ${c.fromAddress ?? 'the From Address'} for this account: the From Address is not authorized.`,
-    fix: () => 'Ensure the From Address matches an address your SMTP server is authorized to send from (usually the account address itself or one of its aliases).',
+    cause: (c) =>
+      `The server will not deliver mail from ${c.fromAddress ?? 'the From Address'} for this account: the From Address is not authorized, or the Support Address is on a domain this server will not send to.`,
+    fix: () =>
+      'Ensure the From Address matches an address your SMTP server is authorized to send from (usually the account address itself or one of its aliases), and that the Support Address is correct.',
     retryable: false,
   },
   MESSAGE_REJECTED: {
