@@ -1,0 +1,103 @@
+import { useId, useState } from 'react';
+import type { Channel } from '../../../../shared/channel';
+import { STATE_LABEL, shortFingerprint, stateTone } from './format';
+import { useChannelsStore } from './store';
+
+const PROTOCOL_LABEL = { imap: 'IMAP', smtp: 'SMTP' } as const;
+
+export interface ChannelCardProps {
+  channel: Channel;
+  onEdit(channel: Channel): void;
+  onDelete(channel: Channel): void;
+}
+
+/** One channel in the grid: an article named by the channel's name. */
+export function ChannelCard({ channel, onEdit, onDelete }: ChannelCardProps) {
+  const titleId = useId();
+  const setEnabled = useChannelsStore((s) => s.setEnabled);
+  const [busy, setBusy] = useState(false);
+  const tone = stateTone(channel.status.state);
+  // One note per trusted certificate; IMAP and SMTP often present the same one.
+  const trusted: { protocols: string[]; fingerprint: string }[] = [];
+  for (const protocol of ['imap', 'smtp'] as const) {
+    const cert = channel[protocol].trustedCertificate;
+    if (!cert) continue;
+    const same = trusted.find((t) => t.fingerprint === cert.fingerprint256);
+    if (same) same.protocols.push(PROTOCOL_LABEL[protocol]);
+    else trusted.push({ protocols: [PROTOCOL_LABEL[protocol]], fingerprint: cert.fingerprint256 });
+  }
+
+  async function toggleEnabled() {
+    setBusy(true);
+    await setEnabled(channel.id, !channel.enabled);
+    setBusy(false);
+  }
+
+  return (
+    <article className="card channel-card" aria-labelledby={titleId}>
+      <header className="card-header">
+        <div className="card-title-row">
+          <span className="channel-icon" aria-hidden="true">
+            @
+          </span>
+          <div className="card-titles">
+            <h2 id={titleId} className="card-title">
+              {channel.name}
+            </h2>
+            <p className="card-subtitle">Email</p>
+          </div>
+        </div>
+        <span className={`badge ${channel.enabled ? 'badge-on' : 'badge-off'}`}>{channel.enabled ? 'Enabled' : 'Disabled'}</span>
+      </header>
+
+      <dl className="card-facts">
+        <div>
+          <dt>Type</dt>
+          <dd>Email</dd>
+        </div>
+        <div>
+          <dt>Support address</dt>
+          <dd className="text-break">{channel.supportAddress}</dd>
+        </div>
+        <div>
+          <dt>Connection</dt>
+          <dd>
+            <span className={`status status-${tone}`}>
+              <span className="status-dot" aria-hidden="true" />
+              <span className="status-state">{STATE_LABEL[channel.status.state]}</span>
+            </span>
+            {channel.status.message ? <span className="status-message">{channel.status.message}</span> : null}
+          </dd>
+        </div>
+        <div>
+          <dt>Servers</dt>
+          <dd className="text-break muted">
+            {channel.imap.host}:{channel.imap.port} · {channel.smtp.host}:{channel.smtp.port}
+          </dd>
+        </div>
+      </dl>
+
+      {trusted.length > 0 ? (
+        <ul className="card-notes" role="list">
+          {trusted.map(({ protocols, fingerprint }) => (
+            <li key={fingerprint} className="note note-warn" title={`SHA-256 ${fingerprint}`}>
+              Trusted certificate ({protocols.join(', ')}): SHA-256 <span className="mono">{shortFingerprint(fingerprint)}</span>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+
+      <footer className="card-actions">
+        <button type="button" className="btn btn-secondary btn-small" onClick={() => onEdit(channel)}>
+          Edit
+        </button>
+        <button type="button" className="btn btn-secondary btn-small" onClick={() => void toggleEnabled()} disabled={busy}>
+          {channel.enabled ? 'Disable' : 'Enable'}
+        </button>
+        <button type="button" className="btn btn-danger-ghost btn-small" onClick={() => onDelete(channel)}>
+          Delete
+        </button>
+      </footer>
+    </article>
+  );
+}
