@@ -36,8 +36,12 @@ npx electron-vite build >/dev/null
 
 # A private D-Bus session with an unlocked GNOME Keyring: the real Secret Service, isolated from the
 # user's own keychain. The tests also use their own keychain service name.
+# The keyring files go to a throw-away folder, never into the user's own ~/.local/share/keyrings.
 export AUXILIUM_KEYCHAIN_SERVICE="auxilium-test-$$"
-exec dbus-run-session -- bash -c '
-  printf "test-keyring-password" | gnome-keyring-daemon --unlock --daemonize --components=secrets >/dev/null
+keyring_home=$(mktemp -d)
+trap 'rm -rf "$keyring_home"' EXIT
+dbus-run-session -- bash -c '
+  printf "test-keyring-password" | XDG_DATA_HOME="$1" gnome-keyring-daemon --unlock --daemonize --components=secrets >/dev/null
+  shift
   exec npx vitest run "$@"
-' vitest "$@"
+' vitest "$keyring_home" "$@"

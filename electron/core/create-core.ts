@@ -81,10 +81,9 @@ export function createCore(config: CoreConfig): Core {
       logger.info({ dataDir: config.dataDir }, 'core started');
     },
     async stop() {
-      if (!started) return;
+      if (started) await channels.stop();
       started = false;
-      await channels.stop();
-      db.close();
+      if (db.open) db.close();
       logger.flush();
     },
   };

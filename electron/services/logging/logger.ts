@@ -19,6 +19,7 @@ export function createLogger(dataDir: string, level: string = process.env.AUXILI
         censor: '[redacted]',
       },
     },
-    pino.destination({ dest: join(dir, 'auxilium.log'), mkdir: true, sync: false }),
+    // Synchronous: the main side logs little, and a crash must not lose the lines that explain it.
+    pino.destination({ dest: join(dir, 'auxilium.log'), sync: true }),
   );
 }
