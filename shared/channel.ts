@@ -69,12 +69,35 @@ export const smtpFormSchema = z.object({
 
 export const channelTypeSchema = z.enum(['email']);
 
+/** How the app treats the mailbox and new conversations; every field has a safe default. */
+export const inboxSettingsSchema = z.object({
+  /** Poll as a fallback to IDLE (servers without IDLE, a stalled session). */
+  pollIntervalSeconds: z.number({ error: 'Poll interval must be a whole number of seconds from 10 to 3600' }).int().min(10).max(3600),
+  /** How much existing mail a new channel imports: none, the last 14 days, or all. */
+  initialImport: z.enum(['none', '14-days', 'all']),
+  /** Opt-in: mark imported mail as read on the server. Off, the mailbox is never changed. */
+  markSeenOnServer: z.boolean(),
+  /** New conversations go to the unassigned queue, or round-robin among `agentIds`. */
+  routing: z.enum(['unassigned', 'round-robin']),
+  agentIds: z.array(z.number().int()),
+});
+export type InboxSettings = z.infer<typeof inboxSettingsSchema>;
+
+export const DEFAULT_INBOX_SETTINGS: InboxSettings = {
+  pollIntervalSeconds: 60,
+  initialImport: '14-days',
+  markSeenOnServer: false,
+  routing: 'unassigned',
+  agentIds: [],
+};
+
 export const channelFormSchema = z.object({
   name: z.string().trim().min(1, 'Channel Name is required').max(100, 'Channel Name is too long'),
   type: channelTypeSchema,
   imap: imapFormSchema,
   smtp: smtpFormSchema,
   supportAddress: emailAddressSchema,
+  inbox: inboxSettingsSchema.default(DEFAULT_INBOX_SETTINGS),
 });
 export type ChannelForm = z.infer<typeof channelFormSchema>;
 export type ChannelFormInput = z.input<typeof channelFormSchema>;
@@ -115,6 +138,7 @@ export function defaultChannelForm(): ChannelForm {
       fromName: '', fromAddress: '',
     },
     supportAddress: '',
+    inbox: { ...DEFAULT_INBOX_SETTINGS, agentIds: [] },
   };
 }
 
@@ -149,6 +173,7 @@ export const channelSchema = z.object({
   imap: z.object({ ...publicServer, mailbox: z.string() }),
   smtp: z.object({ ...publicServer, fromName: z.string(), fromAddress: z.string() }),
   supportAddress: z.string(),
+  inbox: inboxSettingsSchema,
   status: channelStatusSchema,
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -165,6 +190,7 @@ export function channelToForm(channel: Channel): ChannelForm {
     imap: { ...imap, password: '' },
     smtp: { ...smtp, password: '' },
     supportAddress: channel.supportAddress,
+    inbox: channel.inbox,
   };
 }
 

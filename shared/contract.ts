@@ -6,6 +6,17 @@ import {
   testConnectionInput,
   updateChannelInput,
 } from './channel';
+import {
+  agentInput,
+  agentSchema,
+  conversationDetailSchema,
+  conversationListInput,
+  conversationPageSchema,
+  conversationStatusSchema,
+  inboxCountsSchema,
+  messageSchema,
+  settingsSchema,
+} from './conversation';
 import { mailErrorSchema } from './errors';
 
 /**
@@ -64,11 +75,33 @@ export const contract = {
   'channels:set-enabled': { input: z.object({ id: channelIdSchema, enabled: z.boolean() }), output: channelSchema },
   'channels:delete': { input: z.object({ id: channelIdSchema }), output: z.object({ id: channelIdSchema }) },
   'channels:test-connection': { input: testConnectionInput, output: connectionTestResultSchema },
+
+  'conversations:list': { input: conversationListInput, output: conversationPageSchema },
+  'conversations:count': { input: z.object({ channelId: z.string().optional() }), output: inboxCountsSchema },
+  /** Opening a conversation marks it read. */
+  'conversations:get': { input: z.object({ id: z.number().int() }), output: conversationDetailSchema },
+  'conversations:set-status': { input: z.object({ id: z.number().int(), status: conversationStatusSchema }), output: conversationDetailSchema },
+  /** agentId null puts the conversation back into the unassigned queue. */
+  'conversations:assign': { input: z.object({ id: z.number().int(), agentId: z.number().int().nullable() }), output: conversationDetailSchema },
+  /** Internal notes are stored with the conversation and never emailed. */
+  'conversations:add-note': { input: z.object({ id: z.number().int(), text: z.string().trim().min(1, 'Write a note first').max(100_000) }), output: messageSchema },
+  /** The message exactly as received, for mail that could not be parsed. */
+  'messages:get-raw': { input: z.object({ id: z.number().int() }), output: z.object({ raw: z.string(), truncated: z.boolean() }) },
+
+  'agents:list': { input: empty, output: z.array(agentSchema) },
+  'agents:save': { input: agentInput, output: agentSchema },
+  'agents:delete': { input: z.object({ id: z.number().int() }), output: z.object({ id: z.number().int() }) },
+  'settings:get': { input: empty, output: settingsSchema },
+  'settings:set-me': { input: z.object({ agentId: z.number().int().nullable() }), output: settingsSchema },
 } as const;
 
 export const events = {
   /** A channel was created, changed, enabled, disabled, deleted, or its connection state moved. */
   'channels:changed': z.object({ channels: z.array(channelSchema) }),
+  /** Conversations were created or changed (new mail, status, assignment, notes); `created` are new ones. */
+  'conversations:changed': z.object({ ids: z.array(z.number()), created: z.array(z.number()) }),
+  /** Agents or the "who am I" setting changed. */
+  'agents:changed': z.object({}),
 } as const;
 
 export type Contract = typeof contract;

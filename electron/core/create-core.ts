@@ -2,10 +2,18 @@ import { join } from 'node:path';
 import { eventNames } from '../../shared/contract';
 import { ChannelService, type MailboxWatchers } from '../services/channels/channel-service';
 import { testConnection } from '../services/connection-test';
+import { ConversationService } from '../services/conversations/conversation-service';
+import { MailIngestor } from '../services/ingest/mail-ingestor';
+import { MailParserPool } from '../services/ingest/parse';
+import { RawStore } from '../services/ingest/raw-store';
+import type { Ingestor } from '../services/ingest/types';
 import { KeychainCredentialStore, type CredentialStore } from '../services/credentials/credential-store';
+import { WatcherSupervisor } from '../services/imap/supervisor';
 import { createLogger, type Logger } from '../services/logging/logger';
+import { AgentRepo } from '../services/store/agent-repo';
 import { ChannelRepo } from '../services/store/channel-repo';
 import { openDatabase } from '../services/store/database';
+import { MailStore } from '../services/store/mail-store';
 import { EventBus } from './event-bus';
 import { createRouter, type Router } from './router';
 
@@ -17,7 +25,7 @@ export interface CoreConfig {
   keychainService?: string;
   /** Path of a better-sqlite3 binary for the running runtime (Electron passes its own build). */
   sqliteBinding?: string;
-  /** The mailbox watcher. Until one is plugged in, an enabled channel is only marked active. */
+  /** The mailbox watchers; by default one IMAP session per enabled channel. */
   watchers?: MailboxWatchers;
   logger?: Logger;
 }
@@ -27,15 +35,17 @@ export interface Core {
   events: EventBus;
   eventNames: typeof eventNames;
   channels: ChannelService;
+  conversations: ConversationService;
+  /** Where the mailbox watcher hands fetched mail. */
+  ingestor: Ingestor;
+  /** Decoded attachments, one file each. */
+  attachmentsDir: string;
+  /** Raw messages too large to keep inside SQLite. */
+  rawDir: string;
   logger: Logger;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
-
-const markActiveOnly: MailboxWatchers = {
-  start: () => undefined,
-  stop: async () => undefined,
-};
 
 /** Builds every service from a config. Knows nothing of Electron, so tests and the web host use it too. */
 export function createCore(config: CoreConfig): Core {
@@ -43,11 +53,19 @@ export function createCore(config: CoreConfig): Core {
   const db = openDatabase(join(config.dataDir, 'auxilium.sqlite'), config.sqliteBinding ? { nativeBinding: config.sqliteBinding } : {});
   const events = new EventBus();
   const credentials = config.credentials ?? new KeychainCredentialStore(config.keychainService);
+  const channelRepo = new ChannelRepo(db);
+  const attachmentsDir = join(config.dataDir, 'attachments');
+  const rawDir = join(config.dataDir, 'raw');
+  const mailStore = new MailStore(db);
+  const agents = new AgentRepo(db);
+  const parser = new MailParserPool({ attachmentsDir, workers: 2 });
+  const ingestor = new MailIngestor({ store: mailStore, agents, channels: channelRepo, parser, raw: new RawStore(rawDir), events });
+  const conversations = new ConversationService({ store: mailStore, agents, events });
   const channels = new ChannelService({
-    repo: new ChannelRepo(db),
+    repo: channelRepo,
     credentials,
     events,
-    watchers: config.watchers ?? markActiveOnly,
+    watchers: config.watchers ?? new WatcherSupervisor({ ingestor, log: logger }),
     testConnection: (values) => testConnection(values),
   });
 
@@ -63,6 +81,18 @@ export function createCore(config: CoreConfig): Core {
         return { id: input.id };
       },
       'channels:test-connection': (input) => channels.testConnection(input.values, input.channelId),
+      'conversations:list': (input) => conversations.list(input),
+      'conversations:count': (input) => conversations.count(input.channelId),
+      'conversations:get': (input) => conversations.get(input.id),
+      'conversations:set-status': (input) => conversations.setStatus(input.id, input.status),
+      'conversations:assign': (input) => conversations.assign(input.id, input.agentId),
+      'conversations:add-note': (input) => conversations.addNote(input.id, input.text),
+      'messages:get-raw': (input) => conversations.raw(input.id),
+      'agents:list': () => conversations.agentsList(),
+      'agents:save': (input) => conversations.saveAgent(input),
+      'agents:delete': (input) => conversations.deleteAgent(input.id),
+      'settings:get': () => conversations.settings(),
+      'settings:set-me': (input) => conversations.setMe(input.agentId),
     },
     (channel, error) => logger.error({ channel, err: error }, 'request failed unexpectedly'),
   );
@@ -73,6 +103,10 @@ export function createCore(config: CoreConfig): Core {
     events,
     eventNames,
     channels,
+    conversations,
+    ingestor,
+    attachmentsDir,
+    rawDir,
     logger,
     async start() {
       if (started) return;
@@ -83,6 +117,8 @@ export function createCore(config: CoreConfig): Core {
     async stop() {
       if (started) await channels.stop();
       started = false;
+      await ingestor.close();
+      await parser.close();
       if (db.open) db.close();
       logger.flush();
     },

@@ -101,7 +101,7 @@ export async function startMailStack(opts: { dir?: string } = {}): Promise<MailS
 
   await stopLeftovers(l);
   // Start from a clean slate so message counts and passwords belong to this run only.
-  for (const sub of [l.tls, l.dovecotDir, l.mailDir, l.postfixDir, l.postfixQueue, l.postfixData, l.dovecotLog, l.postfixLog]) {
+  for (const sub of [l.tls, l.dovecotDir, l.mailDir, l.postfixDir, l.postfixQueue, l.postfixData, l.dovecotLog, l.postfixLog, restartedDovecotPidFile(l)]) {
     await rm(sub, { recursive: true, force: true });
   }
 
@@ -145,7 +145,10 @@ export async function startMailStack(opts: { dir?: string } = {}): Promise<MailS
       // Dovecot only after Postfix is gone: its shutdown waits seconds for open auth clients.
       await waitForExit(postfixPid);
       if (dovecotPid) signal(dovecotPid, 'SIGTERM');
-      await Promise.all([waitForExit(dovecotPid), silent.close()]);
+      // A master started by restartDovecot() belongs to this stack too.
+      const restarted = readPid(restartedDovecotPidFile(l));
+      if (restarted && restarted !== dovecotPid && isAlive(restarted)) signal(restarted, 'SIGTERM');
+      await Promise.all([waitForExit(dovecotPid), waitForExit(restarted), silent.close()]);
     })();
     return stopped;
   };
@@ -610,6 +613,33 @@ async function startSilentServer(): Promise<{ port: number; close(): Promise<voi
         server.close(() => resolve());
       }),
   };
+}
+
+function restartedDovecotPidFile(l: Layout): string {
+  return path.join(l.dir, 'dovecot.restarted.pid');
+}
+
+/**
+ * Stops Dovecot (SIGTERM to its master, which drops every IMAP session) and starts it again from
+ * the same config, as a server restart does. The new master's pid is recorded so the stack's
+ * stop() ends it too.
+ */
+export async function restartDovecot(stack: MailStackInfo, opts: { downMs?: number } = {}): Promise<void> {
+  const l = layout(stack.dir);
+  const pidFile = path.join(l.dovecotDir, 'run', 'master.pid');
+  const pid = readPid(pidFile);
+  if (pid && isAlive(pid)) {
+    signal(pid, 'SIGTERM');
+    await waitForExit(pid);
+  }
+  if (opts.downMs) await sleep(opts.downMs);
+  await runDaemon('dovecot', ['-c', l.dovecotConf], path.join(stack.dir, 'dovecot.restart.out'));
+  const started = await waitForPid(pidFile);
+  await writeFile(restartedDovecotPidFile(l), `${started}\n`);
+  await waitForGreetings(
+    [stack.imap.plain, stack.imap.implicitTls, stack.lmtp].map((port) => ({ port, tls: port === stack.imap.implicitTls })),
+    stack.certPem,
+  );
 }
 
 function userFor(stack: MailStackInfo, address: string): MailUser {

@@ -150,6 +150,7 @@ export class ChannelService {
       name: record.name,
       type: record.type,
       supportAddress: record.supportAddress,
+      inbox: record.inbox,
       imap: { ...record.imap, password: imapPassword },
       smtp: { ...record.smtp, password: smtpPassword },
     };
@@ -220,6 +221,7 @@ export class ChannelService {
       // hasPassword is true by construction: a channel cannot be created without both passwords.
       imap: { ...record.imap, hasPassword: true },
       smtp: { ...record.smtp, hasPassword: true },
+      inbox: record.inbox,
       status,
       createdAt: record.createdAt,
       updatedAt: record.updatedAt,

@@ -3,7 +3,7 @@ import net from 'node:net';
 import type { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
 import { describe, expect, inject, it } from 'vitest';
-import type { ChannelForm, ImapForm, SmtpForm } from '../../../shared/channel';
+import { defaultChannelForm, type ChannelForm, type ImapForm, type SmtpForm } from '../../../shared/channel';
 import type { MailErrorCode } from '../../../shared/errors';
 import type { ProbeResult } from '../../../shared/contract';
 import { createImapClient, imapClientOptions } from '../imap/connect';
@@ -50,7 +50,7 @@ function smtpForm(o: Partial<SmtpForm> = {}): SmtpForm {
 }
 
 function channel(imap: Partial<ImapForm> = {}, smtp: Partial<SmtpForm> = {}, supportAddress = support.address): ChannelForm {
-  return { name: 'Support', type: 'email', imap: imapForm(imap), smtp: smtpForm(smtp), supportAddress };
+  return { ...defaultChannelForm(), name: 'Support', imap: imapForm(imap), smtp: smtpForm(smtp), supportAddress };
 }
 
 const toSupport = { recipient: support.address };

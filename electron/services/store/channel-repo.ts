@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { imapFormSchema, smtpFormSchema, type ChannelForm } from '../../../shared/channel';
+import { DEFAULT_INBOX_SETTINGS, imapFormSchema, inboxSettingsSchema, smtpFormSchema, type ChannelForm, type InboxSettings } from '../../../shared/channel';
 import type { Db } from './database';
 
 const storedImapSchema = imapFormSchema.omit({ password: true });
@@ -14,6 +14,7 @@ export interface ChannelRecord {
   supportAddress: string;
   imap: z.infer<typeof storedImapSchema>;
   smtp: z.infer<typeof storedSmtpSchema>;
+  inbox: InboxSettings;
   createdAt: string;
   updatedAt: string;
 }
@@ -26,13 +27,14 @@ interface ChannelRow {
   support_address: string;
   imap_settings: string;
   smtp_settings: string;
+  inbox_settings: string;
   created_at: string;
   updated_at: string;
 }
 
 /** Drops the passwords: whatever reaches SQLite goes through here. */
-export function settingsWithoutPasswords(form: ChannelForm): Pick<ChannelRecord, 'imap' | 'smtp'> {
-  return { imap: storedImapSchema.parse(form.imap), smtp: storedSmtpSchema.parse(form.smtp) };
+export function settingsWithoutPasswords(form: ChannelForm): Pick<ChannelRecord, 'imap' | 'smtp' | 'inbox'> {
+  return { imap: storedImapSchema.parse(form.imap), smtp: storedSmtpSchema.parse(form.smtp), inbox: form.inbox };
 }
 
 function fromRow(row: ChannelRow): ChannelRecord {
@@ -44,6 +46,8 @@ function fromRow(row: ChannelRow): ChannelRecord {
     supportAddress: row.support_address,
     imap: storedImapSchema.parse(JSON.parse(row.imap_settings)),
     smtp: storedSmtpSchema.parse(JSON.parse(row.smtp_settings)),
+    // Rows from before inbox settings existed (or missing keys) take the defaults.
+    inbox: inboxSettingsSchema.parse({ ...DEFAULT_INBOX_SETTINGS, ...JSON.parse(row.inbox_settings) }),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -66,18 +70,20 @@ export class ChannelRepo {
   save(record: ChannelRecord): void {
     this.db
       .prepare(
-        `INSERT INTO channels (id, name, type, enabled, support_address, imap_settings, smtp_settings, created_at, updated_at)
-         VALUES (@id, @name, @type, @enabled, @supportAddress, @imap, @smtp, @createdAt, @updatedAt)
+        `INSERT INTO channels (id, name, type, enabled, support_address, imap_settings, smtp_settings, inbox_settings, created_at, updated_at)
+         VALUES (@id, @name, @type, @enabled, @supportAddress, @imap, @smtp, @inbox, @createdAt, @updatedAt)
          ON CONFLICT (id) DO UPDATE SET
            name = excluded.name, type = excluded.type, enabled = excluded.enabled,
            support_address = excluded.support_address, imap_settings = excluded.imap_settings,
-           smtp_settings = excluded.smtp_settings, updated_at = excluded.updated_at`,
+           smtp_settings = excluded.smtp_settings, inbox_settings = excluded.inbox_settings,
+           updated_at = excluded.updated_at`,
       )
       .run({
         ...record,
         enabled: record.enabled ? 1 : 0,
         imap: JSON.stringify(storedImapSchema.parse(record.imap)),
         smtp: JSON.stringify(storedSmtpSchema.parse(record.smtp)),
+        inbox: JSON.stringify(inboxSettingsSchema.parse(record.inbox)),
       });
   }
 

@@ -27,4 +27,121 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    description: 'per-channel inbox settings (polling, initial import, routing)',
+    sql: `ALTER TABLE channels ADD COLUMN inbox_settings TEXT NOT NULL DEFAULT '{}';`,
+  },
+  {
+    version: 3,
+    description: 'agents, settings, conversations, messages, attachments, sync cursors, routing, search',
+    sql: `
+      CREATE TABLE agents (
+        id    INTEGER PRIMARY KEY,
+        name  TEXT NOT NULL,
+        email TEXT NOT NULL UNIQUE COLLATE NOCASE
+      ) STRICT;
+
+      CREATE TABLE settings (
+        key   TEXT PRIMARY KEY,
+        value TEXT
+      ) STRICT;
+
+      -- channel_id has no foreign key on purpose: deleting a channel keeps its history.
+      CREATE TABLE conversations (
+        id               INTEGER PRIMARY KEY,
+        channel_id       TEXT NOT NULL,
+        subject          TEXT NOT NULL,
+        customer_name    TEXT NOT NULL,
+        customer_address TEXT NOT NULL,
+        status           TEXT NOT NULL CHECK (status IN ('open', 'pending', 'closed')),
+        assignee_id      INTEGER REFERENCES agents (id) ON DELETE SET NULL,
+        token            TEXT NOT NULL UNIQUE,
+        last_message_at  TEXT NOT NULL,
+        snippet          TEXT NOT NULL,
+        unread           INTEGER NOT NULL CHECK (unread IN (0, 1)),
+        message_count    INTEGER NOT NULL,
+        created_at       TEXT NOT NULL
+      ) STRICT;
+      -- One index per inbox query shape: view (assignee) x status x channel, newest first.
+      CREATE INDEX conversations_all ON conversations (last_message_at DESC, id DESC);
+      CREATE INDEX conversations_status ON conversations (status, last_message_at DESC, id DESC);
+      CREATE INDEX conversations_assignee ON conversations (assignee_id, last_message_at DESC, id DESC);
+      CREATE INDEX conversations_assignee_status ON conversations (assignee_id, status, last_message_at DESC, id DESC);
+      CREATE INDEX conversations_channel ON conversations (channel_id, last_message_at DESC, id DESC);
+      CREATE INDEX conversations_channel_status ON conversations (channel_id, status, last_message_at DESC, id DESC);
+
+      CREATE TABLE messages (
+        id              INTEGER PRIMARY KEY,
+        conversation_id INTEGER NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+        channel_id      TEXT NOT NULL,
+        direction       TEXT NOT NULL CHECK (direction IN ('inbound', 'outbound', 'note')),
+        kind            TEXT NOT NULL CHECK (kind IN ('normal', 'auto-reply', 'list', 'bounce', 'own')),
+        -- Where an inbound message came from; NULL for what we wrote ourselves.
+        mailbox         TEXT,
+        uid_validity    TEXT,
+        uid             INTEGER,
+        message_id      TEXT,
+        in_reply_to     TEXT,
+        "references"    TEXT NOT NULL DEFAULT '[]',
+        dedupe_key      TEXT,
+        subject         TEXT NOT NULL,
+        from_name       TEXT NOT NULL,
+        from_address    TEXT NOT NULL,
+        to_json         TEXT NOT NULL DEFAULT '[]',
+        cc_json         TEXT NOT NULL DEFAULT '[]',
+        date            TEXT NOT NULL,
+        text            TEXT NOT NULL,
+        html            TEXT,
+        parse_error     TEXT,
+        -- The message as received: small ones inline, large ones as a file under raw/.
+        raw             BLOB,
+        raw_path        TEXT,
+        size            INTEGER NOT NULL DEFAULT 0,
+        author_agent_id INTEGER REFERENCES agents (id) ON DELETE SET NULL,
+        -- The message's row in messages_fts (see MailStore.insertMessage).
+        fts_rowid       INTEGER NOT NULL UNIQUE,
+        created_at      TEXT NOT NULL,
+        UNIQUE (channel_id, mailbox, uid_validity, uid)
+      ) STRICT;
+      CREATE INDEX messages_conversation ON messages (conversation_id, id);
+      CREATE INDEX messages_message_id ON messages (channel_id, message_id);
+      CREATE INDEX messages_dedupe ON messages (channel_id, dedupe_key);
+
+      CREATE TABLE attachments (
+        id           INTEGER PRIMARY KEY,
+        message_id   INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+        filename     TEXT NOT NULL,
+        content_type TEXT NOT NULL,
+        size         INTEGER NOT NULL,
+        content_id   TEXT,
+        inline       INTEGER NOT NULL CHECK (inline IN (0, 1)),
+        path         TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX attachments_message ON attachments (message_id);
+
+      CREATE TABLE sync_cursors (
+        channel_id         TEXT NOT NULL,
+        mailbox            TEXT NOT NULL,
+        uid_validity       TEXT NOT NULL,
+        last_uid           INTEGER NOT NULL,
+        backfill_below_uid INTEGER,
+        backfill_since     TEXT,
+        PRIMARY KEY (channel_id, mailbox)
+      ) STRICT;
+
+      CREATE TABLE routing_state (
+        channel_id    TEXT PRIMARY KEY,
+        last_agent_id INTEGER
+      ) STRICT;
+
+      -- Contentless: the text already lives in messages; the index only maps words to rows. A row's
+      -- rowid carries its conversation id in the high bits, so a search finds conversations without
+      -- touching the messages table. Prefix indexes keep as-you-type queries of 2-3 letters fast.
+      CREATE VIRTUAL TABLE messages_fts USING fts5 (
+        subject, participants, body,
+        content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3'
+      );
+    `,
+  },
 ];

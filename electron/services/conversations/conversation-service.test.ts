@@ -1,0 +1,157 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { AppFailure } from '../../../shared/errors';
+import { tempDir } from '../../../test/support/temp';
+import { fetched, mail, openHarness, type Harness } from '../ingest/testing';
+import { newConversationToken } from '../ingest/threading';
+import type { NewMessage } from '../store/mail-store';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function setup(): Harness {
+  const dir = tempDir('auxilium-conv-');
+  const harness = openHarness(dir.path);
+  cleanups.push(dir.remove, () => harness.close());
+  return harness;
+}
+
+/** Writes a conversation with one inbound message straight to the store (no parsing), for volume. */
+function seed(h: Harness, n: number, at: string, overrides: Partial<NewMessage> = {}): number {
+  const from = overrides.from ?? { name: `Customer ${n}`, address: `c${n}@example.com` };
+  const id = h.store.createConversation({ channelId: 'ch1', subject: overrides.subject ?? `Question ${n}`, customer: from, assigneeId: null, token: newConversationToken(), at });
+  h.store.insertMessage(
+    {
+      conversationId: id, channelId: 'ch1', direction: 'inbound', kind: 'normal', messageId: `m${n}@example.com`, inReplyTo: null, references: [],
+      dedupeKey: null, subject: `Question ${n}`, from, to: [{ name: 'Support', address: 'support@acme.test' }], cc: [], date: at,
+      text: `Body number ${n}`, html: null, parseError: null, raw: null, rawPath: null, size: 0, authorAgentId: null, createdAt: at, attachments: [],
+      ...overrides,
+    },
+    { at, unread: true, reopen: false, summary: true },
+  );
+  return id;
+}
+
+async function failure(fn: () => unknown): Promise<AppFailure> {
+  try {
+    await fn();
+  } catch (error) {
+    if (error instanceof AppFailure) return error;
+    throw error;
+  }
+  throw new Error('expected an AppFailure');
+}
+
+describe('ConversationService', () => {
+  it('pages 1,000 conversations by keyset without duplicates or gaps, newest first', () => {
+    const h = setup();
+    const ids = h.store.transaction(() =>
+      // Many share a timestamp, so the id tie-break is exercised across page boundaries.
+      Array.from({ length: 1000 }, (_, n) => seed(h, n, new Date(Date.UTC(2026, 0, 1, 0, Math.floor(n / 7))).toISOString())),
+    );
+    const seen: number[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = h.conversations.list({ view: 'all', limit: 64, cursor });
+      expect(page.total).toBe(1000);
+      seen.push(...page.items.map((item) => item.id));
+      cursor = page.nextCursor ?? undefined;
+      pages += 1;
+    } while (cursor);
+    expect(pages).toBe(16);
+    expect(new Set(seen).size).toBe(1000);
+    const expected = h.db.prepare('SELECT id FROM conversations ORDER BY last_message_at DESC, id DESC').pluck().all();
+    expect(seen).toEqual(expected);
+    expect(seen).toHaveLength(ids.length);
+  });
+
+  it('filters by view, status and channel, and counts open conversations per view', () => {
+    const h = setup();
+    const me = h.agents.insert({ name: 'Me Agent', email: 'me@acme.test' });
+    h.conversations.setMe(me.id);
+    const [a, b, c] = [1, 2, 3].map((n) => seed(h, n, `2026-01-0${n}T00:00:00.000Z`));
+    h.conversations.assign(a!, me.id);
+    h.conversations.setStatus(c!, 'closed');
+    const ids = (input: Parameters<Harness['conversations']['list']>[0]) => h.conversations.list(input).items.map((i) => i.id);
+    expect(ids({ view: 'mine', limit: 10 })).toEqual([a]);
+    expect(ids({ view: 'unassigned', limit: 10 })).toEqual([c, b]);
+    expect(ids({ view: 'all', status: 'open', limit: 10 })).toEqual([b, a]);
+    expect(ids({ view: 'all', channelId: 'other', limit: 10 })).toEqual([]);
+    expect(h.conversations.count()).toEqual({ mine: 1, unassigned: 1, all: 2 });
+    h.conversations.setMe(null);
+    expect(ids({ view: 'mine', limit: 10 })).toEqual([]);
+  });
+
+  it('searches subject, participants and bodies by prefix, and survives FTS syntax in the input', () => {
+    const h = setup();
+    const refund = seed(h, 1, '2026-01-01T00:00:00.000Z', { subject: 'Refund request', text: 'Please send the invoice again' });
+    const bob = seed(h, 2, '2026-01-02T00:00:00.000Z', { from: { name: 'Bob Müller', address: 'bob@shop.example' } });
+    const search = (query: string) => h.conversations.list({ view: 'all', query, limit: 10 }).items.map((i) => i.id);
+    expect(search('refu')).toEqual([refund]);
+    expect(search('invoi agai')).toEqual([refund]);
+    expect(search('muller')).toEqual([bob]);
+    expect(search('bob@shop')).toEqual([bob]);
+    expect(h.conversations.list({ view: 'all', query: 'refund', limit: 10 }).total).toBe(1);
+    for (const odd of ['"', 'a"b', 'NEAR(', 'OR', 'subject:x', '*', '-', '(', ')', "'; DROP TABLE x", '^', 'AND NOT', '{x}']) {
+      expect(() => search(odd)).not.toThrow();
+    }
+    expect(search(' * ')).toEqual([bob, refund]);
+  });
+
+  it('marks a conversation read when opened and tells listeners once', async () => {
+    const h = setup();
+    await h.ingestor.ingest(h.position, [fetched(mail({ messageId: '<a@example.com>' }))], {});
+    const id = h.conversations.list({ view: 'all', limit: 1 }).items[0]!.id;
+    h.changes.length = 0;
+    const detail = h.conversations.get(id);
+    expect(detail.conversation.unread).toBe(false);
+    expect(detail.messages).toHaveLength(1);
+    h.conversations.get(id);
+    expect(h.changes).toEqual([{ ids: [id], created: [] }]);
+  });
+
+  it('sets status, assigns and unassigns, and refuses unknown agents and conversations', async () => {
+    const h = setup();
+    const id = seed(h, 1, '2026-01-01T00:00:00.000Z');
+    const ann = h.conversations.saveAgent({ name: 'Ann', email: 'ann@acme.test' });
+    expect(h.conversations.setStatus(id, 'pending').conversation.status).toBe('pending');
+    expect(h.conversations.assign(id, ann.id).conversation.assigneeId).toBe(ann.id);
+    expect(h.conversations.assign(id, null).conversation.assigneeId).toBeNull();
+    expect((await failure(() => h.conversations.assign(id, 4242))).error.code).toBe('NOT_FOUND');
+    expect((await failure(() => h.conversations.setStatus(999, 'open'))).error.code).toBe('NOT_FOUND');
+    expect((await failure(() => h.conversations.get(999))).error.code).toBe('NOT_FOUND');
+  });
+
+  it('adds internal notes authored by the me agent, without touching inbox order or unread', () => {
+    const h = setup();
+    const id = seed(h, 1, '2026-01-01T00:00:00.000Z');
+    h.store.markRead(id);
+    const withoutMe = h.conversations.addNote(id, 'Checked the warehouse');
+    expect(withoutMe).toMatchObject({ direction: 'note', authorAgentId: null, from: { name: 'Me', address: '' } });
+    const ann = h.conversations.saveAgent({ name: 'Ann', email: 'ann@acme.test' });
+    h.conversations.setMe(ann.id);
+    const note = h.conversations.addNote(id, 'Refund approved');
+    expect(note).toMatchObject({ direction: 'note', authorAgentId: ann.id, text: 'Refund approved' });
+    const detail = h.conversations.get(id);
+    expect(detail.conversation).toMatchObject({ lastMessageAt: '2026-01-01T00:00:00.000Z', snippet: 'Body number 1', unread: false, messageCount: 3 });
+    expect(detail.messages.map((m) => m.direction)).toEqual(['inbound', 'note', 'note']);
+    expect(h.conversations.list({ view: 'all', query: 'warehouse', limit: 5 }).items.map((i) => i.id)).toEqual([id]);
+  });
+
+  it('keeps agents unique by email, and unassigns and forgets "me" when an agent is deleted', async () => {
+    const h = setup();
+    const ann = h.conversations.saveAgent({ name: 'Ann', email: 'ann@acme.test' });
+    expect((await failure(() => h.conversations.saveAgent({ name: 'Other', email: 'ANN@acme.test' }))).error.code).toBe('VALIDATION_FAILED');
+    expect(h.conversations.saveAgent({ id: ann.id, name: 'Ann B', email: 'ann@acme.test' }).name).toBe('Ann B');
+    const id = seed(h, 1, '2026-01-01T00:00:00.000Z');
+    h.conversations.assign(id, ann.id);
+    h.conversations.setMe(ann.id);
+    h.conversations.deleteAgent(ann.id);
+    expect(h.conversations.settings()).toEqual({ meAgentId: null });
+    expect(h.store.conversation(id)!.assigneeId).toBeNull();
+    expect(h.conversations.agentsList()).toEqual([]);
+    expect((await failure(() => h.conversations.deleteAgent(ann.id))).error.code).toBe('NOT_FOUND');
+  });
+});

@@ -1,0 +1,577 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Socket } from 'node:net';
+import { pipeline } from 'node:stream/promises';
+import type { FetchMessageObject, ImapFlow, MailboxObject } from 'imapflow';
+import type { ChannelStatus } from '../../../shared/channel';
+import type { ChannelWithSecrets } from '../channels/channel-service';
+import { deadlineError, mapImapError } from '../connection-test/map-error';
+import type { FetchedMessage, Ingestor, MailboxPosition, SyncCursor } from '../ingest/types';
+import { backoffDelay, DEFAULT_BACKOFF, describeDelay, type BackoffOptions } from './backoff';
+import { createImapClient, imapClientOptions } from './connect';
+
+export type WatcherStatus = Omit<ChannelStatus, 'since'>;
+
+/** Timer functions, replaceable so backoff can be exercised without waiting minutes. */
+export interface WatcherTimers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export interface WatcherLog {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+export interface MailboxWatcherOptions {
+  ingestor: Ingestor;
+  now?: () => Date;
+  random?: () => number;
+  timers?: WatcherTimers;
+  backoff?: BackoffOptions;
+  /** Connecting, TLS and the greeting must finish within this. */
+  connectTimeoutMs?: number;
+  /** One IMAP step (a search, a fetch batch) must finish within this, or the session counts as stalled. */
+  commandTimeoutMs?: number;
+  /** IDLE is broken and re-issued at least this often (RFC 2177 asks for under 29 minutes). */
+  idleRestartMs?: number;
+  /** Messages per fetch-and-ingest batch. */
+  batchSize?: number;
+  /** Messages above this size are streamed to a temporary file instead of held in memory. */
+  largeMessageBytes?: number;
+  /** Where large messages are spooled while ingest reads them. */
+  tempDir?: string;
+  /** How long stop() waits for a polite LOGOUT before closing the socket. */
+  logoutTimeoutMs?: number;
+  log?: WatcherLog;
+}
+
+const DEFAULTS = {
+  connectTimeoutMs: 30_000,
+  commandTimeoutMs: 120_000,
+  idleRestartMs: 20 * 60_000,
+  batchSize: 50,
+  largeMessageBytes: 5 * 1024 * 1024,
+  logoutTimeoutMs: 2_000,
+};
+
+// A batch of small messages is held in memory at once; this bounds it whatever their count.
+const BATCH_BYTES = 32 * 1024 * 1024;
+const DAY_MS = 24 * 60 * 60_000;
+const INITIAL_IMPORT_DAYS = 14;
+
+const realTimers: WatcherTimers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+interface MessageMeta {
+  uid: number;
+  size: number;
+  internalDate?: Date;
+}
+
+/** Thrown for failures of our own storage, so the card does not blame the mail server for them. */
+class IngestFailure extends Error {
+  constructor(readonly original: unknown) {
+    super(original instanceof Error ? original.message : String(original));
+  }
+}
+
+/** Raised when the session ends under us (server BYE, reset) without a more precise error. */
+function connectionLost(): Error {
+  return Object.assign(new Error('Connection not available'), { code: 'NoConnection' });
+}
+
+/**
+ * Watches one channel's mailbox: imports what is new (and, on a new channel, recent older mail
+ * newest first), then waits in IDLE, with a poll as a fallback. Any failure closes the session and
+ * reconnects with backoff, for as long as the watcher runs. It never changes the mailbox unless the
+ * channel opted in to marking imported mail as read.
+ */
+export class MailboxWatcher {
+  private readonly opts: Required<Omit<MailboxWatcherOptions, 'log' | 'tempDir'>> & Pick<MailboxWatcherOptions, 'log' | 'tempDir'>;
+  private readonly position: MailboxPosition;
+  private running: Promise<void> | undefined;
+  private stopping = false;
+  private client: ImapFlow | undefined;
+  /** The first error the current session reported through its 'error' event. */
+  private sessionError: Error | undefined;
+  /** Set by new-mail notices, the poll timer, a closed session or stop(); cleared when a sync begins. */
+  private signalled = false;
+  private wakeup: (() => void) | undefined;
+  /** Temporary files of large messages in the batch being ingested. */
+  private spooled: { dir: string; streams: { destroy(): void }[] }[] = [];
+  private readonly closing = new Map<ImapFlow, Promise<void>>();
+
+  constructor(
+    private readonly channel: ChannelWithSecrets,
+    private readonly setStatus: (status: WatcherStatus) => void,
+    options: MailboxWatcherOptions,
+  ) {
+    this.opts = {
+      now: () => new Date(),
+      random: Math.random,
+      timers: realTimers,
+      backoff: DEFAULT_BACKOFF,
+      ...DEFAULTS,
+      // An option passed as undefined keeps its default.
+      ...(Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as MailboxWatcherOptions),
+    };
+    this.position = { channelId: channel.id, mailbox: channel.imap.mailbox, uidValidity: '' };
+  }
+
+  get channelId(): string {
+    return this.channel.id;
+  }
+
+  start(): void {
+    if (this.running || this.stopping) return;
+    this.running = this.run().catch((error: unknown) => {
+      // Only a bug gets here (every IMAP and ingest failure is retried inside run); say so on the card.
+      this.opts.log?.warn({ channelId: this.channel.id, err: String(error) }, 'mailbox watcher stopped unexpectedly');
+      this.report({ state: 'error', message: `The mailbox watcher stopped: ${error instanceof Error ? error.message : String(error)}` });
+    });
+  }
+
+  /** Closes the session and every timer. Resolves once the socket is closed; safe to call at any time, and twice. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake();
+    const client = this.client;
+    if (client) await this.closeClient(client, true);
+    await this.running;
+  }
+
+  private report(status: WatcherStatus): void {
+    if (!this.stopping) this.setStatus(status);
+  }
+
+  private get mailboxName(): string {
+    return this.channel.imap.mailbox;
+  }
+
+  private async run(): Promise<void> {
+    let attempt = 0;
+    this.report({ state: 'starting', message: `Connecting to ${this.channel.imap.host}` });
+    while (!this.stopping) {
+      try {
+        await this.session(() => {
+          attempt = 0;
+        });
+      } catch (error) {
+        if (this.stopping) break;
+        const delay = backoffDelay(attempt, this.opts.backoff, this.opts.random);
+        attempt += 1;
+        const message = this.describeFailure(error);
+        this.opts.log?.warn({ channelId: this.channel.id, err: error instanceof Error ? error.message : String(error), delay }, 'mailbox watcher retrying');
+        this.report({ state: 'retrying', message: `${message} — retrying in ${describeDelay(delay)}` });
+        await this.sleep(delay);
+      }
+    }
+  }
+
+  private describeFailure(error: unknown): string {
+    if (error instanceof IngestFailure) return `Could not store imported mail: ${error.message}`;
+    const { imap } = this.channel;
+    return mapImapError(error, { protocol: 'imap', host: imap.host, port: imap.port, mailbox: imap.mailbox }).message;
+  }
+
+  /** One connection, from connect to failure (thrown) or stop (returns). */
+  private async session(onHealthy: () => void): Promise<void> {
+    this.sessionError = undefined;
+    this.signalled = false;
+    const options = {
+      ...imapClientOptions(this.channel.imap, {
+        timeoutMs: this.opts.connectTimeoutMs,
+        // Above the IDLE restart period: an idling session is quiet by design between server notices.
+        socketTimeoutMs: this.opts.idleRestartMs + 5 * 60_000,
+      }),
+      maxIdleTime: this.opts.idleRestartMs,
+    };
+    const client = createImapClient(options, (err) => {
+      this.sessionError ??= err;
+      this.wake();
+    });
+    this.client = client;
+    client.on('exists', () => this.wake());
+    client.on('close', () => this.wake());
+    try {
+      await this.step(client, () => client.connect(), this.opts.connectTimeoutMs);
+      // Without the opt-in, EXAMINE: the server itself then refuses any change, and \Recent stays.
+      const readOnly = !this.channel.inbox.markSeenOnServer;
+      await this.step(client, () => client.mailboxOpen(this.mailboxName, { readOnly }));
+      let healthy = false;
+      while (!this.stopping) {
+        await this.sync(client);
+        if (!healthy) {
+          healthy = true;
+          onHealthy();
+        }
+        this.report({ state: 'connected', message: `Watching ${this.mailboxName}` });
+        if (this.stopping) break;
+        // A session that died right after a sync goes through backoff like any other failure.
+        if (!client.usable) throw this.sessionError ?? connectionLost();
+        // imapflow would only enter IDLE after some quiet seconds; asking now gives sub-second notice.
+        // The promise settles when IDLE is broken, which the next command does by itself.
+        client.idle().catch(() => undefined);
+        // The form allows 10 s and up; the floor only guards against a busy loop on a bad value.
+        const woke = await this.waitForWake(Math.max(1, this.channel.inbox.pollIntervalSeconds) * 1000);
+        if (this.stopping) break;
+        if (!client.usable) throw this.sessionError ?? connectionLost();
+        if (woke === 'timer') await this.checkMailbox(client);
+      }
+    } catch (error) {
+      if (this.stopping) return;
+      // "Connection not available" says less than what the session reported when it broke.
+      throw this.sessionError && isGeneric(error) ? this.sessionError : error;
+    } finally {
+      await this.closeClient(client, this.stopping);
+      await this.releaseSpool();
+      if (this.client === client) this.client = undefined;
+    }
+  }
+
+  /**
+   * The poll's own check: open the mailbox again. A session can outlive its mailbox — Dovecot keeps
+   * a deleted and recreated mailbox's old view selected, and even STATUS answers from that view —
+   * so only a fresh EXAMINE/SELECT shows the new UIDVALIDITY. It also proves the session still
+   * answers at all, and a mailbox that is gone fails here and is retried.
+   */
+  private async checkMailbox(client: ImapFlow): Promise<void> {
+    const readOnly = !this.channel.inbox.markSeenOnServer;
+    await this.step(client, () => client.mailboxOpen(this.mailboxName, { readOnly }));
+  }
+
+  // ---- syncing ----
+
+  private async sync(client: ImapFlow): Promise<void> {
+    this.signalled = false;
+    const mailbox = client.mailbox;
+    if (!mailbox) throw this.sessionError ?? connectionLost();
+    let cursor = this.currentCursor(mailbox);
+    cursor = await this.importNew(client, cursor);
+    if (cursor.backfillBelowUid !== null) await this.backfill(client, cursor);
+  }
+
+  /** The stored cursor when it belongs to this mailbox's UIDVALIDITY, else a fresh one (RFC 4549 §4.1). */
+  private currentCursor(mailbox: MailboxObject): SyncCursor {
+    const uidValidity = String(mailbox.uidValidity);
+    this.position.uidValidity = uidValidity;
+    const stored = this.opts.ingestor.cursor(this.channel.id, this.mailboxName);
+    if (stored && stored.uidValidity === uidValidity) return stored;
+
+    const lastUid = Math.max(0, (mailbox.uidNext ?? 1) - 1);
+    let cursor: SyncCursor;
+    if (!stored) {
+      // First sync: everything already there is "old mail", imported per the channel's choice.
+      const now = this.opts.now();
+      const initial = this.channel.inbox.initialImport;
+      cursor = {
+        ...this.position,
+        lastUid,
+        backfillBelowUid: initial === 'none' ? null : lastUid + 1,
+        // For 'none' the date still matters: after a UIDVALIDITY change, what arrived since the
+        // first sync is imported again (and recognised by content), but nothing older.
+        backfillSince: initial === 'all' ? null : new Date(now.getTime() - (initial === '14-days' ? INITIAL_IMPORT_DAYS * DAY_MS : 0)).toISOString(),
+      };
+    } else {
+      // UIDs start over. Everything in the old window is fetched again; ingest recognises what it
+      // already holds by content, so nothing is duplicated and nothing that arrived in between is lost.
+      this.opts.log?.info({ channelId: this.channel.id, from: stored.uidValidity, to: uidValidity }, 'UIDVALIDITY changed, resynchronising');
+      cursor = { ...this.position, lastUid, backfillBelowUid: lastUid + 1, backfillSince: stored.backfillSince };
+    }
+    this.opts.ingestor.resetCursor(cursor);
+    return cursor;
+  }
+
+  private reread(fallback: SyncCursor): SyncCursor {
+    const stored = this.opts.ingestor.cursor(this.channel.id, this.mailboxName);
+    return stored && stored.uidValidity === fallback.uidValidity ? stored : fallback;
+  }
+
+  /** Mail above the cursor, oldest first, so the cursor only ever moves past what is stored. */
+  private async importNew(client: ImapFlow, cursor: SyncCursor): Promise<SyncCursor> {
+    const from = cursor.lastUid + 1;
+    const metas = (await this.listMessages(client, `${from}:*`)).filter((m) => m.uid >= from);
+    if (metas.length === 0) return cursor;
+    metas.sort((a, b) => a.uid - b.uid);
+    const showProgress = metas.length > this.opts.batchSize;
+    let done = 0;
+    let current = cursor;
+    for (const batch of this.batches(metas)) {
+      if (this.stopping) break;
+      if (showProgress) this.report({ state: 'syncing', message: `Importing ${done + 1} of ${metas.length}` });
+      const messages = await this.fetchSources(client, batch);
+      const advanceTo = batch[batch.length - 1]!.uid;
+      await this.ingest(messages, { advanceTo });
+      await this.markSeen(client, batch);
+      done += batch.length;
+      current = this.reread({ ...current, lastUid: advanceTo });
+    }
+    return current;
+  }
+
+  /** The initial import (or a resync): older mail below the cursor, newest first. */
+  private async backfill(client: ImapFlow, cursor: SyncCursor): Promise<void> {
+    const below = cursor.backfillBelowUid ?? 0;
+    const since = cursor.backfillSince ? new Date(cursor.backfillSince) : undefined;
+    let uids: number[] = [];
+    if (below > 1) {
+      // SINCE compares dates in the server's time zone; a day of slack, then the exact instant is
+      // checked against each message's arrival time below.
+      const query = { uid: `1:${below - 1}`, ...(since ? { since: new Date(since.getTime() - DAY_MS) } : {}) };
+      const found = await this.step(client, () => client.search(query, { uid: true }));
+      // imapflow answers false when the server refused the SEARCH; finishing the import on that
+      // would silently skip the old mail, so it is retried like any other failure.
+      if (!Array.isArray(found)) throw Object.assign(new Error('The server refused to list the mailbox'), { code: 'SearchFailed' });
+      uids = found.filter((uid) => uid < below).sort((a, b) => b - a);
+    }
+    if (uids.length === 0) {
+      await this.ingest([], { backfillBelow: null });
+      return;
+    }
+    const total = uids.length;
+    let current = cursor;
+    for (let i = 0; i < total && !this.stopping; i += this.opts.batchSize) {
+      this.report({ state: 'syncing', message: `Importing ${i + 1} of ${total}` });
+      const slice = uids.slice(i, i + this.opts.batchSize);
+      const last = i + this.opts.batchSize >= total;
+      const metas = (await this.listMessages(client, slice.join(','))).filter(
+        (m) => !since || !m.internalDate || m.internalDate.getTime() >= since.getTime(),
+      );
+      metas.sort((a, b) => b.uid - a.uid);
+      const lowest = Math.min(...slice);
+      const batches = this.batches(metas);
+      if (batches.length === 0) batches.push([]);
+      for (const [n, batch] of batches.entries()) {
+        const messages = await this.fetchSources(client, batch);
+        const final = last && n === batches.length - 1;
+        // Within a slice the batches go downwards, so each one may claim everything above its lowest UID.
+        const backfillBelow = final ? null : n === batches.length - 1 ? lowest : Math.min(...batch.map((m) => m.uid));
+        await this.ingest(messages, { backfillBelow });
+        await this.markSeen(client, batch);
+      }
+      current = this.reread(current);
+      // New mail goes ahead of old mail: the first screen should show what just arrived.
+      if (this.signalled && !last) {
+        this.signalled = false;
+        current = await this.importNew(client, current);
+      }
+    }
+  }
+
+  /** UID, size and arrival date of the messages in a UID range; no bodies. */
+  private async listMessages(client: ImapFlow, range: string): Promise<MessageMeta[]> {
+    return this.step(client, async () => {
+      const metas: MessageMeta[] = [];
+      // Only collected here: running any other command inside this loop would deadlock the session.
+      for await (const msg of client.fetch(range, { uid: true, size: true, internalDate: true }, { uid: true })) {
+        metas.push({ uid: msg.uid, size: msg.size ?? 0, internalDate: toDate(msg.internalDate) });
+      }
+      return metas;
+    });
+  }
+
+  /** Splits by count and by bytes held in memory; large messages are spooled to disk and cost nothing here. */
+  private batches(metas: MessageMeta[]): MessageMeta[][] {
+    const out: MessageMeta[][] = [];
+    let batch: MessageMeta[] = [];
+    let bytes = 0;
+    for (const meta of metas) {
+      const inMemory = meta.size > this.opts.largeMessageBytes ? 0 : meta.size;
+      if (batch.length > 0 && (batch.length >= this.opts.batchSize || bytes + inMemory > BATCH_BYTES)) {
+        out.push(batch);
+        batch = [];
+        bytes = 0;
+      }
+      batch.push(meta);
+      bytes += inMemory;
+    }
+    if (batch.length > 0) out.push(batch);
+    return out;
+  }
+
+  /** The raw messages of a batch, in the batch's order. BODY.PEEK only: fetching never sets \Seen. */
+  private async fetchSources(client: ImapFlow, batch: MessageMeta[]): Promise<FetchedMessage[]> {
+    if (batch.length === 0) return [];
+    const small = batch.filter((m) => m.size <= this.opts.largeMessageBytes);
+    const sources = new Map<number, FetchedMessage['source']>();
+    if (small.length > 0) {
+      const rows = await this.step(client, async () => {
+        const collected: FetchMessageObject[] = [];
+        for await (const msg of client.fetch(small.map((m) => m.uid).join(','), { uid: true, source: true }, { uid: true })) {
+          collected.push(msg);
+        }
+        return collected;
+      });
+      for (const row of rows) if (row.source) sources.set(row.uid, row.source);
+    }
+    for (const meta of batch) {
+      if (meta.size <= this.opts.largeMessageBytes) continue;
+      const stream = await this.spool(client, meta);
+      if (stream) sources.set(meta.uid, stream);
+    }
+    // The cursor moves past the whole batch, so a message that came back without a source must
+    // really be gone (expunged meanwhile); one that still exists is retried rather than skipped.
+    const missing = batch.filter((meta) => !sources.has(meta.uid)).map((meta) => meta.uid);
+    if (missing.length > 0) {
+      const still = await this.step(client, () => client.search({ uid: missing.join(',') }, { uid: true }));
+      if (!Array.isArray(still) || still.length > 0) {
+        throw Object.assign(new Error(`The server did not return message ${missing.join(', ')}`), { code: 'FetchIncomplete' });
+      }
+    }
+    return batch.flatMap((meta) => {
+      const source = sources.get(meta.uid);
+      return source ? [{ uid: meta.uid, size: meta.size, source, ...(meta.internalDate ? { internalDate: meta.internalDate } : {}) }] : [];
+    });
+  }
+
+  /**
+   * Downloads one large message to a temporary file and returns a stream of it. The download must
+   * finish before the next command: imapflow holds the session for an open download.
+   */
+  private async spool(client: ImapFlow, meta: MessageMeta): Promise<FetchedMessage['source'] | undefined> {
+    const dir = await mkdtemp(join(this.opts.tempDir ?? tmpdir(), 'auxilium-spool-'));
+    const entry = { dir, streams: [] as { destroy(): void }[] };
+    this.spooled.push(entry);
+    const file = join(dir, `${meta.uid}.eml`);
+    // Slow links get more time for big messages: one command deadline per 5 MB.
+    const deadline = this.opts.commandTimeoutMs * Math.ceil(meta.size / (5 * 1024 * 1024));
+    const found = await this.step(
+      client,
+      async () => {
+        const download = await client.download(String(meta.uid), undefined, { uid: true, chunkSize: 1024 * 1024 });
+        if (!download.content) return false;
+        await pipeline(download.content, createWriteStream(file));
+        return true;
+      },
+      Math.max(deadline, this.opts.commandTimeoutMs),
+    );
+    if (!found) return undefined;
+    const stream = createReadStream(file);
+    entry.streams.push(stream);
+    return stream;
+  }
+
+  private async releaseSpool(): Promise<void> {
+    const entries = this.spooled.splice(0);
+    for (const entry of entries) {
+      for (const stream of entry.streams) stream.destroy();
+      await rm(entry.dir, { recursive: true, force: true }).catch(() => undefined);
+    }
+  }
+
+  private async ingest(messages: FetchedMessage[], move: { advanceTo?: number; backfillBelow?: number | null }): Promise<void> {
+    try {
+      await this.opts.ingestor.ingest({ ...this.position }, messages, move);
+    } catch (error) {
+      throw new IngestFailure(error);
+    } finally {
+      await this.releaseSpool();
+    }
+  }
+
+  /** Only with the channel's opt-in, and only after the messages are safely stored. */
+  private async markSeen(client: ImapFlow, batch: MessageMeta[]): Promise<void> {
+    if (!this.channel.inbox.markSeenOnServer || batch.length === 0) return;
+    await this.step(client, () => client.messageFlagsAdd(batch.map((m) => m.uid).join(','), ['\\Seen'], { uid: true }));
+  }
+
+  // ---- plumbing ----
+
+  /**
+   * Runs one IMAP step with a deadline. A server that stops answering mid-session never errors by
+   * itself; the deadline turns that into a failure, and the session is closed and rebuilt.
+   */
+  private async step<T>(client: ImapFlow, fn: () => Promise<T>, timeoutMs = this.opts.commandTimeoutMs): Promise<T> {
+    if (this.stopping) throw connectionLost();
+    let timer: unknown;
+    const work = fn();
+    // Settles late when the deadline won; that rejection is expected and not worth a crash.
+    work.catch(() => undefined);
+    const deadline = new Promise<never>((_, reject) => {
+      timer = this.opts.timers.setTimeout(() => {
+        reject(deadlineError(timeoutMs));
+        client.close();
+      }, timeoutMs);
+    });
+    try {
+      return await Promise.race([work, deadline]);
+    } finally {
+      this.opts.timers.clearTimeout(timer);
+    }
+  }
+
+  private wake(): void {
+    this.signalled = true;
+    this.wakeup?.();
+  }
+
+  /** Resolves on a signal (new mail, a closed session, stop) or, failing that, when `ms` have passed. */
+  private waitForWake(ms: number): Promise<'signal' | 'timer'> {
+    if (this.signalled || this.stopping) return Promise.resolve('signal');
+    return new Promise((resolve) => {
+      const timer = this.opts.timers.setTimeout(() => finish('timer'), ms);
+      const finish = (why: 'signal' | 'timer'): void => {
+        this.wakeup = undefined;
+        this.opts.timers.clearTimeout(timer);
+        resolve(why);
+      };
+      this.wakeup = () => finish('signal');
+    });
+  }
+
+  /** Waits out a backoff delay; stop() ends the wait at once. */
+  private async sleep(ms: number): Promise<void> {
+    this.signalled = false;
+    await this.waitForWake(ms);
+  }
+
+  /** LOGOUT when asked to stop (briefly), then close, and wait for the socket itself to be gone. */
+  private closeClient(client: ImapFlow, polite: boolean): Promise<void> {
+    let closing = this.closing.get(client);
+    if (!closing) {
+      closing = this.closeNow(client, polite).finally(() => this.closing.delete(client));
+      this.closing.set(client, closing);
+    }
+    return closing;
+  }
+
+  private async closeNow(client: ImapFlow, polite: boolean): Promise<void> {
+    const socket = (client as unknown as { socket?: Socket | null }).socket ?? undefined;
+    if (polite && client.usable) {
+      let timer: unknown;
+      await Promise.race([
+        client.logout().catch(() => undefined),
+        new Promise<void>((resolve) => {
+          timer = this.opts.timers.setTimeout(resolve, this.opts.logoutTimeoutMs);
+        }),
+      ]);
+      this.opts.timers.clearTimeout(timer);
+    }
+    client.close();
+    // The 'error' listener stays: imapflow may still report a late socket error on a closed client.
+    client.removeAllListeners('exists');
+    client.removeAllListeners('close');
+    if (socket && !socket.closed) {
+      await new Promise<void>((resolve) => {
+        socket.once('close', () => resolve());
+        if (socket.closed) resolve();
+      });
+    }
+  }
+}
+
+function isGeneric(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'NoConnection' || code === 'EConnectionClosed' || !(error instanceof Error);
+}
+
+function toDate(value: Date | string | undefined): Date | undefined {
+  if (value === undefined) return undefined;
+  const date = value instanceof Date ? value : new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}

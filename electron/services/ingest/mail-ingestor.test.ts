@@ -1,0 +1,236 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { tempDir } from '../../../test/support/temp';
+import { INLINE_LIMIT } from './raw-store';
+import { channelRecord, fetched, mail, openHarness, SUPPORT, type Harness } from './testing';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function setup(options: Parameters<typeof openHarness>[1] = {}): Harness {
+  const dir = tempDir('auxilium-ingest-');
+  const harness = openHarness(dir.path, options);
+  cleanups.push(dir.remove, () => harness.close());
+  return harness;
+}
+
+function messageCount(h: Harness): number {
+  return (h.db.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n;
+}
+
+function conversationOf(h: Harness, messageId: string): number | undefined {
+  return h.store.conversationByMessageId(h.position.channelId, messageId);
+}
+
+describe('MailIngestor', () => {
+  it("turns a customer's new mail into an open, unread conversation and moves the cursor", async () => {
+    const h = setup();
+    const outcome = await h.ingestor.ingest(h.position, [fetched(mail({ messageId: '<m1@example.com>', replyTo: 'Carol Home <carol@home.test>' }), 7)], { advanceTo: 7 });
+    expect(outcome.created).toHaveLength(1);
+    const conversation = h.store.conversation(outcome.created[0]!)!;
+    expect(conversation).toMatchObject({ status: 'open', unread: true, messageCount: 1, subject: 'Help with my order', assigneeId: null });
+    expect(conversation.customer).toEqual({ name: 'Carol Home', address: 'carol@home.test' });
+    expect(conversation.snippet).toBe('Hello, my order has not arrived.');
+    expect(h.ingestor.cursor(h.position.channelId, 'INBOX')).toMatchObject({ uidValidity: '1', lastUid: 7 });
+    expect(h.changes).toEqual([{ ids: outcome.created, created: outcome.created }]);
+  });
+
+  it('threads replies by In-Reply-To and References, and reopens a closed conversation', async () => {
+    const h = setup();
+    const first = await h.ingestor.ingest(h.position, [fetched(mail({ messageId: '<m1@example.com>' }))], {});
+    const id = first.created[0]!;
+    h.store.setStatus(id, 'closed');
+    h.store.markRead(id);
+    const reply = await h.ingestor.ingest(h.position, [fetched(mail({ messageId: '<m2@example.com>', inReplyTo: '<m1@example.com>', subject: 'Re: Help' }))], {});
+    expect(reply).toMatchObject({ created: [], touched: [id] });
+    const third = await h.ingestor.ingest(h.position, [fetched(mail({ messageId: '<m3@example.com>', references: ['<gone@x>', '<m2@example.com>'] }))], {});
+    expect(third.touched).toEqual([id]);
+    expect(h.store.conversation(id)).toMatchObject({ status: 'open', unread: true, messageCount: 3 });
+  });
+
+  it('threads by the subject token only for people who took part', async () => {
+    const h = setup();
+    const { created } = await h.ingestor.ingest(h.position, [fetched(mail({ cc: 'Boss <boss@example.com>' }))], {});
+    const token = h.store.conversation(created[0]!)!.token;
+    const boss = await h.ingestor.ingest(h.position, [fetched(mail({ from: 'boss@example.com', subject: `Re: Help [#${token}]` }))], {});
+    expect(boss.touched).toEqual(created);
+    const stranger = await h.ingestor.ingest(h.position, [fetched(mail({ from: 'mallory@evil.test', subject: `Re: Help [#${token}]` }))], {});
+    expect(stranger.created).toHaveLength(1);
+    expect(stranger.created[0]).not.toBe(created[0]);
+  });
+
+  it('imports the same message once: same UID again, or seen twice with other trace headers', async () => {
+    const h = setup();
+    const original = mail({ messageId: '<dup@example.com>' });
+    await h.ingestor.ingest(h.position, [fetched(original, 1)], { advanceTo: 1 });
+    const again = await h.ingestor.ingest(h.position, [fetched(original, 1)], { advanceTo: 1 });
+    const copy = Buffer.concat([Buffer.from('Delivered-To: other-alias@acme.test\r\nReceived: from mx2\r\n'), original]);
+    const asCc = await h.ingestor.ingest(h.position, [fetched(copy, 2)], { advanceTo: 2 });
+    const resynced = await h.ingestor.ingest({ ...h.position, uidValidity: '99' }, [fetched(original, 1)], {});
+    expect([again.duplicates, asCc.duplicates, resynced.duplicates]).toEqual([1, 1, 1]);
+    expect(messageCount(h)).toBe(1);
+  });
+
+  it('records attachments, and removes the files the parser wrote for a duplicate', async () => {
+    const h = setup();
+    const withFile = Buffer.from(
+      [
+        'From: carol@example.com', `To: ${SUPPORT}`, 'Subject: Photo', 'Message-ID: <photo@example.com>', 'Date: Tue, 24 Nov 2026 10:00:00 +0000',
+        'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="B"', '', '--B', 'Content-Type: text/plain', '', 'See attached.',
+        '--B', 'Content-Type: application/pdf; name="label.pdf"', 'Content-Disposition: attachment; filename="label.pdf"',
+        'Content-Transfer-Encoding: base64', '', Buffer.from('%PDF-1.4 label').toString('base64'), '--B--', '',
+      ].join('\r\n'),
+    );
+    const attachmentFiles = () => (existsSync(join(h.dir, 'attachments')) ? readdirSync(join(h.dir, 'attachments')) : []);
+    const { created } = await h.ingestor.ingest(h.position, [fetched(withFile)], {});
+    expect(h.store.messages(created[0]!)[0]!.attachments).toMatchObject([{ filename: 'label.pdf', contentType: 'application/pdf', size: 14, inline: false }]);
+    expect(attachmentFiles()).toHaveLength(1);
+    const again = await h.ingestor.ingest(h.position, [fetched(Buffer.concat([Buffer.from('X-Copy: 2\r\n'), withFile]))], {});
+    expect(again.duplicates).toBe(1);
+    expect(attachmentFiles()).toHaveLength(1);
+  });
+
+  it('keeps a different message that reuses a Message-ID', async () => {
+    const h = setup();
+    await h.ingestor.ingest(h.position, [fetched(mail({ messageId: '<same@example.com>', body: 'first' })), fetched(mail({ messageId: '<same@example.com>', body: 'second' }))], {});
+    expect(messageCount(h)).toBe(2);
+  });
+
+  it('dedupes mail without a Message-ID by sender, date, subject and body', async () => {
+    const h = setup();
+    const a = mail({ messageId: null, body: 'no id' });
+    const outcome = await h.ingestor.ingest(h.position, [fetched(a), fetched(a), fetched(mail({ messageId: null, body: 'no id, other' }))], {});
+    expect(outcome.duplicates).toBe(1);
+    expect(messageCount(h)).toBe(2);
+  });
+
+  it('keeps a message that fails to parse, raw and flagged', async () => {
+    const h = setup({ parser: { parse: async () => ({ ok: false, error: 'Parsing took too long' }) } });
+    const raw = mail({ subject: 'broken' });
+    const outcome = await h.ingestor.ingest(h.position, [fetched(raw)], {});
+    expect(outcome.unparsed).toBe(1);
+    const [message] = h.store.messages(outcome.created[0]!);
+    expect(message).toMatchObject({ parseError: 'Parsing took too long', subject: '(message could not be read)' });
+    expect(await h.conversations.raw(message!.id)).toEqual({ raw: raw.toString('utf8'), truncated: false });
+  });
+
+  it('stores large raw mail as a file and streams it back truncated at the limit', async () => {
+    const h = setup();
+    const body = 'x'.repeat(76) + '\r\n';
+    const big = mail({ body: body.repeat(Math.ceil((INLINE_LIMIT * 12) / body.length)) });
+    const outcome = await h.ingestor.ingest(h.position, [{ uid: 1, size: big.length, source: Readable.from([big.subarray(0, 1000), big.subarray(1000)]) }], {});
+    const [message] = h.store.messages(outcome.created[0]!);
+    expect(readdirSync(join(h.dir, 'raw')).filter((name) => name.endsWith('.eml'))).toHaveLength(1);
+    const shown = await h.conversations.raw(message!.id);
+    expect(shown.truncated).toBe(true);
+    expect(shown.raw.length).toBe(2 * 1024 * 1024);
+  });
+
+  it('marks auto-replies, lists and bounces, never routes them, and attaches a bounce to its conversation', async () => {
+    const h = setup({ channel: channelRecord('ch1', { routing: 'round-robin', agentIds: [] }) });
+    const agent = h.agents.insert({ name: 'Ann', email: 'ann@acme.test' });
+    h.channels.save(channelRecord('ch1', { routing: 'round-robin', agentIds: [agent.id] }));
+    const { created } = await h.ingestor.ingest(h.position, [fetched(mail({ messageId: '<order@example.com>' }))], {});
+    const id = created[0]!;
+    h.store.setStatus(id, 'closed');
+    const bounce = Buffer.from(
+      [
+        'From: MAILER-DAEMON@mx.acme.test', `To: ${SUPPORT}`, 'Subject: Undelivered Mail Returned to Sender', 'Message-ID: <bounce1@mx.acme.test>',
+        'Date: Tue, 24 Nov 2026 11:00:00 +0000', 'MIME-Version: 1.0', 'Content-Type: multipart/report; report-type=delivery-status; boundary="B"', '',
+        '--B', 'Content-Type: text/plain', '', 'Delivery failed.', '--B', 'Content-Type: message/delivery-status', '',
+        'Reporting-MTA: dns; mx.acme.test', '', 'Final-Recipient: rfc822; carol@example.com', 'Action: failed', 'Status: 5.1.1', '',
+        '--B', 'Content-Type: text/rfc822-headers', '', 'Message-ID: <order@example.com>', 'Subject: Help', '', '--B--', '',
+      ].join('\r\n'),
+    );
+    const auto = mail({ from: 'ooo@example.com', subject: 'Out of office', headers: { 'Auto-Submitted': 'auto-replied' } });
+    const list = mail({ from: 'news@list.test', headers: { 'List-Id': '<news.list.test>' } });
+    const outcome = await h.ingestor.ingest(h.position, [fetched(bounce), fetched(auto), fetched(list)], {});
+    const kinds = h.db.prepare('SELECT kind, conversation_id AS c FROM messages ORDER BY id').all() as { kind: string; c: number }[];
+    expect(kinds.map((k) => k.kind)).toEqual(['normal', 'bounce', 'auto-reply', 'list']);
+    expect(kinds[1]!.c).toBe(id);
+    expect(h.store.conversation(id)!.status).toBe('closed');
+    for (const other of outcome.created) expect(h.store.conversation(other)!.assigneeId).toBeNull();
+    expect(h.store.conversation(id)!.assigneeId).toBe(agent.id);
+  });
+
+  it('attaches our own mail when it threads and never starts a conversation with it', async () => {
+    const h = setup();
+    const { created } = await h.ingestor.ingest(h.position, [fetched(mail({ messageId: '<q@example.com>' }))], {});
+    const token = h.store.conversation(created[0]!)!.token;
+    const ownReply = mail({ from: `Acme <${SUPPORT}>`, to: 'carol@example.com', messageId: `<aux.${token}.abc@acme.test>`, inReplyTo: '<q@example.com>' });
+    const ownStray = mail({ from: `Acme <${SUPPORT}>`, to: 'x@example.com', messageId: '<aux.ZZZZ9999.abc@acme.test>' });
+    const outcome = await h.ingestor.ingest(h.position, [fetched(ownReply), fetched(ownStray)], {});
+    expect(outcome).toMatchObject({ created: [], touched: created, duplicates: 1 });
+    const last = h.store.messages(created[0]!).at(-1)!;
+    expect(last).toMatchObject({ direction: 'outbound', kind: 'own' });
+  });
+
+  it('routes new conversations round-robin among existing agents and continues after a restart', async () => {
+    const dir = tempDir('auxilium-rr-');
+    cleanups.push(dir.remove);
+    const first = openHarness(dir.path);
+    const [a, b, c] = ['a', 'b', 'c'].map((n) => first.agents.insert({ name: n, email: `${n}@acme.test` }));
+    first.channels.save(channelRecord('ch1', { routing: 'round-robin', agentIds: [a!.id, b!.id, 999, c!.id] }));
+    const assignees = async (h: Harness, count: number): Promise<(number | null)[]> => {
+      const out: (number | null)[] = [];
+      for (let i = 0; i < count; i++) {
+        const { created } = await h.ingestor.ingest(h.position, [fetched(mail({ from: `c${Math.random()}@example.com` }))], {});
+        out.push(h.store.conversation(created[0]!)!.assigneeId);
+      }
+      return out;
+    };
+    expect(await assignees(first, 2)).toEqual([a!.id, b!.id]);
+    await first.close();
+    const second = openHarness(dir.path);
+    cleanups.push(() => second.close());
+    expect(await assignees(second, 2)).toEqual([c!.id, a!.id]);
+    second.agents.delete(b!.id);
+    expect(await assignees(second, 2)).toEqual([c!.id, a!.id]);
+  });
+
+  it('rolls back a batch that fails midway: no messages, no cursor move; a re-run then adds everything once', async () => {
+    const h = setup();
+    h.ingestor.resetCursor({ ...h.position, lastUid: 0, backfillBelowUid: null, backfillSince: null });
+    const batch = [fetched(mail(), 1), fetched(mail(), 2), fetched(mail(), 3)];
+    const insert = h.store.insertMessage.bind(h.store);
+    let calls = 0;
+    const spy = vi.spyOn(h.store, 'insertMessage').mockImplementation((...args) => {
+      if (++calls === 2) throw new Error('disk full');
+      return insert(...args);
+    });
+    await expect(h.ingestor.ingest(h.position, batch, { advanceTo: 3 })).rejects.toThrow('disk full');
+    expect(messageCount(h)).toBe(0);
+    expect(h.ingestor.cursor('ch1', 'INBOX')!.lastUid).toBe(0);
+    expect((h.db.prepare('SELECT count(*) AS n FROM conversations').get() as { n: number }).n).toBe(0);
+    spy.mockRestore();
+    const retry = () => [1, 2, 3].map((uid) => fetched(mail({ messageId: `<r${uid}@example.com>` }), uid));
+    await h.ingestor.ingest(h.position, retry(), { advanceTo: 3 });
+    const rerun = await h.ingestor.ingest(h.position, retry(), { advanceTo: 3 });
+    expect(rerun).toMatchObject({ created: [], touched: [], duplicates: 3 });
+    expect(messageCount(h)).toBe(3);
+    expect(h.ingestor.cursor('ch1', 'INBOX')!.lastUid).toBe(3);
+  });
+
+  it('finishes a batch in progress when closed, then refuses new ones', async () => {
+    const h = setup();
+    const inFlight = h.ingestor.ingest(h.position, [fetched(mail())], { advanceTo: 1 });
+    await h.ingestor.close();
+    await expect(inFlight).resolves.toMatchObject({ unparsed: 0 });
+    expect(h.store.messages((await inFlight).created[0]!)[0]!.parseError).toBeNull();
+    await expect(h.ingestor.ingest(h.position, [fetched(mail())], {})).rejects.toThrow(/shutting down/);
+  });
+
+  it('moves the backfill cursor downwards and ignores a batch from an old UIDVALIDITY', async () => {
+    const h = setup();
+    h.ingestor.resetCursor({ ...h.position, lastUid: 500, backfillBelowUid: 500, backfillSince: '2026-11-10' });
+    await h.ingestor.ingest(h.position, [fetched(mail(), 450)], { backfillBelow: 450 });
+    expect(h.ingestor.cursor('ch1', 'INBOX')).toMatchObject({ lastUid: 500, backfillBelowUid: 450, backfillSince: '2026-11-10' });
+    await h.ingestor.ingest({ ...h.position, uidValidity: 'old' }, [fetched(mail(), 600)], { advanceTo: 600 });
+    expect(h.ingestor.cursor('ch1', 'INBOX')!.lastUid).toBe(500);
+    expect(existsSync(join(h.dir, 'auxilium.sqlite'))).toBe(true);
+  });
+});

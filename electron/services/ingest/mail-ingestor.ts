@@ -1,0 +1,278 @@
+import { createHash } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import type { Address, MessageKind } from '../../../shared/conversation';
+import type { EventBus } from '../../core/event-bus';
+import type { AgentRepo } from '../store/agent-repo';
+import type { ChannelRecord } from '../store/channel-repo';
+import type { MailStore } from '../store/mail-store';
+import { classify, type ParseResult } from './parse';
+import type { StoredRaw } from './raw-store';
+import { nextRoundRobin } from './routing';
+import { findThread, isOwnMessageId, newConversationToken, normalizeMessageId } from './threading';
+import type { FetchedMessage, IngestOutcome, Ingestor, MailboxPosition, ParsedMessage, SyncCursor } from './types';
+
+export interface MessageParser {
+  parse(source: Buffer | { path: string }): Promise<ParseResult>;
+}
+
+export interface RawKeeper {
+  save(source: FetchedMessage['source']): Promise<StoredRaw>;
+}
+
+export interface MailIngestorDeps {
+  store: MailStore;
+  agents: AgentRepo;
+  channels: { get(id: string): ChannelRecord | undefined };
+  parser: MessageParser;
+  raw: RawKeeper;
+  events: EventBus;
+  now?: () => Date;
+}
+
+/** One fetched message after the work that happens outside the transaction. */
+interface Prepared {
+  uid: number;
+  raw: StoredRaw;
+  parsed: ParsedMessage | null;
+  parseError: string | null;
+  kind: MessageKind;
+  dedupeKey: string;
+  receivedAt: string;
+}
+
+const UNREADABLE_SUBJECT = '(message could not be read)';
+
+function sha256(...parts: string[]): string {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(part).update('\0');
+  return hash.digest('hex');
+}
+
+/**
+ * The same message seen twice (delivered to two of our addresses, or again after a UIDVALIDITY
+ * change) carries different trace headers but the same Message-ID and body. A different message
+ * that reuses a Message-ID has a different body, so it is kept.
+ */
+export function dedupeKey(parsed: ParsedMessage | null, raw: StoredRaw): string {
+  if (!parsed) return sha256('raw', raw.sha256);
+  const messageId = normalizeMessageId(parsed.messageId);
+  if (messageId) return sha256('id', messageId, raw.bodySha256);
+  return sha256('headers', parsed.from?.address ?? '', parsed.date ?? '', parsed.subject, raw.bodySha256);
+}
+
+/** Arrival time orders the inbox: the server's INTERNALDATE, else the Date header (senders' clocks lie more). */
+function firstValidIso(...candidates: (Date | string | null | undefined)[]): string | null {
+  for (const candidate of candidates) {
+    if (candidate === null || candidate === undefined) continue;
+    const date = new Date(candidate);
+    if (!Number.isNaN(date.getTime())) return date.toISOString();
+  }
+  return null;
+}
+
+/** Attachment files the parser wrote for messages that were not stored. Raw files stay: they are named by content and may be shared. */
+async function removeAttachmentFiles(items: Prepared[]): Promise<void> {
+  const paths = items.flatMap((item) => item.parsed?.attachments.map((a) => a.path) ?? []);
+  await Promise.all(paths.map((path) => rm(path, { force: true }).catch(() => undefined)));
+}
+
+function ownAddresses(channel: ChannelRecord | undefined): string[] {
+  if (!channel) return [];
+  return [channel.supportAddress, channel.smtp.fromAddress, channel.imap.username].filter((a) => a.includes('@'));
+}
+
+/** Parses, threads, routes and stores fetched mail; the mailbox watcher hands it batches. */
+export class MailIngestor implements Ingestor {
+  private readonly now: () => Date;
+  private readonly running = new Set<Promise<IngestOutcome>>();
+  private closed = false;
+
+  constructor(private readonly deps: MailIngestorDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  cursor(channelId: string, mailbox: string): SyncCursor | undefined {
+    return this.deps.store.cursor(channelId, mailbox);
+  }
+
+  resetCursor(cursor: SyncCursor): void {
+    this.deps.store.saveCursor(cursor);
+  }
+
+  /**
+   * Waits for batches in progress and refuses new ones. Called before the parser closes, so no
+   * message is stored as unreadable only because the app was shutting down.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.allSettled([...this.running]);
+  }
+
+  ingest(position: MailboxPosition, messages: FetchedMessage[], move: { advanceTo?: number; backfillBelow?: number | null }): Promise<IngestOutcome> {
+    if (this.closed) return Promise.reject(new Error('Ingest is closed: the app is shutting down'));
+    const run = this.run(position, messages, move);
+    this.running.add(run);
+    void run.finally(() => this.running.delete(run)).catch(() => undefined);
+    return run;
+  }
+
+  private async run(
+    position: MailboxPosition,
+    messages: FetchedMessage[],
+    move: { advanceTo?: number; backfillBelow?: number | null },
+  ): Promise<IngestOutcome> {
+    const { store } = this.deps;
+    const channel = this.deps.channels.get(position.channelId);
+    const outcome: IngestOutcome = { created: [], touched: [], duplicates: 0, unparsed: 0 };
+
+    // Raw bytes first, then parsing, both before the transaction: a SQLite write transaction must
+    // not wait on disk streams or worker threads.
+    const fresh: { fetched: FetchedMessage; raw: StoredRaw }[] = [];
+    for (const fetched of messages) {
+      if (store.hasUid(position, fetched.uid)) {
+        outcome.duplicates += 1;
+        if (!Buffer.isBuffer(fetched.source)) fetched.source.destroy();
+        continue;
+      }
+      fresh.push({ fetched, raw: await this.deps.raw.save(fetched.source) });
+    }
+    // All at once, so every parser worker has work; the pool queues the rest.
+    const results = await Promise.all(fresh.map(({ raw }) => this.deps.parser.parse(raw.blob ?? { path: raw.path as string })));
+
+    const prepared: Prepared[] = [];
+    for (const [index, { fetched, raw }] of fresh.entries()) {
+      const result = results[index]!;
+      const parsed = result.ok ? result.message : null;
+      let kind: MessageKind = 'normal';
+      if (parsed) {
+        kind = classify(parsed, { ownAddresses: ownAddresses(channel) });
+        // Our Message-ID format is proof enough even when the mail came back from another address.
+        if (kind === 'normal' && isOwnMessageId(normalizeMessageId(parsed.messageId))) kind = 'own';
+      }
+      prepared.push({
+        uid: fetched.uid,
+        raw,
+        parsed,
+        parseError: result.ok ? null : result.error,
+        kind,
+        dedupeKey: dedupeKey(parsed, raw),
+        receivedAt: firstValidIso(fetched.internalDate, parsed?.date) ?? this.now().toISOString(),
+      });
+    }
+
+    const created = new Set<number>();
+    const touched = new Set<number>();
+    const skipped: Prepared[] = [];
+    try {
+      store.transaction(() => {
+        for (const item of prepared) {
+          const conversationId = this.storeOne(position, channel, item, created);
+          if (conversationId === null) skipped.push(item);
+          else {
+            touched.add(conversationId);
+            if (item.parseError !== null) outcome.unparsed += 1;
+          }
+        }
+        store.moveCursor(position, move);
+      });
+    } catch (error) {
+      // Nothing of the batch was stored; a retry parses again and writes its own attachment files.
+      await removeAttachmentFiles(prepared);
+      throw error;
+    }
+    outcome.duplicates += skipped.length;
+    await removeAttachmentFiles(skipped);
+
+    outcome.created = [...created];
+    outcome.touched = [...touched];
+    if (touched.size > 0) this.deps.events.emit('conversations:changed', { ids: outcome.touched, created: outcome.created });
+    return outcome;
+  }
+
+  /** Stores one message inside the batch transaction; null when it was a duplicate and skipped. */
+  private storeOne(position: MailboxPosition, channel: ChannelRecord | undefined, item: Prepared, created: Set<number>): number | null {
+    const { store } = this.deps;
+    const channelId = position.channelId;
+    if (store.hasUid(position, item.uid) || store.hasDedupeKey(channelId, item.dedupeKey)) return null;
+
+    const parsed = item.parsed;
+    const messageId = normalizeMessageId(parsed?.messageId);
+    if (item.kind === 'own' && messageId && store.hasOutbound(channelId, messageId)) return null;
+
+    const match = parsed
+      ? findThread(
+          {
+            inReplyTo: parsed.inReplyTo,
+            references: parsed.references,
+            subject: parsed.subject,
+            fromAddress: parsed.from?.address ?? null,
+            bounceOf: item.kind === 'bounce' ? parsed.bounceOf : [],
+          },
+          {
+            conversationByMessageId: (id) => store.conversationByMessageId(channelId, id),
+            conversationByToken: (token) => store.conversationByToken(channelId, token),
+            isParticipant: (id, address) => store.isParticipant(id, address),
+          },
+        )
+      : null;
+
+    // Our own mail that threads nowhere is a copy of something we sent; it never starts a conversation.
+    if (item.kind === 'own' && !match) return null;
+
+    const from: Address = parsed?.from ?? { name: '', address: '' };
+    let conversationId = match?.conversationId;
+    if (conversationId === undefined) {
+      const customer = parsed?.replyTo[0] ?? from;
+      conversationId = store.createConversation({
+        channelId,
+        subject: parsed ? parsed.subject : UNREADABLE_SUBJECT,
+        customer: { name: customer.name, address: customer.address },
+        // Only real customer mail is routed: an auto-reply or a list mail must not take an agent's turn.
+        assigneeId: item.kind === 'normal' ? this.route(channel) : null,
+        token: newConversationToken(),
+        at: item.receivedAt,
+      });
+      created.add(conversationId);
+    }
+
+    const inbound = item.kind !== 'own';
+    store.insertMessage(
+      {
+        conversationId,
+        channelId,
+        direction: inbound ? 'inbound' : 'outbound',
+        kind: item.kind,
+        source: { mailbox: position.mailbox, uidValidity: position.uidValidity, uid: item.uid },
+        messageId,
+        inReplyTo: normalizeMessageId(parsed?.inReplyTo),
+        references: (parsed?.references ?? []).map(normalizeMessageId).filter((id): id is string => id !== null),
+        dedupeKey: item.dedupeKey,
+        subject: parsed ? parsed.subject : UNREADABLE_SUBJECT,
+        from,
+        to: parsed?.to ?? [],
+        cc: parsed?.cc ?? [],
+        date: parsed?.date ?? item.receivedAt,
+        text: parsed?.text ?? '',
+        html: parsed?.html ?? null,
+        parseError: item.parseError,
+        raw: item.raw.blob,
+        rawPath: item.raw.path,
+        size: item.raw.size,
+        authorAgentId: null,
+        createdAt: this.now().toISOString(),
+        attachments: parsed?.attachments ?? [],
+      },
+      { at: item.receivedAt, unread: inbound, reopen: item.kind === 'normal' && !created.has(conversationId), summary: true },
+    );
+    return conversationId;
+  }
+
+  /** The assignee for a new conversation by the channel's rule; round-robin state survives restarts. */
+  private route(channel: ChannelRecord | undefined): number | null {
+    if (!channel || channel.inbox.routing !== 'round-robin') return null;
+    const candidates = this.deps.agents.existing(channel.inbox.agentIds);
+    const next = nextRoundRobin(candidates, this.deps.store.lastRoutedAgent(channel.id));
+    if (next !== null) this.deps.store.setLastRoutedAgent(channel.id, next);
+    return next;
+  }
+}

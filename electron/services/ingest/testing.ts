@@ -1,0 +1,108 @@
+import { join } from 'node:path';
+import { defaultChannelForm } from '../../../shared/channel';
+import type { InboxSettings } from '../../../shared/channel';
+import { EventBus } from '../../core/event-bus';
+import { ConversationService } from '../conversations/conversation-service';
+import { AgentRepo } from '../store/agent-repo';
+import { ChannelRepo, settingsWithoutPasswords, type ChannelRecord } from '../store/channel-repo';
+import { openDatabase, type Db } from '../store/database';
+import { MailStore } from '../store/mail-store';
+import { MailIngestor, type MessageParser } from './mail-ingestor';
+import { MailParserPool } from './parse';
+import { RawStore } from './raw-store';
+import type { FetchedMessage, MailboxPosition } from './types';
+
+/** Builders shared by the ingest, store and conversation tests. Real SQLite files, the real parser. */
+
+export const SUPPORT = 'support@acme.test';
+
+export function channelRecord(id: string, inbox: Partial<InboxSettings> = {}): ChannelRecord {
+  const form = defaultChannelForm();
+  form.imap = { ...form.imap, host: 'imap.acme.test', username: SUPPORT, password: 'x' };
+  form.smtp = { ...form.smtp, host: 'smtp.acme.test', username: SUPPORT, password: 'x', fromAddress: SUPPORT };
+  form.inbox = { ...form.inbox, ...inbox };
+  return {
+    id, name: `Channel ${id}`, type: 'email', enabled: true, supportAddress: SUPPORT,
+    ...settingsWithoutPasswords(form), createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z',
+  };
+}
+
+export interface MailSpec {
+  from?: string;
+  to?: string;
+  cc?: string;
+  replyTo?: string;
+  subject?: string;
+  messageId?: string | null;
+  inReplyTo?: string;
+  references?: string[];
+  date?: string;
+  body?: string;
+  headers?: Record<string, string>;
+}
+
+/** A plain RFC 5322 message with CRLF line ends. */
+export function mail(spec: MailSpec = {}): Buffer {
+  const lines = [
+    `From: ${spec.from ?? 'Carol Customer <carol@example.com>'}`,
+    `To: ${spec.to ?? SUPPORT}`,
+    ...(spec.cc ? [`Cc: ${spec.cc}`] : []),
+    ...(spec.replyTo ? [`Reply-To: ${spec.replyTo}`] : []),
+    `Subject: ${spec.subject ?? 'Help with my order'}`,
+    `Date: ${spec.date ?? 'Tue, 24 Nov 2026 10:00:00 +0000'}`,
+    ...(spec.messageId === null ? [] : [`Message-ID: ${spec.messageId ?? `<${Math.random().toString(36).slice(2)}@example.com>`}`]),
+    ...(spec.inReplyTo ? [`In-Reply-To: ${spec.inReplyTo}`] : []),
+    ...(spec.references ? [`References: ${spec.references.join(' ')}`] : []),
+    ...Object.entries(spec.headers ?? {}).map(([name, value]) => `${name}: ${value}`),
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    spec.body ?? 'Hello, my order has not arrived.',
+    '',
+  ];
+  return Buffer.from(lines.join('\r\n'));
+}
+
+let nextUid = 1;
+export function fetched(source: Buffer, uid = nextUid++): FetchedMessage {
+  return { uid, size: source.length, source, internalDate: new Date(Date.UTC(2026, 10, 24, 10, 0, uid % 60)) };
+}
+
+export interface Harness {
+  dir: string;
+  db: Db;
+  store: MailStore;
+  agents: AgentRepo;
+  channels: ChannelRepo;
+  events: EventBus;
+  ingestor: MailIngestor;
+  conversations: ConversationService;
+  position: MailboxPosition;
+  changes: { ids: number[]; created: number[] }[];
+  close(): Promise<void>;
+}
+
+/** Opens (or reopens) the store in `dir`, as the app does at start. */
+export function openHarness(dir: string, options: { parser?: MessageParser; channel?: ChannelRecord } = {}): Harness {
+  const db = openDatabase(join(dir, 'auxilium.sqlite'));
+  const store = new MailStore(db);
+  const agents = new AgentRepo(db);
+  const channels = new ChannelRepo(db);
+  const channel = options.channel ?? channelRecord('ch1');
+  if (!channels.get(channel.id) || options.channel) channels.save(channel);
+  const events = new EventBus();
+  const changes: Harness['changes'] = [];
+  events.on('conversations:changed', (payload) => changes.push(payload));
+  const pool = options.parser ? null : new MailParserPool({ attachmentsDir: join(dir, 'attachments') });
+  const parser = options.parser ?? (pool as MailParserPool);
+  const ingestor = new MailIngestor({ store, agents, channels, parser, raw: new RawStore(join(dir, 'raw')), events });
+  return {
+    dir, db, store, agents, channels, events, ingestor, changes,
+    conversations: new ConversationService({ store, agents, events }),
+    position: { channelId: channel.id, mailbox: 'INBOX', uidValidity: '1' },
+    async close() {
+      await pool?.close();
+      if (db.open) db.close();
+    },
+  };
+}

@@ -1,0 +1,105 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * The seam between the mailbox watcher (which fetches) and ingest (which parses, threads, routes
+ * and stores). The watcher never parses; ingest never talks IMAP.
+ */
+
+/** One message as fetched from the server, by UID. */
+export interface FetchedMessage {
+  uid: number;
+  /** RFC822.SIZE from the server, known before the body is read. */
+  size: number;
+  /** The message exactly as the server holds it. Large messages arrive as a stream, small ones as a Buffer. */
+  source: Buffer | Readable;
+  internalDate?: Date;
+}
+
+export interface MailboxPosition {
+  channelId: string;
+  mailbox: string;
+  uidValidity: string;
+}
+
+/** Where a channel's mailbox sync stands, kept in SQLite beside the imported messages. */
+export interface SyncCursor extends MailboxPosition {
+  /** Every UID up to and including this one has been imported (or deliberately skipped). */
+  lastUid: number;
+  /**
+   * The initial import of older mail runs newest first, downwards; this is the lowest UID it has
+   * reached (null when finished or never needed). A restart resumes below it.
+   */
+  backfillBelowUid: number | null;
+  /**
+   * An ISO instant: only mail on or after it is part of the initial import (null = all mail). For
+   * "import none" it is the first sync itself, so a later UIDVALIDITY change re-fetches only mail
+   * from then on.
+   */
+  backfillSince: string | null;
+}
+
+export interface IngestOutcome {
+  /** Conversations created by this batch. */
+  created: number[];
+  /** Conversations that received a message (including the created ones). */
+  touched: number[];
+  /** Messages that were already held (same UID, or the same message seen again) and skipped. */
+  duplicates: number;
+  /** Messages kept raw because parsing failed or took too long. */
+  unparsed: number;
+}
+
+export interface Ingestor {
+  /** The cursor for a mailbox, or undefined when it has never been synced. */
+  cursor(channelId: string, mailbox: string): SyncCursor | undefined;
+  /**
+   * Stores the cursor for a mailbox. Used on first sync and when UIDVALIDITY changes (then UIDs
+   * start over; already-imported messages are recognised by content, so nothing is duplicated).
+   */
+  resetCursor(cursor: SyncCursor): void;
+  /**
+   * Parses, threads, routes and stores a batch, and moves the cursor in the SAME SQLite
+   * transaction: `lastUid` to `advanceTo` (new mail) or `backfillBelowUid` to `backfillBelow`
+   * (initial import). A crash at any point neither loses nor duplicates a message. Idempotent:
+   * importing the same UIDs again changes nothing. An empty batch only moves the cursor (the
+   * watcher uses `ingest([], { backfillBelow: null })` to mark an initial import as finished).
+   */
+  ingest(position: MailboxPosition, messages: FetchedMessage[], move: { advanceTo?: number; backfillBelow?: number | null }): Promise<IngestOutcome>;
+}
+
+export interface ParsedAddress {
+  name: string;
+  address: string;
+}
+
+export interface ParsedAttachment {
+  filename: string;
+  contentType: string;
+  size: number;
+  /** Content-ID without angle brackets, for cid: references from the HTML body. */
+  contentId: string | null;
+  inline: boolean;
+  /** The decoded content, written to a file by the parser so large attachments never sit in memory. */
+  path: string;
+}
+
+/** What the parser (running in a worker thread) extracts from one raw message. */
+export interface ParsedMessage {
+  messageId: string | null;
+  inReplyTo: string | null;
+  references: string[];
+  subject: string;
+  from: ParsedAddress | null;
+  replyTo: ParsedAddress[];
+  to: ParsedAddress[];
+  cc: ParsedAddress[];
+  /** The Date header, or null when missing or unreadable. */
+  date: string | null;
+  text: string;
+  html: string | null;
+  attachments: ParsedAttachment[];
+  /** Header names lower-cased, values as strings, for loop detection (auto-submitted, list-id, …). */
+  headers: Record<string, string>;
+  /** multipart/report; report-type=delivery-status: the Message-ID(s) of the original it reports on. */
+  bounceOf: string[];
+}

@@ -1,0 +1,491 @@
+import type { Address, Attachment, ConversationStatus, ConversationSummary, InboxView, Message, MessageKind } from '../../../shared/conversation';
+import type { SyncCursor, MailboxPosition } from '../ingest/types';
+import type { Db } from './database';
+import { ftsQuery, participantsText } from './fts';
+
+/** SQL for conversations, messages, attachments, search, sync cursors and routing state. */
+
+interface ConversationRow {
+  id: number;
+  channel_id: string;
+  subject: string;
+  customer_name: string;
+  customer_address: string;
+  status: ConversationStatus;
+  assignee_id: number | null;
+  token: string;
+  last_message_at: string;
+  snippet: string;
+  unread: number;
+  message_count: number;
+}
+
+interface MessageRow {
+  id: number;
+  conversation_id: number;
+  direction: Message['direction'];
+  kind: MessageKind;
+  subject: string;
+  from_name: string;
+  from_address: string;
+  to_json: string;
+  cc_json: string;
+  date: string;
+  text: string;
+  html: string | null;
+  parse_error: string | null;
+  author_agent_id: number | null;
+}
+
+interface AttachmentRow {
+  id: number;
+  message_id: number;
+  filename: string;
+  content_type: string;
+  size: number;
+  inline: number;
+}
+
+export interface ConversationRecord extends ConversationSummary {
+  token: string;
+}
+
+export interface NewConversation {
+  channelId: string;
+  subject: string;
+  customer: Address;
+  assigneeId: number | null;
+  token: string;
+  at: string;
+}
+
+export interface NewMessage {
+  conversationId: number;
+  channelId: string;
+  direction: Message['direction'];
+  kind: MessageKind;
+  /** Set for inbound mail: where it was fetched from. */
+  source?: { mailbox: string; uidValidity: string; uid: number };
+  messageId: string | null;
+  inReplyTo: string | null;
+  references: string[];
+  dedupeKey: string | null;
+  subject: string;
+  from: Address;
+  to: Address[];
+  cc: Address[];
+  date: string;
+  text: string;
+  html: string | null;
+  parseError: string | null;
+  raw: Buffer | null;
+  rawPath: string | null;
+  size: number;
+  authorAgentId: number | null;
+  createdAt: string;
+  attachments: { filename: string; contentType: string; size: number; contentId: string | null; inline: boolean; path: string }[];
+}
+
+export interface ListQuery {
+  view: InboxView;
+  meAgentId: number | null;
+  status?: ConversationStatus | undefined;
+  channelId?: string | undefined;
+  query?: string | undefined;
+  cursor?: string | undefined;
+  limit: number;
+}
+
+export interface ConversationPage {
+  items: ConversationSummary[];
+  nextCursor: string | null;
+  total: number;
+}
+
+function toSummary(row: ConversationRow): ConversationRecord {
+  return {
+    id: row.id,
+    channelId: row.channel_id,
+    subject: row.subject,
+    customer: { name: row.customer_name, address: row.customer_address },
+    status: row.status,
+    assigneeId: row.assignee_id,
+    lastMessageAt: row.last_message_at,
+    snippet: row.snippet,
+    unread: row.unread === 1,
+    messageCount: row.message_count,
+    token: row.token,
+  };
+}
+
+function encodeCursor(row: ConversationRow): string {
+  return Buffer.from(JSON.stringify([row.last_message_at, row.id])).toString('base64url');
+}
+
+/** A cursor the app did not make (or from an older version) starts from the top rather than failing. */
+function decodeCursor(cursor: string | undefined): [string, number] | null {
+  if (!cursor) return null;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && typeof value[0] === 'string' && Number.isInteger(value[1])) return [value[0], value[1] as number];
+  } catch {
+    // fall through
+  }
+  return null;
+}
+
+/**
+ * A search row's rowid is conversationId << FTS_SLOT_BITS | the message's position in the
+ * conversation, so matching conversations come straight from the index. 2^20 messages per
+ * conversation is far beyond any real thread.
+ */
+const FTS_SLOT_BITS = 20;
+const FTS_SLOTS = 2 ** FTS_SLOT_BITS;
+const MANY_HITS = 1000;
+
+export function snippetOf(text: string): string {
+  return text.replace(/\s+/g, ' ').trim().slice(0, 200);
+}
+
+export class MailStore {
+  constructor(private readonly db: Db) {}
+
+  /** Runs `fn` in one SQLite transaction (nested calls join the outer one). */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  // ---- sync cursors ----
+
+  cursor(channelId: string, mailbox: string): SyncCursor | undefined {
+    const row = this.db
+      .prepare('SELECT * FROM sync_cursors WHERE channel_id = ? AND mailbox = ?')
+      .get(channelId, mailbox) as
+      | { channel_id: string; mailbox: string; uid_validity: string; last_uid: number; backfill_below_uid: number | null; backfill_since: string | null }
+      | undefined;
+    return (
+      row && {
+        channelId: row.channel_id,
+        mailbox: row.mailbox,
+        uidValidity: row.uid_validity,
+        lastUid: row.last_uid,
+        backfillBelowUid: row.backfill_below_uid,
+        backfillSince: row.backfill_since,
+      }
+    );
+  }
+
+  saveCursor(cursor: SyncCursor): void {
+    this.db
+      .prepare(
+        `INSERT INTO sync_cursors (channel_id, mailbox, uid_validity, last_uid, backfill_below_uid, backfill_since)
+         VALUES (@channelId, @mailbox, @uidValidity, @lastUid, @backfillBelowUid, @backfillSince)
+         ON CONFLICT (channel_id, mailbox) DO UPDATE SET uid_validity = excluded.uid_validity, last_uid = excluded.last_uid,
+           backfill_below_uid = excluded.backfill_below_uid, backfill_since = excluded.backfill_since`,
+      )
+      .run(cursor);
+  }
+
+  /**
+   * Moves the cursor of a mailbox. lastUid only grows, so a late batch never rewinds it. A cursor for
+   * another UIDVALIDITY is left alone: that batch was fetched before a resync and must not move it.
+   */
+  moveCursor(position: MailboxPosition, move: { advanceTo?: number; backfillBelow?: number | null }): void {
+    const current = this.cursor(position.channelId, position.mailbox);
+    if (!current) {
+      this.saveCursor({ ...position, lastUid: move.advanceTo ?? 0, backfillBelowUid: move.backfillBelow ?? null, backfillSince: null });
+      return;
+    }
+    if (current.uidValidity !== position.uidValidity) return;
+    this.saveCursor({
+      ...current,
+      lastUid: move.advanceTo !== undefined ? Math.max(current.lastUid, move.advanceTo) : current.lastUid,
+      backfillBelowUid: move.backfillBelow !== undefined ? move.backfillBelow : current.backfillBelowUid,
+    });
+  }
+
+  // ---- lookups for ingest ----
+
+  hasUid(position: MailboxPosition, uid: number): boolean {
+    return (
+      this.db
+        .prepare('SELECT 1 FROM messages WHERE channel_id = ? AND mailbox = ? AND uid_validity = ? AND uid = ?')
+        .get(position.channelId, position.mailbox, position.uidValidity, uid) !== undefined
+    );
+  }
+
+  hasDedupeKey(channelId: string, key: string): boolean {
+    return this.db.prepare('SELECT 1 FROM messages WHERE channel_id = ? AND dedupe_key = ?').get(channelId, key) !== undefined;
+  }
+
+  /** Our own sent mail with this Message-ID, when it is already stored. */
+  hasOutbound(channelId: string, messageId: string): boolean {
+    return (
+      this.db.prepare("SELECT 1 FROM messages WHERE channel_id = ? AND message_id = ? AND direction = 'outbound'").get(channelId, messageId) !==
+      undefined
+    );
+  }
+
+  conversationByMessageId(channelId: string, messageId: string): number | undefined {
+    const row = this.db
+      .prepare('SELECT conversation_id FROM messages WHERE channel_id = ? AND message_id = ? ORDER BY id LIMIT 1')
+      .get(channelId, messageId) as { conversation_id: number } | undefined;
+    return row?.conversation_id;
+  }
+
+  conversationByToken(channelId: string, token: string): number | undefined {
+    const row = this.db.prepare('SELECT id FROM conversations WHERE token = ? AND channel_id = ?').get(token, channelId) as
+      | { id: number }
+      | undefined;
+    return row?.id;
+  }
+
+  isParticipant(conversationId: number, address: string): boolean {
+    const row = this.db
+      .prepare(
+        `SELECT 1 FROM conversations c WHERE c.id = @id AND (lower(c.customer_address) = @address OR EXISTS (
+           SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.direction <> 'note' AND (
+             lower(m.from_address) = @address
+             OR EXISTS (SELECT 1 FROM json_each(m.to_json) j WHERE lower(j.value ->> 'address') = @address)
+             OR EXISTS (SELECT 1 FROM json_each(m.cc_json) j WHERE lower(j.value ->> 'address') = @address))))`,
+      )
+      .get({ id: conversationId, address: address.toLowerCase() });
+    return row !== undefined;
+  }
+
+  // ---- writes ----
+
+  createConversation(input: NewConversation): number {
+    const result = this.db
+      .prepare(
+        `INSERT INTO conversations (channel_id, subject, customer_name, customer_address, status, assignee_id, token,
+           last_message_at, snippet, unread, message_count, created_at)
+         VALUES (@channelId, @subject, @name, @address, 'open', @assigneeId, @token, @at, '', 0, 0, @at)`,
+      )
+      .run({ ...input, name: input.customer.name, address: input.customer.address });
+    return Number(result.lastInsertRowid);
+  }
+
+  /** Inserts a message with its attachments and search entry, and updates its conversation's summary. */
+  insertMessage(message: NewMessage, effect: { at: string; unread: boolean; reopen: boolean; summary: boolean }): number {
+    const count = this.db.prepare('SELECT message_count AS n FROM conversations WHERE id = ?').get(message.conversationId) as { n: number } | undefined;
+    if (!count) throw new Error(`Conversation ${message.conversationId} does not exist`);
+    const ftsRowid = message.conversationId * FTS_SLOTS + count.n;
+    const result = this.db
+      .prepare(
+        `INSERT INTO messages (conversation_id, channel_id, direction, kind, mailbox, uid_validity, uid, message_id, in_reply_to,
+           "references", dedupe_key, subject, from_name, from_address, to_json, cc_json, date, text, html, parse_error, raw, raw_path,
+           size, author_agent_id, fts_rowid, created_at)
+         VALUES (@conversationId, @channelId, @direction, @kind, @mailbox, @uidValidity, @uid, @messageId, @inReplyTo,
+           @references, @dedupeKey, @subject, @fromName, @fromAddress, @to, @cc, @date, @text, @html, @parseError, @raw, @rawPath,
+           @size, @authorAgentId, @ftsRowid, @createdAt)`,
+      )
+      .run({
+        ...message,
+        mailbox: message.source?.mailbox ?? null,
+        uidValidity: message.source?.uidValidity ?? null,
+        uid: message.source?.uid ?? null,
+        references: JSON.stringify(message.references),
+        fromName: message.from.name,
+        fromAddress: message.from.address,
+        to: JSON.stringify(message.to),
+        cc: JSON.stringify(message.cc),
+        ftsRowid,
+      });
+    const id = Number(result.lastInsertRowid);
+    const insertAttachment = this.db.prepare(
+      `INSERT INTO attachments (message_id, filename, content_type, size, content_id, inline, path)
+       VALUES (@messageId, @filename, @contentType, @size, @contentId, @inline, @path)`,
+    );
+    for (const attachment of message.attachments) insertAttachment.run({ ...attachment, messageId: id, inline: attachment.inline ? 1 : 0 });
+    this.db
+      .prepare('INSERT INTO messages_fts (rowid, subject, participants, body) VALUES (?, ?, ?, ?)')
+      .run(ftsRowid, message.subject, participantsText([message.from, ...message.to, ...message.cc]), message.text);
+    this.db
+      .prepare(
+        `UPDATE conversations SET
+           message_count = message_count + 1,
+           last_message_at = CASE WHEN @summary AND @at > last_message_at THEN @at ELSE last_message_at END,
+           snippet = CASE WHEN @summary AND @at >= last_message_at THEN @snippet ELSE snippet END,
+           unread = CASE WHEN @unread THEN 1 ELSE unread END,
+           status = CASE WHEN @reopen THEN 'open' ELSE status END
+         WHERE id = @id`,
+      )
+      .run({
+        id: message.conversationId,
+        at: effect.at,
+        snippet: snippetOf(message.text),
+        summary: effect.summary ? 1 : 0,
+        unread: effect.unread ? 1 : 0,
+        reopen: effect.reopen ? 1 : 0,
+      });
+    return id;
+  }
+
+  setStatus(id: number, status: ConversationStatus): boolean {
+    return this.db.prepare('UPDATE conversations SET status = ? WHERE id = ?').run(status, id).changes > 0;
+  }
+
+  assign(id: number, agentId: number | null): boolean {
+    return this.db.prepare('UPDATE conversations SET assignee_id = ? WHERE id = ?').run(agentId, id).changes > 0;
+  }
+
+  /** True when the conversation was unread. */
+  markRead(id: number): boolean {
+    return this.db.prepare('UPDATE conversations SET unread = 0 WHERE id = ? AND unread = 1').run(id).changes > 0;
+  }
+
+  // ---- routing ----
+
+  lastRoutedAgent(channelId: string): number | null {
+    const row = this.db.prepare('SELECT last_agent_id FROM routing_state WHERE channel_id = ?').get(channelId) as
+      | { last_agent_id: number | null }
+      | undefined;
+    return row?.last_agent_id ?? null;
+  }
+
+  setLastRoutedAgent(channelId: string, agentId: number): void {
+    this.db
+      .prepare('INSERT INTO routing_state (channel_id, last_agent_id) VALUES (?, ?) ON CONFLICT (channel_id) DO UPDATE SET last_agent_id = excluded.last_agent_id')
+      .run(channelId, agentId);
+  }
+
+  // ---- reads ----
+
+  conversation(id: number): ConversationRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM conversations WHERE id = ?').get(id) as ConversationRow | undefined;
+    return row && toSummary(row);
+  }
+
+  messages(conversationId: number): Message[] {
+    const rows = this.db
+      .prepare(
+        `SELECT id, conversation_id, direction, kind, subject, from_name, from_address, to_json, cc_json, date, text, html, parse_error,
+           author_agent_id FROM messages WHERE conversation_id = ? ORDER BY date, id`,
+      )
+      .all(conversationId) as MessageRow[];
+    const attachments = this.db
+      .prepare(
+        `SELECT a.id, a.message_id, a.filename, a.content_type, a.size, a.inline FROM attachments a
+         JOIN messages m ON m.id = a.message_id WHERE m.conversation_id = ? ORDER BY a.id`,
+      )
+      .all(conversationId) as AttachmentRow[];
+    const byMessage = new Map<number, Attachment[]>();
+    for (const a of attachments) {
+      const list = byMessage.get(a.message_id) ?? [];
+      list.push({ id: a.id, filename: a.filename, contentType: a.content_type, size: a.size, inline: a.inline === 1 });
+      byMessage.set(a.message_id, list);
+    }
+    return rows.map((row) => this.toMessage(row, byMessage.get(row.id) ?? []));
+  }
+
+  message(id: number): Message | undefined {
+    const row = this.db.prepare('SELECT * FROM messages WHERE id = ?').get(id) as MessageRow | undefined;
+    if (!row) return undefined;
+    const attachments = (this.db.prepare('SELECT * FROM attachments WHERE message_id = ? ORDER BY id').all(id) as AttachmentRow[]).map((a) => ({
+      id: a.id,
+      filename: a.filename,
+      contentType: a.content_type,
+      size: a.size,
+      inline: a.inline === 1,
+    }));
+    return this.toMessage(row, attachments);
+  }
+
+  raw(messageId: number): { raw: Buffer | null; rawPath: string | null } | undefined {
+    const row = this.db.prepare('SELECT raw, raw_path FROM messages WHERE id = ?').get(messageId) as
+      | { raw: Buffer | null; raw_path: string | null }
+      | undefined;
+    return row && { raw: row.raw, rawPath: row.raw_path };
+  }
+
+  /** One page, newest activity first, by keyset (never OFFSET: deep pages stay as fast as the first). */
+  list(query: ListQuery): ConversationPage {
+    const where: string[] = [];
+    const params: Record<string, unknown> = {};
+    if (query.view === 'mine') {
+      if (query.meAgentId === null) where.push('0');
+      else {
+        where.push('c.assignee_id = @me');
+        params.me = query.meAgentId;
+      }
+    } else if (query.view === 'unassigned') where.push('c.assignee_id IS NULL');
+    if (query.status) {
+      where.push('c.status = @status');
+      params.status = query.status;
+    }
+    if (query.channelId) {
+      where.push('c.channel_id = @channelId');
+      params.channelId = query.channelId;
+    }
+    const match = query.query ? ftsQuery(query.query) : null;
+    let matchAt = -1;
+    if (match) {
+      where.push(`c.id IN (SELECT rowid >> ${FTS_SLOT_BITS} FROM messages_fts WHERE messages_fts MATCH @match)`);
+      matchAt = where.length - 1;
+      params.match = match;
+    }
+    const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const total = (this.db.prepare(`SELECT count(*) AS n FROM conversations c ${filter}`).get(params) as { n: number }).n;
+
+    const after = decodeCursor(query.cursor);
+    const pageWhere = [...where];
+    // Few hits: look them up by id and sort them. Many hits: walk the inbox order and stop after one
+    // page; the unary + keeps SQLite from choosing the id lookup, which would sort every hit.
+    if (matchAt >= 0 && total > MANY_HITS) pageWhere[matchAt] = `+${pageWhere[matchAt]}`;
+    if (after) {
+      pageWhere.push('(c.last_message_at < @afterAt OR (c.last_message_at = @afterAt AND c.id < @afterId))');
+      params.afterAt = after[0];
+      params.afterId = after[1];
+    }
+    const rows = this.db
+      .prepare(
+        `SELECT c.* FROM conversations c ${pageWhere.length ? `WHERE ${pageWhere.join(' AND ')}` : ''}
+         ORDER BY c.last_message_at DESC, c.id DESC LIMIT @limit`,
+      )
+      .all({ ...params, limit: query.limit + 1 }) as ConversationRow[];
+    const more = rows.length > query.limit;
+    const page = more ? rows.slice(0, query.limit) : rows;
+    const last = page.at(-1);
+    return {
+      items: page.map((row) => {
+        const { token: _token, ...summary } = toSummary(row);
+        return summary;
+      }),
+      nextCursor: more && last ? encodeCursor(last) : null,
+      total,
+    };
+  }
+
+  /** Open conversations per view, for the sidebar. */
+  counts(meAgentId: number | null, channelId?: string): { mine: number; unassigned: number; all: number } {
+    const row = this.db
+      .prepare(
+        `SELECT count(*) AS all_,
+           coalesce(sum(assignee_id IS NULL), 0) AS unassigned,
+           coalesce(sum(assignee_id IS NOT NULL AND assignee_id = @me), 0) AS mine
+         FROM conversations WHERE status = 'open' AND (@channelId IS NULL OR channel_id = @channelId)`,
+      )
+      .get({ me: meAgentId, channelId: channelId ?? null }) as { all_: number; unassigned: number; mine: number };
+    return { mine: row.mine, unassigned: row.unassigned, all: row.all_ };
+  }
+
+  private toMessage(row: MessageRow, attachments: Attachment[]): Message {
+    return {
+      id: row.id,
+      conversationId: row.conversation_id,
+      direction: row.direction,
+      kind: row.kind,
+      from: { name: row.from_name, address: row.from_address },
+      to: JSON.parse(row.to_json) as Address[],
+      cc: JSON.parse(row.cc_json) as Address[],
+      subject: row.subject,
+      date: row.date,
+      text: row.text,
+      html: row.html,
+      attachments,
+      parseError: row.parse_error,
+      authorAgentId: row.author_agent_id,
+    };
+  }
+}

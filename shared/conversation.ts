@@ -1,0 +1,110 @@
+import { z } from 'zod';
+
+/** Conversations, messages and agents as the renderer sees them. */
+
+export const conversationStatusSchema = z.enum(['open', 'pending', 'closed']);
+export type ConversationStatus = z.infer<typeof conversationStatusSchema>;
+
+export const inboxViewSchema = z.enum(['mine', 'unassigned', 'all']);
+export type InboxView = z.infer<typeof inboxViewSchema>;
+
+export const addressSchema = z.object({ name: z.string(), address: z.string() });
+export type Address = z.infer<typeof addressSchema>;
+
+/**
+ * What kind of mail a message is. Anything but `normal` never triggers anything automatic
+ * (auto-replies, lists, bounces, and our own outgoing mail seen again).
+ */
+export const messageKindSchema = z.enum(['normal', 'auto-reply', 'list', 'bounce', 'own']);
+export type MessageKind = z.infer<typeof messageKindSchema>;
+
+export const messageDirectionSchema = z.enum(['inbound', 'outbound', 'note']);
+
+export const attachmentSchema = z.object({
+  id: z.number(),
+  filename: z.string(),
+  contentType: z.string(),
+  size: z.number(),
+  /** Shown inside the HTML body (cid:) rather than in the attachment list. */
+  inline: z.boolean(),
+});
+export type Attachment = z.infer<typeof attachmentSchema>;
+
+export const messageSchema = z.object({
+  id: z.number(),
+  conversationId: z.number(),
+  direction: messageDirectionSchema,
+  kind: messageKindSchema,
+  from: addressSchema,
+  to: z.array(addressSchema),
+  cc: z.array(addressSchema),
+  subject: z.string(),
+  date: z.string(),
+  text: z.string(),
+  /** Unsanitised HTML as received; the renderer sanitises and shows it in a sandboxed frame. */
+  html: z.string().nullable(),
+  attachments: z.array(attachmentSchema),
+  /** Set when parsing failed or timed out: the message is shown raw. */
+  parseError: z.string().nullable(),
+  /** For a note: the agent who wrote it. */
+  authorAgentId: z.number().nullable(),
+});
+export type Message = z.infer<typeof messageSchema>;
+
+export const conversationSummarySchema = z.object({
+  id: z.number(),
+  channelId: z.string(),
+  subject: z.string(),
+  customer: addressSchema,
+  status: conversationStatusSchema,
+  assigneeId: z.number().nullable(),
+  lastMessageAt: z.string(),
+  snippet: z.string(),
+  unread: z.boolean(),
+  messageCount: z.number(),
+});
+export type ConversationSummary = z.infer<typeof conversationSummarySchema>;
+
+export const agentSchema = z.object({
+  id: z.number(),
+  name: z.string().trim().min(1, 'Name is required').max(200),
+  email: z.string().trim().pipe(z.email({ error: 'Enter an email address like agent@example.com' })),
+});
+export type Agent = z.infer<typeof agentSchema>;
+
+export const conversationListInput = z.object({
+  view: inboxViewSchema,
+  status: conversationStatusSchema.optional(),
+  channelId: z.string().optional(),
+  /** Full-text search over subject, participants and bodies. */
+  query: z.string().max(500).optional(),
+  /** Keyset paging: pass the previous page's `nextCursor`. */
+  cursor: z.string().optional(),
+  limit: z.number().int().min(1).max(500).default(100),
+});
+export type ConversationListInput = z.input<typeof conversationListInput>;
+
+export const conversationPageSchema = z.object({
+  items: z.array(conversationSummarySchema),
+  nextCursor: z.string().nullable(),
+  total: z.number(),
+});
+
+export const inboxCountsSchema = z.object({
+  mine: z.number(),
+  unassigned: z.number(),
+  all: z.number(),
+});
+
+export const conversationDetailSchema = z.object({
+  conversation: conversationSummarySchema,
+  messages: z.array(messageSchema),
+});
+export type ConversationDetail = z.infer<typeof conversationDetailSchema>;
+
+export const agentInput = agentSchema.omit({ id: true }).extend({ id: z.number().optional() });
+
+export const settingsSchema = z.object({
+  /** Which agent the person using this app is; null until they choose (the app then says "Me"). */
+  meAgentId: z.number().nullable(),
+});
