@@ -34,14 +34,5 @@ fi
 npx tsc --noEmit -p tsconfig.json
 npx electron-vite build >/dev/null
 
-# A private D-Bus session with an unlocked GNOME Keyring: the real Secret Service, isolated from the
-# user's own keychain. The tests also use their own keychain service name.
-# The keyring files go to a throw-away folder, never into the user's own ~/.local/share/keyrings.
-export AUXILIUM_KEYCHAIN_SERVICE="auxilium-test-$$"
-keyring_home=$(mktemp -d)
-trap 'rm -rf "$keyring_home"' EXIT
-dbus-run-session -- bash -c '
-  printf "test-keyring-password" | XDG_DATA_HOME="$1" gnome-keyring-daemon --unlock --daemonize --components=secrets >/dev/null
-  shift
-  exec npx vitest run "$@"
-' vitest "$keyring_home" "$@"
+# Integration and end-to-end tests use the real Secret Service, in a private session.
+scripts/with-keyring.sh npx vitest run "$@"
