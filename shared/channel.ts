@@ -69,10 +69,12 @@ export const smtpFormSchema = z.object({
 
 export const channelTypeSchema = z.enum(['email']);
 
+const POLL_MESSAGE = 'Poll interval must be a whole number of seconds from 10 to 3600';
+
 /** How the app treats the mailbox and new conversations; every field has a safe default. */
 export const inboxSettingsSchema = z.object({
   /** Poll as a fallback to IDLE (servers without IDLE, a stalled session). */
-  pollIntervalSeconds: z.number({ error: 'Poll interval must be a whole number of seconds from 10 to 3600' }).int().min(10).max(3600),
+  pollIntervalSeconds: z.number({ error: POLL_MESSAGE }).int(POLL_MESSAGE).min(10, POLL_MESSAGE).max(3600, POLL_MESSAGE),
   /** How much existing mail a new channel imports: none, the last 14 days, or all. */
   initialImport: z.enum(['none', '14-days', 'all']),
   /** Opt-in: mark imported mail as read on the server. Off, the mailbox is never changed. */

@@ -1,12 +1,14 @@
 import { ChannelsPage } from './features/channels/ChannelsPage';
+import { InboxNav } from './features/inbox/InboxNav';
+import { InboxPage } from './features/inbox/InboxPage';
+import { SettingsPage } from './features/settings/SettingsPage';
 import { routeHref, useRoute, type Route } from './lib/router';
 
-/** `soon`: not built yet; listed so the sidebar shows where the app is going, but not a link. */
-type NavItem = { kind: 'link'; route: Route; label: string } | { kind: 'soon'; label: string };
+type NavItem = { route: Exclude<Route, 'inbox'>; label: string };
 
 const NAV: readonly NavItem[] = [
-  { kind: 'soon', label: 'Inbox' },
-  { kind: 'link', route: 'channels', label: 'Channels' },
+  { route: 'channels', label: 'Channels' },
+  { route: 'settings', label: 'Settings' },
 ];
 
 export function App() {
@@ -25,31 +27,23 @@ export function App() {
         </div>
         <nav aria-label="Main" className="nav">
           <ul role="list">
-            {NAV.map((item) =>
-              item.kind === 'soon' ? (
-                <li key={item.label}>
-                  <span className="nav-item nav-item-soon" aria-disabled="true">
-                    {item.label}
-                    <span className="nav-soon">Soon</span>
-                  </span>
-                </li>
-              ) : (
-                <li key={item.route}>
-                  <a
-                    className="nav-item"
-                    href={routeHref(item.route)}
-                    aria-current={route === item.route ? 'page' : undefined}
-                  >
-                    {item.label}
-                  </a>
-                </li>
-              ),
-            )}
+            <li>
+              <InboxNav active={route === 'inbox'} />
+            </li>
+            {NAV.map((item) => (
+              <li key={item.route}>
+                <a className="nav-item" href={routeHref(item.route)} aria-current={route === item.route ? 'page' : undefined}>
+                  {item.label}
+                </a>
+              </li>
+            ))}
           </ul>
         </nav>
       </aside>
-      <main id="main" className="content" tabIndex={-1}>
+      <main id="main" className={route === 'inbox' ? 'content content-full' : 'content'} tabIndex={-1}>
+        {route === 'inbox' ? <InboxPage /> : null}
         {route === 'channels' ? <ChannelsPage /> : null}
+        {route === 'settings' ? <SettingsPage /> : null}
       </main>
     </div>
   );

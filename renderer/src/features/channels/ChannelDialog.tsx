@@ -19,6 +19,7 @@ import { Field, fieldAria } from '../../components/Field';
 import { Modal } from '../../components/Modal';
 import { invoke } from '../../lib/api';
 import { formPath } from './format';
+import { InboxSettingsSection } from './InboxSettingsSection';
 import { ServerSection } from './ServerSection';
 import { useChannelsStore } from './store';
 import { TestResults } from './TestResults';
@@ -36,6 +37,7 @@ const SHOWN_FIELDS = new Set<string>([
   'smtp.fromName',
   'smtp.fromAddress',
   'supportAddress',
+  'inbox.pollIntervalSeconds',
 ]);
 
 type TestState =
@@ -275,6 +277,8 @@ export function ChannelDialog({ mode, onClose }: { mode: ChannelDialogMode; onCl
                   </Field>
                 </div>
               </fieldset>
+
+              <InboxSettingsSection form={form} creating={!editing} />
             </>
           ) : null}
 

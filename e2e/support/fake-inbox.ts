@@ -1,0 +1,231 @@
+import type { Page, WebSocketRoute } from 'playwright-core';
+
+/**
+ * An in-memory stand-in for the inbox side of the host, spliced into the page's WebSocket: calls
+ * for conversations, messages, agents and settings are answered here; everything else (channels,
+ * app info) still goes to the real web host. It lets the UI be checked at sizes a test mailbox
+ * cannot reach quickly (100k conversations) and with hand-made hostile messages.
+ */
+
+export interface FakeMessage {
+  id: number;
+  conversationId: number;
+  direction: 'inbound' | 'outbound' | 'note';
+  kind: 'normal' | 'auto-reply' | 'list' | 'bounce' | 'own';
+  from: { name: string; address: string };
+  to: { name: string; address: string }[];
+  cc: { name: string; address: string }[];
+  subject: string;
+  date: string;
+  text: string;
+  html: string | null;
+  attachments: { id: number; filename: string; contentType: string; size: number; inline: boolean }[];
+  parseError: string | null;
+  authorAgentId: number | null;
+}
+
+export interface FakeConversation {
+  id: number;
+  channelId: string;
+  subject: string;
+  customer: { name: string; address: string };
+  status: 'open' | 'pending' | 'closed';
+  assigneeId: number | null;
+  lastMessageAt: string;
+  snippet: string;
+  unread: boolean;
+  messageCount: number;
+}
+
+export interface FakeInbox {
+  conversations: FakeConversation[];
+  messages: Map<number, FakeMessage[]>;
+  raw: Map<number, string>;
+  agents: { id: number; name: string; email: string }[];
+  meAgentId: number | null;
+  /** Every call the page made, by channel name, for assertions (e.g. pages never loaded all at once). */
+  calls: { channel: string; input: Record<string, unknown> }[];
+  /** Push an event to every connected page. */
+  emit(event: string, payload: unknown): void;
+}
+
+const BASE_TIME = Date.parse('2026-11-20T09:00:00Z');
+
+export function generateConversations(count: number, channelId = 'fake-channel'): FakeConversation[] {
+  const list: FakeConversation[] = [];
+  for (let i = 0; i < count; i++) {
+    const id = count - i;
+    list.push({
+      id,
+      channelId,
+      subject: `Order question #${id}`,
+      customer: { name: `Customer ${id}`, address: `customer${id}@example.com` },
+      status: (['open', 'pending', 'closed'] as const)[id % 3]!,
+      assigneeId: null,
+      lastMessageAt: new Date(BASE_TIME - i * 60_000).toISOString(),
+      snippet: `Hello, I have a question about order ${id} and its delivery date.`,
+      unread: id % 4 === 0,
+      messageCount: 1,
+    });
+  }
+  return list;
+}
+
+function messageFor(c: FakeConversation, id: number, extra: Partial<FakeMessage> = {}): FakeMessage {
+  return {
+    id,
+    conversationId: c.id,
+    direction: 'inbound',
+    kind: 'normal',
+    from: c.customer,
+    to: [{ name: 'Support', address: 'support@auxilium.test' }],
+    cc: [],
+    subject: c.subject,
+    date: c.lastMessageAt,
+    text: c.snippet,
+    html: null,
+    attachments: [],
+    parseError: null,
+    authorAgentId: null,
+    ...extra,
+  };
+}
+
+export function addMessage(inbox: FakeInbox, conversationId: number, extra: Partial<FakeMessage>): FakeMessage {
+  const c = inbox.conversations.find((x) => x.id === conversationId)!;
+  const list = inbox.messages.get(conversationId) ?? [];
+  const message = messageFor(c, conversationId * 1000 + list.length + 1, extra);
+  list.push(message);
+  inbox.messages.set(conversationId, list);
+  c.messageCount = list.length;
+  return message;
+}
+
+type Handler = (input: Record<string, unknown>) => unknown;
+
+export async function installFakeInbox(page: Page, conversations: FakeConversation[]): Promise<FakeInbox> {
+  const routes = new Set<WebSocketRoute>();
+  let nextId = 1_000_000_000;
+  const inbox: FakeInbox = {
+    conversations,
+    messages: new Map(),
+    raw: new Map(),
+    agents: [],
+    meAgentId: null,
+    calls: [],
+    emit(event, payload) {
+      for (const ws of routes) ws.send(JSON.stringify({ event, payload }));
+    },
+  };
+
+  const find = (id: unknown) => {
+    const c = inbox.conversations.find((x) => x.id === id);
+    if (!c) throw Object.assign(new Error('No such conversation'), { code: 'NOT_FOUND' });
+    return c;
+  };
+  const detail = (c: FakeConversation) => ({
+    conversation: { ...c },
+    messages: inbox.messages.get(c.id) ?? [messageFor(c, c.id * 1000)],
+  });
+  const filtered = (input: Record<string, unknown>) =>
+    inbox.conversations.filter((c) => {
+      if (input.view === 'mine' && (inbox.meAgentId === null || c.assigneeId !== inbox.meAgentId)) return false;
+      if (input.view === 'unassigned' && c.assigneeId !== null) return false;
+      if (input.status && c.status !== input.status) return false;
+      if (input.channelId && c.channelId !== input.channelId) return false;
+      if (typeof input.query === 'string' && input.query) {
+        const q = input.query.toLowerCase();
+        const bodies = (inbox.messages.get(c.id) ?? []).map((m) => m.text).join(' ');
+        if (!`${c.subject} ${c.customer.name} ${c.customer.address} ${c.snippet} ${bodies}`.toLowerCase().includes(q)) return false;
+      }
+      return true;
+    });
+
+  const handlers: Record<string, Handler> = {
+    'conversations:list': (input) => {
+      const all = filtered(input);
+      const start = typeof input.cursor === 'string' ? Number(input.cursor) : 0;
+      const limit = typeof input.limit === 'number' ? input.limit : 100;
+      const items = all.slice(start, start + limit);
+      return { items, nextCursor: start + limit < all.length ? String(start + limit) : null, total: all.length };
+    },
+    // Like the real host: open conversations only.
+    'conversations:count': () => {
+      const open = inbox.conversations.filter((c) => c.status === 'open');
+      return {
+        mine: inbox.meAgentId === null ? 0 : open.filter((c) => c.assigneeId === inbox.meAgentId).length,
+        unassigned: open.filter((c) => c.assigneeId === null).length,
+        all: open.length,
+      };
+    },
+    'conversations:get': (input) => {
+      const c = find(input.id);
+      c.unread = false;
+      return detail(c);
+    },
+    'conversations:set-status': (input) => {
+      const c = find(input.id);
+      c.status = input.status as FakeConversation['status'];
+      return detail(c);
+    },
+    'conversations:assign': (input) => {
+      const c = find(input.id);
+      c.assigneeId = (input.agentId as number | null) ?? null;
+      return detail(c);
+    },
+    'conversations:add-note': (input) => {
+      const c = find(input.id);
+      if (!inbox.messages.has(c.id)) inbox.messages.set(c.id, [messageFor(c, c.id * 1000)]);
+      const me = inbox.agents.find((a) => a.id === inbox.meAgentId);
+      return addMessage(inbox, c.id, {
+        direction: 'note',
+        from: { name: me?.name ?? 'Me', address: me?.email ?? '' },
+        to: [],
+        text: String(input.text),
+        date: new Date().toISOString(),
+        authorAgentId: inbox.meAgentId,
+      });
+    },
+    'messages:get-raw': (input) => ({ raw: inbox.raw.get(input.id as number) ?? '', truncated: false }),
+    'agents:list': () => inbox.agents,
+    'agents:save': (input) => {
+      const existing = inbox.agents.find((a) => a.id === input.id);
+      if (existing) Object.assign(existing, { name: input.name, email: input.email });
+      const agent = existing ?? { id: nextId++, name: String(input.name), email: String(input.email) };
+      if (!existing) inbox.agents.push(agent);
+      return agent;
+    },
+    'agents:delete': (input) => {
+      inbox.agents = inbox.agents.filter((a) => a.id !== input.id);
+      return { id: input.id };
+    },
+    'settings:get': () => ({ meAgentId: inbox.meAgentId }),
+    'settings:set-me': (input) => {
+      inbox.meAgentId = (input.agentId as number | null) ?? null;
+      return { meAgentId: inbox.meAgentId };
+    },
+  };
+
+  await page.routeWebSocket(/\/ws\b/, (ws) => {
+    routes.add(ws);
+    const server = ws.connectToServer();
+    ws.onClose(() => routes.delete(ws));
+    ws.onMessage((raw) => {
+      const request = JSON.parse(String(raw)) as { id: number; channel: string; input: Record<string, unknown> };
+      const handler = handlers[request.channel];
+      if (!handler) {
+        server.send(raw);
+        return;
+      }
+      inbox.calls.push({ channel: request.channel, input: request.input });
+      let result: unknown;
+      try {
+        result = { ok: true, value: handler(request.input) };
+      } catch (error) {
+        result = { ok: false, error: { code: 'NOT_FOUND', message: (error as Error).message, retryable: false } };
+      }
+      ws.send(JSON.stringify({ id: request.id, result }));
+    });
+  });
+  return inbox;
+}

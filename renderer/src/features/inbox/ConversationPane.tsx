@@ -1,0 +1,73 @@
+import { useEffect, useId, useRef } from 'react';
+import { ErrorAlert } from '../../components/ErrorAlert';
+import { ConversationActions } from './ConversationActions';
+import { useConversationStore } from './conversation-store';
+import { formatAddress } from './format';
+import { MessageItem } from './MessageItem';
+import { NoteForm } from './NoteForm';
+import { useInboxStore } from './store';
+import { inboxViewHref } from '../../lib/router';
+
+/** The open conversation: header with actions, the thread oldest to newest, and the note form. */
+export function ConversationPane() {
+  const detail = useConversationStore((s) => s.detail);
+  const loading = useConversationStore((s) => s.loading);
+  const error = useConversationStore((s) => s.error);
+  const actionError = useConversationStore((s) => s.actionError);
+  const clearActionError = useConversationStore((s) => s.clearActionError);
+  const headingId = useId();
+  const view = useInboxStore((s) => s.filters.view);
+  const threadRef = useRef<HTMLDivElement>(null);
+  const conversationId = detail?.conversation.id;
+  const messageCount = detail?.messages.length ?? 0;
+
+  // Start at the newest message, where the reading usually continues.
+  useEffect(() => {
+    const thread = threadRef.current;
+    if (thread) thread.scrollTop = thread.scrollHeight;
+  }, [conversationId, messageCount]);
+
+  if (error) return <div className="pane-pad"><ErrorAlert error={error} title="This conversation could not be opened." /></div>;
+  if (!detail) {
+    return (
+      <p className="muted pane-pad" role="status">
+        {loading ? 'Opening conversation…' : ''}
+      </p>
+    );
+  }
+
+  const { conversation, messages } = detail;
+  const ordered = [...messages].sort((a, b) => a.date.localeCompare(b.date) || a.id - b.id);
+  return (
+    <section className="conversation" aria-labelledby={headingId}>
+      <header className="conversation-header">
+        <a className="icon-btn conversation-back" href={inboxViewHref(view)}>
+          <span aria-hidden="true">←</span>
+          <span className="sr-only">Back to the list</span>
+        </a>
+        <div className="conversation-titles">
+          <h2 id={headingId} className="conversation-subject">
+            {conversation.subject || '(no subject)'}
+          </h2>
+          <p className="muted conversation-customer">{formatAddress(conversation.customer)}</p>
+        </div>
+        <ConversationActions conversation={conversation} />
+      </header>
+      {actionError ? (
+        <div className="pane-pad">
+          <ErrorAlert error={actionError} onDismiss={clearActionError} title="The change was not saved." />
+        </div>
+      ) : null}
+      <div ref={threadRef} className="thread">
+        <ol role="list" className="thread-list" aria-label="Messages">
+          {ordered.map((message) => (
+            <li key={message.id}>
+              <MessageItem message={message} />
+            </li>
+          ))}
+        </ol>
+        <NoteForm key={conversation.id} />
+      </div>
+    </section>
+  );
+}

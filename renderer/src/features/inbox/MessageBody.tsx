@@ -1,0 +1,80 @@
+import { useEffect, useMemo, useState } from 'react';
+import type { AppError } from '../../../../shared/errors';
+import { ErrorAlert } from '../../components/ErrorAlert';
+import { invoke } from '../../lib/api';
+import { hasRemoteContent, mailSrcdoc } from './sanitize';
+
+/** Plain text stays text: no HTML, no clickable links that could run anything. */
+export function PlainBody({ text }: { text: string }) {
+  return <div className="message-text">{text || <span className="muted">(no text)</span>}</div>;
+}
+
+/**
+ * Sanitised HTML in a sandboxed frame: no scripts, no same-origin access, no forms, no top
+ * navigation. Links may open a new window only — which the desktop shell turns into the OS browser
+ * and the web host into a new tab — so a click never navigates the app. Remote images load only
+ * after the user asks, for this message alone.
+ */
+export function HtmlBody({ html, title }: { html: string; title: string }) {
+  const [allowRemote, setAllowRemote] = useState(false);
+  const remote = useMemo(() => hasRemoteContent(html), [html]);
+  const frame = useMemo(() => mailSrcdoc(html, allowRemote), [html, allowRemote]);
+  return (
+    <div className="message-html">
+      {remote && !allowRemote ? (
+        <div className="remote-bar">
+          <span>Remote images and content are blocked to protect your privacy.</span>
+          <button type="button" className="btn btn-secondary btn-small" onClick={() => setAllowRemote(true)}>
+            Load remote content
+          </button>
+        </div>
+      ) : null}
+      <iframe
+        className="message-frame"
+        sandbox="allow-popups allow-popups-to-escape-sandbox"
+        srcDoc={frame.srcdoc}
+        title={title}
+        referrerPolicy="no-referrer"
+        style={{ height: frame.height }}
+      />
+    </div>
+  );
+}
+
+type RawState = { status: 'loading' } | { status: 'done'; raw: string; truncated: boolean } | { status: 'failed'; error: AppError };
+
+/** Mail that could not be parsed: shown exactly as received, as text. */
+export function RawBody({ messageId, reason }: { messageId: number; reason: string }) {
+  const [state, setState] = useState<RawState>({ status: 'loading' });
+
+  useEffect(() => {
+    let alive = true;
+    setState({ status: 'loading' });
+    void invoke('messages:get-raw', { id: messageId }).then((result) => {
+      if (!alive) return;
+      setState(result.ok ? { status: 'done', ...result.value } : { status: 'failed', error: result.error });
+    });
+    return () => {
+      alive = false;
+    };
+  }, [messageId]);
+
+  return (
+    <div className="message-raw">
+      <div className="note note-warn">
+        <p>
+          <strong>This message could not be read; shown as received.</strong>
+        </p>
+        <p className="muted">{reason}</p>
+      </div>
+      {state.status === 'loading' ? <p className="muted">Loading the message…</p> : null}
+      {state.status === 'failed' ? <ErrorAlert error={state.error} title="The raw message could not be loaded." /> : null}
+      {state.status === 'done' ? (
+        <>
+          <pre className="raw-text">{state.raw}</pre>
+          {state.truncated ? <p className="muted">The message is longer; only its beginning is shown.</p> : null}
+        </>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,77 @@
+import { memo, useId } from 'react';
+import type { Address, Message } from '../../../../shared/conversation';
+import { formatAddress, formatSize, fullTime, KIND_LABEL } from './format';
+import { HtmlBody, PlainBody, RawBody } from './MessageBody';
+
+function AddressLine({ label, addresses }: { label: string; addresses: Address[] }) {
+  if (addresses.length === 0) return null;
+  return (
+    <div className="message-address">
+      <dt>{label}</dt>
+      <dd>{addresses.map(formatAddress).join(', ')}</dd>
+    </div>
+  );
+}
+
+/** One message of the thread; notes look different (yellow) and say so in words, not only colour. */
+export const MessageItem = memo(function MessageItem({ message }: { message: Message }) {
+  const headingId = useId();
+  const isNote = message.direction === 'note';
+  const kind = KIND_LABEL[message.kind];
+  const attachments = message.attachments.filter((a) => !a.inline || !message.html);
+  const className = ['message', isNote ? 'message-note' : null, message.direction === 'outbound' ? 'message-outbound' : null]
+    .filter(Boolean)
+    .join(' ');
+
+  return (
+    <article className={className} aria-labelledby={headingId}>
+      <header className="message-header">
+        <h3 id={headingId} className="message-from">
+          {isNote ? <span className="note-label">Internal note</span> : null}
+          <span>{isNote ? message.from.name || message.from.address : formatAddress(message.from)}</span>
+        </h3>
+        <div className="message-badges">
+          {kind ? <span className={`badge badge-kind badge-kind-${message.kind}`}>{kind}</span> : null}
+          <time className="message-time" dateTime={message.date}>
+            {fullTime(message.date)}
+          </time>
+        </div>
+      </header>
+      {isNote ? null : (
+        <dl className="message-addresses">
+          <AddressLine label="To" addresses={message.to} />
+          <AddressLine label="Cc" addresses={message.cc} />
+        </dl>
+      )}
+      {message.parseError ? (
+        <RawBody messageId={message.id} reason={message.parseError} />
+      ) : message.html && !isNote ? (
+        <HtmlBody html={message.html} title={`Message from ${message.from.name || message.from.address}`} />
+      ) : (
+        <PlainBody text={message.text} />
+      )}
+      {attachments.length > 0 ? (
+        <div className="attachments">
+          <h4 className="attachments-title">Attachments ({attachments.length})</h4>
+          <ul role="list" className="attachment-list">
+            {attachments.map((attachment) => (
+              <li key={attachment.id} className="attachment">
+                <PaperclipIcon />
+                <span className="attachment-name text-break">{attachment.filename || '(unnamed)'}</span>
+                <span className="muted attachment-size">{formatSize(attachment.size)}</span>
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
+    </article>
+  );
+});
+
+function PaperclipIcon() {
+  return (
+    <svg className="attachment-icon" width="14" height="14" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true" focusable="false">
+      <path d="M21.44 11.05l-9.19 9.19a6 6 0 0 1-8.49-8.49l9.19-9.19a4 4 0 0 1 5.66 5.66l-9.2 9.19a2 2 0 0 1-2.83-2.83l8.49-8.48" />
+    </svg>
+  );
+}

@@ -1,0 +1,46 @@
+import type { Address, ConversationStatus, MessageKind } from '../../../../shared/conversation';
+
+export const STATUS_LABEL: Record<ConversationStatus, string> = { open: 'Open', pending: 'Pending', closed: 'Closed' };
+
+/** Badges for mail that is not a person writing to us; `normal` has none. */
+export const KIND_LABEL: Partial<Record<MessageKind, string>> = {
+  'auto-reply': 'Auto-reply',
+  bounce: 'Bounce',
+  list: 'Mailing list',
+  own: 'Sent by us',
+};
+
+const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+const dayFormat = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
+const yearFormat = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+/** Today: the time; this year: the day; older: the date with its year. */
+export function shortTime(iso: string, now = new Date()): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return '';
+  if (date.toDateString() === now.toDateString()) return timeFormat.format(date);
+  if (date.getFullYear() === now.getFullYear()) return dayFormat.format(date);
+  return yearFormat.format(date);
+}
+
+export function fullTime(iso: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : fullFormat.format(date);
+}
+
+export function formatAddress(address: Address): string {
+  if (!address.name) return address.address;
+  if (!address.address) return address.name;
+  return `${address.name} <${address.address}>`;
+}
+
+export function displayName(address: Address): string {
+  return address.name || address.address || '(unknown sender)';
+}
+
+export function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(bytes < 10 * 1024 ? 1 : 0)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}

@@ -1,0 +1,91 @@
+import DOMPurify from 'dompurify';
+
+/**
+ * Untrusted HTML mail, made safe to show: DOMPurify strips scripts, event handlers and forms, and
+ * the result goes into an `<iframe sandbox="">` (no scripts, opaque origin) whose own CSP blocks
+ * every remote load unless the user asked for this message's remote content.
+ */
+
+const BLOCKED_TAGS = ['script', 'form', 'input', 'button', 'select', 'option', 'textarea', 'iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'base', 'meta', 'link', 'portal'];
+const BLOCKED_ATTRS = ['action', 'formaction', 'ping', 'srcdoc'];
+
+const purifier = DOMPurify(window);
+const RESOURCE_ATTRS = ['src', 'background', 'poster'];
+// Relative URLs mean nothing in a mail, and inside the frame they would point at the app itself.
+const ABSOLUTE_RESOURCE = /^\s*(?:https?:|data:|cid:)/i;
+const ABSOLUTE_LINK = /^\s*(?:https?:|mailto:)/i;
+
+purifier.addHook('afterSanitizeAttributes', (node) => {
+  for (const name of RESOURCE_ATTRS) {
+    const value = node.getAttribute(name);
+    if (value !== null && !ABSOLUTE_RESOURCE.test(value)) node.removeAttribute(name);
+  }
+  node.removeAttribute('srcset');
+  const href = node.getAttribute('href');
+  if (href !== null && !ABSOLUTE_LINK.test(href)) node.removeAttribute('href');
+  if (node.nodeName === 'A' && node.hasAttribute('href')) {
+    // Inside the frame a click would otherwise try to navigate the frame itself.
+    node.setAttribute('target', '_blank');
+    node.setAttribute('rel', 'noopener noreferrer');
+  }
+});
+
+export function mailCsp(allowRemote: boolean): string {
+  const images = allowRemote ? 'https: http: data: cid:' : 'data: cid:';
+  return `default-src 'none'; img-src ${images}; style-src 'unsafe-inline'; font-src data:; form-action 'none'; base-uri 'none'`;
+}
+
+/** Remote images, backgrounds or stylesheets: worth offering "Load remote content" for. */
+export function hasRemoteContent(html: string): boolean {
+  return /(?:src|background|srcset|poster)\s*=\s*["']?\s*(?:https?:)?\/\/|url\(\s*["']?\s*(?:https?:)?\/\//i.test(html);
+}
+
+/**
+ * Renames event-handler attributes inside tags before any parsing. DOMPurify removes them anyway;
+ * this only keeps Chromium from logging a CSP violation for each one while the HTML is parsed in
+ * the app's document (handlers never run in a parsed-but-inert document).
+ */
+function defangHandlers(html: string): string {
+  return html.replace(/<[^<>]*>/g, (tag) => tag.replace(/([\s"'/])on([a-z]+\s*=)/gi, '$1data-blocked-on$2'));
+}
+
+const FRAME_STYLE =
+  "html{color-scheme:light}body{margin:12px;font:14px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;color:#1c1f26;overflow-wrap:anywhere}img{max-width:100%;height:auto}pre{white-space:pre-wrap}";
+
+/**
+ * The frame cannot tell its content height (no script runs in it), so guess from the content and
+ * let the reader resize it.
+ */
+function estimateHeight(body: HTMLElement): number {
+  const text = body.textContent?.replace(/\s+/g, ' ').trim().length ?? 0;
+  const blocks = body.querySelectorAll('p, div, br, tr, li, h1, h2, h3, h4, h5, h6, blockquote, pre').length;
+  const images = body.querySelectorAll('img').length;
+  const guess = 32 + (text / 85) * 21 + blocks * 10 + images * 120;
+  return Math.round(Math.min(640, Math.max(120, guess)));
+}
+
+export interface MailFrame {
+  srcdoc: string;
+  height: number;
+}
+
+/** A complete document for `srcdoc`: the CSP meta comes first so it governs everything after it. */
+export function mailSrcdoc(html: string, allowRemote: boolean): MailFrame {
+  const clean = purifier.sanitize(defangHandlers(html), {
+    WHOLE_DOCUMENT: true,
+    FORBID_TAGS: BLOCKED_TAGS,
+    FORBID_ATTR: BLOCKED_ATTRS,
+    ALLOW_DATA_ATTR: false,
+  });
+  const doc = new DOMParser().parseFromString(clean, 'text/html');
+  const head = doc.head;
+  const csp = doc.createElement('meta');
+  csp.setAttribute('http-equiv', 'Content-Security-Policy');
+  csp.setAttribute('content', mailCsp(allowRemote));
+  const charset = doc.createElement('meta');
+  charset.setAttribute('charset', 'utf-8');
+  const style = doc.createElement('style');
+  style.textContent = FRAME_STYLE;
+  head.prepend(csp, charset, style);
+  return { srcdoc: `<!doctype html>${doc.documentElement.outerHTML}`, height: estimateHeight(doc.body) };
+}
