@@ -193,6 +193,8 @@ describe('Inbox UI (stand-in host)', () => {
     await seeText(row(page, 'Order question #100000'), 'Ada Lovelace (Me)');
     await seeText(row(page, 'Order question #100000'), 'Closed');
 
+    // One composer: choose Note (the other modes are Reply and Reply all).
+    await region.getByRole('group', { name: 'Compose' }).getByRole('button', { name: 'Note', exact: true }).click();
     await region.getByRole('button', { name: 'Add note' }).click();
     await seeText(region, 'Write a note first', 5_000);
     await region.getByLabel('Note', { exact: true }).fill('Called the customer back.');
@@ -371,6 +373,7 @@ describe('Inbox end to end (real mail)', () => {
     await region.getByLabel('Assignee').selectOption({ label: 'Grace Hopper' });
     await seeText(row(page, subject), 'Pending');
     await seeText(row(page, subject), 'Grace Hopper');
+    await region.getByRole('group', { name: 'Compose' }).getByRole('button', { name: 'Note', exact: true }).click();
     await region.getByLabel('Note', { exact: true }).fill(`Asked the courier ${token}`);
     await region.getByRole('button', { name: 'Add note' }).click();
     await seeText(region, `Asked the courier ${token}`);

@@ -82,6 +82,15 @@ export const inboxSettingsSchema = z.object({
   /** New conversations go to the unassigned queue, or round-robin among `agentIds`. */
   routing: z.enum(['unassigned', 'round-robin']),
   agentIds: z.array(z.number().int()),
+  /** Appended to every reply, below a "-- " line. */
+  signature: z.string().max(5000, 'Signature is too long'),
+  /**
+   * Where a copy of each reply goes: '' finds the folder marked \\Sent on the server, 'none' skips
+   * it (providers such as Gmail file sent mail themselves), anything else is a folder name.
+   */
+  sentFolder: z.string().max(512),
+  /** Provider send limit per minute (Microsoft 365: 30); 0 means no limit. Replies queue rather than fail. */
+  sendRatePerMinute: z.number().int().min(0).max(10_000),
 });
 export type InboxSettings = z.infer<typeof inboxSettingsSchema>;
 
@@ -91,6 +100,9 @@ export const DEFAULT_INBOX_SETTINGS: InboxSettings = {
   markSeenOnServer: false,
   routing: 'unassigned',
   agentIds: [],
+  signature: '',
+  sentFolder: '',
+  sendRatePerMinute: 0,
 };
 
 export const channelFormSchema = z.object({

@@ -88,6 +88,27 @@ export const contract = {
   /** The message exactly as received, for mail that could not be parsed. */
   'messages:get-raw': { input: z.object({ id: z.number().int() }), output: z.object({ raw: z.string(), truncated: z.boolean() }) },
 
+  /**
+   * Queues an agent's reply: stored at once (it survives a restart or being offline), sent after the
+   * undo window. `reply-all` keeps the customer's Cc.
+   */
+  'conversations:send-reply': {
+    input: z.object({
+      id: z.number().int(),
+      mode: z.enum(['reply', 'reply-all']),
+      text: z.string().trim().min(1, 'Write a reply first').max(1_000_000),
+      /** How long the agent may still undo; 0 sends at once. */
+      undoSeconds: z.number().int().min(0).max(30).default(5),
+    }),
+    output: messageSchema,
+  },
+  /** Undo (while still queued) or take back a failed reply for editing: returns its text; the message is gone. */
+  'outbox:cancel': { input: z.object({ messageId: z.number().int() }), output: z.object({ text: z.string() }) },
+  /** Try a failed reply again now. */
+  'outbox:retry': { input: z.object({ messageId: z.number().int() }), output: messageSchema },
+  'drafts:get': { input: z.object({ conversationId: z.number().int() }), output: z.object({ text: z.string() }) },
+  'drafts:save': { input: z.object({ conversationId: z.number().int(), text: z.string().max(1_000_000) }), output: z.object({}) },
+
   'agents:list': { input: empty, output: z.array(agentSchema) },
   'agents:save': { input: agentInput, output: agentSchema },
   'agents:delete': { input: z.object({ id: z.number().int() }), output: z.object({ id: z.number().int() }) },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { mailErrorSchema } from './errors';
 
 /** Conversations, messages and agents as the renderer sees them. */
 
@@ -48,8 +49,20 @@ export const messageSchema = z.object({
   parseError: z.string().nullable(),
   /** For a note: the agent who wrote it. */
   authorAgentId: z.number().nullable(),
+  /** For an agent's reply: where it is on its way out; null for everything else. */
+  delivery: z
+    .object({
+      state: z.enum(['queued', 'sending', 'sent', 'failed']),
+      /** The mapped SMTP error of the last failed attempt (with cause and fix). */
+      error: mailErrorSchema.nullable(),
+      attempts: z.number(),
+      /** When the next attempt is due (queued after a temporary failure, or the undo window). */
+      nextAttemptAt: z.string().nullable(),
+    })
+    .nullable(),
 });
 export type Message = z.infer<typeof messageSchema>;
+export type Delivery = NonNullable<Message['delivery']>;
 
 export const conversationSummarySchema = z.object({
   id: z.number(),

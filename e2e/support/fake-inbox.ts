@@ -22,6 +22,13 @@ export interface FakeMessage {
   attachments: { id: number; filename: string; contentType: string; size: number; inline: boolean }[];
   parseError: string | null;
   authorAgentId: number | null;
+  /** For an agent's reply: its outbox state (see e2e/support/fake-outbox.ts). */
+  delivery?: {
+    state: 'queued' | 'sending' | 'sent' | 'failed';
+    error: { code: string; message: string; cause: string; fix: string; detail?: string; retryable: boolean } | null;
+    attempts: number;
+    nextAttemptAt: string | null;
+  } | null;
 }
 
 export interface FakeConversation {
@@ -101,9 +108,14 @@ export function addMessage(inbox: FakeInbox, conversationId: number, extra: Part
   return message;
 }
 
-type Handler = (input: Record<string, unknown>) => unknown;
+export type Handler = (input: Record<string, unknown>) => unknown;
 
-export async function installFakeInbox(page: Page, conversations: FakeConversation[]): Promise<FakeInbox> {
+export interface FakeInboxOptions {
+  /** More stand-in calls (e.g. the outbox), added to or replacing the built-in ones. */
+  handlers?: (inbox: FakeInbox) => Record<string, Handler>;
+}
+
+export async function installFakeInbox(page: Page, conversations: FakeConversation[], options: FakeInboxOptions = {}): Promise<FakeInbox> {
   const routes = new Set<WebSocketRoute>();
   let nextId = 1_000_000_000;
   const inbox: FakeInbox = {
@@ -205,6 +217,8 @@ export async function installFakeInbox(page: Page, conversations: FakeConversati
       return { meAgentId: inbox.meAgentId };
     },
   };
+
+  Object.assign(handlers, options.handlers?.(inbox));
 
   await page.routeWebSocket(/\/ws\b/, (ws) => {
     routes.add(ws);

@@ -14,6 +14,10 @@ import { AgentRepo } from '../services/store/agent-repo';
 import { ChannelRepo } from '../services/store/channel-repo';
 import { openDatabase } from '../services/store/database';
 import { MailStore } from '../services/store/mail-store';
+import { OutboxRepo } from '../services/store/outbox-repo';
+import { OutboxService } from '../services/smtp/outbox';
+import { OutboxWorker, type OutboxOptions } from '../services/smtp/sender';
+import { isInside, type AttachmentFile } from './attachment-response';
 import { EventBus } from './event-bus';
 import { createRouter, type Router } from './router';
 
@@ -28,6 +32,8 @@ export interface CoreConfig {
   /** The mailbox watchers; by default one IMAP session per enabled channel. */
   watchers?: MailboxWatchers;
   logger?: Logger;
+  /** Outbox pacing (backoff, SMTP timeout) and test hooks; defaults suit real use. */
+  outbox?: OutboxOptions;
 }
 
 export interface Core {
@@ -36,10 +42,14 @@ export interface Core {
   eventNames: typeof eventNames;
   channels: ChannelService;
   conversations: ConversationService;
+  /** Agent replies: queue, undo, retry, drafts. */
+  outbox: OutboxService;
   /** Where the mailbox watcher hands fetched mail. */
   ingestor: Ingestor;
   /** Decoded attachments, one file each. */
   attachmentsDir: string;
+  /** An attachment's file for download; undefined when unknown or stored outside attachmentsDir. */
+  attachmentFile(id: number): AttachmentFile | undefined;
   /** Raw messages too large to keep inside SQLite. */
   rawDir: string;
   logger: Logger;
@@ -69,6 +79,24 @@ export function createCore(config: CoreConfig): Core {
     testConnection: (values) => testConnection(values),
   });
 
+  const outboxRepo = new OutboxRepo(db);
+  const outboxWorker = new OutboxWorker({
+    ...config.outbox,
+    repo: outboxRepo,
+    channel: (id) => channelRepo.get(id),
+    secrets: (id) => channels.withSecrets(id),
+    events,
+    log: logger,
+  });
+  const outbox = new OutboxService({
+    store: mailStore,
+    repo: outboxRepo,
+    agents,
+    channel: (id) => channelRepo.get(id),
+    events,
+    kick: () => outboxWorker.kick(),
+  });
+
   const router = createRouter(
     {
       'app:get-info': async () => ({ version: config.version, dataDir: config.dataDir, keychain: await credentials.check() }),
@@ -88,6 +116,11 @@ export function createCore(config: CoreConfig): Core {
       'conversations:assign': (input) => conversations.assign(input.id, input.agentId),
       'conversations:add-note': (input) => conversations.addNote(input.id, input.text),
       'messages:get-raw': (input) => conversations.raw(input.id),
+      'conversations:send-reply': (input) => outbox.sendReply(input),
+      'outbox:cancel': (input) => outbox.cancel(input.messageId),
+      'outbox:retry': (input) => outbox.retry(input.messageId),
+      'drafts:get': (input) => outbox.draft(input.conversationId),
+      'drafts:save': (input) => outbox.saveDraft(input.conversationId, input.text),
       'agents:list': () => conversations.agentsList(),
       'agents:save': (input) => conversations.saveAgent(input),
       'agents:delete': (input) => conversations.deleteAgent(input.id),
@@ -104,17 +137,25 @@ export function createCore(config: CoreConfig): Core {
     eventNames,
     channels,
     conversations,
+    outbox,
     ingestor,
     attachmentsDir,
+    attachmentFile(id) {
+      const file = mailStore.attachmentFile(id);
+      return file && isInside(attachmentsDir, file.path) ? file : undefined;
+    },
     rawDir,
     logger,
     async start() {
       if (started) return;
       started = true;
       await channels.start();
+      outboxWorker.start();
       logger.info({ dataDir: config.dataDir }, 'core started');
     },
     async stop() {
+      // Sends in flight finish first: a reply is not cut off halfway by a normal quit.
+      await outboxWorker.stop();
       if (started) await channels.stop();
       started = false;
       await ingestor.close();

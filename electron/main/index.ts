@@ -1,13 +1,15 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, join, normalize, sep } from 'node:path';
+import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, ipcMain, net, protocol, session, shell } from 'electron';
 import { channelNames } from '../../shared/contract';
+import { ATTACHMENT_PATH_PREFIX, openAttachment, parseAttachmentId, safeFilename } from '../core/attachment-response';
 import { createCore, type Core } from '../core/create-core';
 import { dataDirArgument } from '../core/data-dir';
 import { contentSecurityPolicy } from '../core/security-policy';
-import { allowNavigation, allowPermission, APP_ORIGIN, APP_SCHEME, externalLink, isTrustedSender, windowOptions } from './policy';
+import { allowNavigation, allowPermission, APP_HOST, APP_ORIGIN, APP_SCHEME, externalLink, isTrustedSender, windowOptions } from './policy';
 
 /** The Electron shell: lifecycle, the window and its security rules, and binding the router to ipcMain. */
 
@@ -33,9 +35,23 @@ function sqliteBinding(): string | undefined {
 
 const MIME: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.woff2': 'font/woff2' };
 
+/** `app://auxilium/attachments/<id>`: the same download rules as the web host (core/attachment-response.ts). */
+async function serveAttachment(request: Request, pathname: string): Promise<Response> {
+  const id = parseAttachmentId(pathname.slice(ATTACHMENT_PATH_PREFIX.length));
+  const file = id === undefined ? undefined : core?.attachmentFile(id);
+  const opened = file && (await openAttachment(file));
+  if (!opened) return new Response('Not found', { status: 404, headers: { 'Content-Type': 'text/plain', 'X-Content-Type-Options': 'nosniff' } });
+  if (request.method === 'HEAD') {
+    opened.stream.destroy();
+    return new Response(null, { headers: opened.headers });
+  }
+  return new Response(Readable.toWeb(opened.stream) as ReadableStream<Uint8Array>, { headers: opened.headers });
+}
+
 function serveRenderer(): void {
   protocol.handle(APP_SCHEME, async (request) => {
-    const { pathname } = new URL(request.url);
+    const { host, pathname } = new URL(request.url);
+    if (host === APP_HOST && pathname.startsWith(ATTACHMENT_PATH_PREFIX)) return serveAttachment(request, pathname);
     const requested = normalize(join(rendererDir, decodeURIComponent(pathname)));
     const file = requested.startsWith(rendererDir + sep) && extname(requested) ? requested : join(rendererDir, 'index.html');
     try {
@@ -82,6 +98,11 @@ function createWindow(): BrowserWindow {
 app.whenReady().then(async () => {
   session.defaultSession.setPermissionRequestHandler((_contents, permission, callback) => callback(allowPermission(permission)));
   session.defaultSession.setPermissionCheckHandler((_contents, permission) => allowPermission(permission));
+  // Attachment downloads ask where to save; suggest the Downloads folder and the cleaned-up name.
+  session.defaultSession.on('will-download', (_event, item) => {
+    if (item.getSavePath()) return;
+    item.setSaveDialogOptions({ defaultPath: join(app.getPath('downloads'), safeFilename(item.getFilename())) });
+  });
   serveRenderer();
 
   const dataDir = dataDirArgument(process.argv) ?? process.env.AUXILIUM_DATA_DIR ?? app.getPath('userData');

@@ -1,10 +1,12 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { eventNames } from '../../shared/contract';
+import { ATTACHMENT_PATH_PREFIX, openAttachment, parseAttachmentId } from '../core/attachment-response';
 import type { Core } from '../core/create-core';
 import { contentSecurityPolicy } from '../core/security-policy';
 
@@ -14,11 +16,12 @@ import { contentSecurityPolicy } from '../core/security-policy';
  * Any web page the user visits can reach localhost, so the socket accepts only connections that
  * (1) come from this host's own origin, and (2) carry the per-run token that is written into the
  * page this host served; other origins cannot read that page. The Host header is checked too, which
- * stops DNS-rebinding pages from posing as same-origin.
+ * stops DNS-rebinding pages from posing as same-origin. Attachment downloads
+ * (`GET /attachments/<id>?token=…`) need the same Host and token.
  */
 
 export interface WebHostOptions {
-  core: Pick<Core, 'router' | 'events'>;
+  core: Pick<Core, 'router' | 'events' | 'attachmentFile'>;
   rendererDir: string;
   port?: number;
 }
@@ -73,7 +76,12 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       res.writeHead(405, { Allow: 'GET, HEAD' }).end();
       return;
     }
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname.startsWith(ATTACHMENT_PATH_PREFIX)) {
+      await serveAttachment(req, res, url);
+      return;
+    }
+    const path = decodeURIComponent(url.pathname);
     const file = normalize(join(options.rendererDir, path));
     const insideRenderer = file.startsWith(normalize(options.rendererDir) + sep);
     const isAsset = insideRenderer && extname(file) !== '' && extname(file) !== '.html';
@@ -89,6 +97,29 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     } catch {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found');
     }
+  }
+
+  /** Only with the page's token; the id is looked up in the store, so no path from the URL reaches the disk. */
+  async function serveAttachment(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    if (!sameSecret(url.searchParams.get('token') ?? '', token)) {
+      res.writeHead(403, { 'Content-Type': 'text/plain' }).end('Forbidden');
+      return;
+    }
+    const id = parseAttachmentId(url.pathname.slice(ATTACHMENT_PATH_PREFIX.length));
+    const file = id === undefined ? undefined : options.core.attachmentFile(id);
+    const opened = file && (await openAttachment(file));
+    if (!opened) {
+      res.writeHead(404, { 'Content-Type': 'text/plain', 'X-Content-Type-Options': 'nosniff' }).end('Not found');
+      return;
+    }
+    res.writeHead(200, opened.headers);
+    if (req.method === 'HEAD') {
+      opened.stream.destroy();
+      res.end();
+      return;
+    }
+    // A client that goes away mid-download ends the pipeline with an error; nothing to answer then.
+    await pipeline(opened.stream, res).catch(() => undefined);
   }
 
   const server = createServer((req, res) => {

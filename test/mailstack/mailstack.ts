@@ -101,7 +101,7 @@ export async function startMailStack(opts: { dir?: string } = {}): Promise<MailS
 
   await stopLeftovers(l);
   // Start from a clean slate so message counts and passwords belong to this run only.
-  for (const sub of [l.tls, l.dovecotDir, l.mailDir, l.postfixDir, l.postfixQueue, l.postfixData, l.dovecotLog, l.postfixLog, restartedDovecotPidFile(l)]) {
+  for (const sub of [l.tls, l.dovecotDir, l.mailDir, l.postfixDir, l.postfixQueue, l.postfixData, l.dovecotLog, l.postfixLog, restartedDovecotPidFile(l), restartedPostfixPidFile(l)]) {
     await rm(sub, { recursive: true, force: true });
   }
 
@@ -126,7 +126,7 @@ export async function startMailStack(opts: { dir?: string } = {}): Promise<MailS
   let dovecotPid: number | undefined;
   let postfixPid: number | undefined;
   const exitFallback = (): void => {
-    for (const pid of [postfixPid, dovecotPid]) if (pid) signal(pid, 'SIGTERM');
+    for (const pid of [postfixPid, readPid(restartedPostfixPidFile(l)), dovecotPid]) if (pid) signal(pid, 'SIGTERM');
   };
   process.on('exit', exitFallback);
   let stopped: Promise<void> | undefined;
@@ -141,6 +141,16 @@ export async function startMailStack(opts: { dir?: string } = {}): Promise<MailS
         } else {
           signal(postfixPid, 'SIGTERM');
         }
+      }
+      // A master started by startPostfix() belongs to this stack too.
+      const restartedPostfix = readPid(restartedPostfixPidFile(l));
+      if (restartedPostfix && restartedPostfix !== postfixPid && isAlive(restartedPostfix)) {
+        if (readPid(postfixPidFile) === restartedPostfix) {
+          await run('postfix', ['-c', l.postfixDir, 'stop']).catch(() => signal(restartedPostfix, 'SIGTERM'));
+        } else {
+          signal(restartedPostfix, 'SIGTERM');
+        }
+        await waitForExit(restartedPostfix);
       }
       // Dovecot only after Postfix is gone: its shutdown waits seconds for open auth clients.
       await waitForExit(postfixPid);
@@ -638,6 +648,41 @@ export async function restartDovecot(stack: MailStackInfo, opts: { downMs?: numb
   await writeFile(restartedDovecotPidFile(l), `${started}\n`);
   await waitForGreetings(
     [stack.imap.plain, stack.imap.implicitTls, stack.lmtp].map((port) => ({ port, tls: port === stack.imap.implicitTls })),
+    stack.certPem,
+  );
+  // Postfix's smtpd processes keep their SASL connection to the old Dovecot and would answer the
+  // next login with "454 Connection lost to authentication server"; a reload replaces them.
+  await run('postfix', ['-c', l.postfixDir, 'reload']);
+}
+
+function restartedPostfixPidFile(l: Layout): string {
+  return path.join(l.dir, 'postfix.restarted.pid');
+}
+
+/** Stops Postfix (every SMTP port then refuses connections), as a mail server outage does. */
+export async function stopPostfix(stack: MailStackInfo): Promise<void> {
+  const l = layout(stack.dir);
+  const pid = readPid(path.join(l.postfixQueue, 'pid', 'master.pid'));
+  if (!pid || !isAlive(pid)) return;
+  await run('postfix', ['-c', l.postfixDir, 'stop']).catch(() => signal(pid, 'SIGTERM'));
+  await waitForExit(pid);
+}
+
+/**
+ * Starts Postfix again after stopPostfix(), from the same config and queue. The new master's pid
+ * is recorded so the stack's stop() ends it too.
+ */
+export async function startPostfix(stack: MailStackInfo): Promise<void> {
+  const l = layout(stack.dir);
+  const pidFile = path.join(l.postfixQueue, 'pid', 'master.pid');
+  const running = readPid(pidFile);
+  if (running && isAlive(running)) return;
+  await runDaemon('postfix', ['-c', l.postfixDir, 'start'], path.join(stack.dir, 'postfix.restart.out'));
+  const started = await waitForPid(pidFile);
+  await writeFile(restartedPostfixPidFile(l), `${started}\n`);
+  const s = stack.smtp;
+  await waitForGreetings(
+    [s.plain, s.starttls, s.implicitTls, s.rejecting, s.rateLimited].map((port) => ({ port, tls: port === s.implicitTls })),
     stack.certPem,
   );
 }

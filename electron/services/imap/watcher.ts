@@ -73,6 +73,30 @@ interface MessageMeta {
   internalDate?: Date;
 }
 
+/** Temporary files of large messages, per batch. */
+interface SpoolEntry {
+  dir: string;
+  streams: { destroy(): void }[];
+}
+
+interface FetchedBatch {
+  messages: FetchedMessage[];
+  spool: SpoolEntry[];
+}
+
+/** Batches fetched ahead and stored in order during one sync (see enqueue). */
+interface BatchFlow {
+  client: ImapFlow;
+  /** Batches not yet known to be finished, oldest first. */
+  pending: { done: Promise<void>; bytes: number }[];
+  /** Settles once the last batch added is handed to the ingestor (rejects when it never will be). */
+  handedOver: Promise<void> | undefined;
+}
+
+// Batches on their way at once: while one is parsed and stored, the next is fetched and (with an
+// ingestor that keeps order itself) handed over, so its parsing overlaps storing the one before.
+const FLOW_DEPTH = 2;
+
 /** Thrown for failures of our own storage, so the card does not blame the mail server for them. */
 class IngestFailure extends Error {
   constructor(readonly original: unknown) {
@@ -102,8 +126,8 @@ export class MailboxWatcher {
   /** Set by new-mail notices, the poll timer, a closed session or stop(); cleared when a sync begins. */
   private signalled = false;
   private wakeup: (() => void) | undefined;
-  /** Temporary files of large messages in the batch being ingested. */
-  private spooled: { dir: string; streams: { destroy(): void }[] }[] = [];
+  /** Temporary files of large messages in the batches on their way. */
+  private spooled: SpoolEntry[] = [];
   private readonly closing = new Map<ImapFlow, Promise<void>>();
 
   constructor(
@@ -196,6 +220,7 @@ export class MailboxWatcher {
       this.wake();
     });
     this.client = client;
+    this.opts.ingestor.warm?.();
     client.on('exists', () => this.wake());
     client.on('close', () => this.wake());
     try {
@@ -300,18 +325,18 @@ export class MailboxWatcher {
     metas.sort((a, b) => a.uid - b.uid);
     const showProgress = metas.length > this.opts.batchSize;
     let done = 0;
-    let current = cursor;
-    for (const batch of this.batches(metas)) {
-      if (this.stopping) break;
-      if (showProgress) this.report({ state: 'syncing', message: `Importing ${done + 1} of ${metas.length}` });
-      const messages = await this.fetchSources(client, batch);
-      const advanceTo = batch[batch.length - 1]!.uid;
-      await this.ingest(messages, { advanceTo });
-      await this.markSeen(client, batch);
-      done += batch.length;
-      current = this.reread({ ...current, lastUid: advanceTo });
-    }
-    return current;
+    let lastUid = cursor.lastUid;
+    await this.withFlow(client, async (flow) => {
+      for (const batch of this.batches(metas)) {
+        if (this.stopping) break;
+        const progress = showProgress ? `Importing ${done + 1} of ${metas.length}` : undefined;
+        const advanceTo = batch[batch.length - 1]!.uid;
+        await this.enqueue(flow, batch, { advanceTo }, progress);
+        done += batch.length;
+        lastUid = advanceTo;
+      }
+    });
+    return this.reread({ ...cursor, lastUid });
   }
 
   /** The initial import (or a resync): older mail below the cursor, newest first. */
@@ -330,36 +355,109 @@ export class MailboxWatcher {
       uids = found.filter((uid) => uid < below).sort((a, b) => b - a);
     }
     if (uids.length === 0) {
-      await this.ingest([], { backfillBelow: null });
+      await this.ingest([], { backfillBelow: null }, []);
       return;
     }
     const total = uids.length;
     let current = cursor;
-    for (let i = 0; i < total && !this.stopping; i += this.opts.batchSize) {
-      this.report({ state: 'syncing', message: `Importing ${i + 1} of ${total}` });
-      const slice = uids.slice(i, i + this.opts.batchSize);
-      const last = i + this.opts.batchSize >= total;
-      const metas = (await this.listMessages(client, slice.join(','))).filter(
-        (m) => !since || !m.internalDate || m.internalDate.getTime() >= since.getTime(),
-      );
-      metas.sort((a, b) => b.uid - a.uid);
-      const lowest = Math.min(...slice);
-      const batches = this.batches(metas);
-      if (batches.length === 0) batches.push([]);
-      for (const [n, batch] of batches.entries()) {
-        const messages = await this.fetchSources(client, batch);
-        const final = last && n === batches.length - 1;
-        // Within a slice the batches go downwards, so each one may claim everything above its lowest UID.
-        const backfillBelow = final ? null : n === batches.length - 1 ? lowest : Math.min(...batch.map((m) => m.uid));
-        await this.ingest(messages, { backfillBelow });
-        await this.markSeen(client, batch);
-      }
+    for (let i = 0; i < total && !this.stopping; ) {
+      let interrupted = false;
+      // The batches of several slices flow through one after the other; new mail interrupts the
+      // flow between slices (below) and is imported ahead of the rest.
+      await this.withFlow(client, async (flow) => {
+        for (; i < total && !this.stopping; i += this.opts.batchSize) {
+          const slice = uids.slice(i, i + this.opts.batchSize);
+          const last = i + this.opts.batchSize >= total;
+          const metas = (await this.listMessages(client, slice.join(','))).filter(
+            (m) => !since || !m.internalDate || m.internalDate.getTime() >= since.getTime(),
+          );
+          metas.sort((a, b) => b.uid - a.uid);
+          const lowest = Math.min(...slice);
+          const batches = this.batches(metas);
+          if (batches.length === 0) batches.push([]);
+          for (const [n, batch] of batches.entries()) {
+            const final = last && n === batches.length - 1;
+            // Within a slice the batches go downwards, so each one may claim everything above its lowest UID.
+            const backfillBelow = final ? null : n === batches.length - 1 ? lowest : Math.min(...batch.map((m) => m.uid));
+            await this.enqueue(flow, batch, { backfillBelow }, n === 0 ? `Importing ${i + 1} of ${total}` : undefined);
+          }
+          // New mail goes ahead of old mail: the first screen should show what just arrived.
+          if (this.signalled && !last) {
+            interrupted = true;
+            i += this.opts.batchSize;
+            break;
+          }
+        }
+      });
       current = this.reread(current);
-      // New mail goes ahead of old mail: the first screen should show what just arrived.
-      if (this.signalled && !last) {
+      if (interrupted && !this.stopping) {
         this.signalled = false;
         current = await this.importNew(client, current);
       }
+    }
+  }
+
+  /**
+   * Runs `body`, which adds batches with enqueue(), and waits for every batch to be stored. On a
+   * failure it still waits for the batches on their way to settle, so none is stored after the
+   * session ended.
+   */
+  private async withFlow(client: ImapFlow, body: (flow: BatchFlow) => Promise<void>): Promise<void> {
+    const flow: BatchFlow = { client, pending: [], handedOver: undefined };
+    try {
+      await body(flow);
+      while (flow.pending.length > 0) await flow.pending.shift()!.done;
+    } catch (error) {
+      await Promise.allSettled(flow.pending.splice(0).map((p) => p.done));
+      throw error;
+    }
+  }
+
+  /**
+   * Fetches a batch now (the server answers commands in order, so this overlaps storing the batches
+   * before it) and stores it once the one before it is stored, or handed over to an ingestor that
+   * keeps the order itself. Returns when the batch is on its way and few enough others are.
+   */
+  private async enqueue(flow: BatchFlow, batch: MessageMeta[], move: { advanceTo?: number; backfillBelow?: number | null }, progress?: string): Promise<void> {
+    const keepsOrder = this.opts.ingestor.keepsOrder === true;
+    const before = flow.pending.at(-1)?.done;
+    const beforeHandedOver = flow.handedOver;
+    const fetching = this.fetchSources(flow.client, batch);
+    let handOver!: () => void;
+    let neverHandedOver!: (error: unknown) => void;
+    const handedOver = new Promise<void>((resolve, reject) => {
+      handOver = resolve;
+      neverHandedOver = reject;
+    });
+    handedOver.catch(() => undefined);
+    const done = (async () => {
+      let fetched: FetchedBatch | undefined;
+      let ingesting: Promise<void>;
+      try {
+        fetched = await fetching;
+        if (keepsOrder) await beforeHandedOver;
+        else await before;
+        if (this.stopping) throw connectionLost();
+        if (progress) this.report({ state: 'syncing', message: progress });
+        ingesting = this.ingest(fetched.messages, move, fetched.spool);
+      } catch (error) {
+        if (fetched) await this.releaseSpool(fetched.spool);
+        neverHandedOver(error);
+        throw error;
+      }
+      handOver();
+      await ingesting;
+      // Marked in order, each only after its batch is stored; the one before may still be marking.
+      await before?.catch(() => undefined);
+      await this.markSeen(flow.client, batch);
+    })();
+    done.catch(() => undefined);
+    flow.handedOver = handedOver;
+    const bytes = batch.reduce((sum, m) => sum + (m.size > this.opts.largeMessageBytes ? 0 : m.size), 0);
+    flow.pending.push({ done, bytes });
+    // Few enough on their way: by count, and by bytes held in memory.
+    while (flow.pending.length > 1 && (flow.pending.length >= FLOW_DEPTH || flow.pending.reduce((sum, p) => sum + p.bytes, 0) > BATCH_BYTES)) {
+      await flow.pending.shift()!.done;
     }
   }
 
@@ -395,8 +493,18 @@ export class MailboxWatcher {
   }
 
   /** The raw messages of a batch, in the batch's order. BODY.PEEK only: fetching never sets \Seen. */
-  private async fetchSources(client: ImapFlow, batch: MessageMeta[]): Promise<FetchedMessage[]> {
-    if (batch.length === 0) return [];
+  private async fetchSources(client: ImapFlow, batch: MessageMeta[]): Promise<FetchedBatch> {
+    const spool: SpoolEntry[] = [];
+    if (batch.length === 0) return { messages: [], spool };
+    try {
+      return { messages: await this.fetchBatch(client, batch, spool), spool };
+    } catch (error) {
+      await this.releaseSpool(spool);
+      throw error;
+    }
+  }
+
+  private async fetchBatch(client: ImapFlow, batch: MessageMeta[], spool: SpoolEntry[]): Promise<FetchedMessage[]> {
     const small = batch.filter((m) => m.size <= this.opts.largeMessageBytes);
     const sources = new Map<number, FetchedMessage['source']>();
     if (small.length > 0) {
@@ -411,7 +519,7 @@ export class MailboxWatcher {
     }
     for (const meta of batch) {
       if (meta.size <= this.opts.largeMessageBytes) continue;
-      const stream = await this.spool(client, meta);
+      const stream = await this.spool(client, meta, spool);
       if (stream) sources.set(meta.uid, stream);
     }
     // The cursor moves past the whole batch, so a message that came back without a source must
@@ -433,10 +541,11 @@ export class MailboxWatcher {
    * Downloads one large message to a temporary file and returns a stream of it. The download must
    * finish before the next command: imapflow holds the session for an open download.
    */
-  private async spool(client: ImapFlow, meta: MessageMeta): Promise<FetchedMessage['source'] | undefined> {
+  private async spool(client: ImapFlow, meta: MessageMeta, batchSpool: SpoolEntry[]): Promise<FetchedMessage['source'] | undefined> {
     const dir = await mkdtemp(join(this.opts.tempDir ?? tmpdir(), 'auxilium-spool-'));
-    const entry = { dir, streams: [] as { destroy(): void }[] };
+    const entry: SpoolEntry = { dir, streams: [] };
     this.spooled.push(entry);
+    batchSpool.push(entry);
     const file = join(dir, `${meta.uid}.eml`);
     // Slow links get more time for big messages: one command deadline per 5 MB.
     const deadline = this.opts.commandTimeoutMs * Math.ceil(meta.size / (5 * 1024 * 1024));
@@ -456,21 +565,23 @@ export class MailboxWatcher {
     return stream;
   }
 
-  private async releaseSpool(): Promise<void> {
-    const entries = this.spooled.splice(0);
+  /** Removes the given temporary files, or all of them. */
+  private async releaseSpool(only?: SpoolEntry[]): Promise<void> {
+    const entries = only ?? this.spooled.slice();
+    this.spooled = this.spooled.filter((entry) => !entries.includes(entry));
     for (const entry of entries) {
       for (const stream of entry.streams) stream.destroy();
       await rm(entry.dir, { recursive: true, force: true }).catch(() => undefined);
     }
   }
 
-  private async ingest(messages: FetchedMessage[], move: { advanceTo?: number; backfillBelow?: number | null }): Promise<void> {
+  private async ingest(messages: FetchedMessage[], move: { advanceTo?: number; backfillBelow?: number | null }, spool: SpoolEntry[]): Promise<void> {
     try {
       await this.opts.ingestor.ingest({ ...this.position }, messages, move);
     } catch (error) {
       throw new IngestFailure(error);
     } finally {
-      await this.releaseSpool();
+      await this.releaseSpool(spool);
     }
   }
 

@@ -13,6 +13,8 @@ import type { FetchedMessage, IngestOutcome, Ingestor, MailboxPosition, ParsedMe
 
 export interface MessageParser {
   parse(source: Buffer | { path: string }): Promise<ParseResult>;
+  /** Gets ready for messages soon to come (starts the workers). */
+  warm?(): void;
 }
 
 export interface RawKeeper {
@@ -71,7 +73,7 @@ function firstValidIso(...candidates: (Date | string | null | undefined)[]): str
 }
 
 /** Attachment files the parser wrote for messages that were not stored. Raw files stay: they are named by content and may be shared. */
-async function removeAttachmentFiles(items: Prepared[]): Promise<void> {
+async function removeAttachmentFiles(items: Pick<Prepared, 'parsed'>[]): Promise<void> {
   const paths = items.flatMap((item) => item.parsed?.attachments.map((a) => a.path) ?? []);
   await Promise.all(paths.map((path) => rm(path, { force: true }).catch(() => undefined)));
 }
@@ -83,8 +85,11 @@ function ownAddresses(channel: ChannelRecord | undefined): string[] {
 
 /** Parses, threads, routes and stores fetched mail; the mailbox watcher hands it batches. */
 export class MailIngestor implements Ingestor {
+  readonly keepsOrder = true;
   private readonly now: () => Date;
   private readonly running = new Set<Promise<IngestOutcome>>();
+  /** Per mailbox, the batch handed over last while it is still on its way: the next one is stored after it. */
+  private readonly latest = new Map<string, Promise<unknown>>();
   private closed = false;
 
   constructor(private readonly deps: MailIngestorDeps) {
@@ -99,6 +104,10 @@ export class MailIngestor implements Ingestor {
     this.deps.store.saveCursor(cursor);
   }
 
+  warm(): void {
+    if (!this.closed) this.deps.parser.warm?.();
+  }
+
   /**
    * Waits for batches in progress and refuses new ones. Called before the parser closes, so no
    * message is stored as unreadable only because the app was shutting down.
@@ -108,11 +117,24 @@ export class MailIngestor implements Ingestor {
     await Promise.allSettled([...this.running]);
   }
 
+  /**
+   * Batches of one mailbox are stored in the order they were handed over, however they overlap: the
+   * next batch is read and parsed while the one before is still being parsed or stored. A batch
+   * whose predecessor failed stores nothing and fails too, so the cursor never moves past mail
+   * that was not stored.
+   */
   ingest(position: MailboxPosition, messages: FetchedMessage[], move: { advanceTo?: number; backfillBelow?: number | null }): Promise<IngestOutcome> {
     if (this.closed) return Promise.reject(new Error('Ingest is closed: the app is shutting down'));
-    const run = this.run(position, messages, move);
+    const key = `${position.channelId}\0${position.mailbox}`;
+    const run = this.run(position, messages, move, this.latest.get(key));
+    this.latest.set(key, run);
     this.running.add(run);
-    void run.finally(() => this.running.delete(run)).catch(() => undefined);
+    void run
+      .finally(() => {
+        this.running.delete(run);
+        if (this.latest.get(key) === run) this.latest.delete(key);
+      })
+      .catch(() => undefined);
     return run;
   }
 
@@ -120,6 +142,7 @@ export class MailIngestor implements Ingestor {
     position: MailboxPosition,
     messages: FetchedMessage[],
     move: { advanceTo?: number; backfillBelow?: number | null },
+    previous: Promise<unknown> | undefined,
   ): Promise<IngestOutcome> {
     const { store } = this.deps;
     const channel = this.deps.channels.get(position.channelId);
@@ -127,20 +150,38 @@ export class MailIngestor implements Ingestor {
 
     // Raw bytes first, then parsing, both before the transaction: a SQLite write transaction must
     // not wait on disk streams or worker threads.
-    const fresh: { fetched: FetchedMessage; raw: StoredRaw }[] = [];
+    const fresh: FetchedMessage[] = [];
     for (const fetched of messages) {
       if (store.hasUid(position, fetched.uid)) {
         outcome.duplicates += 1;
         if (!Buffer.isBuffer(fetched.source)) fetched.source.destroy();
         continue;
       }
-      fresh.push({ fetched, raw: await this.deps.raw.save(fetched.source) });
+      fresh.push(fetched);
     }
-    // All at once, so every parser worker has work; the pool queues the rest.
-    const results = await Promise.all(fresh.map(({ raw }) => this.deps.parser.parse(raw.blob ?? { path: raw.path as string })));
+    // Each message goes to the parser as soon as its raw bytes are kept, all at once, so every
+    // parser worker has work (the pool queues the rest) while the next raw file is still written.
+    const kept: { raw: StoredRaw; parsing: Promise<ParseResult> }[] = [];
+    let failure: { error: unknown } | undefined;
+    for (const fetched of fresh) {
+      try {
+        const raw = await this.deps.raw.save(fetched.source);
+        kept.push({ raw, parsing: this.deps.parser.parse(raw.blob ?? { path: raw.path as string }) });
+      } catch (error) {
+        failure = { error };
+        break;
+      }
+    }
+    const results = await Promise.all(kept.map(({ parsing }) => parsing));
+    if (failure) {
+      // As before: nothing of the batch is stored, but the files the parser already wrote go.
+      await removeAttachmentFiles(results.flatMap((result) => (result.ok ? [{ parsed: result.message }] : [])));
+      throw failure.error;
+    }
 
     const prepared: Prepared[] = [];
-    for (const [index, { fetched, raw }] of fresh.entries()) {
+    for (const [index, fetched] of fresh.entries()) {
+      const { raw } = kept[index]!;
       const result = results[index]!;
       const parsed = result.ok ? result.message : null;
       let kind: MessageKind = 'normal';
@@ -158,6 +199,15 @@ export class MailIngestor implements Ingestor {
         dedupeKey: dedupeKey(parsed, raw),
         receivedAt: firstValidIso(fetched.internalDate, parsed?.date) ?? this.now().toISOString(),
       });
+    }
+
+    if (previous) {
+      try {
+        await previous;
+      } catch {
+        await removeAttachmentFiles(prepared);
+        throw new Error('An earlier batch of this mailbox could not be stored');
+      }
     }
 
     const created = new Set<number>();

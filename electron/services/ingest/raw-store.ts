@@ -31,7 +31,7 @@ export interface StoredRaw {
 export class BodyHasher {
   private readonly hash: Hash = createHash('sha256');
   private inBody = false;
-  private tail = Buffer.alloc(0);
+  private tail: Buffer = Buffer.alloc(0);
 
   update(chunk: Buffer): void {
     if (this.inBody) {
@@ -40,7 +40,8 @@ export class BodyHasher {
     }
     // A blank line split across chunks is found by carrying the last three bytes along; a match
     // entirely inside those bytes would have been found with the previous chunk.
-    const joined = Buffer.concat([this.tail, chunk]);
+    // (Without a carried tail the chunk is searched as it is: no copy of a whole message.)
+    const joined = this.tail.length === 0 ? chunk : Buffer.concat([this.tail, chunk]);
     const crlf = joined.indexOf('\r\n\r\n');
     const lf = joined.indexOf('\n\n');
     const ends = [crlf === -1 ? -1 : crlf + 4, lf === -1 ? -1 : lf + 2].filter((end) => end !== -1);

@@ -65,6 +65,14 @@ export interface Ingestor {
    * watcher uses `ingest([], { backfillBelow: null })` to mark an initial import as finished).
    */
   ingest(position: MailboxPosition, messages: FetchedMessage[], move: { advanceTo?: number; backfillBelow?: number | null }): Promise<IngestOutcome>;
+  /**
+   * True when a batch may be handed over before the previous one of the same mailbox has finished:
+   * batches are then stored strictly in the order they were handed over, and one whose predecessor
+   * failed stores nothing and fails too. Without it, the watcher waits for each batch to finish.
+   */
+  readonly keepsOrder?: boolean;
+  /** Called as a sync begins, so slow set-up (starting parser workers) overlaps connecting. */
+  warm?(): void;
 }
 
 export interface ParsedAddress {

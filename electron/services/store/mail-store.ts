@@ -1,7 +1,9 @@
 import type { Address, Attachment, ConversationStatus, ConversationSummary, InboxView, Message, MessageKind } from '../../../shared/conversation';
 import type { SyncCursor, MailboxPosition } from '../ingest/types';
+import type Database from 'better-sqlite3';
 import type { Db } from './database';
 import { ftsQuery, participantsText } from './fts';
+import { deliveryColumn, deliveryFromJson } from './outbox-repo';
 
 /** SQL for conversations, messages, attachments, search, sync cursors and routing state. */
 
@@ -35,6 +37,8 @@ interface MessageRow {
   html: string | null;
   parse_error: string | null;
   author_agent_id: number | null;
+  /** An agent reply's outbox state (see outbox-repo.ts deliveryColumn). */
+  delivery_json?: string | null;
 }
 
 interface AttachmentRow {
@@ -143,12 +147,32 @@ const FTS_SLOT_BITS = 20;
 const FTS_SLOTS = 2 ** FTS_SLOT_BITS;
 const MANY_HITS = 1000;
 
+const SNIPPET_LENGTH = 200;
+
 export function snippetOf(text: string): string {
-  return text.replace(/\s+/g, ' ').trim().slice(0, 200);
+  // Only the start of a long body matters: a prefix that yields a whole snippet gives the same
+  // snippet as the full text (collapsing a prefix's whitespace gives a prefix of the collapsed text).
+  for (let end = 4 * SNIPPET_LENGTH; end < text.length; end *= 4) {
+    const snippet = text.slice(0, end).replace(/\s+/g, ' ').trim();
+    if (snippet.length >= SNIPPET_LENGTH) return snippet.slice(0, SNIPPET_LENGTH);
+  }
+  return text.replace(/\s+/g, ' ').trim().slice(0, SNIPPET_LENGTH);
 }
 
 export class MailStore {
+  /** Statements with fixed SQL, compiled once: ingest runs the same few per message, thousands of times. */
+  private readonly statements = new Map<string, Database.Statement>();
+
   constructor(private readonly db: Db) {}
+
+  private prepare(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
 
   /** Runs `fn` in one SQLite transaction (nested calls join the outer one). */
   transaction<T>(fn: () => T): T {
@@ -158,7 +182,7 @@ export class MailStore {
   // ---- sync cursors ----
 
   cursor(channelId: string, mailbox: string): SyncCursor | undefined {
-    const row = this.db
+    const row = this
       .prepare('SELECT * FROM sync_cursors WHERE channel_id = ? AND mailbox = ?')
       .get(channelId, mailbox) as
       | { channel_id: string; mailbox: string; uid_validity: string; last_uid: number; backfill_below_uid: number | null; backfill_since: string | null }
@@ -176,7 +200,7 @@ export class MailStore {
   }
 
   saveCursor(cursor: SyncCursor): void {
-    this.db
+    this
       .prepare(
         `INSERT INTO sync_cursors (channel_id, mailbox, uid_validity, last_uid, backfill_below_uid, backfill_since)
          VALUES (@channelId, @mailbox, @uidValidity, @lastUid, @backfillBelowUid, @backfillSince)
@@ -208,40 +232,39 @@ export class MailStore {
 
   hasUid(position: MailboxPosition, uid: number): boolean {
     return (
-      this.db
-        .prepare('SELECT 1 FROM messages WHERE channel_id = ? AND mailbox = ? AND uid_validity = ? AND uid = ?')
+      this.prepare('SELECT 1 FROM messages WHERE channel_id = ? AND mailbox = ? AND uid_validity = ? AND uid = ?')
         .get(position.channelId, position.mailbox, position.uidValidity, uid) !== undefined
     );
   }
 
   hasDedupeKey(channelId: string, key: string): boolean {
-    return this.db.prepare('SELECT 1 FROM messages WHERE channel_id = ? AND dedupe_key = ?').get(channelId, key) !== undefined;
+    return this.prepare('SELECT 1 FROM messages WHERE channel_id = ? AND dedupe_key = ?').get(channelId, key) !== undefined;
   }
 
   /** Our own sent mail with this Message-ID, when it is already stored. */
   hasOutbound(channelId: string, messageId: string): boolean {
     return (
-      this.db.prepare("SELECT 1 FROM messages WHERE channel_id = ? AND message_id = ? AND direction = 'outbound'").get(channelId, messageId) !==
+      this.prepare("SELECT 1 FROM messages WHERE channel_id = ? AND message_id = ? AND direction = 'outbound'").get(channelId, messageId) !==
       undefined
     );
   }
 
   conversationByMessageId(channelId: string, messageId: string): number | undefined {
-    const row = this.db
+    const row = this
       .prepare('SELECT conversation_id FROM messages WHERE channel_id = ? AND message_id = ? ORDER BY id LIMIT 1')
       .get(channelId, messageId) as { conversation_id: number } | undefined;
     return row?.conversation_id;
   }
 
   conversationByToken(channelId: string, token: string): number | undefined {
-    const row = this.db.prepare('SELECT id FROM conversations WHERE token = ? AND channel_id = ?').get(token, channelId) as
+    const row = this.prepare('SELECT id FROM conversations WHERE token = ? AND channel_id = ?').get(token, channelId) as
       | { id: number }
       | undefined;
     return row?.id;
   }
 
   isParticipant(conversationId: number, address: string): boolean {
-    const row = this.db
+    const row = this
       .prepare(
         `SELECT 1 FROM conversations c WHERE c.id = @id AND (lower(c.customer_address) = @address OR EXISTS (
            SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.direction <> 'note' AND (
@@ -256,7 +279,7 @@ export class MailStore {
   // ---- writes ----
 
   createConversation(input: NewConversation): number {
-    const result = this.db
+    const result = this
       .prepare(
         `INSERT INTO conversations (channel_id, subject, customer_name, customer_address, status, assignee_id, token,
            last_message_at, snippet, unread, message_count, created_at)
@@ -268,10 +291,10 @@ export class MailStore {
 
   /** Inserts a message with its attachments and search entry, and updates its conversation's summary. */
   insertMessage(message: NewMessage, effect: { at: string; unread: boolean; reopen: boolean; summary: boolean }): number {
-    const count = this.db.prepare('SELECT message_count AS n FROM conversations WHERE id = ?').get(message.conversationId) as { n: number } | undefined;
+    const count = this.prepare('SELECT message_count AS n FROM conversations WHERE id = ?').get(message.conversationId) as { n: number } | undefined;
     if (!count) throw new Error(`Conversation ${message.conversationId} does not exist`);
     const ftsRowid = message.conversationId * FTS_SLOTS + count.n;
-    const result = this.db
+    const result = this
       .prepare(
         `INSERT INTO messages (conversation_id, channel_id, direction, kind, mailbox, uid_validity, uid, message_id, in_reply_to,
            "references", dedupe_key, subject, from_name, from_address, to_json, cc_json, date, text, html, parse_error, raw, raw_path,
@@ -293,15 +316,15 @@ export class MailStore {
         ftsRowid,
       });
     const id = Number(result.lastInsertRowid);
-    const insertAttachment = this.db.prepare(
+    const insertAttachment = this.prepare(
       `INSERT INTO attachments (message_id, filename, content_type, size, content_id, inline, path)
        VALUES (@messageId, @filename, @contentType, @size, @contentId, @inline, @path)`,
     );
     for (const attachment of message.attachments) insertAttachment.run({ ...attachment, messageId: id, inline: attachment.inline ? 1 : 0 });
-    this.db
+    this
       .prepare('INSERT INTO messages_fts (rowid, subject, participants, body) VALUES (?, ?, ?, ?)')
       .run(ftsRowid, message.subject, participantsText([message.from, ...message.to, ...message.cc]), message.text);
-    this.db
+    this
       .prepare(
         `UPDATE conversations SET
            message_count = message_count + 1,
@@ -323,29 +346,29 @@ export class MailStore {
   }
 
   setStatus(id: number, status: ConversationStatus): boolean {
-    return this.db.prepare('UPDATE conversations SET status = ? WHERE id = ?').run(status, id).changes > 0;
+    return this.prepare('UPDATE conversations SET status = ? WHERE id = ?').run(status, id).changes > 0;
   }
 
   assign(id: number, agentId: number | null): boolean {
-    return this.db.prepare('UPDATE conversations SET assignee_id = ? WHERE id = ?').run(agentId, id).changes > 0;
+    return this.prepare('UPDATE conversations SET assignee_id = ? WHERE id = ?').run(agentId, id).changes > 0;
   }
 
   /** True when the conversation was unread. */
   markRead(id: number): boolean {
-    return this.db.prepare('UPDATE conversations SET unread = 0 WHERE id = ? AND unread = 1').run(id).changes > 0;
+    return this.prepare('UPDATE conversations SET unread = 0 WHERE id = ? AND unread = 1').run(id).changes > 0;
   }
 
   // ---- routing ----
 
   lastRoutedAgent(channelId: string): number | null {
-    const row = this.db.prepare('SELECT last_agent_id FROM routing_state WHERE channel_id = ?').get(channelId) as
+    const row = this.prepare('SELECT last_agent_id FROM routing_state WHERE channel_id = ?').get(channelId) as
       | { last_agent_id: number | null }
       | undefined;
     return row?.last_agent_id ?? null;
   }
 
   setLastRoutedAgent(channelId: string, agentId: number): void {
-    this.db
+    this
       .prepare('INSERT INTO routing_state (channel_id, last_agent_id) VALUES (?, ?) ON CONFLICT (channel_id) DO UPDATE SET last_agent_id = excluded.last_agent_id')
       .run(channelId, agentId);
   }
@@ -353,18 +376,18 @@ export class MailStore {
   // ---- reads ----
 
   conversation(id: number): ConversationRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM conversations WHERE id = ?').get(id) as ConversationRow | undefined;
+    const row = this.prepare('SELECT * FROM conversations WHERE id = ?').get(id) as ConversationRow | undefined;
     return row && toSummary(row);
   }
 
   messages(conversationId: number): Message[] {
-    const rows = this.db
+    const rows = this
       .prepare(
         `SELECT id, conversation_id, direction, kind, subject, from_name, from_address, to_json, cc_json, date, text, html, parse_error,
-           author_agent_id FROM messages WHERE conversation_id = ? ORDER BY date, id`,
+           author_agent_id, ${deliveryColumn('messages')} FROM messages WHERE conversation_id = ? ORDER BY date, id`,
       )
       .all(conversationId) as MessageRow[];
-    const attachments = this.db
+    const attachments = this
       .prepare(
         `SELECT a.id, a.message_id, a.filename, a.content_type, a.size, a.inline FROM attachments a
          JOIN messages m ON m.id = a.message_id WHERE m.conversation_id = ? ORDER BY a.id`,
@@ -380,9 +403,9 @@ export class MailStore {
   }
 
   message(id: number): Message | undefined {
-    const row = this.db.prepare('SELECT * FROM messages WHERE id = ?').get(id) as MessageRow | undefined;
+    const row = this.prepare(`SELECT *, ${deliveryColumn('messages')} FROM messages WHERE id = ?`).get(id) as MessageRow | undefined;
     if (!row) return undefined;
-    const attachments = (this.db.prepare('SELECT * FROM attachments WHERE message_id = ? ORDER BY id').all(id) as AttachmentRow[]).map((a) => ({
+    const attachments = (this.prepare('SELECT * FROM attachments WHERE message_id = ? ORDER BY id').all(id) as AttachmentRow[]).map((a) => ({
       id: a.id,
       filename: a.filename,
       contentType: a.content_type,
@@ -393,7 +416,7 @@ export class MailStore {
   }
 
   raw(messageId: number): { raw: Buffer | null; rawPath: string | null } | undefined {
-    const row = this.db.prepare('SELECT raw, raw_path FROM messages WHERE id = ?').get(messageId) as
+    const row = this.prepare('SELECT raw, raw_path FROM messages WHERE id = ?').get(messageId) as
       | { raw: Buffer | null; raw_path: string | null }
       | undefined;
     return row && { raw: row.raw, rawPath: row.raw_path };
@@ -459,7 +482,7 @@ export class MailStore {
 
   /** Open conversations per view, for the sidebar. */
   counts(meAgentId: number | null, channelId?: string): { mine: number; unassigned: number; all: number } {
-    const row = this.db
+    const row = this
       .prepare(
         `SELECT count(*) AS all_,
            coalesce(sum(assignee_id IS NULL), 0) AS unassigned,
@@ -486,6 +509,15 @@ export class MailStore {
       attachments,
       parseError: row.parse_error,
       authorAgentId: row.author_agent_id,
+      // Replies carry their outbox state (outbox-repo.ts); everything else has none.
+      delivery: deliveryFromJson(row.delivery_json),
     };
+  }
+
+  /** One attachment's file on disk and the name it came with, for downloads. */
+  attachmentFile(id: number): { path: string; filename: string; contentType: string; size: number } | undefined {
+    return this.db.prepare('SELECT path, filename, content_type AS contentType, size FROM attachments WHERE id = ?').get(id) as
+      | { path: string; filename: string; contentType: string; size: number }
+      | undefined;
   }
 }

@@ -144,4 +144,40 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    description: 'outbox for agent replies, drafts',
+    sql: `
+      -- One row per agent reply on its way out; the reply itself is a messages row (direction
+      -- 'outbound') whose Message-ID is fixed before the first attempt, so every retry is the same mail.
+      CREATE TABLE outbox (
+        message_id        INTEGER PRIMARY KEY REFERENCES messages (id) ON DELETE CASCADE,
+        channel_id        TEXT NOT NULL,
+        conversation_id   INTEGER NOT NULL,
+        state             TEXT NOT NULL CHECK (state IN ('queued', 'sending', 'sent', 'failed')),
+        -- What the agent typed (without the signature), given back by outbox:cancel for editing.
+        body_text         TEXT NOT NULL,
+        -- The customer's message this answers (messages.id), for \\Answered; NULL when there is none.
+        parent_id         INTEGER,
+        attempts          INTEGER NOT NULL DEFAULT 0,
+        -- When the worker may next try (end of the undo window, or after a backoff). ISO-8601 UTC.
+        next_attempt_at   TEXT NOT NULL,
+        -- Written BEFORE each SMTP transaction: a row found in 'sending' at start-up is uncertain.
+        last_attempt_at   TEXT,
+        accepted_at       TEXT,
+        -- The mapped MailError of the last failed attempt, as JSON.
+        error_json        TEXT,
+        filed_at          TEXT,
+        answered_at       TEXT,
+        created_at        TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX outbox_pending ON outbox (channel_id, state, message_id);
+
+      CREATE TABLE drafts (
+        conversation_id INTEGER PRIMARY KEY REFERENCES conversations (id) ON DELETE CASCADE,
+        text            TEXT NOT NULL,
+        updated_at      TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];

@@ -22,8 +22,13 @@ function connectionLost(): Result<never> {
   };
 }
 
+/** The per-run token the web host wrote into this page (empty in Electron). */
+function pageToken(): string {
+  return document.querySelector<HTMLMetaElement>('meta[name="auxilium-token"]')?.content ?? '';
+}
+
 function webSocketApi(): AuxiliumApi {
-  const token = document.querySelector<HTMLMetaElement>('meta[name="auxilium-token"]')?.content ?? '';
+  const token = pageToken();
   const pending = new Map<number, Pending>();
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
   let nextId = 1;
@@ -88,4 +93,13 @@ export function invoke<K extends ChannelName>(channel: K, input: Input<K>): Prom
 
 export function onEvent<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void {
   return transport.on(event, listener);
+}
+
+/**
+ * Where an attachment downloads from: the desktop shell's own scheme in Electron, the web host's
+ * token-guarded path in a browser. Either way the file comes as a download, never rendered.
+ */
+export function attachmentUrl(id: number): string {
+  const path = `/attachments/${encodeURIComponent(String(id))}`;
+  return window.auxilium ? `app://auxilium${path}` : `${path}?token=${encodeURIComponent(pageToken())}`;
 }

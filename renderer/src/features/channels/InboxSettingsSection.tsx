@@ -1,21 +1,57 @@
+import { useEffect, useState } from 'react';
 import { useWatch } from 'react-hook-form';
+import { DEFAULT_INBOX_SETTINGS } from '../../../../shared/channel';
 import { Field, fieldAria } from '../../components/Field';
 import { routeHref } from '../../lib/router';
 import { useSettingsLive, useSettingsStore } from '../settings/store';
 import type { ChannelFormApi } from './ServerSection';
 
+type SentChoice = 'auto' | 'none' | 'custom';
+
+function sentChoiceOf(value: string | undefined): SentChoice {
+  if (!value) return 'auto';
+  return value === 'none' ? 'none' : 'custom';
+}
+
+const RATE_MESSAGE = 'Enter a whole number from 0 to 10000 (0 means no limit).';
+
 /**
  * How the channel feeds the inbox: how often to poll besides IDLE, how much old mail a new channel
  * imports, whether the mailbox may be changed (off unless asked), and who gets new conversations.
+ * Then how replies leave: the signature, where a copy of each reply is filed, and the send limit.
  */
 export function InboxSettingsSection({ form, creating }: { form: ChannelFormApi; creating: boolean }) {
   useSettingsLive();
   const agents = useSettingsStore((s) => s.agents);
-  const { register, control, setValue, formState } = form;
+  const { register, control, setValue, getValues, formState } = form;
   const errors = formState.errors.inbox;
-  const [routing, agentIds, markSeen] = useWatch({ control, name: ['inbox.routing', 'inbox.agentIds', 'inbox.markSeenOnServer'] });
+  const [routing, agentIds, markSeen, smtpHost, rate] = useWatch({
+    control,
+    name: ['inbox.routing', 'inbox.agentIds', 'inbox.markSeenOnServer', 'smtp.host', 'inbox.sendRatePerMinute'],
+  });
   const chosen = new Set(agentIds ?? []);
   const pollError = errors?.pollIntervalSeconds?.message;
+  const signatureError = errors?.signature?.message;
+  const sentFolderError = errors?.sentFolder?.message;
+  const rateError = errors?.sendRatePerMinute ? RATE_MESSAGE : undefined;
+  const [sentChoice, setSentChoice] = useState<SentChoice>(() => sentChoiceOf(getValues('inbox.sentFolder')));
+  const [customFolder, setCustomFolder] = useState(() => (sentChoiceOf(getValues('inbox.sentFolder')) === 'custom' ? (getValues('inbox.sentFolder') ?? '') : ''));
+  const host = (smtpHost ?? '').trim().toLowerCase();
+  const isGmail = /(^|\.)(gmail|googlemail)\.com$/.test(host);
+  const isMicrosoft = /(^|\.)office365\.com$|(^|\.)outlook\.com$/.test(host);
+
+  // A channel saved before replies existed has no reply settings yet: start from the defaults.
+  useEffect(() => {
+    for (const key of ['signature', 'sentFolder', 'sendRatePerMinute'] as const) {
+      if (getValues(`inbox.${key}`) === undefined) setValue(`inbox.${key}`, DEFAULT_INBOX_SETTINGS[key]);
+    }
+  }, [getValues, setValue]);
+
+  function chooseSent(choice: SentChoice) {
+    setSentChoice(choice);
+    const value = choice === 'auto' ? '' : choice === 'none' ? 'none' : customFolder.trim();
+    setValue('inbox.sentFolder', value, { shouldDirty: true, shouldValidate: true });
+  }
 
   function toggleAgent(id: number, on: boolean) {
     const next = new Set(chosen);
@@ -109,6 +145,84 @@ export function InboxSettingsSection({ form, creating }: { form: ChannelFormApi;
             </>
           )}
         </fieldset>
+      ) : null}
+
+      <h4 className="subsection-title">Replies</h4>
+      <Field
+        id="inbox-signature"
+        label="Signature"
+        error={signatureError}
+        hint="Added below every reply from this channel, after a “-- ” line. Plain text."
+      >
+        <textarea className="input textarea" rows={3} {...fieldAria('inbox-signature', signatureError, { hint: true })} {...register('inbox.signature')} />
+      </Field>
+
+      <div className="grid-2">
+        <Field
+          id="inbox-sent-folder"
+          label="Sent folder"
+          error={sentFolderError}
+          hint={
+            <>
+              Where a copy of each reply is filed on the server. Automatic uses the folder the server marks as Sent. Gmail saves sent mail by
+              itself: choose “Don't save a copy” there, or each reply shows up twice.
+            </>
+          }
+        >
+          <select
+            className="select"
+            value={sentChoice}
+            onChange={(event) => chooseSent(event.target.value as SentChoice)}
+            {...fieldAria('inbox-sent-folder', sentFolderError, { hint: true, extra: isGmail && sentChoice !== 'none' ? 'inbox-sent-gmail' : undefined })}
+          >
+            <option value="auto">Automatic (the server's Sent folder)</option>
+            <option value="none">Don't save a copy</option>
+            <option value="custom">A folder I name…</option>
+          </select>
+          {isGmail && sentChoice !== 'none' ? (
+            <p id="inbox-sent-gmail" className="field-hint text-warn">
+              This looks like Gmail, which already keeps a copy of what it sends.
+            </p>
+          ) : null}
+        </Field>
+        <Field id="inbox-send-rate" label="Send limit per minute" error={rateError} hint="Microsoft 365: 30. Replies over the limit wait their turn instead of failing. 0 means no limit.">
+          <input
+            className="input"
+            type="number"
+            inputMode="numeric"
+            min={0}
+            max={10000}
+            step={1}
+            {...fieldAria('inbox-send-rate', rateError, { hint: true, extra: isMicrosoft && !rate ? 'inbox-send-rate-ms' : undefined })}
+            {...register('inbox.sendRatePerMinute', { setValueAs: (v: unknown) => (v === '' || v === null || v === undefined ? 0 : Number(v)) })}
+          />
+          {isMicrosoft && !rate ? (
+            <p id="inbox-send-rate-ms" className="field-hint text-warn">
+              Microsoft 365 accepts 30 messages a minute from one mailbox; set 30 so replies queue rather than fail.
+            </p>
+          ) : null}
+        </Field>
+      </div>
+      {sentChoice === 'custom' ? (
+        <div className="grid-2">
+          <Field
+            id="inbox-sent-folder-name"
+            label="Folder name"
+            hint={customFolder.trim() ? 'The folder as the server names it, e.g. Sent Items or INBOX.Sent.' : 'Enter a folder name; left empty, the automatic choice is used.'}
+          >
+            <input
+              className="input"
+              type="text"
+              value={customFolder}
+              placeholder="Sent Items"
+              onChange={(event) => {
+                setCustomFolder(event.target.value);
+                setValue('inbox.sentFolder', event.target.value.trim(), { shouldDirty: true, shouldValidate: true });
+              }}
+              {...fieldAria('inbox-sent-folder-name', undefined, { hint: true })}
+            />
+          </Field>
+        </div>
       ) : null}
     </fieldset>
   );

@@ -1,14 +1,14 @@
 import { useEffect, useId, useRef } from 'react';
 import { ErrorAlert } from '../../components/ErrorAlert';
+import { Composer } from './Composer';
 import { ConversationActions } from './ConversationActions';
 import { useConversationStore } from './conversation-store';
 import { formatAddress } from './format';
 import { MessageItem } from './MessageItem';
-import { NoteForm } from './NoteForm';
 import { useInboxStore } from './store';
 import { inboxViewHref } from '../../lib/router';
 
-/** The open conversation: header with actions, the thread oldest to newest, and the note form. */
+/** The open conversation: header with actions, the thread oldest to newest, and the composer (reply, reply all, note). */
 export function ConversationPane() {
   const detail = useConversationStore((s) => s.detail);
   const loading = useConversationStore((s) => s.loading);
@@ -66,7 +66,7 @@ export function ConversationPane() {
             </li>
           ))}
         </ol>
-        <NoteForm key={conversation.id} />
+        <Composer detail={detail} />
       </div>
     </section>
   );

@@ -1,5 +1,7 @@
 import { memo, useId } from 'react';
 import type { Address, Message } from '../../../../shared/conversation';
+import { attachmentUrl } from '../../lib/api';
+import { DeliveryState } from './DeliveryState';
 import { formatAddress, formatSize, fullTime, KIND_LABEL } from './format';
 import { HtmlBody, PlainBody, RawBody } from './MessageBody';
 
@@ -19,7 +21,12 @@ export const MessageItem = memo(function MessageItem({ message }: { message: Mes
   const isNote = message.direction === 'note';
   const kind = KIND_LABEL[message.kind];
   const attachments = message.attachments.filter((a) => !a.inline || !message.html);
-  const className = ['message', isNote ? 'message-note' : null, message.direction === 'outbound' ? 'message-outbound' : null]
+  const className = [
+    'message',
+    isNote ? 'message-note' : null,
+    message.direction === 'outbound' ? 'message-outbound' : null,
+    message.delivery?.state === 'failed' ? 'message-failed' : null,
+  ]
     .filter(Boolean)
     .join(' ');
 
@@ -59,11 +66,16 @@ export const MessageItem = memo(function MessageItem({ message }: { message: Mes
                 <PaperclipIcon />
                 <span className="attachment-name text-break">{attachment.filename || '(unnamed)'}</span>
                 <span className="muted attachment-size">{formatSize(attachment.size)}</span>
+                {/* Always a download (the host sends it as one), never opened inside the app. */}
+                <a className="btn btn-ghost btn-small" href={attachmentUrl(attachment.id)} download>
+                  Download<span className="sr-only"> {attachment.filename || '(unnamed)'}</span>
+                </a>
               </li>
             ))}
           </ul>
         </div>
       ) : null}
+      {message.direction === 'outbound' && message.delivery ? <DeliveryState message={message} /> : null}
     </article>
   );
 });

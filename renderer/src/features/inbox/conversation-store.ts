@@ -21,6 +21,12 @@ export interface ConversationState {
   setStatus(status: ConversationStatus): Promise<void>;
   assign(agentId: number | null): Promise<void>;
   addNote(text: string): Promise<AppError | null>;
+  /** Put a message the main side returned (a queued reply, a retried one) into the open thread. */
+  upsertMessage(message: Message): void;
+  /** Take a message out of the open thread (an undone or taken-back reply). */
+  removeMessage(id: number): void;
+  /** Fetch the open conversation again without showing "Opening…". */
+  refresh(): Promise<void>;
   clearActionError(): void;
 }
 
@@ -96,6 +102,28 @@ export const useConversationStore = create<ConversationState>()((set, get) => {
           : {},
       );
       return null;
+    },
+
+    upsertMessage(message) {
+      set(({ detail }) => {
+        if (!detail || detail.conversation.id !== message.conversationId) return {};
+        const index = detail.messages.findIndex((m) => m.id === message.id);
+        const messages = detail.messages.slice();
+        if (index === -1) messages.push(message);
+        else messages[index] = message;
+        return { detail: { ...detail, messages } };
+      });
+    },
+
+    removeMessage(id) {
+      set(({ detail }) =>
+        detail && detail.messages.some((m) => m.id === id) ? { detail: { ...detail, messages: detail.messages.filter((m) => m.id !== id) } } : {},
+      );
+    },
+
+    async refresh() {
+      const id = get().id;
+      if (id !== null) await fetchDetail(id, true);
     },
 
     clearActionError() {

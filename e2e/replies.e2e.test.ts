@@ -1,0 +1,446 @@
+import { randomBytes } from 'node:crypto';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { deliver, imapClient, type MailUser } from '../test/mailstack/mailstack';
+import { addMessage, generateConversations, installFakeInbox, type FakeInbox } from './support/fake-inbox';
+import { fakeChannel, outboxHandlers, type FakeOutbox } from './support/fake-outbox';
+import { launchBrowser, makeDataDir, openApp, startHost, uniqueKeychainService, type RunningHost } from './support/host';
+import { LONG, card, createDialog, fillServer, group, seeText, testConnection } from './support/ui';
+
+/**
+ * Replies. The first part drives the composer against a stand-in outbox (so every delivery state,
+ * failures included, can be shown on demand); the second is the real thing: a reply written in the
+ * UI reaches the customer's mailbox through Postfix, and the customer's answer to it comes back
+ * into the same conversation.
+ */
+
+const stack = inject('mailstack');
+const support = stack.users.support;
+const customer = stack.users.customer;
+const token = randomBytes(4).toString('hex');
+const SIGNATURE = `Acme Support ${token}\nhttps://acme.example/help`;
+
+function conversationRegion(page: Page, subject: string): Locator {
+  return page.getByRole('region', { name: subject, exact: true });
+}
+
+function row(page: Page, subject: string): Locator {
+  return page.getByRole('list', { name: 'Conversations' }).getByRole('link', { name: new RegExp(subject.replace(/[#.*+?^${}()|[\]\\]/g, '\\$&')) });
+}
+
+function modeButton(region: Locator, name: 'Reply' | 'Reply all' | 'Note'): Locator {
+  return region.getByRole('group', { name: 'Compose' }).getByRole('button', { name, exact: true });
+}
+
+function messageBox(region: Locator): Locator {
+  return region.getByRole('textbox', { name: 'Message', exact: true });
+}
+
+function sendStatus(region: Locator): Locator {
+  return region.getByRole('status').filter({ hasText: /\S/ });
+}
+
+/** The delivery badge of a reply, by its exact word (Queued, Sending, Sent, Failed). */
+function badge(scope: Locator, state: 'Queued' | 'Sending' | 'Sent' | 'Failed'): Locator {
+  return scope.locator('.delivery-badge').getByText(state, { exact: true });
+}
+
+function article(region: Locator, text: string): Locator {
+  return region.getByRole('article').filter({ hasText: text });
+}
+
+interface MailCopy {
+  uid: number;
+  subject: string;
+  messageId: string;
+  inReplyTo: string;
+  source: string;
+}
+
+/** Every message in a user's mailbox, read-only, with the headers a reply check needs. */
+async function readMailbox(user: MailUser, mailbox = 'INBOX'): Promise<MailCopy[]> {
+  const client = imapClient(stack, user);
+  await client.connect();
+  try {
+    const lock = await client.getMailboxLock(mailbox, { readOnly: true });
+    try {
+      const out: MailCopy[] = [];
+      if ((client.mailbox && client.mailbox.exists) === 0) return out;
+      for await (const msg of client.fetch('1:*', { uid: true, envelope: true, source: true })) {
+        out.push({
+          uid: msg.uid,
+          subject: msg.envelope?.subject ?? '',
+          messageId: msg.envelope?.messageId ?? '',
+          inReplyTo: msg.envelope?.inReplyTo ?? '',
+          source: msg.source?.toString('utf8') ?? '',
+        });
+      }
+      return out;
+    } finally {
+      lock.release();
+    }
+  } finally {
+    await client.logout().catch(() => client.close());
+  }
+}
+
+/** Waits until a message matching `match` is in the mailbox. */
+async function waitForMail(user: MailUser, match: (m: MailCopy) => boolean, timeout = LONG): Promise<MailCopy> {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const mails = await readMailbox(user);
+    const found = mails.find(match);
+    if (found) return found;
+    if (Date.now() > deadline) {
+      const last = mails.slice(-3).map((m) => `${m.subject} (${m.messageId})\n${m.source.slice(0, 1500)}`);
+      throw new Error(`no matching mail in ${user.address}'s INBOX within ${timeout} ms; the newest:\n${last.join('\n---\n')}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+describe('Reply composer (stand-in outbox)', () => {
+  let data: Awaited<ReturnType<typeof makeDataDir>>;
+  let host: RunningHost;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let inbox: FakeInbox;
+  const outbox: FakeOutbox = { drafts: new Map(), sent: [], cancelled: [] };
+  const subject = 'Order question #3';
+
+  beforeAll(async () => {
+    data = await makeDataDir();
+    host = await startHost({ dataDir: data.dir, keychainService: uniqueKeychainService() });
+    browser = await launchBrowser();
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    page = await context.newPage();
+    inbox = await installFakeInbox(page, generateConversations(3), {
+      handlers: outboxHandlers(outbox, [fakeChannel('fake-channel', SIGNATURE)]),
+    });
+    addMessage(inbox, 3, {
+      text: 'Hello,\n\nwhere is my order?\n\nCarol',
+      to: [{ name: 'Support', address: 'support@auxilium.test' }],
+      cc: [{ name: 'Boss', address: 'boss@example.com' }],
+    });
+    await page.goto(`${host.url}#/inbox/all`);
+    await row(page, subject).click();
+    await conversationRegion(page, subject).waitFor();
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await browser?.close();
+    await host?.stop();
+    await data?.remove();
+  });
+
+  it('has one composer with Reply, Reply all and Note, showing To/Cc and the signature', async () => {
+    const region = conversationRegion(page, subject);
+    expect(await modeButton(region, 'Reply').getAttribute('aria-pressed')).toBe('true');
+    await messageBox(region).waitFor();
+    await seeText(region.locator('.composer-recipients'), 'Customer 3 <customer3@example.com>', 5_000);
+    expect(await region.locator('.composer-recipients').textContent()).not.toContain('boss@example.com');
+    await seeText(region.locator('.composer-signature'), `Acme Support ${token}`, 5_000);
+    await region.getByRole('button', { name: 'Send', exact: true }).waitFor();
+
+    await modeButton(region, 'Reply all').click();
+    await seeText(region.locator('.composer-recipients'), 'Boss <boss@example.com>', 5_000);
+
+    await modeButton(region, 'Note').click();
+    await region.getByLabel('Note', { exact: true }).waitFor();
+    await region.getByRole('button', { name: 'Add note' }).waitFor();
+    expect(await region.getByRole('button', { name: 'Send', exact: true }).count()).toBe(0);
+    expect(await region.locator('.composer-signature').count()).toBe(0);
+    await modeButton(region, 'Reply').click();
+    await messageBox(region).waitFor();
+  });
+
+  it('refuses an empty reply in words', async () => {
+    const region = conversationRegion(page, subject);
+    await region.getByRole('button', { name: 'Send', exact: true }).click();
+    await seeText(region, 'Write a reply first', 5_000);
+    expect(inbox.calls.filter((c) => c.channel === 'conversations:send-reply')).toHaveLength(0);
+  });
+
+  it('saves the draft while typing (debounced) and restores it after a reload', async () => {
+    const region = conversationRegion(page, subject);
+    const before = inbox.calls.filter((c) => c.channel === 'drafts:save').length;
+    await messageBox(region).pressSequentially('Draft that must survive', { delay: 20 });
+    await seeText(region, 'Draft saved', 5_000);
+    expect(outbox.drafts.get(3)).toBe('Draft that must survive');
+    // One save for the burst of typing, not one per key.
+    expect(inbox.calls.filter((c) => c.channel === 'drafts:save').length - before).toBeLessThanOrEqual(3);
+
+    await page.reload();
+    const again = conversationRegion(page, subject);
+    await expect.poll(() => messageBox(again).inputValue(), { timeout: 10_000 }).toBe('Draft that must survive');
+  });
+
+  it('Undo within the window sends nothing and puts the text back', async () => {
+    const region = conversationRegion(page, subject);
+    await messageBox(region).fill(`Undo me ${token}`);
+    await messageBox(region).press('Control+Enter');
+    const status = sendStatus(region);
+    await seeText(status, /Sending in \d s/, 5_000);
+    expect(await messageBox(region).inputValue()).toBe('');
+    await status.getByRole('button', { name: 'Undo' }).click();
+    await expect.poll(() => messageBox(region).inputValue(), { timeout: 5_000 }).toBe(`Undo me ${token}`);
+    expect(outbox.cancelled).toHaveLength(1);
+    await page.waitForTimeout(6_000);
+    expect(outbox.sent).toHaveLength(0);
+    expect(await article(region, `Undo me ${token}`).count()).toBe(0);
+    await expect.poll(() => outbox.drafts.get(3), { timeout: 5_000 }).toBe(`Undo me ${token}`);
+  });
+
+  it('sends with Ctrl+Enter and shows Queued → Sent with the time', async () => {
+    const region = conversationRegion(page, subject);
+    await messageBox(region).fill(`Your parcel left today ${token}`);
+    await messageBox(region).press('Control+Enter');
+    const reply = article(region, `Your parcel left today ${token}`);
+    await badge(reply, 'Queued').waitFor({ timeout: 5_000 });
+    await seeText(sendStatus(region), /Sending in \d s/, 5_000);
+    await badge(reply, 'Sent').waitFor({ timeout: 15_000 });
+    await seeText(sendStatus(region), /^Sent at /, 5_000);
+    expect(outbox.sent.map((m) => m.text)).toEqual([`Your parcel left today ${token}`]);
+    expect(outbox.drafts.get(3)).toBe('');
+  });
+
+  it('shows a queued retry with its next attempt', async () => {
+    const region = conversationRegion(page, subject);
+    await messageBox(region).fill(`TEMPFAIL then fine ${token}`);
+    await region.getByRole('button', { name: 'Send', exact: true }).click();
+    const reply = article(region, `TEMPFAIL then fine ${token}`);
+    await seeText(reply, /Next attempt at/, 15_000);
+    await seeText(sendStatus(region), /Queued — next attempt at/, 5_000);
+    await badge(reply, 'Sent').waitFor({ timeout: 15_000 });
+  });
+
+  it('shows a failed reply in red with cause and fix; Retry sends it, Edit puts it back', async () => {
+    const region = conversationRegion(page, subject);
+    await messageBox(region).fill(`REJECT this one ${token}`);
+    await region.getByRole('button', { name: 'Send', exact: true }).click();
+    const failed = article(region, `REJECT this one ${token}`);
+    await badge(failed, 'Failed').waitFor({ timeout: 15_000 });
+    await seeText(failed, 'The server refused to deliver to customer@example.com');
+    await seeText(failed, 'Likely cause:');
+    await seeText(failed, /Relay access denied/);
+    await seeText(failed, 'How to fix:');
+    await seeText(sendStatus(region), /^Not sent: /, 5_000);
+    await page.screenshot({ path: 'test-results/replies-failed-stand-in.png' });
+    await failed.getByRole('button', { name: 'Retry' }).click();
+    await badge(article(region, `accepted this one ${token}`), 'Sent').waitFor({ timeout: 15_000 });
+
+    await messageBox(region).fill(`REJECT and edit ${token}`);
+    await region.getByRole('button', { name: 'Send', exact: true }).click();
+    const again = article(region, `REJECT and edit ${token}`);
+    await badge(again, 'Failed').waitFor({ timeout: 15_000 });
+    await again.getByRole('button', { name: 'Edit' }).click();
+    await expect.poll(() => messageBox(region).inputValue(), { timeout: 5_000 }).toBe(`REJECT and edit ${token}`);
+    await again.waitFor({ state: 'detached', timeout: 5_000 });
+    await messageBox(region).fill('');
+  });
+
+  it('adds an internal note from the same composer', async () => {
+    const region = conversationRegion(page, subject);
+    await modeButton(region, 'Note').click();
+    await region.getByLabel('Note', { exact: true }).fill(`Checked with the courier ${token}`);
+    await region.getByLabel('Note', { exact: true }).press('Control+Enter');
+    await seeText(article(region, `Checked with the courier ${token}`), 'Internal note', 5_000);
+    expect(inbox.calls.filter((c) => c.channel === 'conversations:send-reply' && String(c.input.text).includes('courier'))).toHaveLength(0);
+    await modeButton(region, 'Reply').click();
+    await messageBox(region).fill('Thanks for waiting — it is on its way.');
+    await page.screenshot({ path: 'test-results/replies-stand-in.png' });
+  });
+});
+
+describe('Replies end to end (real mail)', () => {
+  let data: Awaited<ReturnType<typeof makeDataDir>>;
+  const keychainService = uniqueKeychainService();
+  let host: RunningHost;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const subject = `Broken kettle ${token}`;
+  const replyText = `Sorry about the kettle — a new one is on its way (${token}).`;
+  let ourMessageId = '';
+  let ourSubject = '';
+
+  beforeAll(async () => {
+    data = await makeDataDir();
+    host = await startHost({ dataDir: data.dir, keychainService });
+    browser = await launchBrowser();
+    ({ context, page } = await openApp(browser, host.url));
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await browser?.close();
+    await host?.stop();
+    await data?.remove();
+  });
+
+  it('creates the channel in the UI with a signature and reply settings', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Channels' }).click();
+    await page.getByRole('button', { name: 'Add Channel' }).click();
+    const dialog = createDialog(page);
+    await dialog.getByLabel('Channel Name').fill('Support Email');
+    await dialog.getByLabel('Channel Type').selectOption({ label: 'Email' });
+    await fillServer(group(dialog, 'IMAP Settings'), {
+      host: stack.host, port: stack.imap.starttls, username: support.user, password: support.password, tls: true, tlsMode: 'STARTTLS',
+    });
+    await fillServer(group(dialog, 'SMTP Settings'), {
+      host: stack.host, port: stack.smtp.starttls, username: support.user, password: support.password, tls: true,
+    });
+    const smtp = group(dialog, 'SMTP Settings');
+    await smtp.getByLabel('From Name').fill('Acme Support');
+    await smtp.getByLabel('From Address').fill(support.address);
+    await group(dialog, 'Support Email Address').getByLabel('Support Address').fill(support.address);
+    const settings = dialog.getByRole('group', { name: 'Inbox Settings' });
+    await settings.getByLabel('Poll interval (seconds)').fill('10');
+    await settings.getByLabel('Import existing mail').selectOption('none');
+    await settings.getByLabel('Signature').fill(SIGNATURE);
+    expect(await settings.getByLabel('Sent folder').inputValue()).toBe('auto');
+    await seeText(settings, /Gmail saves sent mail by itself/, 5_000);
+    await seeText(settings, 'Microsoft 365: 30', 5_000);
+    await settings.getByLabel('Send limit per minute').fill('30');
+    await settings.getByLabel('Sent folder').selectOption({ label: 'A folder I name…' });
+    await seeText(settings, 'Enter a folder name; left empty, the automatic choice is used.', 5_000);
+    await settings.getByLabel('Sent folder').selectOption({ label: 'Automatic (the server\'s Sent folder)' });
+    await settings.getByLabel('Signature').scrollIntoViewIfNeeded();
+    await settings.screenshot({ path: 'test-results/replies-channel-settings.png' });
+
+    const tested = await testConnection(dialog);
+    for (const region of [tested.imap, tested.smtp]) {
+      const trust = region.getByLabel('Trust this certificate for this channel');
+      if ((await trust.count()) > 0) await trust.check();
+    }
+    await dialog.getByRole('button', { name: 'Create', exact: true }).click();
+    await dialog.waitFor({ state: 'detached', timeout: LONG });
+    await card(page, 'Support Email').waitFor({ timeout: LONG });
+
+    await card(page, 'Support Email').getByRole('button', { name: 'Edit' }).click();
+    const edit = page.getByRole('dialog', { name: 'Edit Channel' });
+    const saved = edit.getByRole('group', { name: 'Inbox Settings' });
+    expect(await saved.getByLabel('Signature').inputValue()).toBe(SIGNATURE);
+    expect(await saved.getByLabel('Send limit per minute').inputValue()).toBe('30');
+    await edit.getByRole('button', { name: 'Cancel' }).click();
+    await edit.waitFor({ state: 'detached' });
+  });
+
+  it('replies to a customer mail; the reply reaches the customer with Re: subject, signature and threading headers', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^All\b/ }).click();
+    await deliver(stack, { from: customer.address, to: support.address, subject, text: `Hello,\n\nmy kettle ${token} arrived broken.\n\nCarol` });
+    await row(page, subject).waitFor({ timeout: LONG });
+    await row(page, subject).click();
+    const region = conversationRegion(page, subject);
+    await region.waitFor({ timeout: LONG });
+    await seeText(region, /arrived broken/);
+    await seeText(region.locator('.composer-recipients'), customer.address, 10_000);
+    await seeText(region.locator('.composer-signature'), `Acme Support ${token}`, 10_000);
+
+    await messageBox(region).fill(replyText);
+    await messageBox(region).press('Control+Enter');
+    await seeText(sendStatus(region), /Sending in \d s/, 10_000);
+    const reply = article(region, replyText);
+    await badge(reply, 'Sent').waitFor({ timeout: LONG });
+    await seeText(sendStatus(region), /^Sent at /, 10_000).catch(() => undefined);
+
+    // "Re: <subject>", possibly followed by the conversation's token, e.g. "[#BEZHAHAW]".
+    const copy = await waitForMail(customer, (m) => m.subject.startsWith(`Re: ${subject}`) && m.source.includes(token));
+    ourSubject = copy.subject;
+    expect(copy.source).toMatch(/^From: .*Acme Support.*<support@auxilium\.test>/im);
+    expect(copy.source).toContain(`Acme Support ${token}`);
+    expect(copy.source).toMatch(/^In-Reply-To: </im);
+    expect(copy.source).not.toMatch(/^Auto-Submitted:/im);
+    ourMessageId = copy.messageId;
+    expect(ourMessageId).toMatch(/^<.+@.+>$/);
+
+    // The composer is ready for the next message; the draft went with the reply.
+    expect(await messageBox(region).inputValue()).toBe('');
+    await messageBox(region).fill('Screenshot only — not sent.');
+    await page.setViewportSize({ width: 1280, height: 1250 });
+    await page.screenshot({ path: 'test-results/replies-conversation.png' });
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await messageBox(region).fill('');
+  });
+
+  it("shows the customer's answer in the same conversation without a reload", async () => {
+    const region = conversationRegion(page, subject);
+    const answer = `Thanks, the new kettle ${token} works!`;
+    await deliver(stack, {
+      from: customer.address,
+      to: support.address,
+      subject: `Re: ${ourSubject}`,
+      text: `${answer}\n\nCarol`,
+      headers: { 'In-Reply-To': ourMessageId, References: ourMessageId },
+    });
+    await seeText(region, answer, LONG);
+    await seeText(region, replyText);
+    // No second conversation for the answer: the list still has just the one row for it.
+    expect(await page.getByRole('list', { name: 'Conversations' }).getByRole('link', { name: new RegExp(`kettle ${token}`) }).count()).toBe(1);
+  });
+
+  it('Undo within the window sends nothing', async () => {
+    const region = conversationRegion(page, subject);
+    const undone = `Please ignore ${token} undo`;
+    await messageBox(region).fill(undone);
+    await region.getByRole('button', { name: 'Send', exact: true }).click();
+    await sendStatus(region).getByRole('button', { name: 'Undo' }).click();
+    await expect.poll(() => messageBox(region).inputValue(), { timeout: 10_000 }).toBe(undone);
+    expect(await article(region, undone).count()).toBe(0);
+    await page.waitForTimeout(10_000);
+    expect((await readMailbox(customer)).filter((m) => m.source.includes(`${token} undo`))).toHaveLength(0);
+    await messageBox(region).fill('');
+  });
+
+  it('shows a permanent rejection as Failed with cause and fix; Edit puts the text back', async () => {
+    const refusedSubject = `Refund please ${token}`;
+    // The customer wants answers at an outside domain, which this Postfix refuses to relay to.
+    await deliver(stack, {
+      from: customer.address,
+      to: support.address,
+      subject: refusedSubject,
+      text: 'Please refund me.',
+      headers: { 'Reply-To': stack.relayDeniedRecipient },
+    });
+    await row(page, refusedSubject).waitFor({ timeout: LONG });
+    await row(page, refusedSubject).click();
+    const region = conversationRegion(page, refusedSubject);
+    await region.waitFor({ timeout: LONG });
+    // The preview names the address the reply really goes to: the customer's Reply-To.
+    await seeText(region.locator('.composer-recipients'), stack.relayDeniedRecipient, 10_000);
+    const text = `Refund on its way ${token}`;
+    await messageBox(region).fill(text);
+    await messageBox(region).press('Control+Enter');
+    const failed = article(region, text);
+    await badge(failed, 'Failed').waitFor({ timeout: LONG });
+    await seeText(failed, /Relay access denied/i);
+    await seeText(failed, 'Likely cause:');
+    await seeText(failed, 'How to fix:');
+    await seeText(sendStatus(region), /^Not sent: /, 10_000);
+    await failed.getByRole('button', { name: 'Retry' }).waitFor();
+    await page.screenshot({ path: 'test-results/replies-failed-real.png' });
+
+    await failed.getByRole('button', { name: 'Edit' }).click();
+    await expect.poll(() => messageBox(region).inputValue(), { timeout: 10_000 }).toBe(text);
+    await failed.waitFor({ state: 'detached', timeout: 10_000 });
+    await messageBox(region).fill('');
+    await row(page, subject).click();
+    await conversationRegion(page, subject).waitFor({ timeout: LONG });
+  });
+
+  it('keeps a draft across a restart of the host', async () => {
+    const region = conversationRegion(page, subject);
+    const draft = `Half-written answer ${token}`;
+    await messageBox(region).fill(draft);
+    await seeText(region, 'Draft saved', 10_000);
+    const url = page.url();
+    await host.stop();
+    host = await startHost({ dataDir: data.dir, keychainService });
+    await page.goto(`${host.url}${new URL(url).hash}`);
+    const again = conversationRegion(page, subject);
+    await again.waitFor({ timeout: LONG });
+    await expect.poll(() => messageBox(again).inputValue(), { timeout: LONG }).toBe(draft);
+  });
+});

@@ -1,0 +1,147 @@
+import { addMessage, type FakeInbox, type FakeMessage, type Handler } from './fake-inbox';
+
+/**
+ * A stand-in for the reply side of the host (outbox, drafts, a channel with a signature), to plug
+ * into installFakeInbox's `handlers`. A reply waits out its undo window, then goes sending → sent;
+ * a reply whose text contains REJECT fails permanently the way a relay denial would, and one with
+ * TEMPFAIL is queued for a retry first. Every state change emits `conversations:changed`.
+ */
+
+export interface FakeOutbox {
+  drafts: Map<number, string>;
+  /** Replies that reached "sent", in order. */
+  sent: FakeMessage[];
+  cancelled: number[];
+}
+
+export const RELAY_DENIED = {
+  code: 'RELAY_DENIED',
+  message: 'The server refused to deliver to customer@example.com',
+  cause: 'The SMTP server does not relay mail for this sender to that address (554 5.7.1 Relay access denied).',
+  fix: 'Check the From Address and that the SMTP username may send as it, then Retry.',
+  detail: '554 5.7.1 <customer@example.com>: Relay access denied',
+  retryable: false,
+};
+
+export function fakeChannel(id: string, signature: string) {
+  const now = new Date().toISOString();
+  const server = { host: 'mail.example.com', port: 993, username: 'support@auxilium.test', hasPassword: true, tls: true, tlsMode: 'auto', trustedCertificate: null };
+  return {
+    id,
+    name: 'Support Email',
+    type: 'email',
+    enabled: true,
+    imap: { ...server, mailbox: 'INBOX' },
+    smtp: { ...server, port: 587, fromName: 'Acme Support', fromAddress: 'support@auxilium.test' },
+    supportAddress: 'support@auxilium.test',
+    inbox: { pollIntervalSeconds: 60, initialImport: '14-days', markSeenOnServer: false, routing: 'unassigned', agentIds: [], signature, sentFolder: '', sendRatePerMinute: 0 },
+    status: { state: 'connected', message: 'Watching INBOX', since: now },
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+export function outboxHandlers(outbox: FakeOutbox, channels: unknown[]): (inbox: FakeInbox) => Record<string, Handler> {
+  return (inbox) => {
+    const timers = new Map<number, ReturnType<typeof setTimeout>[]>();
+    // addMessage numbers by position, which repeats once a reply is taken back; replies get their own.
+    let nextReplyId = 7_000_000;
+    const changed = (m: FakeMessage) => inbox.emit('conversations:changed', { ids: [m.conversationId], created: [] });
+    const find = (id: unknown) => {
+      for (const list of inbox.messages.values()) {
+        const m = list.find((x) => x.id === id);
+        if (m) return { m, list };
+      }
+      throw new Error('No such message');
+    };
+    const later = (m: FakeMessage, ms: number, fn: () => void) => {
+      const t = setTimeout(fn, ms);
+      timers.set(m.id, [...(timers.get(m.id) ?? []), t]);
+    };
+    const attempt = (m: FakeMessage) => {
+      const d = m.delivery!;
+      d.state = 'sending';
+      d.attempts += 1;
+      changed(m);
+      later(m, 400, () => {
+        if (m.text.includes('REJECT')) {
+          Object.assign(d, { state: 'failed', error: RELAY_DENIED, nextAttemptAt: null });
+        } else if (m.text.includes('TEMPFAIL') && d.attempts === 1) {
+          Object.assign(d, {
+            state: 'queued',
+            error: { ...RELAY_DENIED, code: 'CONNECTION_REFUSED', message: 'Connection refused by mail.example.com:587', retryable: true },
+            nextAttemptAt: new Date(Date.now() + 2000).toISOString(),
+          });
+          later(m, 2000, () => attempt(m));
+        } else {
+          Object.assign(d, { state: 'sent', error: null, nextAttemptAt: null });
+          m.date = new Date().toISOString();
+          outbox.sent.push(m);
+        }
+        changed(m);
+      });
+    };
+
+    return {
+      'channels:list': () => channels,
+      'drafts:get': (input) => ({ text: outbox.drafts.get(input.conversationId as number) ?? '' }),
+      'drafts:save': (input) => {
+        outbox.drafts.set(input.conversationId as number, String(input.text));
+        return {};
+      },
+      'conversations:send-reply': (input) => {
+        const c = inbox.conversations.find((x) => x.id === input.id);
+        if (!c) throw new Error('No such conversation');
+        if (!inbox.messages.has(c.id)) inbox.messages.set(c.id, [{ ...firstMessage(c) }]);
+        const last = inbox.messages.get(c.id)!.filter((m) => m.direction === 'inbound').at(-1);
+        const undo = typeof input.undoSeconds === 'number' ? input.undoSeconds : 5;
+        const m = addMessage(inbox, c.id, {
+          direction: 'outbound',
+          from: { name: 'Acme Support', address: 'support@auxilium.test' },
+          to: [c.customer],
+          cc: input.mode === 'reply-all' ? (last?.cc ?? []) : [],
+          subject: c.subject.startsWith('Re: ') ? c.subject : `Re: ${c.subject}`,
+          text: String(input.text).trim(),
+          date: new Date().toISOString(),
+          delivery: { state: 'queued', error: null, attempts: 0, nextAttemptAt: new Date(Date.now() + undo * 1000).toISOString() },
+        });
+        m.id = nextReplyId++;
+        later(m, undo * 1000, () => attempt(m));
+        return m;
+      },
+      'outbox:cancel': (input) => {
+        const { m, list } = find(input.messageId);
+        if (m.delivery?.state !== 'queued' && m.delivery?.state !== 'failed') throw new Error('This reply is already on its way and can no longer be changed.');
+        for (const t of timers.get(m.id) ?? []) clearTimeout(t);
+        list.splice(list.indexOf(m), 1);
+        outbox.cancelled.push(m.id);
+        return { text: m.text };
+      },
+      'outbox:retry': (input) => {
+        const { m } = find(input.messageId);
+        m.text = m.text.replace('REJECT', 'accepted');
+        attempt(m);
+        return m;
+      },
+    };
+  };
+}
+
+function firstMessage(c: FakeInbox['conversations'][number]): FakeMessage {
+  return {
+    id: c.id * 1000,
+    conversationId: c.id,
+    direction: 'inbound',
+    kind: 'normal',
+    from: c.customer,
+    to: [{ name: 'Support', address: 'support@auxilium.test' }],
+    cc: [],
+    subject: c.subject,
+    date: c.lastMessageAt,
+    text: c.snippet,
+    html: null,
+    attachments: [],
+    parseError: null,
+    authorAgentId: null,
+  };
+}

@@ -1,0 +1,81 @@
+import type { ImapFlow } from 'imapflow';
+import { createImapClient, imapClientOptions, type ImapSettings } from '../imap/connect';
+
+/**
+ * What the outbox does over IMAP, each in a short session of its own (never the watcher's): find a
+ * sent reply in the Sent folder by its Message-ID, file a copy there, and flag the customer's
+ * message \Answered.
+ */
+
+export interface SentCopy {
+  /** The channel's sentFolder setting: '' = the folder marked \Sent, 'none' = the provider files copies itself, else a folder name. */
+  sentFolder: string;
+}
+
+const TIMEOUT_MS = 20_000;
+
+export async function withImap<T>(settings: ImapSettings, fn: (client: ImapFlow) => Promise<T>): Promise<T> {
+  let failure: Error | undefined;
+  const client = createImapClient(imapClientOptions(settings, { timeoutMs: TIMEOUT_MS }), (err) => (failure ??= err));
+  await client.connect();
+  try {
+    const result = await fn(client);
+    if (failure) throw failure;
+    return result;
+  } finally {
+    await client.logout().catch(() => client.close());
+  }
+}
+
+/** The folder marked \Sent (RFC 6154 SPECIAL-USE, or imapflow's well-known names), if the server has one. */
+export async function specialUseSent(client: ImapFlow): Promise<string | undefined> {
+  const folders = await client.list();
+  return folders.find((f) => f.specialUse === '\\Sent')?.path;
+}
+
+/**
+ * Where copies are filed by us: the configured name, or the \Sent folder. Undefined for 'none' or
+ * when the server has no Sent folder.
+ */
+export async function fileFolder(client: ImapFlow, copy: SentCopy): Promise<string | undefined> {
+  if (copy.sentFolder === 'none') return undefined;
+  if (copy.sentFolder !== '') return copy.sentFolder;
+  return specialUseSent(client);
+}
+
+/**
+ * Where a sent reply would be found: our filing folder, or, with 'none', the \Sent folder the
+ * provider files into itself (Gmail, Microsoft 365).
+ */
+export async function lookupFolder(client: ImapFlow, copy: SentCopy): Promise<string | undefined> {
+  return copy.sentFolder === 'none' ? specialUseSent(client) : fileFolder(client, copy);
+}
+
+/** SEARCH HEADER Message-ID in one folder. `messageId` without angle brackets. */
+export async function hasMessageId(client: ImapFlow, folder: string, messageId: string): Promise<boolean> {
+  const lock = await client.getMailboxLock(folder, { readOnly: true });
+  try {
+    const found = await client.search({ header: { 'message-id': messageId } }, { uid: true });
+    return Array.isArray(found) && found.length > 0;
+  } finally {
+    lock.release();
+  }
+}
+
+/** Files the exact bytes that were sent, marked read, unless a copy with this Message-ID is already there. */
+export async function fileCopy(client: ImapFlow, folder: string, messageId: string, raw: Buffer): Promise<void> {
+  if (await hasMessageId(client, folder, messageId)) return;
+  await client.append(folder, raw, ['\\Seen']);
+}
+
+/** \Answered on the customer's message, only while its mailbox still has the UIDVALIDITY the UID belongs to. */
+export async function flagAnswered(client: ImapFlow, source: { mailbox: string; uidValidity: string; uid: number }): Promise<boolean> {
+  const lock = await client.getMailboxLock(source.mailbox);
+  try {
+    const mailbox = client.mailbox;
+    if (!mailbox || mailbox.uidValidity.toString() !== source.uidValidity) return false;
+    return client.messageFlagsAdd(String(source.uid), ['\\Answered'], { uid: true });
+  } finally {
+    lock.release();
+  }
+}

@@ -1,0 +1,386 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { channelFor } from '../../../bench/support';
+import type { Channel, ChannelForm } from '../../../shared/channel';
+import type { ConversationDetail, ConversationSummary, Message } from '../../../shared/conversation';
+import { deliver, imapClient, startPostfix, stopPostfix, type MailUser } from '../../../test/mailstack/mailstack';
+import { tempDir, testKeychainService } from '../../../test/support/temp';
+import { createCore, type Core, type CoreConfig } from '../../core/create-core';
+
+// Agent replies end to end: the customer's mail arrives through Postfix and the core's own watcher,
+// the reply goes through the router, the outbox worker sends it through the real Postfix, and the
+// test reads what arrived in the customer's real mailbox over IMAP. Behaviour is awaited by
+// polling with generous timeouts; nothing here asserts timing.
+
+const stack = inject('mailstack');
+const { support, customer } = stack.users;
+const REPO = resolve(import.meta.dirname, '../../..');
+const WAIT_MS = 30_000;
+/** Short backoff so retry tests do not wait minutes; the production defaults are in pacing.ts. */
+const OUTBOX: CoreConfig['outbox'] = { backoff: { baseMs: 400, capMs: 1_500, minMs: 200 }, timeoutMs: 5_000 };
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterAll(async () => {
+  const errors: unknown[] = [];
+  for (const cleanup of cleanups.splice(0).reverse()) {
+    try {
+      await cleanup();
+    } catch (error) {
+      errors.push(error);
+    }
+  }
+  if (errors.length > 0) throw errors[0];
+});
+
+async function call<T>(core: Core, channel: string, input: unknown): Promise<T> {
+  const result = await core.router.handle(channel, input);
+  if (!result.ok) throw new Error(`${channel} failed: ${JSON.stringify(result.error)}`);
+  return result.value as T;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = WAIT_MS): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+const marker = () => `m${randomBytes(5).toString('hex')}`;
+
+function supportForm(inbox: Partial<ChannelForm['inbox']> = {}): ChannelForm {
+  const f = channelFor(stack, support, { initialImport: 'none', markSeenOnServer: false, signature: 'Acme Support Team\nacme.test', ...inbox });
+  return { ...f, name: 'Support', smtp: { ...f.smtp, fromName: 'Acme Support' } };
+}
+
+function readOnly(dataDir: string): Database.Database {
+  return new Database(join(dataDir, 'auxilium.sqlite'), { readonly: true, fileMustExist: true });
+}
+
+/** Every message in a user's mailbox whose Message-ID header contains `messageId`, parsed. */
+async function messagesWithId(user: MailUser, mailbox: string, messageId: string): Promise<{ uid: number; flags: string[]; parsed: ParsedMail }[]> {
+  const client = imapClient(stack, user);
+  await client.connect();
+  try {
+    const lock = await client.getMailboxLock(mailbox, { readOnly: true });
+    try {
+      const uids = await client.search({ header: { 'message-id': messageId } }, { uid: true });
+      if (!Array.isArray(uids) || uids.length === 0) return [];
+      const out: { uid: number; flags: string[]; parsed: ParsedMail }[] = [];
+      for await (const msg of client.fetch(uids.join(','), { uid: true, flags: true, source: true }, { uid: true })) {
+        out.push({ uid: msg.uid, flags: [...(msg.flags ?? [])], parsed: await simpleParser(msg.source!) });
+      }
+      return out;
+    } finally {
+      lock.release();
+    }
+  } finally {
+    await client.logout().catch(() => client.close());
+  }
+}
+
+interface Env {
+  core: Core;
+  dataDir: string;
+  keychainService: string;
+  channelId: string;
+  db: Database.Database;
+}
+
+async function startEnv(prefix: string, inbox: Partial<ChannelForm['inbox']> = {}): Promise<Env> {
+  const dir = tempDir(prefix);
+  cleanups.push(dir.remove);
+  const keychainService = testKeychainService();
+  const core = createCore({ dataDir: dir.path, version: '0.0.0-test', keychainService, outbox: OUTBOX });
+  cleanups.push(() => core.stop());
+  await core.start();
+  const channel = await call<Channel>(core, 'channels:create', supportForm(inbox));
+  await waitFor('the channel to connect', async () => {
+    const c = (await call<Channel[]>(core, 'channels:list', {})).find((x) => x.id === channel.id);
+    return c?.status.state === 'connected' ? true : undefined;
+  });
+  cleanups.push(async () => void (await core.router.handle('channels:delete', { id: channel.id })));
+  const db = readOnly(dir.path);
+  cleanups.push(() => void db.close());
+  return { core, dataDir: dir.path, keychainService, channelId: channel.id, db };
+}
+
+/** The customer writes in; resolves with the conversation and the Message-ID of their mail. */
+async function customerWritesIn(env: Env, mark: string, headers?: Record<string, string>): Promise<{ id: number; subject: string; messageId: string }> {
+  const subject = `Where is my order ${mark}?`;
+  await deliver(stack, { from: customer.address, to: support.address, subject, text: `Order ${mark} has not arrived.`, headers });
+  const conversation = await waitFor(`a conversation for ${mark}`, async () => {
+    const page = await call<{ items: ConversationSummary[] }>(env.core, 'conversations:list', { view: 'all', channelId: env.channelId, limit: 500 });
+    return page.items.find((c) => c.subject.includes(mark));
+  });
+  const row = env.db.prepare("SELECT message_id FROM messages WHERE conversation_id = ? AND direction = 'inbound' ORDER BY id LIMIT 1").get(conversation.id) as {
+    message_id: string;
+  };
+  return { id: conversation.id, subject, messageId: row.message_id };
+}
+
+function headerMessageId(env: Env, messageId: number): string {
+  return (env.db.prepare('SELECT message_id FROM messages WHERE id = ?').get(messageId) as { message_id: string }).message_id;
+}
+
+function tokenOf(env: Env, conversationId: number): string {
+  return (env.db.prepare('SELECT token FROM conversations WHERE id = ?').get(conversationId) as { token: string }).token;
+}
+
+async function waitForDelivery(core: Core, conversationId: number, messageId: number, test: (m: Message) => boolean, what: string, timeoutMs = WAIT_MS): Promise<Message> {
+  return waitFor(
+    what,
+    async () => {
+      const detail = await call<ConversationDetail>(core, 'conversations:get', { id: conversationId });
+      const message = detail.messages.find((m) => m.id === messageId);
+      return message && test(message) ? message : undefined;
+    },
+    timeoutMs,
+  );
+}
+
+describe('agent replies through the real mail stack', () => {
+  let env: Env;
+
+  beforeAll(async () => {
+    env = await startEnv('auxilium-outbox-');
+  });
+
+  it('sends a reply that threads in the customer’s mailbox, files it in Sent, flags the original \\Answered, and threads the answer back', async () => {
+    const mark = marker();
+    const first = await customerWritesIn(env, mark);
+    const states: string[] = [];
+    const off = env.core.events.on('conversations:changed', (p) => {
+      if (!p.ids.includes(first.id)) return;
+      const row = env.db.prepare('SELECT state FROM outbox WHERE conversation_id = ?').get(first.id) as { state: string } | undefined;
+      if (row && states.at(-1) !== row.state) states.push(row.state);
+    });
+    cleanups.push(off);
+
+    const reply = await call<Message>(env.core, 'conversations:send-reply', { id: first.id, mode: 'reply', text: `Your order ${mark} ships today.`, undoSeconds: 0 });
+    expect(reply.delivery).toMatchObject({ state: 'queued', attempts: 0 });
+    expect(reply.direction).toBe('outbound');
+    const sent = await waitForDelivery(env.core, first.id, reply.id, (m) => m.delivery?.state === 'sent', 'the reply to be sent');
+    expect(sent.delivery).toMatchObject({ state: 'sent', error: null, attempts: 1, nextAttemptAt: null });
+    off();
+    expect(states).toEqual(['queued', 'sending', 'sent']);
+
+    const ourId = headerMessageId(env, reply.id);
+    const token = tokenOf(env, first.id);
+    const arrived = await waitFor('the reply in the customer’s INBOX', async () => {
+      const found = await messagesWithId(customer, 'INBOX', ourId);
+      return found.length > 0 ? found : undefined;
+    });
+    await sleep(500);
+    const copies = await messagesWithId(customer, 'INBOX', ourId);
+    expect(copies).toHaveLength(1);
+    const mail = arrived[0]!.parsed;
+    expect(mail.messageId).toBe(`<${ourId}>`);
+    expect(mail.from?.value).toEqual([{ name: 'Acme Support', address: support.address }]);
+    expect(mail.to && !Array.isArray(mail.to) ? mail.to.value.map((a) => a.address) : []).toEqual([customer.address]);
+    expect(mail.inReplyTo).toBe(`<${first.messageId}>`);
+    expect(mail.references).toBe(`<${first.messageId}>`);
+    expect(mail.subject).toBe(`Re: ${first.subject} [#${token}]`);
+    expect(mail.headers.has('auto-submitted')).toBe(false);
+    expect(mail.text).toContain(`Your order ${mark} ships today.\n\n-- \nAcme Support Team`);
+
+    // One copy in the support mailbox's Sent folder (Dovecot marks it \Sent), read.
+    const filed = await messagesWithId(support, 'Sent', ourId);
+    expect(filed).toHaveLength(1);
+    expect(filed[0]!.flags).toContain('\\Seen');
+
+    // The customer's message is \Answered.
+    const original = await waitFor('\\Answered on the original', async () => {
+      const [m] = await messagesWithId(support, 'INBOX', first.messageId);
+      return m?.flags.includes('\\Answered') ? m : undefined;
+    });
+    expect(original.flags).toContain('\\Answered');
+
+    // The customer answers our reply: it joins the same conversation.
+    await deliver(stack, {
+      from: customer.address,
+      to: support.address,
+      subject: `Re: ${first.subject} [#${token}]`,
+      text: `Thanks, ${mark} arrived.`,
+      headers: { 'In-Reply-To': `<${ourId}>`, References: `<${first.messageId}> <${ourId}>` },
+    });
+    const detail = await waitFor('the customer’s answer in the conversation', async () => {
+      const d = await call<ConversationDetail>(env.core, 'conversations:get', { id: first.id });
+      return d.messages.length >= 3 ? d : undefined;
+    });
+    expect(detail.messages.map((m) => m.direction)).toEqual(['inbound', 'outbound', 'inbound']);
+    expect(detail.messages[2]!.text).toContain(`Thanks, ${mark} arrived.`);
+    const page = await call<{ items: ConversationSummary[] }>(env.core, 'conversations:list', { view: 'all', channelId: env.channelId, limit: 500 });
+    expect(page.items.filter((c) => c.subject.includes(mark))).toHaveLength(1);
+  });
+
+  it('undo within the undo window: nothing is sent and the text comes back', async () => {
+    const mark = marker();
+    const first = await customerWritesIn(env, mark);
+    await call(env.core, 'drafts:save', { conversationId: first.id, text: `Draft ${mark}` });
+    expect(await call(env.core, 'drafts:get', { conversationId: first.id })).toEqual({ text: `Draft ${mark}` });
+    const reply = await call<Message>(env.core, 'conversations:send-reply', { id: first.id, mode: 'reply', text: `Undo me ${mark}`, undoSeconds: 3 });
+    expect(await call(env.core, 'drafts:get', { conversationId: first.id })).toEqual({ text: '' });
+    const ourId = headerMessageId(env, reply.id);
+    expect(await call(env.core, 'outbox:cancel', { messageId: reply.id })).toEqual({ text: `Undo me ${mark}` });
+    const detail = await call<ConversationDetail>(env.core, 'conversations:get', { id: first.id });
+    expect(detail.messages.map((m) => m.direction)).toEqual(['inbound']);
+    await sleep(4_500);
+    expect(await messagesWithId(customer, 'INBOX', ourId)).toHaveLength(0);
+    expect(await messagesWithId(support, 'Sent', ourId)).toHaveLength(0);
+  });
+
+  it('a permanent rejection (relay denied) fails with the mapped message and is not retried; retry tries again; cancel gives the text back', async () => {
+    const mark = marker();
+    // The customer asks for answers at an outside domain, which this Postfix refuses to relay to.
+    const first = await customerWritesIn(env, mark, { 'Reply-To': stack.relayDeniedRecipient });
+    const reply = await call<Message>(env.core, 'conversations:send-reply', { id: first.id, mode: 'reply', text: `Relay ${mark}`, undoSeconds: 0 });
+    expect(reply.to.map((a) => a.address)).toEqual([stack.relayDeniedRecipient]);
+    const failed = await waitForDelivery(env.core, first.id, reply.id, (m) => m.delivery?.state === 'failed', 'the reply to fail');
+    expect(failed.delivery).toMatchObject({ state: 'failed', attempts: 1, nextAttemptAt: null, error: { code: 'RELAY_DENIED', message: 'Relay access denied', retryable: false } });
+    expect(failed.delivery!.error!.cause).not.toBe('');
+    expect(failed.delivery!.error!.fix).not.toBe('');
+    expect(failed.delivery!.error!.detail).toMatch(/Relay access denied/);
+    // Well past the longest backoff: still one attempt.
+    await sleep(2_500);
+    expect((await waitForDelivery(env.core, first.id, reply.id, () => true, 'the reply')).delivery).toMatchObject({ state: 'failed', attempts: 1 });
+
+    const retried = await call<Message>(env.core, 'outbox:retry', { messageId: reply.id });
+    expect(retried.delivery?.state).toBe('queued');
+    await waitForDelivery(env.core, first.id, reply.id, (m) => m.delivery?.state === 'failed' && m.delivery.attempts === 2, 'the retry to fail again');
+
+    expect(await call(env.core, 'outbox:cancel', { messageId: reply.id })).toEqual({ text: `Relay ${mark}` });
+    const detail = await call<ConversationDetail>(env.core, 'conversations:get', { id: first.id });
+    expect(detail.messages.map((m) => m.direction)).toEqual(['inbound']);
+    const refused = await env.core.router.handle('outbox:cancel', { messageId: reply.id });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+  });
+
+  it('with Postfix stopped the reply stays queued with the connection error, and goes out exactly once when Postfix is back', async () => {
+    const mark = marker();
+    const first = await customerWritesIn(env, mark);
+    await stopPostfix(stack);
+    let restarted = false;
+    cleanups.push(async () => void (restarted || (await startPostfix(stack))));
+    const reply = await call<Message>(env.core, 'conversations:send-reply', { id: first.id, mode: 'reply', text: `Offline ${mark}`, undoSeconds: 0 });
+    const waiting = await waitForDelivery(
+      env.core,
+      first.id,
+      reply.id,
+      (m) => m.delivery?.state === 'queued' && (m.delivery.attempts ?? 0) >= 2,
+      'a second failed attempt while Postfix is down',
+    );
+    expect(waiting.delivery!.error).toMatchObject({ code: 'CONNECTION_REFUSED', retryable: true });
+    expect(waiting.delivery!.error!.fix).toMatch(/port/);
+    expect(waiting.delivery!.nextAttemptAt).not.toBeNull();
+    // A cancel would still be allowed here; not used, the reply must go out.
+
+    await startPostfix(stack);
+    restarted = true;
+    await waitForDelivery(env.core, first.id, reply.id, (m) => m.delivery?.state === 'sent', 'the reply to be sent after Postfix is back');
+    const ourId = headerMessageId(env, reply.id);
+    await waitFor('the reply in the customer’s INBOX', async () => ((await messagesWithId(customer, 'INBOX', ourId)).length > 0 ? true : undefined));
+    await sleep(1_000);
+    expect(await messagesWithId(customer, 'INBOX', ourId)).toHaveLength(1);
+    expect(await messagesWithId(support, 'Sent', ourId)).toHaveLength(1);
+  });
+});
+
+describe('a crash between SMTP acceptance and marking the reply sent', () => {
+  it('sends a reply again when it was left in sending but is not in the Sent folder (the crash came before acceptance)', async () => {
+    const env = await startEnv('auxilium-outbox-uncertain-');
+    const first = await customerWritesIn(env, marker());
+    const reply = await call<Message>(env.core, 'conversations:send-reply', { id: first.id, mode: 'reply', text: 'Never left', undoSeconds: 30 });
+    await env.core.stop();
+    // As if the process died right after recording the attempt, before the SMTP transaction.
+    const rw = new Database(join(env.dataDir, 'auxilium.sqlite'));
+    rw.prepare("UPDATE outbox SET state = 'sending', attempts = 1, last_attempt_at = ?, next_attempt_at = ? WHERE message_id = ?").run(
+      new Date().toISOString(),
+      new Date().toISOString(),
+      reply.id,
+    );
+    rw.close();
+    const ourId = headerMessageId(env, reply.id);
+
+    const again = createCore({ dataDir: env.dataDir, version: '0.0.0-test', keychainService: env.keychainService, outbox: OUTBOX });
+    cleanups.push(() => again.stop());
+    cleanups.push(async () => void (await again.router.handle('channels:delete', { id: env.channelId })));
+    await again.start();
+    const sent = await waitForDelivery(again, first.id, reply.id, (m) => m.delivery?.state === 'sent', 'the uncertain reply to be sent');
+    expect(sent.delivery).toMatchObject({ state: 'sent', attempts: 2 });
+    await waitFor('the reply in the customer’s INBOX', async () => ((await messagesWithId(customer, 'INBOX', ourId)).length > 0 ? true : undefined));
+    await sleep(1_000);
+    expect(await messagesWithId(customer, 'INBOX', ourId)).toHaveLength(1);
+    expect(await messagesWithId(support, 'Sent', ourId)).toHaveLength(1);
+  });
+
+  it('sends exactly one copy: the restarted core finds the reply in the Sent folder', async () => {
+    const env = await startEnv('auxilium-outbox-crash-');
+    const mark = marker();
+    const first = await customerWritesIn(env, mark);
+    await env.core.stop();
+
+    const child = spawn(join(REPO, 'node_modules/.bin/tsx'), [join(REPO, 'test/support/outbox-core-child.ts')], {
+      cwd: REPO,
+      env: { ...process.env, AUX_CHILD_DATA_DIR: env.dataDir, AUX_CHILD_KEYCHAIN: env.keychainService, AUX_CHILD_CONVERSATION: String(first.id) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    cleanups.push(() => void (child.exitCode === null && child.signalCode === null && child.kill('SIGKILL')));
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
+    const code = await new Promise<number | null>((res) => child.once('exit', (c) => res(c)));
+    expect(code, output).toBe(1);
+
+    const row = env.db.prepare("SELECT o.message_id AS id, o.state, o.attempts, m.message_id AS header FROM outbox o JOIN messages m ON m.id = o.message_id").get() as {
+      id: number;
+      state: string;
+      attempts: number;
+      header: string;
+    };
+    expect(row).toMatchObject({ state: 'sending', attempts: 1 });
+    // The server did accept it.
+    await waitFor('the reply in the customer’s INBOX', async () => ((await messagesWithId(customer, 'INBOX', row.header)).length > 0 ? true : undefined));
+
+    const again = createCore({ dataDir: env.dataDir, version: '0.0.0-test', keychainService: env.keychainService, outbox: OUTBOX });
+    cleanups.push(() => again.stop());
+    cleanups.push(async () => void (await again.router.handle('channels:delete', { id: env.channelId })));
+    await again.start();
+    const sent = await waitForDelivery(again, first.id, row.id, (m) => m.delivery?.state === 'sent', 'the interrupted reply to be marked sent');
+    expect(sent.delivery).toMatchObject({ state: 'sent', attempts: 1 });
+    await sleep(1_500);
+    expect(await messagesWithId(customer, 'INBOX', row.header)).toHaveLength(1);
+    expect(await messagesWithId(support, 'Sent', row.header)).toHaveLength(1);
+  });
+});
+
+describe('the per-channel send rate', () => {
+  it('queues replies over the limit instead of failing them', async () => {
+    const env = await startEnv('auxilium-outbox-rate-', { sendRatePerMinute: 1 });
+    const a = await customerWritesIn(env, marker());
+    const b = await customerWritesIn(env, marker());
+    const first = await call<Message>(env.core, 'conversations:send-reply', { id: a.id, mode: 'reply', text: 'First', undoSeconds: 0 });
+    const second = await call<Message>(env.core, 'conversations:send-reply', { id: b.id, mode: 'reply', text: 'Second', undoSeconds: 0 });
+    await waitForDelivery(env.core, a.id, first.id, (m) => m.delivery?.state === 'sent', 'the first reply to be sent');
+    const waiting = await waitForDelivery(
+      env.core,
+      b.id,
+      second.id,
+      (m) => m.delivery?.state === 'queued' && Date.parse(m.delivery.nextAttemptAt ?? '') > Date.now() + 30_000,
+      'the second reply to wait for the next minute',
+    );
+    expect(waiting.delivery).toMatchObject({ state: 'queued', attempts: 0, error: null });
+    await sleep(2_000);
+    expect((await waitForDelivery(env.core, b.id, second.id, () => true, 'the second reply')).delivery).toMatchObject({ state: 'queued', attempts: 0, error: null });
+    // Still queued, so the agent can take it back.
+    expect(await call(env.core, 'outbox:cancel', { messageId: second.id })).toEqual({ text: 'Second' });
+  });
+});

@@ -1,0 +1,205 @@
+import { simpleParser } from 'mailparser';
+import type { Address, Message } from '../../../shared/conversation';
+import type { ParsedInput } from '../../../shared/contract';
+import { AppFailure } from '../../../shared/errors';
+import type { EventBus } from '../../core/event-bus';
+import { readRaw } from '../ingest/raw-store';
+import { normalizeMessageId, outgoingMessageId } from '../ingest/threading';
+import type { AgentRepo } from '../store/agent-repo';
+import type { ChannelRecord } from '../store/channel-repo';
+import type { MailStore } from '../store/mail-store';
+import type { OutboxRepo, ParentRecord } from '../store/outbox-repo';
+import { buildReplyHeaders } from './reply-headers';
+
+/**
+ * What the renderer asks of the outbox: queue a reply, undo it, retry it; and drafts. The sending
+ * itself is the OutboxWorker's (sender.ts).
+ */
+
+export interface OutboxServiceDeps {
+  store: MailStore;
+  repo: OutboxRepo;
+  agents: AgentRepo;
+  channel(id: string): ChannelRecord | undefined;
+  events: EventBus;
+  /** Tells the worker to look at the queue now. */
+  kick(): void;
+  now?: () => Date;
+}
+
+function notFound(what: string): AppFailure {
+  return new AppFailure({ code: 'NOT_FOUND', message: `This ${what} no longer exists.`, hint: 'It may have been deleted in another window.', retryable: false });
+}
+
+/** The channel's addresses: never a recipient of our own reply. */
+export function ownAddresses(channel: ChannelRecord): string[] {
+  return [channel.supportAddress, channel.smtp.fromAddress, channel.imap.username].filter((a) => a.includes('@'));
+}
+
+const HEADER_LIMIT = 256 * 1024;
+
+/** Reply-To of a stored message, read from its raw headers (the messages table keeps no column for it). */
+async function replyToOf(parent: ParentRecord): Promise<Address[]> {
+  try {
+    const { bytes } = await readRaw({ raw: parent.raw, rawPath: parent.rawPath }, HEADER_LIMIT);
+    const text = bytes.toString('latin1');
+    const end = text.search(/\r?\n\r?\n/);
+    const headers = end >= 0 ? text.slice(0, end) : text;
+    const parsed = await simpleParser(`${headers}\r\n\r\n`, { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true });
+    const replyTo = parsed.replyTo;
+    const objects = replyTo ? (Array.isArray(replyTo) ? replyTo : [replyTo]) : [];
+    return objects.flatMap((o) => o.value).flatMap((a) => (a.address ? [{ name: a.name ?? '', address: a.address }] : []));
+  } catch {
+    return [];
+  }
+}
+
+export class OutboxService {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: OutboxServiceDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /**
+   * Stores the reply and its outbox row in one transaction, with its Message-ID fixed now: every
+   * later attempt sends the same message. It leaves after `undoSeconds`.
+   */
+  async sendReply(input: ParsedInput<'conversations:send-reply'>): Promise<Message> {
+    const { store, repo, agents } = this.deps;
+    const conversation = store.conversation(input.id);
+    if (!conversation) throw notFound('conversation');
+    const channel = this.deps.channel(conversation.channelId);
+    if (!channel) {
+      throw new AppFailure({
+        code: 'UNKNOWN_CHANNEL',
+        message: 'The email channel of this conversation no longer exists, so the reply cannot be sent.',
+        retryable: false,
+      });
+    }
+    const parentRecord = repo.parentOf(conversation.id);
+    const parent = parentRecord && { ...parentRecord, replyTo: await replyToOf(parentRecord) };
+    const headers = buildReplyHeaders({
+      mode: input.mode,
+      conversation: { subject: conversation.subject, token: conversation.token, customer: conversation.customer },
+      parent: parent ?? null,
+      from: { name: channel.smtp.fromName, address: channel.smtp.fromAddress },
+      ownAddresses: ownAddresses(channel),
+      text: input.text,
+      signature: channel.inbox.signature,
+    });
+    if (headers.to.length === 0) {
+      throw new AppFailure({
+        code: 'VALIDATION_FAILED',
+        message: 'This conversation has no customer address to reply to.',
+        hint: 'Add a note instead, or write to the customer from your mail program.',
+        retryable: false,
+      });
+    }
+    const domain = channel.smtp.fromAddress.split('@')[1] ?? 'auxilium.invalid';
+    const messageId = normalizeMessageId(outgoingMessageId(conversation.token, domain))!;
+    const meId = agents.meAgentId();
+    const at = this.now();
+    const iso = at.toISOString();
+    const id = store.transaction(() => {
+      const stored = store.insertMessage(
+        {
+          conversationId: conversation.id,
+          channelId: conversation.channelId,
+          direction: 'outbound',
+          kind: 'normal',
+          messageId,
+          inReplyTo: headers.inReplyTo,
+          references: headers.references,
+          dedupeKey: null,
+          subject: headers.subject,
+          from: headers.from,
+          to: headers.to,
+          cc: headers.cc,
+          date: iso,
+          text: headers.text,
+          html: null,
+          parseError: null,
+          raw: null,
+          rawPath: null,
+          size: Buffer.byteLength(headers.text),
+          authorAgentId: meId !== null && agents.get(meId) ? meId : null,
+          createdAt: iso,
+          attachments: [],
+        },
+        // The inbox order and snippet move when the reply has actually gone out (OutboxRepo.markSent).
+        { at: iso, unread: false, reopen: false, summary: false },
+      );
+      repo.insert({
+        messageId: stored,
+        channelId: conversation.channelId,
+        conversationId: conversation.id,
+        bodyText: input.text,
+        parentId: parent?.id ?? null,
+        nextAttemptAt: new Date(at.getTime() + input.undoSeconds * 1000).toISOString(),
+        createdAt: iso,
+      });
+      repo.saveDraft(conversation.id, '', iso);
+      return stored;
+    });
+    this.changed(conversation.id);
+    this.deps.kick();
+    return this.message(id);
+  }
+
+  /** Undo within the undo window, or take back a reply that is waiting for a retry or failed. */
+  cancel(messageId: number): { text: string } {
+    const row = this.deps.repo.get(messageId);
+    if (!row) throw notFound('reply');
+    const removed = this.deps.repo.cancel(messageId);
+    if (!removed) {
+      const latest = this.deps.repo.get(messageId);
+      throw new AppFailure({
+        code: 'VALIDATION_FAILED',
+        message:
+          latest?.state === 'sent'
+            ? 'This reply has already been sent and can no longer be undone.'
+            : 'This reply is being sent right now and can no longer be undone.',
+        retryable: false,
+      });
+    }
+    this.changed(removed.conversationId);
+    return { text: removed.text };
+  }
+
+  /** Send a failed (or waiting) reply again now. */
+  retry(messageId: number): Message {
+    const row = this.deps.repo.get(messageId);
+    if (!row) throw notFound('reply');
+    if (!this.deps.repo.retryNow(messageId, this.now().toISOString())) {
+      throw new AppFailure({
+        code: 'VALIDATION_FAILED',
+        message: row.state === 'sent' ? 'This reply has already been sent.' : 'This reply is being sent right now.',
+        retryable: false,
+      });
+    }
+    this.changed(row.conversationId);
+    this.deps.kick();
+    return this.message(messageId);
+  }
+
+  draft(conversationId: number): { text: string } {
+    return { text: this.deps.repo.draft(conversationId) };
+  }
+
+  saveDraft(conversationId: number, text: string): Record<string, never> {
+    if (!this.deps.store.conversation(conversationId)) throw notFound('conversation');
+    this.deps.repo.saveDraft(conversationId, text, this.now().toISOString());
+    return {};
+  }
+
+  private message(id: number): Message {
+    const message = this.deps.store.message(id);
+    if (!message) throw notFound('message');
+    return message;
+  }
+
+  private changed(conversationId: number): void {
+    this.deps.events.emit('conversations:changed', { ids: [conversationId], created: [] });
+  }
+}

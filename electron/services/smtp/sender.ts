@@ -1,0 +1,360 @@
+import nodemailer from 'nodemailer';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import type { Address } from '../../../shared/conversation';
+import type { MailError } from '../../../shared/errors';
+import type { EventBus } from '../../core/event-bus';
+import type { ChannelWithSecrets } from '../channels/channel-service';
+import { mapImapError, mapSmtpError } from '../connection-test/map-error';
+import type { BackoffOptions } from '../imap/backoff';
+import type { Logger } from '../logging/logger';
+import type { ChannelRecord } from '../store/channel-repo';
+import { snippetOf } from '../store/mail-store';
+import type { OutboxRepo, OutboxRow, OutgoingRecord } from '../store/outbox-repo';
+import { smtpConnectionOptions } from './connect';
+import { fileCopy, fileFolder, flagAnswered, hasMessageId, lookupFolder, withImap } from './mailbox-ops';
+import { OUTBOX_BACKOFF, retryDelay, SendRateLimiter } from './pacing';
+
+/**
+ * The outbox worker: one per core. It sends due replies over the channel's SMTP settings, one at a
+ * time per channel and in the order they were written, and records every step in SQLite so that a
+ * crash or quit never loses a reply and (see `recover`) practically never sends one twice.
+ */
+
+export interface OutboxHooks {
+  /**
+   * Called after the server accepted a reply and its Sent copy was filed, before it is marked sent.
+   * Tests use it to kill the process at exactly that point.
+   */
+  afterAccepted?(messageId: number): void;
+}
+
+export interface OutboxOptions {
+  backoff?: BackoffOptions;
+  /** Connect/greeting/socket timeout of each SMTP session. */
+  timeoutMs?: number;
+  hooks?: OutboxHooks;
+}
+
+export interface OutboxWorkerDeps extends OutboxOptions {
+  repo: OutboxRepo;
+  channel(id: string): ChannelRecord | undefined;
+  secrets(id: string): Promise<ChannelWithSecrets>;
+  events: EventBus;
+  log: Logger;
+  now?: () => Date;
+  random?: () => number;
+}
+
+/** Builds the MIME with nodemailer (never by hand). No Auto-Submitted: this is a human reply. */
+export function buildMime(out: OutgoingRecord, date: Date): Promise<Buffer> {
+  const angle = (id: string) => `<${id}>`;
+  const list = (addresses: Address[]) => addresses.map((a) => ({ name: a.name, address: a.address }));
+  return new MailComposer({
+    from: { name: out.from.name, address: out.from.address },
+    to: list(out.to),
+    cc: out.cc.length > 0 ? list(out.cc) : undefined,
+    subject: out.subject,
+    text: out.text,
+    date,
+    messageId: angle(out.headerMessageId),
+    inReplyTo: out.inReplyTo ? angle(out.inReplyTo) : undefined,
+    references: out.references.length > 0 ? out.references.map(angle) : undefined,
+    // Lets our own ingest recognise the copy as ours wherever it turns up.
+    headers: { 'X-Auxilium-Conversation': out.token },
+  })
+    .compile()
+    .build();
+}
+
+/** 4xx, connection and timeout problems are worth retrying unchanged; 5xx and settings problems are not. */
+export function isTemporary(err: unknown, mapped: MailError): boolean {
+  const code = typeof err === 'object' && err !== null ? (err as { responseCode?: unknown }).responseCode : undefined;
+  if (typeof code === 'number' && code >= 400 && code < 500) return true;
+  if (typeof code === 'number' && code >= 500) return false;
+  return mapped.retryable;
+}
+
+function appError(message: string, cause: string, fix: string, retryable: boolean): MailError {
+  return { code: 'SERVER_ERROR', message, cause, fix, retryable };
+}
+
+const IDLE_RECHECK_MS = 60_000;
+
+export class OutboxWorker {
+  private readonly now: () => Date;
+  private readonly random: () => number;
+  private readonly backoff: BackoffOptions;
+  private readonly limiter = new SendRateLimiter();
+  /** Channels with a reply in flight in this process. */
+  private readonly busy = new Set<string>();
+  private readonly inflight = new Set<Promise<void>>();
+  /** Failed Sent-folder checks per uncertain reply, for their backoff. */
+  private readonly checkFailures = new Map<number, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private unsubscribe: (() => void) | undefined;
+  /** Last seen connection state per channel, to notice a reconnect. */
+  private readonly channelStates = new Map<string, string>();
+  private ticking = false;
+  private again = false;
+
+  constructor(private readonly deps: OutboxWorkerDeps) {
+    this.now = deps.now ?? (() => new Date());
+    this.random = deps.random ?? Math.random;
+    this.backoff = deps.backoff ?? OUTBOX_BACKOFF;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.unsubscribe = this.deps.events.on('channels:changed', ({ channels }) => {
+      for (const c of channels) {
+        const before = this.channelStates.get(c.id);
+        this.channelStates.set(c.id, c.status.state);
+        if (c.status.state === 'connected' && before !== undefined && before !== 'connected') this.connectionReturned(c.id);
+      }
+    });
+    this.kick();
+  }
+
+  /** Waits for sends in flight: a reply is never cut off halfway by a normal quit. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await Promise.allSettled([...this.inflight]);
+  }
+
+  /**
+   * The channel's connection came back (its mailbox watcher reconnected): replies waiting out a
+   * backoff after a failure try again now instead of at the end of their backoff.
+   */
+  connectionReturned(channelId: string): void {
+    if (this.deps.repo.wakeWaiting(channelId, this.now().toISOString()) > 0) this.kick();
+  }
+
+  /** Something changed (a new reply, a retry): look at the queue now. */
+  kick(): void {
+    this.wake(0);
+  }
+
+  private wake(delayMs: number): void {
+    if (!this.running) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.tick(), Math.max(0, Math.min(delayMs, IDLE_RECHECK_MS)));
+  }
+
+  private tick(): void {
+    this.timer = undefined;
+    if (!this.running) return;
+    if (this.ticking) {
+      this.again = true;
+      return;
+    }
+    this.ticking = true;
+    try {
+      const now = this.now().getTime();
+      let nextWake = now + IDLE_RECHECK_MS;
+      for (const head of this.deps.repo.heads()) {
+        if (this.busy.has(head.channelId)) continue;
+        const due = Date.parse(head.nextAttemptAt);
+        if (due > now) {
+          nextWake = Math.min(nextWake, due);
+          continue;
+        }
+        const channel = this.deps.channel(head.channelId);
+        if (channel && head.state === 'queued') {
+          // Over the provider's send rate: wait for a slot rather than fail.
+          const slot = this.limiter.nextSlot(channel.id, channel.inbox.sendRatePerMinute, now);
+          if (slot > now) {
+            // Shown to the agent as "waiting until": queued, no error, nothing failed.
+            if (due < slot) {
+              this.deps.repo.markQueued(head.messageId, new Date(slot).toISOString(), head.error);
+              this.changed(head);
+            }
+            nextWake = Math.min(nextWake, slot);
+            continue;
+          }
+        }
+        this.busy.add(head.channelId);
+        const run = this.process(head, channel)
+          .catch((err: unknown) => {
+            this.deps.log.error({ err, messageId: head.messageId }, 'outbox: unexpected failure');
+            // Never a tight loop on a reply that keeps failing in an unexpected way: it waits its backoff.
+            const failures = (this.checkFailures.get(head.messageId) ?? 0) + 1;
+            this.checkFailures.set(head.messageId, failures);
+            try {
+              const latest = this.deps.repo.get(head.messageId);
+              if (latest && (latest.state === 'queued' || latest.state === 'sending')) {
+                this.deps.repo.markQueued(head.messageId, this.later(failures), latest.error, latest.state);
+              }
+            } catch {
+              // the database is gone (shutting down): nothing to do
+            }
+          })
+          .finally(() => {
+            this.busy.delete(head.channelId);
+            this.inflight.delete(run);
+            this.kick();
+          });
+        this.inflight.add(run);
+      }
+      this.wake(nextWake - now);
+    } finally {
+      this.ticking = false;
+      if (this.again) {
+        this.again = false;
+        this.kick();
+      }
+    }
+  }
+
+  private changed(row: Pick<OutboxRow, 'conversationId'>): void {
+    this.deps.events.emit('conversations:changed', { ids: [row.conversationId], created: [] });
+  }
+
+  private async process(head: OutboxRow, channel: ChannelRecord | undefined): Promise<void> {
+    const { repo } = this.deps;
+    if (!channel) {
+      repo.markFailed(
+        head.messageId,
+        appError('The channel of this conversation no longer exists', 'The email channel this reply was to go out through was deleted.', 'Copy the text and reply from another channel.', false),
+      );
+      this.changed(head);
+      return;
+    }
+    let secrets: ChannelWithSecrets;
+    try {
+      secrets = await this.deps.secrets(channel.id);
+    } catch (err) {
+      this.deps.log.warn({ err, channelId: channel.id }, 'outbox: channel passwords unavailable');
+      const attempts = (this.checkFailures.get(head.messageId) ?? 0) + 1;
+      this.checkFailures.set(head.messageId, attempts);
+      repo.markQueued(
+        head.messageId,
+        this.later(attempts),
+        appError('The mail password could not be read', 'The OS keychain did not answer.', 'Unlock the keychain; the reply is sent as soon as it can be read.', true),
+        head.state === 'sending' ? 'sending' : 'queued',
+      );
+      this.changed(head);
+      return;
+    }
+    if (head.state === 'sending' && !(await this.recover(head, channel, secrets))) return;
+    await this.send(head.messageId, channel, secrets);
+  }
+
+  /**
+   * A reply found in 'sending' that this process is not sending was cut off by a crash or kill:
+   * the server may or may not have accepted it. Its Message-ID is looked up in the Sent folder
+   * (ours, or the provider's own \Sent with sentFolder 'none'): found means it went out. Not found,
+   * it is sent again. Residual risk: if the app died after the server accepted the reply but before
+   * its copy reached the Sent folder (or the server keeps no copy and sentFolder is 'none' on a
+   * provider that does not file sent mail), the customer gets it twice. There is no way to ask an
+   * SMTP server what it accepted; this window is milliseconds wide and only a hard kill hits it.
+   * True when the reply should be sent now.
+   */
+  private async recover(head: OutboxRow, channel: ChannelRecord, secrets: ChannelWithSecrets): Promise<boolean> {
+    const { repo, log } = this.deps;
+    const out = repo.outgoing(head.messageId);
+    if (!out) return false;
+    let found: boolean;
+    try {
+      found = await withImap(secrets.imap, async (client) => {
+        const folder = await lookupFolder(client, { sentFolder: channel.inbox.sentFolder });
+        return folder ? hasMessageId(client, folder, out.headerMessageId) : false;
+      });
+    } catch (err) {
+      const failures = (this.checkFailures.get(head.messageId) ?? 0) + 1;
+      this.checkFailures.set(head.messageId, failures);
+      const error = mapImapError(err, { protocol: 'imap', host: secrets.imap.host, port: secrets.imap.port, mailbox: channel.inbox.sentFolder || 'Sent' });
+      log.warn({ messageId: head.messageId, code: error.code }, 'outbox: could not check the Sent folder for an interrupted reply');
+      // Still 'sending': the reply is not sent again until we know it did not go out.
+      repo.markQueued(head.messageId, this.later(failures), error, 'sending');
+      this.changed(head);
+      return false;
+    }
+    this.checkFailures.delete(head.messageId);
+    if (found) {
+      log.info({ messageId: head.messageId }, 'outbox: interrupted reply is in the Sent folder; marked sent');
+      repo.markSent(head.messageId, this.now().toISOString(), { filed: true, snippet: snippetOf });
+      this.changed(head);
+      await this.answer(head.messageId, secrets);
+      return false;
+    }
+    log.info({ messageId: head.messageId }, 'outbox: interrupted reply not in the Sent folder; sending it again');
+    repo.markQueued(head.messageId, this.now().toISOString(), head.error);
+    return true;
+  }
+
+  private later(failures: number): string {
+    return new Date(this.now().getTime() + retryDelay(failures, this.backoff, this.random)).toISOString();
+  }
+
+  private async send(messageId: number, channel: ChannelRecord, secrets: ChannelWithSecrets): Promise<void> {
+    const { repo, log } = this.deps;
+    const out = repo.outgoing(messageId);
+    if (!out) return;
+    const started = this.now();
+    // Recorded before the SMTP transaction: from here on a crash leaves an uncertain 'sending' row.
+    if (!repo.markSending(messageId, started.toISOString())) return;
+    this.limiter.record(channel.id, started.getTime());
+    this.changed(out);
+    const row = repo.get(messageId);
+    const attempts = row?.attempts ?? 1;
+
+    let raw: Buffer;
+    const transport = nodemailer.createTransport(smtpConnectionOptions(secrets.smtp, { timeoutMs: this.deps.timeoutMs ?? 30_000 }));
+    try {
+      raw = await buildMime(out, started);
+      const recipients = [...out.to, ...out.cc].map((a) => a.address);
+      const info = await transport.sendMail({ envelope: { from: out.from.address, to: recipients }, raw });
+      if (info.rejected.length > 0) log.warn({ messageId, rejected: info.rejected.length }, 'outbox: some recipients were refused');
+    } catch (err) {
+      const error = mapSmtpError(err, { protocol: 'smtp', host: secrets.smtp.host, port: secrets.smtp.port, fromAddress: secrets.smtp.fromAddress });
+      if (isTemporary(err, error)) {
+        repo.markQueued(messageId, this.later(attempts), { ...error, retryable: true });
+        log.info({ messageId, code: error.code, attempts }, 'outbox: temporary failure, will retry');
+      } else {
+        repo.markFailed(messageId, { ...error, retryable: false });
+        log.warn({ messageId, code: error.code, attempts }, 'outbox: permanent failure');
+      }
+      this.changed(out);
+      return;
+    } finally {
+      transport.close();
+    }
+
+    // Accepted. The copy goes to the Sent folder first, so that a crash from here on finds it there.
+    let filed = false;
+    try {
+      filed = await withImap(secrets.imap, async (client) => {
+        const folder = await fileFolder(client, { sentFolder: channel.inbox.sentFolder });
+        if (!folder) return false;
+        await fileCopy(client, folder, out.headerMessageId, raw);
+        return true;
+      });
+    } catch (err) {
+      log.warn({ messageId, err: err instanceof Error ? err.message : String(err) }, 'outbox: could not file the copy in the Sent folder');
+    }
+    this.deps.hooks?.afterAccepted?.(messageId);
+    repo.markSent(messageId, this.now().toISOString(), { raw, filed, snippet: snippetOf });
+    this.changed(out);
+    log.info({ messageId, attempts, filed }, 'outbox: reply sent');
+    await this.answer(messageId, secrets);
+  }
+
+  /** \Answered on the customer's message; best effort (the reply has gone out either way). */
+  private async answer(messageId: number, secrets: ChannelWithSecrets): Promise<void> {
+    const { repo, log } = this.deps;
+    const row = repo.get(messageId);
+    const source = row?.parentId ? repo.source(row.parentId) : undefined;
+    if (!row || !source || row.answeredAt) return;
+    try {
+      if (await withImap(secrets.imap, (client) => flagAnswered(client, source))) repo.markAnswered(messageId, this.now().toISOString());
+    } catch (err) {
+      log.warn({ messageId, err: err instanceof Error ? err.message : String(err) }, 'outbox: could not flag the customer message \\Answered');
+    }
+  }
+}

@@ -1,0 +1,378 @@
+import type { Address, Delivery } from '../../../shared/conversation';
+import { mailErrorSchema, type MailError } from '../../../shared/errors';
+import type { Db } from './database';
+
+/** SQL for the outbox (agent replies on their way out) and drafts. Tables: migration 4. */
+
+export type OutboxState = Delivery['state'];
+
+export interface OutboxRow {
+  messageId: number;
+  channelId: string;
+  conversationId: number;
+  state: OutboxState;
+  bodyText: string;
+  parentId: number | null;
+  attempts: number;
+  nextAttemptAt: string;
+  lastAttemptAt: string | null;
+  acceptedAt: string | null;
+  error: MailError | null;
+  filedAt: string | null;
+  answeredAt: string | null;
+}
+
+interface RawOutboxRow {
+  message_id: number;
+  channel_id: string;
+  conversation_id: number;
+  state: OutboxState;
+  body_text: string;
+  parent_id: number | null;
+  attempts: number;
+  next_attempt_at: string;
+  last_attempt_at: string | null;
+  accepted_at: string | null;
+  error_json: string | null;
+  filed_at: string | null;
+  answered_at: string | null;
+}
+
+function parseError(json: string | null): MailError | null {
+  if (!json) return null;
+  try {
+    const parsed = mailErrorSchema.safeParse(JSON.parse(json));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+function fromRow(row: RawOutboxRow): OutboxRow {
+  return {
+    messageId: row.message_id,
+    channelId: row.channel_id,
+    conversationId: row.conversation_id,
+    state: row.state,
+    bodyText: row.body_text,
+    parentId: row.parent_id,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
+    lastAttemptAt: row.last_attempt_at,
+    acceptedAt: row.accepted_at,
+    error: parseError(row.error_json),
+    filedAt: row.filed_at,
+    answeredAt: row.answered_at,
+  };
+}
+
+/**
+ * SQL that yields a message's delivery as one JSON text (NULL when it has no outbox row), for the
+ * message queries in MailStore; `alias` names the messages table in that query.
+ */
+export function deliveryColumn(alias: string): string {
+  return `(SELECT json_object('state', o.state, 'error', o.error_json, 'attempts', o.attempts, 'nextAttemptAt', o.next_attempt_at)
+     FROM outbox o WHERE o.message_id = ${alias}.id) AS delivery_json`;
+}
+
+/** The delivery of a message from `deliveryColumn`'s JSON. */
+export function deliveryFromJson(json: string | null | undefined): Delivery | null {
+  if (!json) return null;
+  const value = JSON.parse(json) as { state: OutboxState; error: string | null; attempts: number; nextAttemptAt: string };
+  return {
+    state: value.state,
+    error: parseError(value.error),
+    attempts: value.attempts,
+    nextAttemptAt: value.state === 'queued' ? value.nextAttemptAt : null,
+  };
+}
+
+/** The customer's message a reply answers, with what the reply needs from it. */
+export interface ParentRecord {
+  id: number;
+  messageId: string | null;
+  inReplyTo: string | null;
+  references: string[];
+  from: Address;
+  to: Address[];
+  cc: Address[];
+  raw: Buffer | null;
+  rawPath: string | null;
+  mailbox: string | null;
+  uidValidity: string | null;
+  uid: number | null;
+}
+
+/** Everything the sender needs to build the MIME of a queued reply. */
+export interface OutgoingRecord {
+  messageId: number;
+  channelId: string;
+  conversationId: number;
+  token: string;
+  headerMessageId: string;
+  inReplyTo: string | null;
+  references: string[];
+  subject: string;
+  from: Address;
+  to: Address[];
+  cc: Address[];
+  text: string;
+}
+
+export interface NewOutboxRow {
+  messageId: number;
+  channelId: string;
+  conversationId: number;
+  bodyText: string;
+  parentId: number | null;
+  nextAttemptAt: string;
+  createdAt: string;
+}
+
+export class OutboxRepo {
+  constructor(private readonly db: Db) {}
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  /** The customer's last message in the conversation: inbound normal mail first, else any inbound mail. */
+  parentOf(conversationId: number): ParentRecord | undefined {
+    const row = this.db
+      .prepare(
+        `SELECT id, message_id, in_reply_to, "references", from_name, from_address, to_json, cc_json, raw, raw_path, mailbox, uid_validity, uid
+         FROM messages WHERE conversation_id = ? AND direction = 'inbound'
+         ORDER BY kind = 'normal' DESC, date DESC, id DESC LIMIT 1`,
+      )
+      .get(conversationId) as
+      | {
+          id: number;
+          message_id: string | null;
+          in_reply_to: string | null;
+          references: string;
+          from_name: string;
+          from_address: string;
+          to_json: string;
+          cc_json: string;
+          raw: Buffer | null;
+          raw_path: string | null;
+          mailbox: string | null;
+          uid_validity: string | null;
+          uid: number | null;
+        }
+      | undefined;
+    return (
+      row && {
+        id: row.id,
+        messageId: row.message_id,
+        inReplyTo: row.in_reply_to,
+        references: JSON.parse(row.references) as string[],
+        from: { name: row.from_name, address: row.from_address },
+        to: JSON.parse(row.to_json) as Address[],
+        cc: JSON.parse(row.cc_json) as Address[],
+        raw: row.raw,
+        rawPath: row.raw_path,
+        mailbox: row.mailbox,
+        uidValidity: row.uid_validity,
+        uid: row.uid,
+      }
+    );
+  }
+
+  insert(row: NewOutboxRow): void {
+    this.db
+      .prepare(
+        `INSERT INTO outbox (message_id, channel_id, conversation_id, state, body_text, parent_id, attempts, next_attempt_at, created_at)
+         VALUES (@messageId, @channelId, @conversationId, 'queued', @bodyText, @parentId, 0, @nextAttemptAt, @createdAt)`,
+      )
+      .run(row);
+  }
+
+  get(messageId: number): OutboxRow | undefined {
+    const row = this.db.prepare('SELECT * FROM outbox WHERE message_id = ?').get(messageId) as RawOutboxRow | undefined;
+    return row && fromRow(row);
+  }
+
+  /**
+   * Per channel, the oldest reply still on its way (queued, or left in 'sending'): replies of one
+   * channel leave in the order they were written, so a later one never overtakes one in backoff.
+   */
+  heads(): OutboxRow[] {
+    const rows = this.db
+      .prepare(
+        `SELECT o.* FROM outbox o WHERE o.message_id IN (
+           SELECT min(message_id) FROM outbox WHERE state IN ('queued', 'sending') GROUP BY channel_id)
+         ORDER BY o.message_id`,
+      )
+      .all() as RawOutboxRow[];
+    return rows.map(fromRow);
+  }
+
+  outgoing(messageId: number): OutgoingRecord | undefined {
+    const row = this.db
+      .prepare(
+        `SELECT m.id, m.channel_id, m.conversation_id, c.token, m.message_id, m.in_reply_to, m."references", m.subject,
+           m.from_name, m.from_address, m.to_json, m.cc_json, m.text
+         FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.id = ?`,
+      )
+      .get(messageId) as
+      | {
+          id: number;
+          channel_id: string;
+          conversation_id: number;
+          token: string;
+          message_id: string;
+          in_reply_to: string | null;
+          references: string;
+          subject: string;
+          from_name: string;
+          from_address: string;
+          to_json: string;
+          cc_json: string;
+          text: string;
+        }
+      | undefined;
+    return (
+      row && {
+        messageId: row.id,
+        channelId: row.channel_id,
+        conversationId: row.conversation_id,
+        token: row.token,
+        headerMessageId: row.message_id,
+        inReplyTo: row.in_reply_to,
+        references: JSON.parse(row.references) as string[],
+        subject: row.subject,
+        from: { name: row.from_name, address: row.from_address },
+        to: JSON.parse(row.to_json) as Address[],
+        cc: JSON.parse(row.cc_json) as Address[],
+        text: row.text,
+      }
+    );
+  }
+
+  /** Where the customer's message lives on the server, for \Answered. */
+  source(messageId: number): { mailbox: string; uidValidity: string; uid: number } | undefined {
+    const row = this.db.prepare('SELECT mailbox, uid_validity, uid FROM messages WHERE id = ?').get(messageId) as
+      | { mailbox: string | null; uid_validity: string | null; uid: number | null }
+      | undefined;
+    if (!row || row.mailbox === null || row.uid_validity === null || row.uid === null) return undefined;
+    return { mailbox: row.mailbox, uidValidity: row.uid_validity, uid: row.uid };
+  }
+
+  /**
+   * Recorded BEFORE the SMTP transaction starts: if the app dies before `markSent`, the row is
+   * found in 'sending' at the next start and treated as uncertain. False when the row is no longer
+   * queued (cancelled meanwhile).
+   */
+  markSending(messageId: number, at: string): boolean {
+    return (
+      this.db
+        .prepare(`UPDATE outbox SET state = 'sending', attempts = attempts + 1, last_attempt_at = ? WHERE message_id = ? AND state = 'queued'`)
+        .run(at, messageId).changes > 0
+    );
+  }
+
+  /** Accepted by the server. Keeps the bytes that were sent as the message's raw copy and updates the inbox summary. */
+  markSent(messageId: number, at: string, extra: { raw?: Buffer; filed: boolean; snippet: (text: string) => string }): void {
+    this.transaction(() => {
+      this.db
+        .prepare(
+          `UPDATE outbox SET state = 'sent', accepted_at = @at, error_json = NULL, filed_at = CASE WHEN @filed THEN @at ELSE filed_at END
+           WHERE message_id = @id`,
+        )
+        .run({ id: messageId, at, filed: extra.filed ? 1 : 0 });
+      if (extra.raw) this.db.prepare('UPDATE messages SET raw = ?, size = ? WHERE id = ?').run(extra.raw, extra.raw.length, messageId);
+      const message = this.db.prepare('SELECT conversation_id, text FROM messages WHERE id = ?').get(messageId) as
+        | { conversation_id: number; text: string }
+        | undefined;
+      if (message) {
+        this.db
+          .prepare(
+            `UPDATE conversations SET last_message_at = CASE WHEN @at > last_message_at THEN @at ELSE last_message_at END,
+               snippet = CASE WHEN @at >= last_message_at THEN @snippet ELSE snippet END WHERE id = @id`,
+          )
+          .run({ id: message.conversation_id, at, snippet: extra.snippet(message.text) });
+      }
+    });
+  }
+
+  /** Back in the queue after a temporary failure (or an uncertain attempt that could not be checked yet). */
+  markQueued(messageId: number, nextAttemptAt: string, error: MailError | null, state: 'queued' | 'sending' = 'queued'): void {
+    this.db
+      .prepare('UPDATE outbox SET state = ?, next_attempt_at = ?, error_json = ? WHERE message_id = ?')
+      .run(state, nextAttemptAt, error ? JSON.stringify(error) : null, messageId);
+  }
+
+  markFailed(messageId: number, error: MailError): void {
+    this.db.prepare(`UPDATE outbox SET state = 'failed', error_json = ? WHERE message_id = ?`).run(JSON.stringify(error), messageId);
+  }
+
+  markAnswered(messageId: number, at: string): void {
+    this.db.prepare('UPDATE outbox SET answered_at = ? WHERE message_id = ?').run(at, messageId);
+  }
+
+  /** Replies of a channel that wait out a backoff after a failed attempt become due now; returns how many. */
+  wakeWaiting(channelId: string, at: string): number {
+    return this.db
+      .prepare(`UPDATE outbox SET next_attempt_at = @at WHERE channel_id = @channelId AND state = 'queued' AND error_json IS NOT NULL AND next_attempt_at > @at`)
+      .run({ channelId, at }).changes;
+  }
+
+  /** A failed (or waiting) reply goes back to the front of the queue. False when it is sending or sent. */
+  retryNow(messageId: number, at: string): boolean {
+    return (
+      this.db
+        .prepare(`UPDATE outbox SET state = 'queued', next_attempt_at = ? WHERE message_id = ? AND state IN ('queued', 'failed')`)
+        .run(at, messageId).changes > 0
+    );
+  }
+
+  /**
+   * Removes a reply that has not left: its outbox row, its message and its search entry. Returns
+   * the agent's text, or undefined when it is sending or sent (or gone).
+   */
+  cancel(messageId: number): { text: string; conversationId: number } | undefined {
+    return this.transaction(() => {
+      const row = this.get(messageId);
+      if (!row || (row.state !== 'queued' && row.state !== 'failed')) return undefined;
+      const message = this.db.prepare('SELECT conversation_id, fts_rowid FROM messages WHERE id = ?').get(messageId) as
+        | { conversation_id: number; fts_rowid: number }
+        | undefined;
+      this.db.prepare('DELETE FROM outbox WHERE message_id = ?').run(messageId);
+      if (message) {
+        this.db.prepare('DELETE FROM messages_fts WHERE rowid = ?').run(message.fts_rowid);
+        this.db.prepare('DELETE FROM messages WHERE id = ?').run(messageId);
+        // message_count also numbers search rows (MailStore.insertMessage): it only goes down when
+        // the removed reply was the newest message, so no later insert can reuse a live slot.
+        const newest = this.db.prepare('SELECT max(fts_rowid) AS n FROM messages WHERE conversation_id = ?').get(message.conversation_id) as {
+          n: number | null;
+        };
+        if (newest.n === null || newest.n < message.fts_rowid) {
+          this.db.prepare('UPDATE conversations SET message_count = message_count - 1 WHERE id = ? AND message_count > 0').run(message.conversation_id);
+        }
+      }
+      return { text: row.bodyText, conversationId: row.conversationId };
+    });
+  }
+
+  // ---- drafts ----
+
+  draft(conversationId: number): string {
+    const row = this.db.prepare('SELECT text FROM drafts WHERE conversation_id = ?').get(conversationId) as { text: string } | undefined;
+    return row?.text ?? '';
+  }
+
+  /** '' deletes the draft. */
+  saveDraft(conversationId: number, text: string, at: string): void {
+    if (text === '') {
+      this.db.prepare('DELETE FROM drafts WHERE conversation_id = ?').run(conversationId);
+      return;
+    }
+    this.db
+      .prepare(
+        `INSERT INTO drafts (conversation_id, text, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT (conversation_id) DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at`,
+      )
+      .run(conversationId, text, at);
+  }
+}

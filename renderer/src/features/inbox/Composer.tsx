@@ -1,0 +1,167 @@
+import { useEffect, useId, useRef } from 'react';
+import type { Channel } from '../../../../shared/channel';
+import type { Address, ConversationDetail } from '../../../../shared/conversation';
+import { ErrorAlert } from '../../components/ErrorAlert';
+import { Field, fieldAria } from '../../components/Field';
+import { useChannelsStore } from '../channels/store';
+import { UNDO_SECONDS, useComposerStore, type ComposerMode, type DraftStatus } from './composer-store';
+import { formatAddress } from './format';
+import { replyRecipients } from './recipients';
+import { SendStatusBar } from './SendStatusBar';
+
+const MODES: { mode: ComposerMode; label: string }[] = [
+  { mode: 'reply', label: 'Reply' },
+  { mode: 'reply-all', label: 'Reply all' },
+  { mode: 'note', label: 'Note' },
+];
+
+const DRAFT_LABEL: Partial<Record<DraftStatus, string>> = {
+  loading: 'Loading draft…',
+  unsaved: 'Draft',
+  saving: 'Saving draft…',
+  saved: 'Draft saved',
+  failed: 'Draft not saved',
+};
+
+const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent);
+const SEND_KEYS = isMac ? '⌘+Enter' : 'Ctrl+Enter';
+
+function RecipientLine({ label, addresses }: { label: string; addresses: Address[] }) {
+  return (
+    <div className="composer-recipient">
+      <dt>{label}</dt>
+      <dd>{addresses.length > 0 ? addresses.map(formatAddress).join(', ') : <span className="muted">—</span>}</dd>
+    </div>
+  );
+}
+
+/**
+ * One composer, three modes: Reply (to the customer), Reply all (keeps Cc) and Note (internal,
+ * never sent). Shows who a reply goes to and the signature that will be added below it.
+ */
+export function Composer({ detail }: { detail: ConversationDetail }) {
+  const conversationId = detail.conversation.id;
+  const mode = useComposerStore((s) => s.mode);
+  const text = useComposerStore((s) => s.text);
+  const draft = useComposerStore((s) => s.draft);
+  const textError = useComposerStore((s) => s.textError);
+  const error = useComposerStore((s) => s.error);
+  const busy = useComposerStore((s) => s.busy);
+  const focusRequest = useComposerStore((s) => s.focusRequest);
+  const openedFor = useComposerStore((s) => s.conversationId);
+  const channel: Channel | undefined = useChannelsStore((s) => s.channels.find((c) => c.id === detail.conversation.channelId));
+  const textRef = useRef<HTMLTextAreaElement>(null);
+  const titleId = useId();
+  const isNote = mode === 'note';
+
+  useEffect(() => {
+    useComposerStore.getState().open(conversationId);
+  }, [conversationId]);
+
+  useEffect(() => {
+    if (focusRequest > 0) textRef.current?.focus();
+  }, [focusRequest]);
+
+  // A reload or closed window must not lose the last half second of typing.
+  useEffect(() => {
+    const save = () => void useComposerStore.getState().flushDraft();
+    window.addEventListener('pagehide', save);
+    return () => {
+      window.removeEventListener('pagehide', save);
+      save();
+    };
+  }, []);
+
+  const ready = openedFor === conversationId;
+  const own = channel ? [channel.supportAddress, channel.smtp.fromAddress, channel.imap.username] : [];
+  const recipients = isNote ? null : replyRecipients(mode, detail.conversation, detail.messages, own);
+  const signature = channel?.inbox.signature?.trim() ? channel.inbox.signature : '';
+  const actions = useComposerStore.getState();
+  const label = isNote ? 'Note' : 'Message';
+  const hint = isNote
+    ? `Only your team sees notes; they are never emailed. ${SEND_KEYS} adds it.`
+    : `Plain text. ${SEND_KEYS} sends; you can undo for ${UNDO_SECONDS} seconds.`;
+
+  return (
+    <section className={isNote ? 'composer composer-note' : 'composer'} aria-labelledby={titleId}>
+      <h3 id={titleId} className="sr-only">
+        {isNote ? 'Add an internal note' : mode === 'reply-all' ? 'Reply to all' : 'Reply'}
+      </h3>
+      <SendStatusBar conversationId={conversationId} messages={detail.messages} />
+      <div className="composer-modes" role="group" aria-label="Compose">
+        {MODES.map((m) => (
+          <button
+            key={m.mode}
+            type="button"
+            className={m.mode === mode ? 'composer-mode composer-mode-on' : 'composer-mode'}
+            aria-pressed={m.mode === mode}
+            onClick={() => actions.setMode(m.mode)}
+          >
+            {m.label}
+          </button>
+        ))}
+      </div>
+      <form
+        className="composer-form"
+        noValidate
+        onSubmit={(event) => {
+          event.preventDefault();
+          void actions.submit();
+        }}
+      >
+        {recipients ? (
+          <dl className="composer-recipients" aria-label="Recipients">
+            {channel ? <RecipientLine label="From" addresses={[{ name: channel.smtp.fromName, address: channel.smtp.fromAddress }]} /> : null}
+            <RecipientLine label="To" addresses={recipients.to} />
+            {mode === 'reply-all' ? <RecipientLine label="Cc" addresses={recipients.cc} /> : null}
+          </dl>
+        ) : (
+          <p className="composer-note-banner">
+            <span className="note-label">Internal note</span> Never sent to the customer.
+          </p>
+        )}
+        <Field
+          id="composer-text"
+          label={label}
+          error={textError ?? undefined}
+          hint={hint}
+          aside={ready && DRAFT_LABEL[draft] ? <span className={draft === 'failed' ? 'text-warn' : undefined}>{DRAFT_LABEL[draft]}</span> : null}
+        >
+          <textarea
+            ref={textRef}
+            className="input textarea composer-text"
+            rows={isNote ? 3 : 6}
+            value={ready ? text : ''}
+            readOnly={busy || !ready}
+            onChange={(event) => actions.setText(event.target.value)}
+            onKeyDown={(event) => {
+              if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+                event.preventDefault();
+                void actions.submit();
+              }
+            }}
+            {...fieldAria('composer-text', textError ?? undefined, { hint: true })}
+          />
+        </Field>
+        {isNote ? null : (
+          <div className="composer-signature">
+            <span className="composer-signature-label">Signature</span>
+            {signature ? (
+              <pre className="composer-signature-text" aria-label="Signature preview">{`-- \n${signature}`}</pre>
+            ) : (
+              <p className="muted composer-signature-none">
+                {channel ? 'This channel has no signature. Add one under Channels → Edit → Inbox Settings.' : 'No signature.'}
+              </p>
+            )}
+          </div>
+        )}
+        {error ? <ErrorAlert error={error.error} title={error.title} onDismiss={actions.dismissError} /> : null}
+        <div className="composer-actions">
+          <button type="submit" className={isNote ? 'btn btn-secondary' : 'btn btn-primary'} aria-disabled={busy || !ready || undefined}>
+            {isNote ? 'Add note' : busy ? 'Sending…' : 'Send'}
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}

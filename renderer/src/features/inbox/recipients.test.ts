@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import type { Message } from '../../../../shared/conversation';
+import { replyRecipients, replyTarget } from './recipients';
+
+function message(extra: Partial<Message>): Message {
+  return {
+    id: 1,
+    conversationId: 1,
+    direction: 'inbound',
+    kind: 'normal',
+    from: { name: 'Carol', address: 'carol@example.com' },
+    to: [{ name: 'Support', address: 'support@acme.test' }],
+    cc: [],
+    subject: 'Hi',
+    date: '2026-11-20T09:00:00.000Z',
+    text: '',
+    html: null,
+    attachments: [],
+    parseError: null,
+    authorAgentId: null,
+    delivery: null,
+    ...extra,
+  };
+}
+
+const conversation = { customer: { name: 'Carol', address: 'carol@example.com' } };
+
+describe('replyRecipients', () => {
+  const mail = message({
+    to: [{ name: 'Support', address: 'Support@Acme.test' }, { name: 'Dave', address: 'dave@example.com' }],
+    cc: [{ name: 'Boss', address: 'boss@example.com' }, { name: '', address: 'carol@example.com' }],
+  });
+
+  it('replies to the sender only', () => {
+    expect(replyRecipients('reply', conversation, [mail], ['support@acme.test'])).toEqual({
+      to: [{ name: 'Carol', address: 'carol@example.com' }],
+      cc: [],
+    });
+  });
+
+  it('keeps the others as Cc on reply all, without our own address or the sender twice', () => {
+    expect(replyRecipients('reply-all', conversation, [mail], ['support@acme.test']).cc).toEqual([
+      { name: 'Dave', address: 'dave@example.com' },
+      { name: 'Boss', address: 'boss@example.com' },
+    ]);
+  });
+
+  it('answers the newest mail from a person, not an auto-reply or our own reply', () => {
+    const older = message({ id: 1, date: '2026-11-20T09:00:00.000Z' });
+    const newer = message({ id: 2, date: '2026-11-20T10:00:00.000Z', from: { name: 'Carol', address: 'carol@home.example' } });
+    const auto = message({ id: 3, date: '2026-11-20T11:00:00.000Z', kind: 'auto-reply', from: { name: '', address: 'noreply@x.example' } });
+    const ours = message({ id: 4, date: '2026-11-20T12:00:00.000Z', direction: 'outbound' });
+    expect(replyTarget([older, newer, auto, ours])?.id).toBe(2);
+  });
+
+  it("goes to the conversation's customer (their Reply-To), not the From of the latest mail", () => {
+    const viaReplyTo = { customer: { name: '', address: 'carol@home.example' } };
+    expect(replyRecipients('reply', viaReplyTo, [mail], ['support@acme.test']).to).toEqual([viaReplyTo.customer]);
+  });
+
+  it('falls back to the conversation customer when there is no inbound mail', () => {
+    expect(replyRecipients('reply-all', conversation, [], []).to).toEqual([conversation.customer]);
+  });
+});
