@@ -242,6 +242,8 @@ export interface ProviderPreset {
   label: string;
   imap?: { host: string; port: number; tls: boolean };
   smtp?: { host: string; port: number; tls: boolean };
+  /** Gmail files what its SMTP server sends by itself; a copy of ours would be a duplicate. */
+  sentFolder?: string;
   notes: string[];
 }
 
@@ -251,6 +253,7 @@ export const PROVIDER_PRESETS: readonly ProviderPreset[] = [
     label: 'Gmail',
     imap: { host: 'imap.gmail.com', port: 993, tls: true },
     smtp: { host: 'smtp.gmail.com', port: 587, tls: true },
+    sentFolder: 'none',
     notes: [
       'Gmail requires an app password: generate one at myaccount.google.com/apppasswords (needs 2-factor authentication). Your regular Google password will not work.',
       'Enable IMAP in Gmail: Settings > Forwarding and POP/IMAP > Enable IMAP.',

@@ -381,10 +381,12 @@ export class MailStore {
   }
 
   messages(conversationId: number): Message[] {
+    // Mail Date headers have whole seconds while our replies carry milliseconds: compare to the
+    // second, then by arrival, so a customer's answer never shows above the reply it answers.
     const rows = this
       .prepare(
         `SELECT id, conversation_id, direction, kind, subject, from_name, from_address, to_json, cc_json, date, text, html, parse_error,
-           author_agent_id, ${deliveryColumn('messages')} FROM messages WHERE conversation_id = ? ORDER BY date, id`,
+           author_agent_id, ${deliveryColumn('messages')} FROM messages WHERE conversation_id = ? ORDER BY substr(date, 1, 19), id`,
       )
       .all(conversationId) as MessageRow[];
     const attachments = this

@@ -38,6 +38,9 @@ const SHOWN_FIELDS = new Set<string>([
   'smtp.fromAddress',
   'supportAddress',
   'inbox.pollIntervalSeconds',
+  'inbox.signature',
+  'inbox.sentFolder',
+  'inbox.sendRatePerMinute',
 ]);
 
 type TestState =
@@ -123,6 +126,7 @@ export function ChannelDialog({ mode, onClose }: { mode: ChannelDialogMode; onCl
       setValue(`${protocol}.tlsMode`, 'auto', { shouldDirty: true });
       clearErrors([`${protocol}.host`, `${protocol}.port`, `${protocol}.tls`, `${protocol}.tlsMode`]);
     }
+    if (chosen?.sentFolder !== undefined) setValue('inbox.sentFolder', chosen.sentFolder, { shouldDirty: true });
   }
 
   async function testConnection() {
