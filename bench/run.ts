@@ -5,6 +5,7 @@ import { startMailStack } from '../test/mailstack/mailstack';
 import { report, type Benchmark, type Row } from './harness';
 import { deliveryBenchmark } from './delivery';
 import { initialImportBenchmark } from './initial-import';
+import { replySendBenchmark } from './reply-send';
 import { searchBenchmark } from './search';
 
 /**
@@ -12,7 +13,7 @@ import { searchBenchmark } from './search';
  * benchmark beside its baseline, prints a table and writes the figures as JSON.
  */
 
-const BENCHMARKS: Benchmark[] = [deliveryBenchmark, initialImportBenchmark, searchBenchmark];
+const BENCHMARKS: Benchmark[] = [deliveryBenchmark, initialImportBenchmark, searchBenchmark, replySendBenchmark];
 
 function option(name: string): string | undefined {
   const index = process.argv.indexOf(name);

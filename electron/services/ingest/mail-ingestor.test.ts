@@ -215,6 +215,30 @@ describe('MailIngestor', () => {
     expect(h.ingestor.cursor('ch1', 'INBOX')!.lastUid).toBe(3);
   });
 
+  it('stores overlapping batches in the order handed over, and never one whose predecessor failed', async () => {
+    const h = setup();
+    h.ingestor.resetCursor({ ...h.position, lastUid: 0, backfillBelowUid: 100, backfillSince: null });
+    // Both handed over at once: the second is parsed meanwhile, but stored only after the first.
+    const first = h.ingestor.ingest(h.position, [fetched(mail({ messageId: '<o1@example.com>' }), 90)], { backfillBelow: 90 });
+    const second = h.ingestor.ingest(h.position, [fetched(mail({ messageId: '<o2@example.com>' }), 80)], { backfillBelow: 80 });
+    await Promise.all([first, second]);
+    expect(h.ingestor.cursor('ch1', 'INBOX')!.backfillBelowUid).toBe(80);
+
+    const spy = vi.spyOn(h.store, 'insertMessage').mockImplementationOnce(() => {
+      throw new Error('disk full');
+    });
+    const failing = h.ingestor.ingest(h.position, [fetched(mail({ messageId: '<o3@example.com>' }), 70)], { backfillBelow: 70 });
+    const after = h.ingestor.ingest(h.position, [fetched(mail({ messageId: '<o4@example.com>' }), 60)], { backfillBelow: 60 });
+    await expect(failing).rejects.toThrow('disk full');
+    await expect(after).rejects.toThrow(/earlier batch/);
+    spy.mockRestore();
+    expect(messageCount(h)).toBe(2);
+    expect(h.ingestor.cursor('ch1', 'INBOX')!.backfillBelowUid).toBe(80);
+    // A batch handed over after the failure settled stands on its own again.
+    await h.ingestor.ingest(h.position, [fetched(mail({ messageId: '<o3@example.com>' }), 70)], { backfillBelow: 70 });
+    expect(messageCount(h)).toBe(3);
+  });
+
   it('finishes a batch in progress when closed, then refuses new ones', async () => {
     const h = setup();
     const inFlight = h.ingestor.ingest(h.position, [fetched(mail())], { advanceTo: 1 });

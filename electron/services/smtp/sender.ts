@@ -21,6 +21,8 @@ import { OUTBOX_BACKOFF, retryDelay, SendRateLimiter } from './pacing';
  */
 
 export interface OutboxHooks {
+  /** Called the moment the SMTP server accepted a reply; the benchmark measures up to here. */
+  accepted?(messageId: number): void;
   /**
    * Called after the server accepted a reply and its Sent copy was filed, before it is marked sent.
    * Tests use it to kill the process at exactly that point.
@@ -310,6 +312,7 @@ export class OutboxWorker {
       raw = await buildMime(out, started);
       const recipients = [...out.to, ...out.cc].map((a) => a.address);
       const info = await transport.sendMail({ envelope: { from: out.from.address, to: recipients }, raw });
+      this.deps.hooks?.accepted?.(messageId);
       if (info.rejected.length > 0) log.warn({ messageId, rejected: info.rejected.length }, 'outbox: some recipients were refused');
     } catch (err) {
       const error = mapSmtpError(err, { protocol: 'smtp', host: secrets.smtp.host, port: secrets.smtp.port, fromAddress: secrets.smtp.fromAddress });

@@ -83,13 +83,14 @@ export class MailParserPool {
   }
 
   /**
-   * Starts the workers ahead of the first message, so loading mailparser overlaps other work (such
-   * as connecting to the mail server) instead of delaying the first parse.
+   * Starts a worker ahead of the first message, so loading mailparser overlaps other work (such as
+   * connecting to the mail server) instead of delaying the first parse. More start once there is
+   * work for them; starting them all at once would slow down the first.
    */
   warm(): void {
     void (async () => {
       this.location ??= await workerLocation();
-      while (!this.closed && this.slots.length < this.size) this.spawn();
+      if (!this.closed && this.slots.length === 0) this.spawn();
     })().catch(() => undefined);
   }
 
