@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, extname, join, normalize, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, ipcMain, net, protocol, session, shell } from 'electron';
+import { app, BrowserWindow, ipcMain, protocol, session, shell } from 'electron';
 import { channelNames } from '../../shared/contract';
 import { ATTACHMENT_PATH_PREFIX, openAttachment, parseAttachmentId, safeFilename } from '../core/attachment-response';
 import { createCore, type Core } from '../core/create-core';

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { channelFor } from '../../../bench/support';
+import { call, channelFor, marker, waitFor } from '../../../test/support/core';
 import type { Channel, ChannelForm } from '../../../shared/channel';
 import type { ConversationDetail, ConversationSummary } from '../../../shared/conversation';
 import { deliver, imapClient, type MailUser } from '../../../test/mailstack/mailstack';
@@ -34,26 +34,7 @@ afterAll(async () => {
   if (errors.length > 0) throw errors[0];
 });
 
-async function call<T>(core: Core, channel: string, input: unknown): Promise<T> {
-  const result = await core.router.handle(channel, input);
-  if (!result.ok) throw new Error(`${channel} failed: ${JSON.stringify(result.error)}`);
-  return result.value as T;
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls until `probe` returns something other than undefined. */
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = WAIT_MS): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
-const marker = () => `m${randomBytes(5).toString('hex')}`;
 
 function form(user: MailUser, name: string, inbox: Parameters<typeof channelFor>[2], mailbox = 'INBOX'): ChannelForm {
   const f = channelFor(stack, user, inbox);

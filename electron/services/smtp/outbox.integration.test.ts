@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { channelFor } from '../../../bench/support';
+import { call, channelFor, marker, waitFor } from '../../../test/support/core';
 import type { Channel, ChannelForm } from '../../../shared/channel';
 import type { ConversationDetail, ConversationSummary, Message } from '../../../shared/conversation';
 import { deliver, imapClient, startPostfix, stopPostfix, type MailUser } from '../../../test/mailstack/mailstack';
@@ -36,25 +36,7 @@ afterAll(async () => {
   if (errors.length > 0) throw errors[0];
 });
 
-async function call<T>(core: Core, channel: string, input: unknown): Promise<T> {
-  const result = await core.router.handle(channel, input);
-  if (!result.ok) throw new Error(`${channel} failed: ${JSON.stringify(result.error)}`);
-  return result.value as T;
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = WAIT_MS): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
-const marker = () => `m${randomBytes(5).toString('hex')}`;
 
 function supportForm(inbox: Partial<ChannelForm['inbox']> = {}): ChannelForm {
   const f = channelFor(stack, support, { initialImport: 'none', markSeenOnServer: false, signature: 'Acme Support Team\nacme.test', ...inbox });
