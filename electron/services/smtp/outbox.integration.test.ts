@@ -274,6 +274,30 @@ describe('agent replies through the real mail stack', () => {
     expect(await messagesWithId(customer, 'INBOX', ourId)).toHaveLength(1);
     expect(await messagesWithId(support, 'Sent', ourId)).toHaveLength(1);
   });
+
+  it('holds replies while the channel is disabled and sends them once it is enabled again', async () => {
+    const mark = marker();
+    const first = await customerWritesIn(env, mark);
+    await call(env.core, 'channels:set-enabled', { id: env.channelId, enabled: false });
+    let enabled = false;
+    try {
+      const reply = await call<Message>(env.core, 'conversations:send-reply', { id: first.id, mode: 'reply', text: `Held ${mark}`, undoSeconds: 0 });
+      const ourId = headerMessageId(env, reply.id);
+      await sleep(2_000);
+      const held = await waitForDelivery(env.core, first.id, reply.id, () => true, 'the held reply');
+      expect(held.delivery?.state).toBe('queued');
+      expect(await messagesWithId(customer, 'INBOX', ourId)).toHaveLength(0);
+
+      await call(env.core, 'channels:set-enabled', { id: env.channelId, enabled: true });
+      enabled = true;
+      await waitForDelivery(env.core, first.id, reply.id, (m) => m.delivery?.state === 'sent', 'the reply to be sent once enabled');
+      await waitFor('the reply in the customer’s INBOX', async () => ((await messagesWithId(customer, 'INBOX', ourId)).length > 0 ? true : undefined));
+      await sleep(500);
+      expect(await messagesWithId(customer, 'INBOX', ourId)).toHaveLength(1);
+    } finally {
+      if (!enabled) await call(env.core, 'channels:set-enabled', { id: env.channelId, enabled: true });
+    }
+  });
 });
 
 describe('a crash between SMTP acceptance and marking the reply sent', () => {

@@ -130,11 +130,13 @@ export class OutboxWorker {
   }
 
   /**
-   * The channel's connection came back (its mailbox watcher reconnected): replies waiting out a
-   * backoff after a failure try again now instead of at the end of their backoff.
+   * The channel's connection came back (its mailbox watcher reconnected, or the channel was enabled
+   * again): replies waiting out a backoff try again now instead of at the end of their backoff, and
+   * replies held while the channel was disabled go out.
    */
   connectionReturned(channelId: string): void {
-    if (this.deps.repo.wakeWaiting(channelId, this.now().toISOString()) > 0) this.kick();
+    this.deps.repo.wakeWaiting(channelId, this.now().toISOString());
+    this.kick();
   }
 
   /** Something changed (a new reply, a retry): look at the queue now. */
@@ -167,6 +169,9 @@ export class OutboxWorker {
           continue;
         }
         const channel = this.deps.channel(head.channelId);
+        // A disabled channel sends nothing: its replies wait, queued, until an admin enables it
+        // again (its watcher then reports 'connected', which kicks the queue).
+        if (channel && !channel.enabled) continue;
         if (channel && head.state === 'queued') {
           // Over the provider's send rate: wait for a slot rather than fail.
           const slot = this.limiter.nextSlot(channel.id, channel.inbox.sendRatePerMinute, now);
