@@ -5,7 +5,7 @@ import { deliver } from '../test/mailstack/mailstack';
 import { addMessage, generateConversations, installFakeInbox, type FakeInbox } from './support/fake-inbox';
 import { launchBrowser, makeDataDir, openApp, startHost, uniqueKeychainService, type RunningHost } from './support/host';
 import { deliverHtml } from './support/mail';
-import { LONG, card, createDialog, fillServer, group, seeText, testConnection } from './support/ui';
+import { LONG, card, fillStackChannel, seeText, testConnection } from './support/ui';
 
 /** The mail frame may open links in a new window, but never run script or share the app's origin. */
 function expectScriptFreeSandbox(sandbox: string | null): void {
@@ -287,20 +287,7 @@ describe('Inbox end to end (real mail)', () => {
   });
 
   it('creates the channel in the UI', async () => {
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Channels' }).click();
-    await page.getByRole('button', { name: 'Add Channel' }).click();
-    const dialog = createDialog(page);
-    await dialog.getByLabel('Channel Name').fill('Support Email');
-    await dialog.getByLabel('Channel Type').selectOption({ label: 'Email' });
-    await fillServer(group(dialog, 'IMAP Settings'), {
-      host: stack.host, port: stack.imap.starttls, username: support.user, password: support.password, tls: true, tlsMode: 'STARTTLS',
-    });
-    await fillServer(group(dialog, 'SMTP Settings'), {
-      host: stack.host, port: stack.smtp.starttls, username: support.user, password: support.password, tls: true,
-    });
-    const smtp = group(dialog, 'SMTP Settings');
-    await smtp.getByLabel('From Address').fill(support.address);
-    await group(dialog, 'Support Email Address').getByLabel('Support Address').fill(support.address);
+    const dialog = await fillStackChannel(page, stack, support);
     const inboxSettings = dialog.getByRole('group', { name: 'Inbox Settings' });
     expect(await inboxSettings.getByLabel('Mark imported mail as read on the server').isChecked()).toBe(false);
     expect(await inboxSettings.getByLabel('Poll interval (seconds)').inputValue()).toBe('60');

@@ -5,7 +5,7 @@ import { deliver, imapClient, type MailUser } from '../test/mailstack/mailstack'
 import { addMessage, generateConversations, installFakeInbox, type FakeInbox } from './support/fake-inbox';
 import { fakeChannel, outboxHandlers, type FakeOutbox } from './support/fake-outbox';
 import { launchBrowser, makeDataDir, openApp, startHost, uniqueKeychainService, type RunningHost } from './support/host';
-import { LONG, card, createDialog, fillServer, group, seeText, testConnection } from './support/ui';
+import { LONG, card, fillStackChannel, seeText, testConnection } from './support/ui';
 
 /**
  * Replies. The first part drives the composer against a stand-in outbox (so every delivery state,
@@ -281,21 +281,7 @@ describe('Replies end to end (real mail)', () => {
   });
 
   it('creates the channel in the UI with a signature and reply settings', async () => {
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Channels' }).click();
-    await page.getByRole('button', { name: 'Add Channel' }).click();
-    const dialog = createDialog(page);
-    await dialog.getByLabel('Channel Name').fill('Support Email');
-    await dialog.getByLabel('Channel Type').selectOption({ label: 'Email' });
-    await fillServer(group(dialog, 'IMAP Settings'), {
-      host: stack.host, port: stack.imap.starttls, username: support.user, password: support.password, tls: true, tlsMode: 'STARTTLS',
-    });
-    await fillServer(group(dialog, 'SMTP Settings'), {
-      host: stack.host, port: stack.smtp.starttls, username: support.user, password: support.password, tls: true,
-    });
-    const smtp = group(dialog, 'SMTP Settings');
-    await smtp.getByLabel('From Name').fill('Acme Support');
-    await smtp.getByLabel('From Address').fill(support.address);
-    await group(dialog, 'Support Email Address').getByLabel('Support Address').fill(support.address);
+    const dialog = await fillStackChannel(page, stack, support, { fromName: 'Acme Support' });
     const settings = dialog.getByRole('group', { name: 'Inbox Settings' });
     await settings.getByLabel('Poll interval (seconds)').fill('10');
     await settings.getByLabel('Import existing mail').selectOption('none');

@@ -1,4 +1,5 @@
 import type { Locator, Page } from 'playwright-core';
+import type { MailStackInfo, MailUser } from '../../test/mailstack/mailstack';
 
 /** Page helpers in the words a user would use: by role and accessible name, as the issue lists them. */
 
@@ -82,4 +83,24 @@ export async function waitForTlsText(section: Locator, pattern: RegExp, timeout 
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`TLS/SSL description did not match ${pattern}; it says: "${last}"`);
+}
+
+/**
+ * Opens Add Channel from the Channels page and fills in a channel for one mail-stack user: STARTTLS
+ * both ways, the user as From and Support Address. Returns the dialog, not yet tested or created.
+ */
+export async function fillStackChannel(page: Page, stack: MailStackInfo, user: MailUser, options: { fromName?: string } = {}): Promise<Locator> {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Channels' }).click();
+  await page.getByRole('button', { name: 'Add Channel' }).click();
+  const dialog = createDialog(page);
+  await dialog.getByLabel('Channel Name').fill('Support Email');
+  await dialog.getByLabel('Channel Type').selectOption({ label: 'Email' });
+  const login = { host: stack.host, username: user.user, password: user.password, tls: true };
+  await fillServer(group(dialog, 'IMAP Settings'), { ...login, port: stack.imap.starttls, tlsMode: 'STARTTLS' });
+  await fillServer(group(dialog, 'SMTP Settings'), { ...login, port: stack.smtp.starttls });
+  const smtp = group(dialog, 'SMTP Settings');
+  if (options.fromName) await smtp.getByLabel('From Name').fill(options.fromName);
+  await smtp.getByLabel('From Address').fill(user.address);
+  await group(dialog, 'Support Email Address').getByLabel('Support Address').fill(user.address);
+  return dialog;
 }

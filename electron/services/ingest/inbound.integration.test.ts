@@ -3,8 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { call, channelFor, marker, waitFor } from '../../../test/support/core';
+import { cleanupsAfterAll } from '../../../test/support/cleanups';
 import type { Channel, ChannelForm } from '../../../shared/channel';
 import type { ConversationDetail, ConversationSummary } from '../../../shared/conversation';
 import { deliver, imapClient, type MailUser } from '../../../test/mailstack/mailstack';
@@ -21,18 +22,7 @@ const { support, customer, other } = stack.users;
 const REPO = resolve(import.meta.dirname, '../../..');
 const WAIT_MS = 30_000;
 
-const afterAllCleanups: (() => Promise<void> | void)[] = [];
-afterAll(async () => {
-  const errors: unknown[] = [];
-  for (const cleanup of afterAllCleanups.splice(0).reverse()) {
-    try {
-      await cleanup();
-    } catch (error) {
-      errors.push(error);
-    }
-  }
-  if (errors.length > 0) throw errors[0];
-});
+const onCleanup = cleanupsAfterAll();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -89,17 +79,17 @@ describe('inbound mail through the real mail stack, watcher and SQLite store', (
     inboxBefore = await mailboxFlags(support, 'INBOX');
     const dir = tempDir('auxilium-inbound-');
     dataDir = dir.path;
-    afterAllCleanups.push(dir.remove);
+    onCleanup(dir.remove);
     core = createCore({ dataDir, version: '0.0.0-test', keychainService: testKeychainService() });
-    afterAllCleanups.push(() => core.stop());
+    onCleanup(() => core.stop());
     await core.start();
     // Other suites leave mail in support's INBOX: 'none' imports only what arrives from now on.
     const channel = await call<Channel>(core, 'channels:create', form(support, 'Support', { initialImport: 'none', markSeenOnServer: false }));
     channelId = channel.id;
-    afterAllCleanups.push(async () => void (await core.router.handle('channels:delete', { id: channelId })));
+    onCleanup(async () => void (await core.router.handle('channels:delete', { id: channelId })));
     await waitConnected(core, channelId);
     db = readOnly(dataDir);
-    afterAllCleanups.push(() => void db.close());
+    onCleanup(() => void db.close());
   });
 
   async function send(msg: { from: MailUser; subject: string; text: string; headers?: Record<string, string> }): Promise<void> {
@@ -292,7 +282,7 @@ describe('inbound mail through the real mail stack, watcher and SQLite store', (
       const appended: string[] = [];
       const client = imapClient(stack, other);
       await client.connect();
-      afterAllCleanups.push(async () => {
+      onCleanup(async () => {
         const c = imapClient(stack, other);
         await c.connect();
         try {
@@ -326,7 +316,7 @@ describe('inbound mail through the real mail stack, watcher and SQLite store', (
       }
 
       const dir = tempDir('auxilium-kill-');
-      afterAllCleanups.push(dir.remove);
+      onCleanup(dir.remove);
       const keychainService = testKeychainService();
       const channelForm = form(other, 'Bulk', { initialImport: 'all', markSeenOnServer: false }, bulkMailbox);
 
@@ -341,7 +331,7 @@ describe('inbound mail through the real mail stack, watcher and SQLite store', (
       const exited = new Promise<NodeJS.Signals | number | null>((res) => child.once('exit', (code, signal) => res(signal ?? code)));
       let exitedEarly = false;
       void exited.then(() => (exitedEarly = true));
-      afterAllCleanups.push(() => void (child.exitCode === null && child.signalCode === null && child.kill('SIGKILL')));
+      onCleanup(() => void (child.exitCode === null && child.signalCode === null && child.kill('SIGKILL')));
 
       // Kill as soon as the file shows part of the import.
       const file = join(dir.path, 'auxilium.sqlite');
@@ -381,14 +371,14 @@ describe('inbound mail through the real mail stack, watcher and SQLite store', (
 
       // A fresh core on the same data dir (the channel and its keychain entries are the child's).
       const again = createCore({ dataDir: dir.path, version: '0.0.0-test', keychainService });
-      afterAllCleanups.push(() => again.stop());
+      onCleanup(() => again.stop());
       await again.start();
       const [bulkChannel] = await call<Channel[]>(again, 'channels:list', {});
       expect(bulkChannel?.imap.mailbox).toBe(bulkMailbox);
-      afterAllCleanups.push(async () => void (await again.router.handle('channels:delete', { id: bulkChannel!.id })));
+      onCleanup(async () => void (await again.router.handle('channels:delete', { id: bulkChannel!.id })));
 
       const check = readOnly(dir.path);
-      afterAllCleanups.push(() => void check.close());
+      onCleanup(() => void check.close());
       await waitFor(
         `all ${BULK} messages after the restart`,
         () => {

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { simpleParser, type ParsedMail } from 'mailparser';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { call, channelFor, marker, waitFor } from '../../../test/support/core';
+import { cleanupsAfterAll } from '../../../test/support/cleanups';
 import type { Channel, ChannelForm } from '../../../shared/channel';
 import type { ConversationDetail, ConversationSummary, Message } from '../../../shared/conversation';
 import { deliver, imapClient, startPostfix, stopPostfix, type MailUser } from '../../../test/mailstack/mailstack';
@@ -23,18 +23,7 @@ const WAIT_MS = 30_000;
 /** Short backoff so retry tests do not wait minutes; the production defaults are in pacing.ts. */
 const OUTBOX: CoreConfig['outbox'] = { backoff: { baseMs: 400, capMs: 1_500, minMs: 200 }, timeoutMs: 5_000 };
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterAll(async () => {
-  const errors: unknown[] = [];
-  for (const cleanup of cleanups.splice(0).reverse()) {
-    try {
-      await cleanup();
-    } catch (error) {
-      errors.push(error);
-    }
-  }
-  if (errors.length > 0) throw errors[0];
-});
+const onCleanup = cleanupsAfterAll();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -79,19 +68,19 @@ interface Env {
 
 async function startEnv(prefix: string, inbox: Partial<ChannelForm['inbox']> = {}): Promise<Env> {
   const dir = tempDir(prefix);
-  cleanups.push(dir.remove);
+  onCleanup(dir.remove);
   const keychainService = testKeychainService();
   const core = createCore({ dataDir: dir.path, version: '0.0.0-test', keychainService, outbox: OUTBOX });
-  cleanups.push(() => core.stop());
+  onCleanup(() => core.stop());
   await core.start();
   const channel = await call<Channel>(core, 'channels:create', supportForm(inbox));
   await waitFor('the channel to connect', async () => {
     const c = (await call<Channel[]>(core, 'channels:list', {})).find((x) => x.id === channel.id);
     return c?.status.state === 'connected' ? true : undefined;
   });
-  cleanups.push(async () => void (await core.router.handle('channels:delete', { id: channel.id })));
+  onCleanup(async () => void (await core.router.handle('channels:delete', { id: channel.id })));
   const db = readOnly(dir.path);
-  cleanups.push(() => void db.close());
+  onCleanup(() => void db.close());
   return { core, dataDir: dir.path, keychainService, channelId: channel.id, db };
 }
 
@@ -145,7 +134,7 @@ describe('agent replies through the real mail stack', () => {
       const row = env.db.prepare('SELECT state FROM outbox WHERE conversation_id = ?').get(first.id) as { state: string } | undefined;
       if (row && states.at(-1) !== row.state) states.push(row.state);
     });
-    cleanups.push(off);
+    onCleanup(off);
 
     const reply = await call<Message>(env.core, 'conversations:send-reply', { id: first.id, mode: 'reply', text: `Your order ${mark} ships today.`, undoSeconds: 0 });
     expect(reply.delivery).toMatchObject({ state: 'queued', attempts: 0 });
@@ -251,7 +240,7 @@ describe('agent replies through the real mail stack', () => {
     const first = await customerWritesIn(env, mark);
     await stopPostfix(stack);
     let restarted = false;
-    cleanups.push(async () => void (restarted || (await startPostfix(stack))));
+    onCleanup(async () => void (restarted || (await startPostfix(stack))));
     const reply = await call<Message>(env.core, 'conversations:send-reply', { id: first.id, mode: 'reply', text: `Offline ${mark}`, undoSeconds: 0 });
     const waiting = await waitForDelivery(
       env.core,
@@ -317,8 +306,8 @@ describe('a crash between SMTP acceptance and marking the reply sent', () => {
     const ourId = headerMessageId(env, reply.id);
 
     const again = createCore({ dataDir: env.dataDir, version: '0.0.0-test', keychainService: env.keychainService, outbox: OUTBOX });
-    cleanups.push(() => again.stop());
-    cleanups.push(async () => void (await again.router.handle('channels:delete', { id: env.channelId })));
+    onCleanup(() => again.stop());
+    onCleanup(async () => void (await again.router.handle('channels:delete', { id: env.channelId })));
     await again.start();
     const sent = await waitForDelivery(again, first.id, reply.id, (m) => m.delivery?.state === 'sent', 'the uncertain reply to be sent');
     expect(sent.delivery).toMatchObject({ state: 'sent', attempts: 2 });
@@ -339,7 +328,7 @@ describe('a crash between SMTP acceptance and marking the reply sent', () => {
       env: { ...process.env, AUX_CHILD_DATA_DIR: env.dataDir, AUX_CHILD_KEYCHAIN: env.keychainService, AUX_CHILD_CONVERSATION: String(first.id) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    cleanups.push(() => void (child.exitCode === null && child.signalCode === null && child.kill('SIGKILL')));
+    onCleanup(() => void (child.exitCode === null && child.signalCode === null && child.kill('SIGKILL')));
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
@@ -357,8 +346,8 @@ describe('a crash between SMTP acceptance and marking the reply sent', () => {
     await waitFor('the reply in the customer’s INBOX', async () => ((await messagesWithId(customer, 'INBOX', row.header)).length > 0 ? true : undefined));
 
     const again = createCore({ dataDir: env.dataDir, version: '0.0.0-test', keychainService: env.keychainService, outbox: OUTBOX });
-    cleanups.push(() => again.stop());
-    cleanups.push(async () => void (await again.router.handle('channels:delete', { id: env.channelId })));
+    onCleanup(() => again.stop());
+    onCleanup(async () => void (await again.router.handle('channels:delete', { id: env.channelId })));
     await again.start();
     const sent = await waitForDelivery(again, first.id, row.id, (m) => m.delivery?.state === 'sent', 'the interrupted reply to be marked sent');
     expect(sent.delivery).toMatchObject({ state: 'sent', attempts: 1 });
