@@ -4,7 +4,7 @@ import { ChannelService, type MailboxWatchers } from '../services/channels/chann
 import { testConnection } from '../services/connection-test';
 import { ConversationService } from '../services/conversations/conversation-service';
 import { MailIngestor } from '../services/ingest/mail-ingestor';
-import { MailParserPool } from '../services/ingest/parse';
+import { MailParserPool, PARSER_WORKERS } from '../services/ingest/parse';
 import { RawStore } from '../services/ingest/raw-store';
 import type { Ingestor } from '../services/ingest/types';
 import { KeychainCredentialStore, type CredentialStore } from '../services/credentials/credential-store';
@@ -12,6 +12,7 @@ import { WatcherSupervisor } from '../services/imap/supervisor';
 import { createLogger, type Logger } from '../services/logging/logger';
 import { AgentRepo } from '../services/store/agent-repo';
 import { ChannelRepo } from '../services/store/channel-repo';
+import { WalCheckpointer } from '../services/store/checkpointer';
 import { openDatabase } from '../services/store/database';
 import { MailStore } from '../services/store/mail-store';
 import { OutboxRepo } from '../services/store/outbox-repo';
@@ -60,7 +61,13 @@ export interface Core {
 /** Builds every service from a config. Knows nothing of Electron, so tests and the web host use it too. */
 export function createCore(config: CoreConfig): Core {
   const logger = config.logger ?? createLogger(config.dataDir);
-  const db = openDatabase(join(config.dataDir, 'auxilium.sqlite'), config.sqliteBinding ? { nativeBinding: config.sqliteBinding } : {});
+  const dbFile = join(config.dataDir, 'auxilium.sqlite');
+  const db = openDatabase(dbFile, config.sqliteBinding ? { nativeBinding: config.sqliteBinding } : {});
+  const checkpointer = new WalCheckpointer(db, {
+    file: dbFile,
+    nativeBinding: config.sqliteBinding,
+    onError: (error) => logger.warn({ err: error }, 'database checkpoints moved back to the main thread'),
+  });
   const events = new EventBus();
   const credentials = config.credentials ?? new KeychainCredentialStore(config.keychainService);
   const channelRepo = new ChannelRepo(db);
@@ -68,7 +75,7 @@ export function createCore(config: CoreConfig): Core {
   const rawDir = join(config.dataDir, 'raw');
   const mailStore = new MailStore(db);
   const agents = new AgentRepo(db);
-  const parser = new MailParserPool({ attachmentsDir, workers: 2 });
+  const parser = new MailParserPool({ attachmentsDir, workers: PARSER_WORKERS });
   const ingestor = new MailIngestor({ store: mailStore, agents, channels: channelRepo, parser, raw: new RawStore(rawDir), events });
   const conversations = new ConversationService({ store: mailStore, agents, events });
   const channels = new ChannelService({
@@ -149,6 +156,8 @@ export function createCore(config: CoreConfig): Core {
     async start() {
       if (started) return;
       started = true;
+      // Not essential: without the worker the main connection checkpoints, as SQLite does by default.
+      await checkpointer.start().catch((error: Error) => logger.warn({ err: error }, 'checkpoint worker did not start'));
       await channels.start();
       outboxWorker.start();
       logger.info({ dataDir: config.dataDir }, 'core started');
@@ -160,6 +169,7 @@ export function createCore(config: CoreConfig): Core {
       started = false;
       await ingestor.close();
       await parser.close();
+      await checkpointer.stop();
       if (db.open) db.close();
       logger.flush();
     },

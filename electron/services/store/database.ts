@@ -22,6 +22,8 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
   // WAL with synchronous=NORMAL is durable against application crashes and fast enough for imports.
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
+  // After a large import the log file shrinks back to this size once it is checkpointed.
+  db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
   migrate(db, options.migrations ?? MIGRATIONS);
   return db;
 }

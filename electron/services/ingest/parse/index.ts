@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { workerLocation } from '../../worker-location';
 import type { ParsedMessage } from '../types';
 
 export { classify, type MessageKind, type ClassifyContext } from './classify';
@@ -39,20 +40,13 @@ interface Slot {
 
 type WorkerReply = { id: number; ok: true; message: ParsedMessage } | { id: number; ok: false; error: string };
 
-/**
- * Where the worker script is. The worker is plain JavaScript so the source tree needs no loader:
- * under vitest and tsx it is simply the file beside this one. electron-vite bundles main into one
- * file and does not copy `new URL('./x', import.meta.url)` targets in that build, so the built app
- * takes the path from electron-vite's `?modulePath` import, which bundles the worker beside
- * out/main/index.js. That import exists only in the build (vitest cannot resolve it), hence the
- * dynamic import behind import.meta.env.PROD, which Vite sets at build time, vitest leaves false
- * and plain Node leaves undefined.
- */
-async function workerLocation(): Promise<URL | string> {
-  const env = (import.meta as ImportMeta & { env?: { PROD?: boolean } }).env;
-  if (env?.PROD) return (await import('./parse-worker.mjs?modulePath')).default;
-  return new URL('./parse-worker.mjs', import.meta.url);
+/** The parser worker, beside this file from source and bundled into out/main/chunks by the build. */
+function parserLocation(): Promise<URL | string> {
+  return workerLocation(() => import('./parse-worker.mjs?modulePath'), new URL('./parse-worker.mjs', import.meta.url));
 }
+
+/** Parser threads the app runs: with the main thread and the mail server, they keep a two-core machine busy during an import. */
+export const PARSER_WORKERS = 2;
 
 // A runaway message must not take the whole app's memory with it; the worker dies instead and
 // the message is kept raw.
@@ -89,13 +83,13 @@ export class MailParserPool {
    */
   warm(): void {
     void (async () => {
-      this.location ??= await workerLocation();
+      this.location ??= await parserLocation();
       if (!this.closed && this.slots.length === 0) this.spawn();
     })().catch(() => undefined);
   }
 
   async parse(source: Source): Promise<ParseResult> {
-    this.location ??= await workerLocation();
+    this.location ??= await parserLocation();
     if (this.closed) return { ok: false, error: 'The parser is closed' };
     return new Promise((resolve) => {
       this.queue.push({ id: this.nextId++, source, resolve });
