@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { simpleParser } from 'mailparser';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { deliver, imapClient, type MailUser } from '../test/mailstack/mailstack';
@@ -147,11 +148,15 @@ describe('Reply composer (stand-in outbox)', () => {
     await modeButton(region, 'Reply all').click();
     await seeText(region.locator('.composer-recipients'), 'Boss <boss@example.com>', 5_000);
 
+    await region.getByRole('button', { name: 'Attach files' }).waitFor();
+
     await modeButton(region, 'Note').click();
     await region.getByLabel('Note', { exact: true }).waitFor();
     await region.getByRole('button', { name: 'Add note' }).waitFor();
     expect(await region.getByRole('button', { name: 'Send', exact: true }).count()).toBe(0);
     expect(await region.locator('.composer-signature').count()).toBe(0);
+    // Notes carry no files.
+    expect(await region.getByRole('button', { name: 'Attach files' }).count()).toBe(0);
     await modeButton(region, 'Reply').click();
     await messageBox(region).waitFor();
   });
@@ -161,6 +166,18 @@ describe('Reply composer (stand-in outbox)', () => {
     await region.getByRole('button', { name: 'Send', exact: true }).click();
     await seeText(region, 'Write a reply first', 5_000);
     expect(inbox.calls.filter((c) => c.channel === 'conversations:send-reply')).toHaveLength(0);
+  });
+
+  it('refuses a file over the size limit before sending, naming it and the limit', async () => {
+    const region = conversationRegion(page, subject);
+    const huge = { name: 'huge.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(26 * 1024 * 1024) };
+    await region.locator('input[type="file"]').setInputFiles([huge, { name: 'small.txt', mimeType: 'text/plain', buffer: Buffer.from('fits') }]);
+    await seeText(region.getByRole('alert'), '“huge.bin” (26 MB) is larger than the 25 MB a reply can carry.', 10_000);
+    const list = region.getByRole('list', { name: 'Attached files' });
+    await seeText(list, 'small.txt', 10_000);
+    expect(await list.getByRole('listitem').count()).toBe(1);
+    await region.getByRole('button', { name: 'Remove small.txt' }).click();
+    await list.waitFor({ state: 'detached', timeout: 5_000 });
   });
 
   it('saves the draft while typing (debounced) and restores it after a reload', async () => {
@@ -378,6 +395,43 @@ describe('Replies end to end (real mail)', () => {
     await page.waitForTimeout(10_000);
     expect((await readMailbox(customer)).filter((m) => m.source.includes(`${token} undo`))).toHaveLength(0);
     await messageBox(region).fill('');
+  });
+
+  it('attaches a file from disk: listed with its size and removable; Undo gives it back; the customer receives it (formatted) and the sent reply lists it', async () => {
+    const region = conversationRegion(page, subject);
+    const manual = { name: `Manual ${token}.pdf`, mimeType: 'application/pdf', buffer: Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(51_191)]) };
+    const other = { name: 'not-this-one.txt', mimeType: 'text/plain', buffer: Buffer.from('left out') };
+    const text = `The **manual** is attached (${token} files).`;
+    const list = region.getByRole('list', { name: 'Attached files' });
+
+    await region.locator('input[type="file"]').setInputFiles([manual, other]);
+    await seeText(list, manual.name, 10_000);
+    await seeText(list.getByRole('listitem').filter({ hasText: manual.name }), '50 KB');
+    await page.screenshot({ path: 'test-results/replies-attachments.png' });
+    await region.getByRole('button', { name: `Remove ${other.name}` }).click();
+    await expect.poll(() => list.getByRole('listitem').count(), { timeout: 5_000 }).toBe(1);
+
+    // Undo: the text and the file come back into the composer.
+    await messageBox(region).fill(text);
+    await region.getByRole('button', { name: 'Send', exact: true }).click();
+    await expect.poll(() => list.count(), { timeout: 5_000 }).toBe(0);
+    await sendStatus(region).getByRole('button', { name: 'Undo' }).click();
+    await expect.poll(() => messageBox(region).inputValue(), { timeout: 10_000 }).toBe(text);
+    await seeText(list, manual.name, 10_000);
+
+    await messageBox(region).press('Control+Enter');
+    const reply = article(region, text);
+    await badge(reply, 'Sent').waitFor({ timeout: LONG });
+    await reply.getByRole('link', { name: `Download ${manual.name}` }).waitFor();
+    expect(await list.count()).toBe(0);
+
+    const copy = await waitForMail(customer, (m) => m.source.includes(`${token} files`));
+    const parsed = await simpleParser(copy.source);
+    expect(parsed.attachments.map((a) => a.filename)).toEqual([manual.name]);
+    expect(parsed.attachments[0]!.content.equals(manual.buffer)).toBe(true);
+    // Typed formatting goes out as an HTML alternative; the text part is as typed.
+    expect(parsed.html).toContain('The <strong>manual</strong> is attached');
+    expect(parsed.text).toContain(text);
   });
 
   it('shows a permanent rejection as Failed with cause and fix; Edit puts the text back', async () => {

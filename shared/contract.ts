@@ -17,6 +17,7 @@ import {
   messageSchema,
   settingsSchema,
 } from './conversation';
+import { MAX_REPLY_ATTACHMENTS, outgoingAttachmentSchema } from './attachments';
 import { mailErrorSchema } from './errors';
 
 /**
@@ -99,11 +100,19 @@ export const contract = {
       text: z.string().trim().min(1, 'Write a reply first').max(1_000_000),
       /** How long the agent may still undo; 0 sends at once. */
       undoSeconds: z.number().int().min(0).max(30).default(5),
+      /** Files from disk, sent with the reply (total limit: MAX_REPLY_ATTACHMENT_BYTES). */
+      attachments: z.array(outgoingAttachmentSchema).max(MAX_REPLY_ATTACHMENTS).default([]),
     }),
     output: messageSchema,
   },
-  /** Undo (while still queued) or take back a failed reply for editing: returns its text; the message is gone. */
-  'outbox:cancel': { input: z.object({ messageId: z.number().int() }), output: z.object({ text: z.string() }) },
+  /**
+   * Undo (while still queued) or take back a failed reply for editing: returns its text and its
+   * attachments; the message and its files are gone.
+   */
+  'outbox:cancel': {
+    input: z.object({ messageId: z.number().int() }),
+    output: z.object({ text: z.string(), attachments: z.array(outgoingAttachmentSchema) }),
+  },
   /** Try a failed reply again now. */
   'outbox:retry': { input: z.object({ messageId: z.number().int() }), output: messageSchema },
   'drafts:get': { input: z.object({ conversationId: z.number().int() }), output: z.object({ text: z.string() }) },

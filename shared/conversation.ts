@@ -39,6 +39,8 @@ export const messageSchema = z.object({
   from: addressSchema,
   to: z.array(addressSchema),
   cc: z.array(addressSchema),
+  /** Where the sender asked for answers (Reply-To); empty when the message had none. */
+  replyTo: z.array(addressSchema),
   subject: z.string(),
   date: z.string(),
   text: z.string(),

@@ -15,6 +15,7 @@ export interface FakeMessage {
   from: { name: string; address: string };
   to: { name: string; address: string }[];
   cc: { name: string; address: string }[];
+  replyTo: { name: string; address: string }[];
   subject: string;
   date: string;
   text: string;
@@ -87,6 +88,7 @@ function messageFor(c: FakeConversation, id: number, extra: Partial<FakeMessage>
     from: c.customer,
     to: [{ name: 'Support', address: 'support@auxilium.test' }],
     cc: [],
+    replyTo: [],
     subject: c.subject,
     date: c.lastMessageAt,
     text: c.snippet,

@@ -115,7 +115,7 @@ export function outboxHandlers(outbox: FakeOutbox, channels: unknown[]): (inbox:
         for (const t of timers.get(m.id) ?? []) clearTimeout(t);
         list.splice(list.indexOf(m), 1);
         outbox.cancelled.push(m.id);
-        return { text: m.text };
+        return { text: m.text, attachments: [] };
       },
       'outbox:retry': (input) => {
         const { m } = find(input.messageId);
@@ -136,6 +136,7 @@ function firstMessage(c: FakeInbox['conversations'][number]): FakeMessage {
     from: c.customer,
     to: [{ name: 'Support', address: 'support@auxilium.test' }],
     cc: [],
+    replyTo: [],
     subject: c.subject,
     date: c.lastMessageAt,
     text: c.snippet,

@@ -13,10 +13,12 @@ import { createLogger, type Logger } from '../services/logging/logger';
 import { AgentRepo } from '../services/store/agent-repo';
 import { ChannelRepo } from '../services/store/channel-repo';
 import { WalCheckpointer } from '../services/store/checkpointer';
+import { sweepUnreferencedFiles } from '../services/store/file-sweep';
 import { openDatabase } from '../services/store/database';
 import { MailStore } from '../services/store/mail-store';
 import { OutboxRepo } from '../services/store/outbox-repo';
 import { OutboxService } from '../services/smtp/outbox';
+import { outboundFolder } from '../services/smtp/reply-attachments';
 import { OutboxWorker, type OutboxOptions } from '../services/smtp/sender';
 import { isInside, type AttachmentFile } from './attachment-response';
 import { EventBus } from './event-bus';
@@ -76,7 +78,8 @@ export function createCore(config: CoreConfig): Core {
   const mailStore = new MailStore(db);
   const agents = new AgentRepo(db);
   const parser = new MailParserPool({ attachmentsDir, workers: PARSER_WORKERS });
-  const ingestor = new MailIngestor({ store: mailStore, agents, channels: channelRepo, parser, raw: new RawStore(rawDir), events });
+  const rawStore = new RawStore(rawDir);
+  const ingestor = new MailIngestor({ store: mailStore, agents, channels: channelRepo, parser, raw: rawStore, events });
   const conversations = new ConversationService({ store: mailStore, agents, events });
   const channels = new ChannelService({
     repo: channelRepo,
@@ -90,6 +93,7 @@ export function createCore(config: CoreConfig): Core {
   const outboxWorker = new OutboxWorker({
     ...config.outbox,
     repo: outboxRepo,
+    raw: rawStore,
     channel: (id) => channelRepo.get(id),
     secrets: (id) => channels.withSecrets(id),
     events,
@@ -101,6 +105,7 @@ export function createCore(config: CoreConfig): Core {
     agents,
     channel: (id) => channelRepo.get(id),
     events,
+    attachmentsDir,
     kick: () => outboxWorker.kick(),
   });
 
@@ -158,6 +163,13 @@ export function createCore(config: CoreConfig): Core {
       started = true;
       // Not essential: without the worker the main connection checkpoints, as SQLite does by default.
       await checkpointer.start().catch((error: Error) => logger.warn({ err: error }, 'checkpoint worker did not start'));
+      // Before any import or send of this run starts, so only files of earlier runs can be unreferenced.
+      try {
+        const removed = await sweepUnreferencedFiles(db, [attachmentsDir, outboundFolder(attachmentsDir), rawDir]);
+        if (removed.length > 0) logger.info({ count: removed.length }, 'removed files an interrupted import or reply left behind');
+      } catch (error) {
+        logger.warn({ err: error }, 'could not look for files left behind');
+      }
       await channels.start();
       outboxWorker.start();
       logger.info({ dataDir: config.dataDir }, 'core started');

@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { base64Length, MAX_REPLY_ATTACHMENT_BYTES } from '../../shared/attachments';
 import { eventNames } from '../../shared/contract';
 import { ATTACHMENT_PATH_PREFIX, openAttachment, parseAttachmentId } from '../core/attachment-response';
 import type { Core } from '../core/create-core';
@@ -125,7 +126,8 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const server = createServer((req, res) => {
     serve(req, res).catch(() => res.writeHead(500).end());
   });
-  const sockets = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });
+  // A reply with its attachments is one request: their base64 plus room for the text and the JSON around it.
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: base64Length(MAX_REPLY_ATTACHMENT_BYTES) + 16 * 1024 * 1024 });
 
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://x');

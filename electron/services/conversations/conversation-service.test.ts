@@ -105,11 +105,23 @@ describe('ConversationService', () => {
     await h.ingestor.ingest(h.position, [fetched(mail({ messageId: '<a@example.com>' }))], {});
     const id = h.conversations.list({ view: 'all', limit: 1 }).items[0]!.id;
     h.changes.length = 0;
-    const detail = h.conversations.get(id);
+    const detail = await h.conversations.get(id);
     expect(detail.conversation.unread).toBe(false);
     expect(detail.messages).toHaveLength(1);
-    h.conversations.get(id);
+    await h.conversations.get(id);
     expect(h.changes).toEqual([{ ids: [id], created: [] }]);
+  });
+
+  it('reads the Reply-To of mail imported before it was stored, once, from the stored headers', async () => {
+    const h = setup();
+    await h.ingestor.ingest(h.position, [fetched(mail({ messageId: '<rt@example.com>', replyTo: 'Carol Home <carol@home.test>' }))], {});
+    const id = h.conversations.list({ view: 'all', limit: 1 }).items[0]!.id;
+    // What a message imported by a version without the column looks like.
+    h.db.prepare('UPDATE messages SET reply_to_json = NULL WHERE conversation_id = ?').run(id);
+    expect(h.store.replyToUnread(id)).toHaveLength(1);
+    const detail = await h.conversations.get(id);
+    expect(detail.messages[0]!.replyTo).toEqual([{ name: 'Carol Home', address: 'carol@home.test' }]);
+    expect(h.store.replyToUnread(id)).toEqual([]);
   });
 
   it('sets status, assigns and unassigns, and refuses unknown agents and conversations', async () => {
@@ -124,7 +136,7 @@ describe('ConversationService', () => {
     expect((await failure(() => h.conversations.get(999))).error.code).toBe('NOT_FOUND');
   });
 
-  it('adds internal notes authored by the me agent, without touching inbox order or unread', () => {
+  it('adds internal notes authored by the me agent, without touching inbox order or unread', async () => {
     const h = setup();
     const id = seed(h, 1, '2026-01-01T00:00:00.000Z');
     h.store.markRead(id);
@@ -134,7 +146,7 @@ describe('ConversationService', () => {
     h.conversations.setMe(ann.id);
     const note = h.conversations.addNote(id, 'Refund approved');
     expect(note).toMatchObject({ direction: 'note', authorAgentId: ann.id, text: 'Refund approved' });
-    const detail = h.conversations.get(id);
+    const detail = await h.conversations.get(id);
     expect(detail.conversation).toMatchObject({ lastMessageAt: '2026-01-01T00:00:00.000Z', snippet: 'Body number 1', unread: false, messageCount: 3 });
     expect(detail.messages.map((m) => m.direction)).toEqual(['inbound', 'note', 'note']);
     expect(h.conversations.list({ view: 'all', query: 'warehouse', limit: 5 }).items.map((i) => i.id)).toEqual([id]);

@@ -5,6 +5,7 @@ import type { EventBus } from '../../core/event-bus';
 import { readRaw } from '../ingest/raw-store';
 import type { AgentRepo } from '../store/agent-repo';
 import type { ConversationPage, MailStore } from '../store/mail-store';
+import { ensureReplyTo } from './reply-to';
 
 export const RAW_VIEW_LIMIT = 2 * 1024 * 1024;
 
@@ -36,7 +37,9 @@ export class ConversationService {
   }
 
   /** Opening a conversation marks it read. */
-  get(id: number): ConversationDetail {
+  async get(id: number): Promise<ConversationDetail> {
+    // The composer previews recipients from Reply-To, so it is read before the messages are shown.
+    await ensureReplyTo(this.deps.store, id);
     const wasUnread = this.deps.store.markRead(id);
     const detail = this.detail(id);
     if (wasUnread) this.changed([id]);

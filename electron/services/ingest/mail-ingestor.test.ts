@@ -34,6 +34,8 @@ describe('MailIngestor', () => {
     const conversation = h.store.conversation(outcome.created[0]!)!;
     expect(conversation).toMatchObject({ status: 'open', unread: true, messageCount: 1, subject: 'Help with my order', assigneeId: null });
     expect(conversation.customer).toEqual({ name: 'Carol Home', address: 'carol@home.test' });
+    // Kept with the message at import, for the composer's To and the sender.
+    expect(h.store.messages(conversation.id)[0]!.replyTo).toEqual([{ name: 'Carol Home', address: 'carol@home.test' }]);
     expect(conversation.snippet).toBe('Hello, my order has not arrived.');
     expect(h.ingestor.cursor(h.position.channelId, 'INBOX')).toMatchObject({ uidValidity: '1', lastUid: 7 });
     expect(h.changes).toEqual([{ ids: outcome.created, created: outcome.created }]);

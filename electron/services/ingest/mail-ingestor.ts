@@ -301,6 +301,7 @@ export class MailIngestor implements Ingestor {
         from,
         to: parsed?.to ?? [],
         cc: parsed?.cc ?? [],
+        ...(parsed ? { replyTo: parsed.replyTo } : {}),
         date: parsed?.date ?? item.receivedAt,
         text: parsed?.text ?? '',
         html: parsed?.html ?? null,

@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { simpleParser, type ParsedMail } from 'mailparser';
@@ -201,7 +203,7 @@ describe('agent replies through the real mail stack', () => {
     const reply = await call<Message>(env.core, 'conversations:send-reply', { id: first.id, mode: 'reply', text: `Undo me ${mark}`, undoSeconds: 3 });
     expect(await call(env.core, 'drafts:get', { conversationId: first.id })).toEqual({ text: '' });
     const ourId = headerMessageId(env, reply.id);
-    expect(await call(env.core, 'outbox:cancel', { messageId: reply.id })).toEqual({ text: `Undo me ${mark}` });
+    expect(await call(env.core, 'outbox:cancel', { messageId: reply.id })).toEqual({ text: `Undo me ${mark}`, attachments: [] });
     const detail = await call<ConversationDetail>(env.core, 'conversations:get', { id: first.id });
     expect(detail.messages.map((m) => m.direction)).toEqual(['inbound']);
     await sleep(4_500);
@@ -213,6 +215,9 @@ describe('agent replies through the real mail stack', () => {
     const mark = marker();
     // The customer asks for answers at an outside domain, which this Postfix refuses to relay to.
     const first = await customerWritesIn(env, mark, { 'Reply-To': stack.relayDeniedRecipient });
+    // The composer previews the same address the reply goes to: the message carries its Reply-To.
+    const opened = await call<ConversationDetail>(env.core, 'conversations:get', { id: first.id });
+    expect(opened.messages[0]!.replyTo.map((a) => a.address)).toEqual([stack.relayDeniedRecipient]);
     const reply = await call<Message>(env.core, 'conversations:send-reply', { id: first.id, mode: 'reply', text: `Relay ${mark}`, undoSeconds: 0 });
     expect(reply.to.map((a) => a.address)).toEqual([stack.relayDeniedRecipient]);
     const failed = await waitForDelivery(env.core, first.id, reply.id, (m) => m.delivery?.state === 'failed', 'the reply to fail');
@@ -228,7 +233,7 @@ describe('agent replies through the real mail stack', () => {
     expect(retried.delivery?.state).toBe('queued');
     await waitForDelivery(env.core, first.id, reply.id, (m) => m.delivery?.state === 'failed' && m.delivery.attempts === 2, 'the retry to fail again');
 
-    expect(await call(env.core, 'outbox:cancel', { messageId: reply.id })).toEqual({ text: `Relay ${mark}` });
+    expect(await call(env.core, 'outbox:cancel', { messageId: reply.id })).toEqual({ text: `Relay ${mark}`, attachments: [] });
     const detail = await call<ConversationDetail>(env.core, 'conversations:get', { id: first.id });
     expect(detail.messages.map((m) => m.direction)).toEqual(['inbound']);
     const refused = await env.core.router.handle('outbox:cancel', { messageId: reply.id });
@@ -376,6 +381,145 @@ describe('the per-channel send rate', () => {
     await sleep(2_000);
     expect((await waitForDelivery(env.core, b.id, second.id, () => true, 'the second reply')).delivery).toMatchObject({ state: 'queued', attempts: 0, error: null });
     // Still queued, so the agent can take it back.
-    expect(await call(env.core, 'outbox:cancel', { messageId: second.id })).toEqual({ text: 'Second' });
+    expect(await call(env.core, 'outbox:cancel', { messageId: second.id })).toEqual({ text: 'Second', attachments: [] });
+  });
+});
+
+describe('attachments on replies', () => {
+  let env: Env;
+  const photo = { filename: 'kettle photo.jpg', contentType: 'image/jpeg', bytes: Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), randomBytes(300_000)]) };
+  const invoice = { filename: 'Rechnung März.pdf', contentType: 'application/pdf', bytes: Buffer.from(`%PDF-1.4\n${randomBytes(2_000).toString('hex')}`) };
+  const asInput = (f: typeof photo) => ({ filename: f.filename, contentType: f.contentType, content: f.bytes.toString('base64') });
+  const outboundFiles = () => {
+    const dir = join(env.dataDir, 'attachments', 'outbound');
+    return existsSync(dir) ? readdirSync(dir) : [];
+  };
+
+  beforeAll(async () => {
+    env = await startEnv('auxilium-outbox-attach-');
+  });
+
+  it('a formatted reply with two attachments reaches the customer with both files, byte for byte; the Sent copy has them; the conversation lists them', async () => {
+    const mark = marker();
+    const first = await customerWritesIn(env, mark);
+    const reply = await call<Message>(env.core, 'conversations:send-reply', {
+      id: first.id, mode: 'reply', text: `Here are the **photo** and the invoice ${mark}`, undoSeconds: 0, attachments: [asInput(photo), asInput(invoice)],
+    });
+    expect(reply.attachments.map((a) => [a.filename, a.size])).toEqual([[photo.filename, photo.bytes.length], [invoice.filename, invoice.bytes.length]]);
+    await waitForDelivery(env.core, first.id, reply.id, (m) => m.delivery?.state === 'sent', 'the reply to be sent');
+    const ourId = headerMessageId(env, reply.id);
+
+    const [received] = await waitFor('the reply in the customer’s INBOX', async () => {
+      const found = await messagesWithId(customer, 'INBOX', ourId);
+      return found.length > 0 ? found : undefined;
+    });
+    const [filed] = await messagesWithId(support, 'Sent', ourId);
+    for (const copy of [received!, filed!]) {
+      // The text as typed, and an HTML alternative with the formatting.
+      expect(copy.parsed.text).toContain(`Here are the **photo** and the invoice ${mark}`);
+      expect(copy.parsed.html).toContain('Here are the <strong>photo</strong> and the invoice');
+      expect(copy.parsed.attachments.map((a) => [a.filename, a.contentType])).toEqual([
+        [photo.filename, photo.contentType],
+        [invoice.filename, invoice.contentType],
+      ]);
+      expect(copy.parsed.attachments[0]!.content.equals(photo.bytes)).toBe(true);
+      expect(copy.parsed.attachments[1]!.content.equals(invoice.bytes)).toBe(true);
+    }
+
+    // The sent reply in the conversation lists both, and each downloads as the file that was sent.
+    const detail = await call<ConversationDetail>(env.core, 'conversations:get', { id: first.id });
+    const sent = detail.messages.find((m) => m.id === reply.id)!;
+    expect(sent.attachments.map((a) => a.filename)).toEqual([photo.filename, invoice.filename]);
+    expect(readFileSync(env.core.attachmentFile(sent.attachments[0]!.id)!.path).equals(photo.bytes)).toBe(true);
+    // The files live on disk, not inside SQLite.
+    const row = env.db.prepare('SELECT count(*) AS n FROM attachments WHERE message_id = ? AND path LIKE ?').get(reply.id, `${env.dataDir}%`) as { n: number };
+    expect(row.n).toBe(2);
+  });
+
+  it('refuses attachments over 25 MB in total, naming the file and the limit, and keeps nothing', async () => {
+    const mark = marker();
+    const first = await customerWritesIn(env, mark);
+    const before = outboundFiles().length;
+    const big = (name: string) => ({ filename: name, contentType: 'application/octet-stream', content: Buffer.alloc(13 * 1024 * 1024, 7).toString('base64') });
+    const result = await env.core.router.handle('conversations:send-reply', {
+      id: first.id, mode: 'reply', text: `Too big ${mark}`, undoSeconds: 0, attachments: [big('first.iso'), big('second.iso')],
+    });
+    expect(result).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', retryable: false } });
+    const message = result.ok ? '' : result.error.message;
+    expect(message).toContain('“second.iso”');
+    expect(message).toContain('at most 25 MB');
+    const detail = await call<ConversationDetail>(env.core, 'conversations:get', { id: first.id });
+    expect(detail.messages.map((m) => m.direction)).toEqual(['inbound']);
+    expect(outboundFiles()).toHaveLength(before);
+  });
+
+  it('undo gives the attachments back with the text, deletes their files, and sends nothing', async () => {
+    const mark = marker();
+    const first = await customerWritesIn(env, mark);
+    const before = outboundFiles().length;
+    const reply = await call<Message>(env.core, 'conversations:send-reply', {
+      id: first.id, mode: 'reply', text: `Undo with files ${mark}`, undoSeconds: 3, attachments: [asInput(photo), asInput(invoice)],
+    });
+    expect(outboundFiles()).toHaveLength(before + 2);
+    const ourId = headerMessageId(env, reply.id);
+    expect(await call(env.core, 'outbox:cancel', { messageId: reply.id })).toEqual({
+      text: `Undo with files ${mark}`,
+      attachments: [asInput(photo), asInput(invoice)],
+    });
+    expect(outboundFiles()).toHaveLength(before);
+    expect(env.db.prepare('SELECT count(*) AS n FROM attachments WHERE message_id = ?').get(reply.id)).toEqual({ n: 0 });
+    await sleep(4_500);
+    expect(await messagesWithId(customer, 'INBOX', ourId)).toHaveLength(0);
+  });
+});
+
+describe('a Sent copy that could not be filed', () => {
+  it('is filed later, once the folder is there, without sending the reply again', async () => {
+    const mark = marker();
+    const folder = `Filed-${mark}`;
+    // The channel files into a folder that does not exist yet: appending to it fails.
+    const env = await startEnv('auxilium-outbox-file-later-', { sentFolder: folder });
+    const first = await customerWritesIn(env, mark);
+    const reply = await call<Message>(env.core, 'conversations:send-reply', { id: first.id, mode: 'reply', text: `File me later ${mark}`, undoSeconds: 0 });
+    await waitForDelivery(env.core, first.id, reply.id, (m) => m.delivery?.state === 'sent', 'the reply to be sent');
+    const ourId = headerMessageId(env, reply.id);
+    await waitFor('the reply in the customer’s INBOX', async () => ((await messagesWithId(customer, 'INBOX', ourId)).length > 0 ? true : undefined));
+    const pending = env.db.prepare('SELECT filed_at, followup_at FROM outbox WHERE message_id = ?').get(reply.id) as { filed_at: string | null; followup_at: string | null };
+    expect(pending.filed_at).toBeNull();
+    expect(pending.followup_at).not.toBeNull();
+    // A few retries fail while the folder is missing.
+    await waitFor('a second failed filing attempt', () => {
+      const row = env.db.prepare('SELECT followup_attempts AS n FROM outbox WHERE message_id = ?').get(reply.id) as { n: number };
+      return row.n >= 2 ? true : undefined;
+    });
+
+    const client = imapClient(stack, support);
+    await client.connect();
+    try {
+      await client.mailboxCreate(folder);
+    } finally {
+      await client.logout().catch(() => client.close());
+    }
+    onCleanup(async () => {
+      const c = imapClient(stack, support);
+      await c.connect();
+      await c.mailboxDelete(folder).catch(() => undefined);
+      await c.logout().catch(() => c.close());
+    });
+
+    await waitFor('the copy in the folder', async () => ((await messagesWithId(support, folder, ourId)).length > 0 ? true : undefined));
+    await waitFor('the follow-up to be done', () => {
+      const row = env.db.prepare('SELECT filed_at, followup_at FROM outbox WHERE message_id = ?').get(reply.id) as { filed_at: string | null; followup_at: string | null };
+      return row.filed_at !== null && row.followup_at === null ? true : undefined;
+    });
+    await sleep(2_000);
+    const [copy, ...more] = await messagesWithId(support, folder, ourId);
+    expect(more).toHaveLength(0);
+    expect(copy!.parsed.text).toContain(`File me later ${mark}`);
+    expect(copy!.flags).toContain('\\Seen');
+    // Sent exactly once: filing again never meant sending again.
+    expect(await messagesWithId(customer, 'INBOX', ourId)).toHaveLength(1);
+    const detail = await call<ConversationDetail>(env.core, 'conversations:get', { id: first.id });
+    expect(detail.messages.find((m) => m.id === reply.id)!.delivery).toMatchObject({ state: 'sent', attempts: 1 });
   });
 });

@@ -1,5 +1,7 @@
 import { simpleParser } from 'mailparser';
-import { describe, expect, it } from 'vitest';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { MAX_REPLY_ATTACHMENT_BYTES } from '../../../shared/attachments';
 import { AppFailure } from '../../../shared/errors';
 import { EventBus } from '../../core/event-bus';
 import { channelRecord, mail, SUPPORT } from '../ingest/testing';
@@ -25,7 +27,10 @@ function setup(inbox: Parameters<typeof channelRecord>[1] = {}) {
   events.on('conversations:changed', (p) => changed.push(p.ids));
   let kicks = 0;
   const channel = channelRecord('ch1', { signature: 'Acme Support', ...inbox });
-  const service = new OutboxService({ store, repo, agents, channel: (id) => (id === 'ch1' ? channel : undefined), events, kick: () => kicks++, now: () => NOW });
+  const files = tempDir('auxilium-outbox-unit-');
+  onTestFinished(files.remove);
+  const attachmentsDir = files.path;
+  const service = new OutboxService({ store, repo, agents, channel: (id) => (id === 'ch1' ? channel : undefined), events, attachmentsDir, kick: () => kicks++, now: () => NOW });
   const conversationId = store.createConversation({
     channelId: 'ch1', subject: 'Where is my order?', customer: { name: 'Carol', address: 'carol@example.com' }, assigneeId: null, token: 'ABCD2345', at: '2026-11-26T09:00:00.000Z',
   });
@@ -39,14 +44,25 @@ function setup(inbox: Parameters<typeof channelRecord>[1] = {}) {
     },
     { at: '2026-11-26T09:00:00.000Z', unread: true, reopen: false, summary: true },
   );
-  return { db, store, repo, service, conversationId, changed, kicks: () => kicks };
+  /** The customer writes again (as the ingestor stores it). */
+  const customerWrites = (n: number, at: string) =>
+    store.insertMessage(
+      {
+        conversationId, channelId: 'ch1', direction: 'inbound', kind: 'normal', source: { mailbox: 'INBOX', uidValidity: '7', uid: 3 + n },
+        messageId: `c${n + 1}@example.com`, inReplyTo: null, references: [], dedupeKey: `k${n + 1}`, subject: 'Where is my order?',
+        from: { name: 'Carol', address: 'carol@example.com' }, to: [{ name: '', address: SUPPORT }], cc: [],
+        date: at, text: `Customer mail ${n}`, html: null, parseError: null, raw: null, rawPath: null, size: 1, authorAgentId: null, createdAt: at, attachments: [],
+      },
+      { at, unread: true, reopen: true, summary: true },
+    );
+  return { db, store, repo, service, conversationId, changed, kicks: () => kicks, attachmentsDir, customerWrites };
 }
 
 describe('OutboxService', () => {
   it('stores the reply and its outbox row at once, with a fixed Message-ID, and clears the draft', async () => {
     const { store, repo, service, conversationId, changed, kicks } = setup();
     service.saveDraft(conversationId, 'half written');
-    const message = await service.sendReply({ id: conversationId, mode: 'reply-all', text: 'It ships today.', undoSeconds: 5 });
+    const message = await service.sendReply({ id: conversationId, mode: 'reply-all', text: 'It ships today.', undoSeconds: 5, attachments: [] });
     expect(message).toMatchObject({
       direction: 'outbound', kind: 'normal', subject: 'Re: Where is my order? [#ABCD2345]', text: 'It ships today.\n\n-- \nAcme Support',
       from: { address: SUPPORT }, to: [{ name: 'Orders', address: 'orders@example.com' }], cc: [{ name: 'Dan', address: 'dan@example.com' }],
@@ -66,24 +82,83 @@ describe('OutboxService', () => {
 
   it('undo gives the text back (without the signature) and removes the reply; not once it is sending', async () => {
     const { store, repo, service, conversationId } = setup();
-    const first = await service.sendReply({ id: conversationId, mode: 'reply', text: 'Oops', undoSeconds: 5 });
-    expect(service.cancel(first.id)).toEqual({ text: 'Oops' });
+    const first = await service.sendReply({ id: conversationId, mode: 'reply', text: 'Oops', undoSeconds: 5, attachments: [] });
+    expect(await service.cancel(first.id)).toEqual({ text: 'Oops', attachments: [] });
     expect(store.message(first.id)).toBeUndefined();
     expect(store.conversation(conversationId)!.messageCount).toBe(1);
     expect(store.list({ view: 'all', meAgentId: null, query: 'Oops', limit: 10 }).total).toBe(0);
 
-    const second = await service.sendReply({ id: conversationId, mode: 'reply', text: 'Real answer', undoSeconds: 0 });
+    const second = await service.sendReply({ id: conversationId, mode: 'reply', text: 'Real answer', undoSeconds: 0, attachments: [] });
     expect(repo.markSending(second.id, NOW.toISOString())).toBe(true);
-    expect(() => service.cancel(second.id)).toThrow(AppFailure);
-    expect(() => service.cancel(second.id)).toThrow(/being sent/);
+    await expect(service.cancel(second.id)).rejects.toThrow(AppFailure);
+    await expect(service.cancel(second.id)).rejects.toThrow(/being sent/);
     repo.markSent(second.id, NOW.toISOString(), { filed: false, snippet: (t) => t });
-    expect(() => service.cancel(second.id)).toThrow(/already been sent/);
+    await expect(service.cancel(second.id)).rejects.toThrow(/already been sent/);
     expect(store.message(second.id)!.delivery).toMatchObject({ state: 'sent', attempts: 1, nextAttemptAt: null });
+  });
+
+  it('counts messages right when a reply is undone after the customer wrote again during the undo window', async () => {
+    const { store, service, conversationId, customerWrites } = setup();
+    const reply = await service.sendReply({ id: conversationId, mode: 'reply', text: 'Soon', undoSeconds: 5, attachments: [] });
+    customerWrites(1, '2026-11-26T10:00:02.000Z');
+    expect(store.conversation(conversationId)!.messageCount).toBe(3);
+    await service.cancel(reply.id);
+    expect(store.messages(conversationId)).toHaveLength(2);
+    expect(store.conversation(conversationId)!.messageCount).toBe(2);
+    expect(store.list({ view: 'all', meAgentId: null, limit: 10 }).items[0]!.messageCount).toBe(2);
+    // Later mail still finds a free search slot and is counted once.
+    customerWrites(2, '2026-11-26T10:01:00.000Z');
+    await service.sendReply({ id: conversationId, mode: 'reply', text: 'Here it is', undoSeconds: 0, attachments: [] });
+    expect(store.conversation(conversationId)!.messageCount).toBe(4);
+    expect(store.list({ view: 'all', meAgentId: null, query: 'Here it is', limit: 10 }).total).toBe(1);
+  });
+
+  it('keeps attachments as files, lists them on the reply, and gives them back (and deletes them) on cancel', async () => {
+    const { store, repo, service, conversationId, attachmentsDir } = setup();
+    const pdf = Buffer.from('%PDF-1.4 invoice');
+    const reply = await service.sendReply({
+      id: conversationId, mode: 'reply', text: 'See attached', undoSeconds: 5,
+      attachments: [
+        { filename: 'invoice.pdf', contentType: 'application/pdf', content: pdf.toString('base64') },
+        { filename: '../../notes.txt', contentType: '', content: Buffer.from('hello').toString('base64') },
+      ],
+    });
+    expect(reply.attachments).toMatchObject([
+      { filename: 'invoice.pdf', contentType: 'application/pdf', size: pdf.length, inline: false },
+      { filename: 'notes.txt', contentType: 'application/octet-stream', size: 5, inline: false },
+    ]);
+    const files = repo.outgoing(reply.id)!.attachments;
+    expect(files.every((f) => f.path.startsWith(join(attachmentsDir, 'outbound')) && existsSync(f.path))).toBe(true);
+    expect(store.messages(conversationId).at(-1)!.attachments.map((a) => a.filename)).toEqual(['invoice.pdf', 'notes.txt']);
+
+    expect(await service.cancel(reply.id)).toEqual({
+      text: 'See attached',
+      attachments: [
+        { filename: 'invoice.pdf', contentType: 'application/pdf', content: pdf.toString('base64') },
+        { filename: 'notes.txt', contentType: 'application/octet-stream', content: Buffer.from('hello').toString('base64') },
+      ],
+    });
+    expect(readdirSync(join(attachmentsDir, 'outbound'))).toEqual([]);
+  });
+
+  it('refuses attachments over the total limit, naming the file and the limit, and keeps nothing', async () => {
+    const { store, service, conversationId, attachmentsDir } = setup();
+    const half = Buffer.alloc(MAX_REPLY_ATTACHMENT_BYTES / 2 + 1).toString('base64');
+    const attempt = service.sendReply({
+      id: conversationId, mode: 'reply', text: 'Two big files', undoSeconds: 5,
+      attachments: [
+        { filename: 'first.bin', contentType: '', content: half },
+        { filename: 'second.bin', contentType: '', content: half },
+      ],
+    });
+    await expect(attempt).rejects.toThrow(/“second\.bin” would bring the attachments to 25\.1 MB; a reply can carry at most 25 MB in total\./);
+    expect(store.messages(conversationId)).toHaveLength(1);
+    expect(existsSync(join(attachmentsDir, 'outbound'))).toBe(false);
   });
 
   it('retry puts a failed reply back in the queue; cancel takes a failed reply back for editing', async () => {
     const { repo, service, conversationId } = setup();
-    const m = await service.sendReply({ id: conversationId, mode: 'reply', text: 'Hello', undoSeconds: 0 });
+    const m = await service.sendReply({ id: conversationId, mode: 'reply', text: 'Hello', undoSeconds: 0, attachments: [] });
     repo.markSending(m.id, NOW.toISOString());
     const error = { code: 'RELAY_DENIED' as const, message: 'Relay access denied', cause: 'c', fix: 'f', retryable: false };
     repo.markFailed(m.id, error);
@@ -93,20 +168,20 @@ describe('OutboxService', () => {
     expect(repo.heads().map((h) => h.messageId)).toEqual([m.id]);
     repo.markSending(m.id, NOW.toISOString());
     repo.markFailed(m.id, error);
-    expect(service.cancel(m.id)).toEqual({ text: 'Hello' });
+    expect(await service.cancel(m.id)).toEqual({ text: 'Hello', attachments: [] });
   });
 
   it('keeps replies of one channel in order: only the oldest pending one is at the head', async () => {
     const { repo, service, conversationId } = setup();
-    const a = await service.sendReply({ id: conversationId, mode: 'reply', text: 'one', undoSeconds: 0 });
-    await service.sendReply({ id: conversationId, mode: 'reply', text: 'two', undoSeconds: 0 });
+    const a = await service.sendReply({ id: conversationId, mode: 'reply', text: 'one', undoSeconds: 0, attachments: [] });
+    await service.sendReply({ id: conversationId, mode: 'reply', text: 'two', undoSeconds: 0, attachments: [] });
     expect(repo.heads().map((h) => h.messageId)).toEqual([a.id]);
   });
 
   it('a reconnect wakes replies that wait out a backoff after a failure, and nothing else', async () => {
     const { repo, service, conversationId } = setup();
-    const failedOnce = await service.sendReply({ id: conversationId, mode: 'reply', text: 'one', undoSeconds: 0 });
-    const undoWindow = await service.sendReply({ id: conversationId, mode: 'reply', text: 'two', undoSeconds: 30 });
+    const failedOnce = await service.sendReply({ id: conversationId, mode: 'reply', text: 'one', undoSeconds: 0, attachments: [] });
+    const undoWindow = await service.sendReply({ id: conversationId, mode: 'reply', text: 'two', undoSeconds: 30, attachments: [] });
     repo.markSending(failedOnce.id, NOW.toISOString());
     const error = { code: 'CONNECTION_REFUSED' as const, message: 'Connection refused on port 465', cause: 'c', fix: 'f', retryable: true };
     repo.markQueued(failedOnce.id, '2026-11-26T10:05:00.000Z', error);
@@ -134,6 +209,7 @@ describe('buildMime', () => {
         messageId: 1, channelId: 'ch1', conversationId: 1, token: 'ABCD2345', headerMessageId: 'aux.ABCD2345.x1@acme.test',
         inReplyTo: 'c1@example.com', references: ['c0@example.com', 'c1@example.com'], subject: 'Re: Order [#ABCD2345]',
         from: { name: 'Acme Support', address: SUPPORT }, to: [{ name: 'Carol', address: 'carol@example.com' }], cc: [], text: 'Grüße\n\n-- \nAcme',
+        attachments: [],
       },
       NOW,
     );
@@ -146,6 +222,27 @@ describe('buildMime', () => {
     expect(parsed.text).toContain('Grüße');
     expect(parsed.headers.get('x-auxilium-conversation')).toBe('ABCD2345');
     expect(parsed.headers.has('auto-submitted')).toBe(false);
+    expect(parsed.html).toBe(false);
+  });
+
+  it('adds an HTML alternative for simple formatting and streams attached files from disk', async () => {
+    const dir = tempDir('auxilium-mime-');
+    onTestFinished(dir.remove);
+    const path = join(dir.path, 'a.bin');
+    writeFileSync(path, Buffer.from([0, 1, 2, 255]));
+    const raw = await buildMime(
+      {
+        messageId: 1, channelId: 'ch1', conversationId: 1, token: 'ABCD2345', headerMessageId: 'aux.ABCD2345.x2@acme.test',
+        inReplyTo: null, references: [], subject: 'Re: Order [#ABCD2345]', from: { name: 'Acme Support', address: SUPPORT },
+        to: [{ name: 'Carol', address: 'carol@example.com' }], cc: [], text: 'It is **here**:\n- a\n- b',
+        attachments: [{ filename: 'data file.bin', contentType: 'application/octet-stream', path }],
+      },
+      NOW,
+    );
+    const parsed = await simpleParser(raw);
+    expect(parsed.text?.trim()).toBe('It is **here**:\n- a\n- b');
+    expect(parsed.html).toContain('It is <strong>here</strong>:<br>\n<ul><li>a</li><li>b</li></ul>');
+    expect(parsed.attachments.map((a) => [a.filename, [...a.content]])).toEqual([['data file.bin', [0, 1, 2, 255]]]);
   });
 });
 
@@ -167,17 +264,16 @@ describe('migration 4', () => {
       const old = openDatabase(file, { migrations: MIGRATIONS.filter((m) => m.version <= 3) });
       const oldStore = new MailStore(old);
       const id = oldStore.createConversation({ channelId: 'ch1', subject: 'Old', customer: { name: '', address: 'a@b.example' }, assigneeId: null, token: 'OLDT2345', at: NOW.toISOString() });
-      oldStore.insertMessage(
-        {
-          conversationId: id, channelId: 'ch1', direction: 'inbound', kind: 'normal', messageId: 'old@b.example', inReplyTo: null, references: [], dedupeKey: null,
-          subject: 'Old', from: { name: '', address: 'a@b.example' }, to: [], cc: [], date: NOW.toISOString(), text: 'old mail', html: null, parseError: null,
-          raw: null, rawPath: null, size: 8, authorAgentId: null, createdAt: NOW.toISOString(), attachments: [],
-        },
-        { at: NOW.toISOString(), unread: true, reopen: false, summary: true },
-      );
+      // As a version-3 app wrote it (today's insertMessage knows columns version 3 does not have).
+      old
+        .prepare(
+          `INSERT INTO messages (conversation_id, channel_id, direction, kind, message_id, subject, from_name, from_address, date, text, size, fts_rowid, created_at)
+           VALUES (?, 'ch1', 'inbound', 'normal', 'old@b.example', 'Old', '', 'a@b.example', ?, 'old mail', 8, ?, ?)`,
+        )
+        .run(id, NOW.toISOString(), id * 2 ** 20, NOW.toISOString());
       old.close();
       const db = openDatabase(file);
-      expect(db.pragma('user_version', { simple: true })).toBe(4);
+      expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.at(-1)!.version);
       expect(db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN ('outbox', 'drafts')").get()).toEqual({ n: 2 });
       const messages = new MailStore(db).messages(id);
       expect(messages).toHaveLength(1);

@@ -1,14 +1,15 @@
-import { simpleParser } from 'mailparser';
-import type { Address, Message } from '../../../shared/conversation';
+import type { OutgoingAttachment } from '../../../shared/attachments';
+import type { Message } from '../../../shared/conversation';
 import type { ParsedInput } from '../../../shared/contract';
 import { AppFailure } from '../../../shared/errors';
 import type { EventBus } from '../../core/event-bus';
-import { readRaw } from '../ingest/raw-store';
+import { ensureReplyTo } from '../conversations/reply-to';
 import { normalizeMessageId, outgoingMessageId } from '../ingest/threading';
 import type { AgentRepo } from '../store/agent-repo';
 import type { ChannelRecord } from '../store/channel-repo';
 import type { MailStore } from '../store/mail-store';
-import type { OutboxRepo, ParentRecord } from '../store/outbox-repo';
+import type { OutboxRepo } from '../store/outbox-repo';
+import { checkAttachmentLimit, loadAttachments, removeAttachments, saveAttachments } from './reply-attachments';
 import { buildReplyHeaders } from './reply-headers';
 
 /**
@@ -22,6 +23,8 @@ export interface OutboxServiceDeps {
   agents: AgentRepo;
   channel(id: string): ChannelRecord | undefined;
   events: EventBus;
+  /** Where decoded attachments live; a reply's files go into its `outbound/` folder. */
+  attachmentsDir: string;
   /** Tells the worker to look at the queue now. */
   kick(): void;
   now?: () => Date;
@@ -34,24 +37,6 @@ function notFound(what: string): AppFailure {
 /** The channel's addresses: never a recipient of our own reply. */
 export function ownAddresses(channel: ChannelRecord): string[] {
   return [channel.supportAddress, channel.smtp.fromAddress, channel.imap.username].filter((a) => a.includes('@'));
-}
-
-const HEADER_LIMIT = 256 * 1024;
-
-/** Reply-To of a stored message, read from its raw headers (the messages table keeps no column for it). */
-async function replyToOf(parent: ParentRecord): Promise<Address[]> {
-  try {
-    const { bytes } = await readRaw({ raw: parent.raw, rawPath: parent.rawPath }, HEADER_LIMIT);
-    const text = bytes.toString('latin1');
-    const end = text.search(/\r?\n\r?\n/);
-    const headers = end >= 0 ? text.slice(0, end) : text;
-    const parsed = await simpleParser(`${headers}\r\n\r\n`, { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true });
-    const replyTo = parsed.replyTo;
-    const objects = replyTo ? (Array.isArray(replyTo) ? replyTo : [replyTo]) : [];
-    return objects.flatMap((o) => o.value).flatMap((a) => (a.address ? [{ name: a.name ?? '', address: a.address }] : []));
-  } catch {
-    return [];
-  }
 }
 
 export class OutboxService {
@@ -77,8 +62,9 @@ export class OutboxService {
         retryable: false,
       });
     }
-    const parentRecord = repo.parentOf(conversation.id);
-    const parent = parentRecord && { ...parentRecord, replyTo: await replyToOf(parentRecord) };
+    checkAttachmentLimit(input.attachments);
+    await ensureReplyTo(store, conversation.id);
+    const parent = repo.parentOf(conversation.id);
     const headers = buildReplyHeaders({
       mode: input.mode,
       conversation: { subject: conversation.subject, token: conversation.token, customer: conversation.customer },
@@ -99,56 +85,66 @@ export class OutboxService {
     const domain = channel.smtp.fromAddress.split('@')[1] ?? 'auxilium.invalid';
     const messageId = normalizeMessageId(outgoingMessageId(conversation.token, domain))!;
     const meId = agents.meAgentId();
+    const files = await saveAttachments(this.deps.attachmentsDir, input.attachments);
     const at = this.now();
     const iso = at.toISOString();
-    const id = store.transaction(() => {
-      const stored = store.insertMessage(
-        {
-          conversationId: conversation.id,
+    let id: number;
+    try {
+      id = store.transaction(() => {
+        const stored = store.insertMessage(
+          {
+            conversationId: conversation.id,
+            channelId: conversation.channelId,
+            direction: 'outbound',
+            kind: 'normal',
+            messageId,
+            inReplyTo: headers.inReplyTo,
+            references: headers.references,
+            dedupeKey: null,
+            subject: headers.subject,
+            from: headers.from,
+            to: headers.to,
+            cc: headers.cc,
+            date: iso,
+            text: headers.text,
+            html: null,
+            parseError: null,
+            raw: null,
+            rawPath: null,
+            size: Buffer.byteLength(headers.text) + files.reduce((sum, f) => sum + f.size, 0),
+            authorAgentId: meId !== null && agents.get(meId) ? meId : null,
+            createdAt: iso,
+            attachments: files.map((f) => ({ ...f, contentId: null, inline: false })),
+          },
+          // The inbox order and snippet move when the reply has actually gone out (OutboxRepo.markSent).
+          { at: iso, unread: false, reopen: false, summary: false },
+        );
+        repo.insert({
+          messageId: stored,
           channelId: conversation.channelId,
-          direction: 'outbound',
-          kind: 'normal',
-          messageId,
-          inReplyTo: headers.inReplyTo,
-          references: headers.references,
-          dedupeKey: null,
-          subject: headers.subject,
-          from: headers.from,
-          to: headers.to,
-          cc: headers.cc,
-          date: iso,
-          text: headers.text,
-          html: null,
-          parseError: null,
-          raw: null,
-          rawPath: null,
-          size: Buffer.byteLength(headers.text),
-          authorAgentId: meId !== null && agents.get(meId) ? meId : null,
+          conversationId: conversation.id,
+          bodyText: input.text,
+          parentId: parent?.id ?? null,
+          nextAttemptAt: new Date(at.getTime() + input.undoSeconds * 1000).toISOString(),
           createdAt: iso,
-          attachments: [],
-        },
-        // The inbox order and snippet move when the reply has actually gone out (OutboxRepo.markSent).
-        { at: iso, unread: false, reopen: false, summary: false },
-      );
-      repo.insert({
-        messageId: stored,
-        channelId: conversation.channelId,
-        conversationId: conversation.id,
-        bodyText: input.text,
-        parentId: parent?.id ?? null,
-        nextAttemptAt: new Date(at.getTime() + input.undoSeconds * 1000).toISOString(),
-        createdAt: iso,
+        });
+        repo.saveDraft(conversation.id, '', iso);
+        return stored;
       });
-      repo.saveDraft(conversation.id, '', iso);
-      return stored;
-    });
+    } catch (error) {
+      await removeAttachments(files);
+      throw error;
+    }
     this.changed(conversation.id);
     this.deps.kick();
     return this.message(id);
   }
 
-  /** Undo within the undo window, or take back a reply that is waiting for a retry or failed. */
-  cancel(messageId: number): { text: string } {
+  /**
+   * Undo within the undo window, or take back a reply that is waiting for a retry or failed: its
+   * text and attachments go back to the composer, and its files are deleted.
+   */
+  async cancel(messageId: number): Promise<{ text: string; attachments: OutgoingAttachment[] }> {
     const row = this.deps.repo.get(messageId);
     if (!row) throw notFound('reply');
     const removed = this.deps.repo.cancel(messageId);
@@ -164,7 +160,9 @@ export class OutboxService {
       });
     }
     this.changed(removed.conversationId);
-    return { text: removed.text };
+    const attachments = await loadAttachments(removed.attachments);
+    await removeAttachments(removed.attachments);
+    return { text: removed.text, attachments };
   }
 
   /** Send a failed (or waiting) reply again now. */

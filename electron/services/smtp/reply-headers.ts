@@ -1,4 +1,5 @@
 import type { Address } from '../../../shared/conversation';
+import { replyRecipients } from '../../../shared/reply-recipients';
 import { normalizeMessageId, subjectWithToken } from '../ingest/threading';
 
 /**
@@ -74,30 +75,9 @@ export function withSignature(text: string, signature: string): string {
   return sig.trim() === '' ? body : `${body}\n\n-- \n${sig}`;
 }
 
-const key = (address: string) => address.trim().toLowerCase();
-
-function uniqueAddresses(list: Address[], exclude: Set<string>): Address[] {
-  const seen = new Set(exclude);
-  const out: Address[] = [];
-  for (const a of list) {
-    const k = key(a.address);
-    if (!k.includes('@') || seen.has(k)) continue;
-    seen.add(k);
-    out.push({ name: a.name, address: a.address.trim() });
-  }
-  return out;
-}
-
 export function buildReplyHeaders(input: ReplyInput): ReplyHeaders {
-  const own = new Set(input.ownAddresses.map(key));
   const parent = input.parent;
-  // The customer: Reply-To of their last message if it had one, else the conversation's customer.
-  const replyTo = parent ? uniqueAddresses(parent.replyTo, own) : [];
-  const to = replyTo.length > 0 ? replyTo : uniqueAddresses([input.conversation.customer], own);
-  const cc =
-    input.mode === 'reply-all' && parent
-      ? uniqueAddresses([...parent.to, ...parent.cc], new Set([...own, ...to.map((a) => key(a.address))]))
-      : [];
+  const { to, cc } = replyRecipients(input.mode, input.conversation.customer, parent, input.ownAddresses);
   return {
     from: input.from,
     to,

@@ -6,11 +6,13 @@ import type { EventBus } from '../../core/event-bus';
 import type { ChannelWithSecrets } from '../channels/channel-service';
 import { mapImapError, mapSmtpError } from '../connection-test/map-error';
 import type { BackoffOptions } from '../imap/backoff';
+import { readRaw, type RawStore } from '../ingest/raw-store';
 import type { Logger } from '../logging/logger';
 import type { ChannelRecord } from '../store/channel-repo';
 import { snippetOf } from '../store/mail-store';
 import type { OutboxRepo, OutboxRow, OutgoingRecord } from '../store/outbox-repo';
 import { smtpConnectionOptions } from './connect';
+import { replyHtml } from './formatting';
 import { fileCopy, fileFolder, flagAnswered, hasMessageId, lookupFolder, withImap } from './mailbox-ops';
 import { OUTBOX_BACKOFF, retryDelay, SendRateLimiter } from './pacing';
 
@@ -39,6 +41,8 @@ export interface OutboxOptions {
 
 export interface OutboxWorkerDeps extends OutboxOptions {
   repo: OutboxRepo;
+  /** Keeps the bytes of each sent reply (large ones as files), for its Sent copy. */
+  raw: RawStore;
   channel(id: string): ChannelRecord | undefined;
   secrets(id: string): Promise<ChannelWithSecrets>;
   events: EventBus;
@@ -47,7 +51,10 @@ export interface OutboxWorkerDeps extends OutboxOptions {
   random?: () => number;
 }
 
-/** Builds the MIME with nodemailer (never by hand). No Auto-Submitted: this is a human reply. */
+/**
+ * Builds the MIME with nodemailer (never by hand): the text as typed, an HTML alternative when the
+ * agent used simple formatting, the attached files. No Auto-Submitted: this is a human reply.
+ */
 export function buildMime(out: OutgoingRecord, date: Date): Promise<Buffer> {
   const angle = (id: string) => `<${id}>`;
   const list = (addresses: Address[]) => addresses.map((a) => ({ name: a.name, address: a.address }));
@@ -57,10 +64,13 @@ export function buildMime(out: OutgoingRecord, date: Date): Promise<Buffer> {
     cc: out.cc.length > 0 ? list(out.cc) : undefined,
     subject: out.subject,
     text: out.text,
+    html: replyHtml(out.text) ?? undefined,
     date,
     messageId: angle(out.headerMessageId),
     inReplyTo: out.inReplyTo ? angle(out.inReplyTo) : undefined,
     references: out.references.length > 0 ? out.references.map(angle) : undefined,
+    // Streamed from their files while the message is built.
+    attachments: out.attachments.length > 0 ? out.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, path: a.path })) : undefined,
     // Lets our own ingest recognise the copy as ours wherever it turns up.
     headers: { 'X-Auxilium-Conversation': out.token },
   })
@@ -81,6 +91,11 @@ function appError(message: string, cause: string, fix: string, retryable: boolea
 }
 
 const IDLE_RECHECK_MS = 60_000;
+/**
+ * A Sent copy or \Answered that could not be done right after sending is tried again with the
+ * outbox backoff (at most 5 minutes apart by default), for some hours, then left with a log line.
+ */
+const FOLLOW_UP_ATTEMPTS = 100;
 
 export class OutboxWorker {
   private readonly now: () => Date;
@@ -92,6 +107,8 @@ export class OutboxWorker {
   private readonly inflight = new Set<Promise<void>>();
   /** Failed Sent-folder checks per uncertain reply, for their backoff. */
   private readonly checkFailures = new Map<number, number>();
+  /** Sent replies whose Sent copy or \Answered is being retried in this process. */
+  private readonly followingUp = new Set<number>();
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private unsubscribe: (() => void) | undefined;
@@ -208,6 +225,30 @@ export class OutboxWorker {
           });
         this.inflight.add(run);
       }
+      for (const row of this.deps.repo.followUps()) {
+        if (this.followingUp.has(row.messageId)) continue;
+        const due = Date.parse(row.followUpAt ?? '');
+        if (due > now) {
+          nextWake = Math.min(nextWake, due);
+          continue;
+        }
+        const channel = this.deps.channel(row.channelId);
+        if (!channel) {
+          // The channel was deleted: there is no mailbox left to file into.
+          this.deps.repo.scheduleFollowUp(row.messageId, null, row.followUpAttempts);
+          continue;
+        }
+        if (!channel.enabled) continue;
+        this.followingUp.add(row.messageId);
+        const run = this.followUp(row, channel)
+          .catch((err: unknown) => this.deps.log.error({ err, messageId: row.messageId }, 'outbox: unexpected failure filing a sent reply'))
+          .finally(() => {
+            this.followingUp.delete(row.messageId);
+            this.inflight.delete(run);
+            this.kick();
+          });
+        this.inflight.add(run);
+      }
       this.wake(nextWake - now);
     } finally {
       this.ticking = false;
@@ -287,7 +328,7 @@ export class OutboxWorker {
       log.info({ messageId: head.messageId }, 'outbox: interrupted reply is in the Sent folder; marked sent');
       repo.markSent(head.messageId, this.now().toISOString(), { filed: true, snippet: snippetOf });
       this.changed(head);
-      await this.answer(head.messageId, secrets);
+      if (!(await this.answer(head.messageId, secrets))) repo.scheduleFollowUp(head.messageId, this.later(1), 1);
       return false;
     }
     log.info({ messageId: head.messageId }, 'outbox: interrupted reply not in the Sent folder; sending it again');
@@ -335,34 +376,95 @@ export class OutboxWorker {
     }
 
     // Accepted. The copy goes to the Sent folder first, so that a crash from here on finds it there.
-    let filed = false;
-    try {
-      filed = await withImap(secrets.imap, async (client) => {
-        const folder = await fileFolder(client, { sentFolder: channel.inbox.sentFolder });
-        if (!folder) return false;
-        await fileCopy(client, folder, out.headerMessageId, raw);
-        return true;
-      });
-    } catch (err) {
-      log.warn({ messageId, err: err instanceof Error ? err.message : String(err) }, 'outbox: could not file the copy in the Sent folder');
-    }
+    const filed = await this.file(messageId, out.headerMessageId, raw, channel, secrets);
     this.deps.hooks?.afterAccepted?.(messageId);
-    repo.markSent(messageId, this.now().toISOString(), { raw, filed, snippet: snippetOf });
+    let kept: Awaited<ReturnType<RawStore['save']>> | undefined;
+    try {
+      kept = await this.deps.raw.save(raw);
+    } catch (err) {
+      log.warn({ messageId, err: err instanceof Error ? err.message : String(err) }, 'outbox: could not keep the bytes of a sent reply');
+    }
+    repo.markSent(messageId, this.now().toISOString(), { raw: kept && { blob: kept.blob, path: kept.path, size: kept.size }, filed, snippet: snippetOf });
     this.changed(out);
     log.info({ messageId, attempts, filed }, 'outbox: reply sent');
-    await this.answer(messageId, secrets);
+    const answered = await this.answer(messageId, secrets);
+    // The reply has gone out either way; what is left is retried later (followUp), never the sending.
+    if (!filed || !answered) repo.scheduleFollowUp(messageId, this.later(1), 1);
   }
 
-  /** \Answered on the customer's message; best effort (the reply has gone out either way). */
-  private async answer(messageId: number, secrets: ChannelWithSecrets): Promise<void> {
+  /**
+   * Files the copy in the Sent folder. True when it is there (or was already), or when there is
+   * nowhere to file it (the provider files sent mail itself, or the server has no Sent folder);
+   * false when filing failed and is worth trying again.
+   */
+  private async file(messageId: number, headerMessageId: string, raw: Buffer, channel: ChannelRecord, secrets: ChannelWithSecrets): Promise<boolean> {
+    if (channel.inbox.sentFolder === 'none') return true;
+    try {
+      await withImap(secrets.imap, async (client) => {
+        const folder = await fileFolder(client, { sentFolder: channel.inbox.sentFolder });
+        if (folder) await fileCopy(client, folder, headerMessageId, raw);
+      });
+      return true;
+    } catch (err) {
+      this.deps.log.warn({ messageId, err: err instanceof Error ? err.message : String(err) }, 'outbox: could not file the copy in the Sent folder');
+      return false;
+    }
+  }
+
+  /**
+   * \Answered on the customer's message. True when it is set or there is nothing to set (no
+   * customer message on the server, or its mailbox was renumbered); false when it failed.
+   */
+  private async answer(messageId: number, secrets: ChannelWithSecrets): Promise<boolean> {
     const { repo, log } = this.deps;
     const row = repo.get(messageId);
     const source = row?.parentId ? repo.source(row.parentId) : undefined;
-    if (!row || !source || row.answeredAt) return;
+    if (!row || !source || row.answeredAt) return true;
     try {
       if (await withImap(secrets.imap, (client) => flagAnswered(client, source))) repo.markAnswered(messageId, this.now().toISOString());
+      return true;
     } catch (err) {
       log.warn({ messageId, err: err instanceof Error ? err.message : String(err) }, 'outbox: could not flag the customer message \\Answered');
+      return false;
     }
+  }
+
+  /**
+   * A sent reply whose Sent copy or \Answered failed: try what is left again, from the bytes that
+   * were sent. Nothing here talks SMTP, so the customer never gets the reply twice.
+   */
+  private async followUp(row: OutboxRow, channel: ChannelRecord): Promise<void> {
+    const { repo, log } = this.deps;
+    let done = false;
+    try {
+      const secrets = await this.deps.secrets(channel.id);
+      let filed = row.filedAt !== null;
+      if (!filed) {
+        const out = repo.outgoing(row.messageId);
+        const stored = repo.sentCopy(row.messageId);
+        // Without the bytes that were sent there is no faithful copy to file: nothing more to try.
+        filed = true;
+        if (out && stored && (stored.raw || stored.rawPath)) {
+          const { bytes } = await readRaw(stored, Number.MAX_SAFE_INTEGER);
+          filed = await this.file(row.messageId, out.headerMessageId, bytes, channel, secrets);
+        }
+        if (filed) repo.markFiled(row.messageId, this.now().toISOString());
+      }
+      done = (await this.answer(row.messageId, secrets)) && filed;
+    } catch (err) {
+      log.warn({ messageId: row.messageId, err: err instanceof Error ? err.message : String(err) }, 'outbox: could not finish a sent reply');
+    }
+    if (done) {
+      repo.scheduleFollowUp(row.messageId, null, row.followUpAttempts);
+      log.info({ messageId: row.messageId, attempts: row.followUpAttempts + 1 }, 'outbox: Sent copy and \\Answered done');
+      return;
+    }
+    const attempts = row.followUpAttempts + 1;
+    if (attempts >= FOLLOW_UP_ATTEMPTS) {
+      log.warn({ messageId: row.messageId, attempts }, 'outbox: gave up filing the Sent copy or setting \\Answered');
+      repo.scheduleFollowUp(row.messageId, null, attempts);
+      return;
+    }
+    repo.scheduleFollowUp(row.messageId, this.later(attempts), attempts);
   }
 }

@@ -32,6 +32,7 @@ interface MessageRow {
   from_address: string;
   to_json: string;
   cc_json: string;
+  reply_to_json: string | null;
   date: string;
   text: string;
   html: string | null;
@@ -78,6 +79,8 @@ export interface NewMessage {
   from: Address;
   to: Address[];
   cc: Address[];
+  /** Inbound mail as parsed; undefined when not known (unreadable mail, our own replies). */
+  replyTo?: Address[];
   date: string;
   text: string;
   html: string | null;
@@ -139,7 +142,7 @@ function decodeCursor(cursor: string | undefined): [string, number] | null {
 }
 
 /**
- * A search row's rowid is conversationId << FTS_SLOT_BITS | the message's position in the
+ * A search row's rowid is conversationId << FTS_SLOT_BITS | a slot numbered within the
  * conversation, so matching conversations come straight from the index. 2^20 messages per
  * conversation is far beyond any real thread.
  */
@@ -291,16 +294,18 @@ export class MailStore {
 
   /** Inserts a message with its attachments and search entry, and updates its conversation's summary. */
   insertMessage(message: NewMessage, effect: { at: string; unread: boolean; reopen: boolean; summary: boolean }): number {
-    const count = this.prepare('SELECT message_count AS n FROM conversations WHERE id = ?').get(message.conversationId) as { n: number } | undefined;
-    if (!count) throw new Error(`Conversation ${message.conversationId} does not exist`);
-    const ftsRowid = message.conversationId * FTS_SLOTS + count.n;
+    // The conversation's next free search slot (a missing conversation fails on the foreign key). A
+    // reply taken back frees its slot together with its search row (OutboxRepo.cancel).
+    const { ftsRowid } = this
+      .prepare('SELECT coalesce(max(fts_rowid) + 1, ?) AS ftsRowid FROM messages WHERE conversation_id = ?')
+      .get(message.conversationId * FTS_SLOTS, message.conversationId) as { ftsRowid: number };
     const result = this
       .prepare(
         `INSERT INTO messages (conversation_id, channel_id, direction, kind, mailbox, uid_validity, uid, message_id, in_reply_to,
-           "references", dedupe_key, subject, from_name, from_address, to_json, cc_json, date, text, html, parse_error, raw, raw_path,
+           "references", dedupe_key, subject, from_name, from_address, to_json, cc_json, reply_to_json, date, text, html, parse_error, raw, raw_path,
            size, author_agent_id, fts_rowid, created_at)
          VALUES (@conversationId, @channelId, @direction, @kind, @mailbox, @uidValidity, @uid, @messageId, @inReplyTo,
-           @references, @dedupeKey, @subject, @fromName, @fromAddress, @to, @cc, @date, @text, @html, @parseError, @raw, @rawPath,
+           @references, @dedupeKey, @subject, @fromName, @fromAddress, @to, @cc, @replyTo, @date, @text, @html, @parseError, @raw, @rawPath,
            @size, @authorAgentId, @ftsRowid, @createdAt)`,
       )
       .run({
@@ -313,6 +318,7 @@ export class MailStore {
         fromAddress: message.from.address,
         to: JSON.stringify(message.to),
         cc: JSON.stringify(message.cc),
+        replyTo: message.replyTo ? JSON.stringify(message.replyTo) : null,
         ftsRowid,
       });
     const id = Number(result.lastInsertRowid);
@@ -385,7 +391,7 @@ export class MailStore {
     // second, then by arrival, so a customer's answer never shows above the reply it answers.
     const rows = this
       .prepare(
-        `SELECT id, conversation_id, direction, kind, subject, from_name, from_address, to_json, cc_json, date, text, html, parse_error,
+        `SELECT id, conversation_id, direction, kind, subject, from_name, from_address, to_json, cc_json, reply_to_json, date, text, html, parse_error,
            author_agent_id, ${deliveryColumn('messages')} FROM messages WHERE conversation_id = ? ORDER BY substr(date, 1, 19), id`,
       )
       .all(conversationId) as MessageRow[];
@@ -415,6 +421,17 @@ export class MailStore {
       inline: a.inline === 1,
     }));
     return this.toMessage(row, attachments);
+  }
+
+  /** Inbound messages of a conversation whose Reply-To has not been read from their raw headers yet. */
+  replyToUnread(conversationId: number): { id: number; raw: Buffer | null; rawPath: string | null }[] {
+    return this.prepare(
+      `SELECT id, raw, raw_path AS rawPath FROM messages WHERE conversation_id = ? AND direction = 'inbound' AND reply_to_json IS NULL`,
+    ).all(conversationId) as { id: number; raw: Buffer | null; rawPath: string | null }[];
+  }
+
+  setReplyTo(messageId: number, replyTo: Address[]): void {
+    this.prepare('UPDATE messages SET reply_to_json = ? WHERE id = ?').run(JSON.stringify(replyTo), messageId);
   }
 
   raw(messageId: number): { raw: Buffer | null; rawPath: string | null } | undefined {
@@ -504,6 +521,7 @@ export class MailStore {
       from: { name: row.from_name, address: row.from_address },
       to: JSON.parse(row.to_json) as Address[],
       cc: JSON.parse(row.cc_json) as Address[],
+      replyTo: row.reply_to_json ? (JSON.parse(row.reply_to_json) as Address[]) : [],
       subject: row.subject,
       date: row.date,
       text: row.text,

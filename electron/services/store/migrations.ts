@@ -180,4 +180,23 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 5,
+    description: 'Reply-To of messages; retrying the Sent copy and \\Answered of sent replies',
+    sql: `
+      -- Reply-To addresses as JSON, stored at import. NULL for mail imported before this version (and
+      -- mail that could not be parsed): read from the raw headers the first time its conversation is
+      -- opened or answered (conversations/reply-to.ts).
+      ALTER TABLE messages ADD COLUMN reply_to_json TEXT;
+
+      -- A sent reply whose Sent copy or \\Answered flag could not be done yet: when to try again.
+      -- NULL when nothing is outstanding. filed_at is also set when there was nothing to file.
+      ALTER TABLE outbox ADD COLUMN followup_at TEXT;
+      ALTER TABLE outbox ADD COLUMN followup_attempts INTEGER NOT NULL DEFAULT 0;
+      -- The worker looks for due follow-ups on every pass; sent replies pile up, follow-ups are rare.
+      CREATE INDEX outbox_followup ON outbox (followup_at) WHERE followup_at IS NOT NULL;
+      UPDATE outbox SET followup_at = coalesce(accepted_at, created_at)
+        WHERE state = 'sent' AND (filed_at IS NULL OR (answered_at IS NULL AND parent_id IS NOT NULL));
+    `,
+  },
 ];

@@ -20,6 +20,9 @@ export interface OutboxRow {
   error: MailError | null;
   filedAt: string | null;
   answeredAt: string | null;
+  /** When to try the outstanding Sent copy or \Answered again; null when nothing is outstanding. */
+  followUpAt: string | null;
+  followUpAttempts: number;
 }
 
 interface RawOutboxRow {
@@ -36,6 +39,8 @@ interface RawOutboxRow {
   error_json: string | null;
   filed_at: string | null;
   answered_at: string | null;
+  followup_at: string | null;
+  followup_attempts: number;
 }
 
 function parseError(json: string | null): MailError | null {
@@ -63,6 +68,8 @@ function fromRow(row: RawOutboxRow): OutboxRow {
     error: parseError(row.error_json),
     filedAt: row.filed_at,
     answeredAt: row.answered_at,
+    followUpAt: row.followup_at,
+    followUpAttempts: row.followup_attempts,
   };
 }
 
@@ -96,6 +103,8 @@ export interface ParentRecord {
   from: Address;
   to: Address[];
   cc: Address[];
+  /** Reply-To as stored (ensureReplyTo reads it from the headers first). */
+  replyTo: Address[];
   raw: Buffer | null;
   rawPath: string | null;
   mailbox: string | null;
@@ -117,6 +126,14 @@ export interface OutgoingRecord {
   to: Address[];
   cc: Address[];
   text: string;
+  /** Files the agent attached, on disk. */
+  attachments: AttachmentFile[];
+}
+
+export interface AttachmentFile {
+  filename: string;
+  contentType: string;
+  path: string;
 }
 
 export interface NewOutboxRow {
@@ -140,7 +157,8 @@ export class OutboxRepo {
   parentOf(conversationId: number): ParentRecord | undefined {
     const row = this.db
       .prepare(
-        `SELECT id, message_id, in_reply_to, "references", from_name, from_address, to_json, cc_json, raw, raw_path, mailbox, uid_validity, uid
+        `SELECT id, message_id, in_reply_to, "references", from_name, from_address, to_json, cc_json, reply_to_json, raw, raw_path, mailbox,
+           uid_validity, uid
          FROM messages WHERE conversation_id = ? AND direction = 'inbound'
          ORDER BY kind = 'normal' DESC, date DESC, id DESC LIMIT 1`,
       )
@@ -154,6 +172,7 @@ export class OutboxRepo {
           from_address: string;
           to_json: string;
           cc_json: string;
+          reply_to_json: string | null;
           raw: Buffer | null;
           raw_path: string | null;
           mailbox: string | null;
@@ -170,6 +189,7 @@ export class OutboxRepo {
         from: { name: row.from_name, address: row.from_address },
         to: JSON.parse(row.to_json) as Address[],
         cc: JSON.parse(row.cc_json) as Address[],
+        replyTo: row.reply_to_json ? (JSON.parse(row.reply_to_json) as Address[]) : [],
         raw: row.raw,
         rawPath: row.raw_path,
         mailbox: row.mailbox,
@@ -246,8 +266,24 @@ export class OutboxRepo {
         to: JSON.parse(row.to_json) as Address[],
         cc: JSON.parse(row.cc_json) as Address[],
         text: row.text,
+        attachments: this.attachments(row.id),
       }
     );
+  }
+
+  /** The files attached to a reply, in the order the agent added them. */
+  attachments(messageId: number): AttachmentFile[] {
+    return this.db
+      .prepare('SELECT filename, content_type AS contentType, path FROM attachments WHERE message_id = ? ORDER BY id')
+      .all(messageId) as AttachmentFile[];
+  }
+
+  /** The bytes a reply was sent as (kept by markSent), for filing its Sent copy later. */
+  sentCopy(messageId: number): { raw: Buffer | null; rawPath: string | null } | undefined {
+    const row = this.db.prepare('SELECT raw, raw_path FROM messages WHERE id = ?').get(messageId) as
+      | { raw: Buffer | null; raw_path: string | null }
+      | undefined;
+    return row && { raw: row.raw, rawPath: row.raw_path };
   }
 
   /** Where the customer's message lives on the server, for \Answered. */
@@ -272,8 +308,16 @@ export class OutboxRepo {
     );
   }
 
-  /** Accepted by the server. Keeps the bytes that were sent as the message's raw copy and updates the inbox summary. */
-  markSent(messageId: number, at: string, extra: { raw?: Buffer; filed: boolean; snippet: (text: string) => string }): void {
+  /**
+   * Accepted by the server. Keeps the bytes that were sent as the message's raw copy (inline, or a
+   * file when large) and updates the inbox summary. `filed`: the Sent copy is done (filed, or
+   * there was nowhere to file it).
+   */
+  markSent(
+    messageId: number,
+    at: string,
+    extra: { raw?: { blob: Buffer | null; path: string | null; size: number }; filed: boolean; snippet: (text: string) => string },
+  ): void {
     this.transaction(() => {
       this.db
         .prepare(
@@ -281,7 +325,9 @@ export class OutboxRepo {
            WHERE message_id = @id`,
         )
         .run({ id: messageId, at, filed: extra.filed ? 1 : 0 });
-      if (extra.raw) this.db.prepare('UPDATE messages SET raw = ?, size = ? WHERE id = ?').run(extra.raw, extra.raw.length, messageId);
+      if (extra.raw) {
+        this.db.prepare('UPDATE messages SET raw = ?, raw_path = ?, size = ? WHERE id = ?').run(extra.raw.blob, extra.raw.path, extra.raw.size, messageId);
+      }
       const message = this.db.prepare('SELECT conversation_id, text FROM messages WHERE id = ?').get(messageId) as
         | { conversation_id: number; text: string }
         | undefined;
@@ -311,6 +357,24 @@ export class OutboxRepo {
     this.db.prepare('UPDATE outbox SET answered_at = ? WHERE message_id = ?').run(at, messageId);
   }
 
+  /** The Sent copy is done (filed, or there is nowhere to file it). */
+  markFiled(messageId: number, at: string): void {
+    this.db.prepare('UPDATE outbox SET filed_at = ? WHERE message_id = ?').run(at, messageId);
+  }
+
+  /** Sent replies with a Sent copy or \Answered still outstanding, the soonest due first. */
+  followUps(): OutboxRow[] {
+    const rows = this.db
+      .prepare(`SELECT * FROM outbox WHERE followup_at IS NOT NULL AND state = 'sent' ORDER BY followup_at, message_id`)
+      .all() as RawOutboxRow[];
+    return rows.map(fromRow);
+  }
+
+  /** When to try the outstanding follow-up again, after `attempts` failed ones; null: nothing left to do. */
+  scheduleFollowUp(messageId: number, at: string | null, attempts: number): void {
+    this.db.prepare('UPDATE outbox SET followup_at = ?, followup_attempts = ? WHERE message_id = ?').run(at, attempts, messageId);
+  }
+
   /** Replies of a channel that wait out a backoff after a failed attempt become due now; returns how many. */
   wakeWaiting(channelId: string, at: string): number {
     return this.db
@@ -328,30 +392,26 @@ export class OutboxRepo {
   }
 
   /**
-   * Removes a reply that has not left: its outbox row, its message and its search entry. Returns
-   * the agent's text, or undefined when it is sending or sent (or gone).
+   * Removes a reply that has not left: its outbox row, its message, its attachment rows and its
+   * search entry. Returns the agent's text and the attachment files (the caller reads and deletes
+   * them), or undefined when it is sending or sent (or gone).
    */
-  cancel(messageId: number): { text: string; conversationId: number } | undefined {
+  cancel(messageId: number): { text: string; conversationId: number; attachments: AttachmentFile[] } | undefined {
     return this.transaction(() => {
       const row = this.get(messageId);
       if (!row || (row.state !== 'queued' && row.state !== 'failed')) return undefined;
       const message = this.db.prepare('SELECT conversation_id, fts_rowid FROM messages WHERE id = ?').get(messageId) as
         | { conversation_id: number; fts_rowid: number }
         | undefined;
+      const attachments = this.attachments(messageId);
       this.db.prepare('DELETE FROM outbox WHERE message_id = ?').run(messageId);
       if (message) {
         this.db.prepare('DELETE FROM messages_fts WHERE rowid = ?').run(message.fts_rowid);
+        // Attachment rows go with the message (ON DELETE CASCADE).
         this.db.prepare('DELETE FROM messages WHERE id = ?').run(messageId);
-        // message_count also numbers search rows (MailStore.insertMessage): it only goes down when
-        // the removed reply was the newest message, so no later insert can reuse a live slot.
-        const newest = this.db.prepare('SELECT max(fts_rowid) AS n FROM messages WHERE conversation_id = ?').get(message.conversation_id) as {
-          n: number | null;
-        };
-        if (newest.n === null || newest.n < message.fts_rowid) {
-          this.db.prepare('UPDATE conversations SET message_count = message_count - 1 WHERE id = ? AND message_count > 0').run(message.conversation_id);
-        }
+        this.db.prepare('UPDATE conversations SET message_count = message_count - 1 WHERE id = ?').run(message.conversation_id);
       }
-      return { text: row.bodyText, conversationId: row.conversationId };
+      return { text: row.bodyText, conversationId: row.conversationId, attachments };
     });
   }
 

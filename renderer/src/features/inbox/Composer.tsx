@@ -1,11 +1,12 @@
 import { useEffect, useId, useRef } from 'react';
+import { MAX_REPLY_ATTACHMENT_BYTES, megabytes } from '../../../../shared/attachments';
 import type { Channel } from '../../../../shared/channel';
 import type { Address, ConversationDetail } from '../../../../shared/conversation';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { Field, fieldAria } from '../../components/Field';
 import { useChannelsStore } from '../channels/store';
 import { UNDO_SECONDS, useComposerStore, type ComposerMode, type DraftStatus } from './composer-store';
-import { formatAddress } from './format';
+import { formatAddress, formatSize } from './format';
 import { replyRecipients } from './recipients';
 import { SendStatusBar } from './SendStatusBar';
 
@@ -31,6 +32,58 @@ function RecipientLine({ label, addresses }: { label: string; addresses: Address
     <div className="composer-recipient">
       <dt>{label}</dt>
       <dd>{addresses.length > 0 ? addresses.map(formatAddress).join(', ') : <span className="muted">—</span>}</dd>
+    </div>
+  );
+}
+
+/** "Attach files" opens the system file picker; the chosen files are listed with their size and a remove button each. */
+function Attachments({ disabled }: { disabled: boolean }) {
+  const files = useComposerStore((s) => s.attachments);
+  const problem = useComposerStore((s) => s.attachError);
+  const input = useRef<HTMLInputElement>(null);
+  const actions = useComposerStore.getState();
+  const total = files.reduce((sum, f) => sum + f.size, 0);
+  return (
+    <div className="composer-attachments">
+      <div className="composer-attachments-bar">
+        <input
+          ref={input}
+          type="file"
+          multiple
+          hidden
+          tabIndex={-1}
+          onChange={(event) => {
+            const chosen = [...(event.target.files ?? [])];
+            // Cleared, so picking the same file again (after removing it) is noticed.
+            event.target.value = '';
+            void actions.addFiles(chosen);
+          }}
+        />
+        <button type="button" className="btn btn-secondary btn-small" aria-disabled={disabled || undefined} onClick={() => !disabled && input.current?.click()}>
+          Attach files
+        </button>
+        <span className="muted composer-attachments-limit">
+          {files.length > 0 ? `${formatSize(total)} of ${megabytes(MAX_REPLY_ATTACHMENT_BYTES)}` : `Up to ${megabytes(MAX_REPLY_ATTACHMENT_BYTES)} in total`}
+        </span>
+      </div>
+      {files.length > 0 ? (
+        <ul className="composer-attachment-list" aria-label="Attached files">
+          {files.map((file) => (
+            <li key={file.key} className="composer-attachment">
+              <span className="attachment-name text-break">{file.filename}</span>
+              <span className="muted attachment-size">{formatSize(file.size)}</span>
+              <button type="button" className="btn btn-ghost btn-small" aria-label={`Remove ${file.filename}`} onClick={() => actions.removeAttachment(file.key)}>
+                Remove
+              </button>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {problem ? (
+        <p className="field-error" role="alert">
+          {problem}
+        </p>
+      ) : null}
     </div>
   );
 }
@@ -80,7 +133,8 @@ export function Composer({ detail }: { detail: ConversationDetail }) {
   const label = isNote ? 'Note' : 'Message';
   const hint = isNote
     ? `Only your team sees notes; they are never emailed. ${SEND_KEYS} adds it.`
-    : `Plain text. ${SEND_KEYS} sends; you can undo for ${UNDO_SECONDS} seconds.`;
+    : `**bold**, *italic*, [link](https://…) and “- ” lists are sent formatted. ${SEND_KEYS} sends; you can undo for ${UNDO_SECONDS} seconds.`;
+  // Notes carry no files: the button and the list are for replies (files picked stay for the reply).
 
   return (
     <section className={isNote ? 'composer composer-note' : 'composer'} aria-labelledby={titleId}>
@@ -143,6 +197,7 @@ export function Composer({ detail }: { detail: ConversationDetail }) {
             {...fieldAria('composer-text', textError ?? undefined, { hint: true })}
           />
         </Field>
+        {isNote ? null : <Attachments disabled={busy || !ready} />}
         {isNote ? null : (
           <div className="composer-signature">
             <span className="composer-signature-label">Signature</span>

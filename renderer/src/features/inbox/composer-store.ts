@@ -1,4 +1,5 @@
 import { create } from 'zustand';
+import { attachmentLimitProblem, decodedLength, type OutgoingAttachment } from '../../../../shared/attachments';
 import { contract } from '../../../../shared/contract';
 import type { Message } from '../../../../shared/conversation';
 import type { AppError } from '../../../../shared/errors';
@@ -8,7 +9,8 @@ import { useConversationStore } from './conversation-store';
 /**
  * The one composer of the open conversation: Reply, Reply all, or an internal Note. What the agent
  * types is a draft on the main side (saved ~500 ms after the last keystroke, so it survives a
- * restart); a reply is queued with an undo window, and Undo or Edit puts its text back here.
+ * restart); a reply is queued with an undo window, and Undo or Edit puts its text and attachments
+ * back here. Attached files are held in memory (per conversation, until sent or the page closes).
  */
 
 export type ComposerMode = 'reply' | 'reply-all' | 'note';
@@ -20,6 +22,12 @@ export const DRAFT_DELAY_MS = 500;
 
 /** Where the text box's draft is: nothing to save, loading, typed but not yet saved, saving, saved, or the save failed. */
 export type DraftStatus = 'empty' | 'loading' | 'unsaved' | 'saving' | 'saved' | 'failed';
+
+/** A file attached to the reply being written: its bytes as base64, as the contract carries them. */
+export interface PickedFile extends OutgoingAttachment {
+  key: string;
+  size: number;
+}
 
 export interface PendingSend {
   messageId: number;
@@ -46,10 +54,17 @@ export interface ComposerState {
   tracked: { messageId: number; conversationId: number } | null;
   /** Bumped whenever the text box should take focus (mode chosen, text put back). */
   focusRequest: number;
+  /** Files to send with the reply. */
+  attachments: PickedFile[];
+  /** Why a picked file was not added (over the size limit, unreadable). */
+  attachError: string | null;
 
   open(conversationId: number | null): void;
   setMode(mode: ComposerMode): void;
   setText(text: string): void;
+  /** Adds files from disk, refusing any that would take the total over the limit. */
+  addFiles(files: readonly File[]): Promise<void>;
+  removeAttachment(key: string): void;
   submit(): Promise<void>;
   undo(): Promise<void>;
   /** The undo window is over: follow the reply's delivery state instead. */
@@ -72,6 +87,26 @@ let draftJob: { conversationId: number; text: string } | null = null;
 /** Saves go one after another, so an older text never lands after a newer one. */
 let saveChain: Promise<unknown> = Promise.resolve();
 let saveSeq = 0;
+/** Attachments of conversations the agent left before sending, until they come back to them. */
+const keptFiles = new Map<number, PickedFile[]>();
+let fileSeq = 0;
+
+function picked(file: OutgoingAttachment): PickedFile {
+  return { ...file, key: `f${++fileSeq}`, size: decodedLength(file.content) };
+}
+
+/** A file's bytes as base64, read by the browser (a data: URL without its prefix). */
+function readBase64(file: File): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => {
+      const url = String(reader.result);
+      resolve(url.slice(url.indexOf(',') + 1));
+    };
+    reader.onerror = () => reject(reader.error ?? new Error('unreadable'));
+    reader.readAsDataURL(file);
+  });
+}
 
 export const useComposerStore = create<ComposerState>()((set, get) => {
   function saveDraft(conversationId: number, text: string): Promise<void> {
@@ -113,16 +148,22 @@ export const useComposerStore = create<ComposerState>()((set, get) => {
     void saveDraft(conversationId, '');
   }
 
-  /** Text that came back from the outbox goes into the composer, above anything typed since. */
-  async function putBack(conversationId: number, mode: ReplyMode, text: string): Promise<void> {
+  /**
+   * Text and attachments that came back from the outbox go into the composer: the text above
+   * anything typed since, the files before any attached since.
+   */
+  async function putBack(conversationId: number, mode: ReplyMode, back: { text: string; attachments: OutgoingAttachment[] }): Promise<void> {
+    const { text } = back;
+    const files = back.attachments.map(picked);
     if (get().conversationId === conversationId) {
       const current = get().text;
       const merged = current.trim() ? `${text}\n\n${current}` : text;
-      set((s) => ({ text: merged, mode, textError: null, draft: 'unsaved', focusRequest: s.focusRequest + 1 }));
+      set((s) => ({ text: merged, mode, textError: null, draft: 'unsaved', focusRequest: s.focusRequest + 1, attachments: [...files, ...s.attachments] }));
       scheduleSave(conversationId, merged);
       return;
     }
-    // The agent moved on: keep the text as that conversation's draft.
+    // The agent moved on: keep the files for when they come back, and the text as that conversation's draft.
+    if (files.length > 0) keptFiles.set(conversationId, [...files, ...(keptFiles.get(conversationId) ?? [])]);
     await flush();
     const existing = await invoke('drafts:get', { conversationId });
     const current = existing.ok ? existing.value.text : '';
@@ -141,11 +182,17 @@ export const useComposerStore = create<ComposerState>()((set, get) => {
     undoing: false,
     tracked: null,
     focusRequest: 0,
+    attachments: [],
+    attachError: null,
 
     open(conversationId) {
-      if (conversationId === get().conversationId) return;
+      const left = get().conversationId;
+      if (conversationId === left) return;
       // The draft of the conversation being left is saved now, not lost with the timer.
       void flush();
+      if (left !== null && get().attachments.length > 0) keptFiles.set(left, get().attachments);
+      const attachments = (conversationId !== null && keptFiles.get(conversationId)) || [];
+      if (conversationId !== null) keptFiles.delete(conversationId);
       const gen = ++openGeneration;
       set({
         conversationId,
@@ -156,6 +203,8 @@ export const useComposerStore = create<ComposerState>()((set, get) => {
         error: null,
         busy: false,
         tracked: null,
+        attachments,
+        attachError: null,
       });
       if (conversationId === null) return;
       void invoke('drafts:get', { conversationId }).then((result) => {
@@ -175,8 +224,40 @@ export const useComposerStore = create<ComposerState>()((set, get) => {
       if (id !== null) scheduleSave(id, text);
     },
 
+    async addFiles(files) {
+      const id = get().conversationId;
+      if (id === null || files.length === 0) return;
+      // Checked on sizes before anything is read; a file that does not fit is left out, the rest are added.
+      const accepted: File[] = [];
+      let problem: string | null = null;
+      for (const file of files) {
+        const all = [...get().attachments, ...accepted, file].map((f) => ({ filename: 'filename' in f ? f.filename : f.name, size: f.size }));
+        const refused = attachmentLimitProblem(all);
+        if (refused) problem ??= refused;
+        else accepted.push(file);
+      }
+      set({ attachError: problem });
+      const read: PickedFile[] = [];
+      for (const file of accepted) {
+        try {
+          read.push(picked({ filename: file.name, contentType: file.type, content: await readBase64(file) }));
+        } catch {
+          problem ??= `“${file.name}” could not be read.`;
+        }
+      }
+      if (get().conversationId !== id) {
+        keptFiles.set(id, [...(keptFiles.get(id) ?? []), ...read]);
+        return;
+      }
+      set((s) => ({ attachments: [...s.attachments, ...read], attachError: problem }));
+    },
+
+    removeAttachment(key) {
+      set((s) => ({ attachments: s.attachments.filter((f) => f.key !== key), attachError: null }));
+    },
+
     async submit() {
-      const { conversationId: id, mode, text, busy } = get();
+      const { conversationId: id, mode, text, busy, attachments } = get();
       if (id === null || busy) return;
       const parsed = (mode === 'note' ? noteText : replyText).safeParse(text);
       if (!parsed.success) {
@@ -197,7 +278,8 @@ export const useComposerStore = create<ComposerState>()((set, get) => {
         return;
       }
 
-      const result = await invoke('conversations:send-reply', { id, mode, text, undoSeconds: UNDO_SECONDS });
+      const files = attachments.map(({ filename, contentType, content }) => ({ filename, contentType, content }));
+      const result = await invoke('conversations:send-reply', { id, mode, text, undoSeconds: UNDO_SECONDS, attachments: files });
       if (!result.ok) {
         if (get().conversationId === id) set({ busy: false, error: { title: 'The reply was not sent.', error: result.error } });
         return;
@@ -205,8 +287,11 @@ export const useComposerStore = create<ComposerState>()((set, get) => {
       useConversationStore.getState().upsertMessage(result.value);
       const pending: PendingSend = { messageId: result.value.id, conversationId: id, mode, until: Date.now() + UNDO_SECONDS * 1000 };
       clearDraft(id);
-      if (get().conversationId === id) set({ busy: false, text: '', draft: 'empty', pending, tracked: null });
-      else set({ pending });
+      if (get().conversationId === id) set({ busy: false, text: '', draft: 'empty', pending, tracked: null, attachments: [], attachError: null });
+      else {
+        keptFiles.delete(id);
+        set({ pending });
+      }
     },
 
     async undo() {
@@ -226,7 +311,7 @@ export const useComposerStore = create<ComposerState>()((set, get) => {
       }
       useConversationStore.getState().removeMessage(pending.messageId);
       set({ undoing: false, pending: null });
-      await putBack(pending.conversationId, pending.mode, result.value.text);
+      await putBack(pending.conversationId, pending.mode, result.value);
     },
 
     windowEnded() {
@@ -246,7 +331,7 @@ export const useComposerStore = create<ComposerState>()((set, get) => {
       if (!result.ok) return result.error;
       useConversationStore.getState().removeMessage(message.id);
       if (get().tracked?.messageId === message.id) set({ tracked: null });
-      await putBack(message.conversationId, message.cc.length > 0 ? 'reply-all' : 'reply', result.value.text);
+      await putBack(message.conversationId, message.cc.length > 0 ? 'reply-all' : 'reply', result.value);
       return null;
     },
 

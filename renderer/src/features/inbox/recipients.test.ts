@@ -11,6 +11,7 @@ function message(extra: Partial<Message>): Message {
     from: { name: 'Carol', address: 'carol@example.com' },
     to: [{ name: 'Support', address: 'support@acme.test' }],
     cc: [],
+    replyTo: [],
     subject: 'Hi',
     date: '2026-11-20T09:00:00.000Z',
     text: '',
@@ -56,6 +57,18 @@ describe('replyRecipients', () => {
   it("goes to the conversation's customer (their Reply-To), not the From of the latest mail", () => {
     const viaReplyTo = { customer: { name: '', address: 'carol@home.example' } };
     expect(replyRecipients('reply', viaReplyTo, [mail], ['support@acme.test']).to).toEqual([viaReplyTo.customer]);
+  });
+
+  it("follows the Reply-To of the customer's latest mail, as the main side sends", () => {
+    const first = message({ id: 1, date: '2026-11-20T09:00:00.000Z' });
+    const later = message({ id: 2, date: '2026-11-20T10:00:00.000Z', replyTo: [{ name: 'Carol at home', address: 'carol@home.example' }] });
+    const own = ['support@acme.test'];
+    expect(replyRecipients('reply', conversation, [first, later], own)).toEqual({ to: [{ name: 'Carol at home', address: 'carol@home.example' }], cc: [] });
+  });
+
+  it('never previews our own address as a recipient, even as a Reply-To', () => {
+    const mail = message({ replyTo: [{ name: 'Support', address: 'SUPPORT@acme.test' }] });
+    expect(replyRecipients('reply', conversation, [mail], ['support@acme.test']).to).toEqual([conversation.customer]);
   });
 
   it('falls back to the conversation customer when there is no inbound mail', () => {

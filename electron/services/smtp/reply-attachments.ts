@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { attachmentLimitProblem, decodedLength, type OutgoingAttachment } from '../../../shared/attachments';
+import { AppFailure } from '../../../shared/errors';
+import type { AttachmentFile } from '../store/outbox-repo';
+
+/**
+ * The files an agent attaches to a reply, kept as one file each under `<attachments>/outbound/`
+ * (never as SQLite blobs), from the moment the reply is queued until it is taken back.
+ */
+
+export type StoredAttachment = AttachmentFile & { size: number };
+
+/** The last path segment, without control characters: the name the customer will see. */
+function plainName(name: string): string {
+  const last = name.split(/[/\\]/).pop() ?? '';
+  return last.replace(/[\u0000-\u001f\u007f]/g, '').trim() || 'attachment';
+}
+
+/** Refuses files over the total limit with the message the composer shows too. */
+export function checkAttachmentLimit(files: readonly OutgoingAttachment[]): void {
+  const problem = attachmentLimitProblem(files.map((f) => ({ filename: f.filename, size: decodedLength(f.content) })));
+  if (problem) {
+    throw new AppFailure({ code: 'VALIDATION_FAILED', message: problem, hint: 'Remove an attachment, or share large files by a link.', retryable: false });
+  }
+}
+
+/** Where reply attachments live inside the attachments folder. */
+export function outboundFolder(attachmentsDir: string): string {
+  return join(attachmentsDir, 'outbound');
+}
+
+/** Writes the files; on any failure removes the ones already written. */
+export async function saveAttachments(dir: string, files: readonly OutgoingAttachment[]): Promise<StoredAttachment[]> {
+  if (files.length === 0) return [];
+  const folder = outboundFolder(dir);
+  await mkdir(folder, { recursive: true });
+  const stored: StoredAttachment[] = [];
+  try {
+    for (const file of files) {
+      const filename = plainName(file.filename);
+      // A random name: nothing the agent's file was called ever becomes part of a path.
+      const path = join(folder, `${randomUUID()}${/^\.[A-Za-z0-9]{1,10}$/.test(extname(filename)) ? extname(filename) : ''}`);
+      const bytes = Buffer.from(file.content, 'base64');
+      await writeFile(path, bytes, { flag: 'wx' });
+      stored.push({ filename, contentType: file.contentType || 'application/octet-stream', path, size: bytes.length });
+    }
+  } catch (error) {
+    await removeAttachments(stored);
+    throw error;
+  }
+  return stored;
+}
+
+/** The files as the composer holds them again (a missing file is skipped: nothing to give back). */
+export async function loadAttachments(files: readonly AttachmentFile[]): Promise<OutgoingAttachment[]> {
+  const out: OutgoingAttachment[] = [];
+  for (const file of files) {
+    const bytes = await readFile(file.path).catch(() => undefined);
+    if (bytes) out.push({ filename: file.filename, contentType: file.contentType, content: bytes.toString('base64') });
+  }
+  return out;
+}
+
+export async function removeAttachments(files: readonly { path: string }[]): Promise<void> {
+  await Promise.all(files.map((f) => rm(f.path, { force: true })));
+}
