@@ -107,7 +107,7 @@ describe('Reply composer (stand-in outbox)', () => {
   let context: BrowserContext;
   let page: Page;
   let inbox: FakeInbox;
-  const outbox: FakeOutbox = { drafts: new Map(), sent: [], cancelled: [] };
+  const outbox: FakeOutbox = { drafts: new Map(), files: new Map(), sent: [], cancelled: [] };
   const subject = 'Order question #3';
 
   beforeAll(async () => {
@@ -178,6 +178,12 @@ describe('Reply composer (stand-in outbox)', () => {
     expect(await list.getByRole('listitem').count()).toBe(1);
     await region.getByRole('button', { name: 'Remove small.txt' }).click();
     await list.waitFor({ state: 'detached', timeout: 5_000 });
+    expect(outbox.files.get(3) ?? []).toEqual([]);
+
+    // A file the main side refuses is not listed, and the reason is shown.
+    await region.locator('input[type="file"]').setInputFiles([{ name: 'REFUSE me.txt', mimeType: 'text/plain', buffer: Buffer.from('no') }]);
+    await seeText(region.getByRole('alert'), '“REFUSE me.txt” was not attached: The disk is full.', 10_000);
+    expect(await list.count()).toBe(0);
   });
 
   it('saves the draft while typing (debounced) and restores it after a reload', async () => {
@@ -397,7 +403,7 @@ describe('Replies end to end (real mail)', () => {
     await messageBox(region).fill('');
   });
 
-  it('attaches a file from disk: listed with its size and removable; Undo gives it back; the customer receives it (formatted) and the sent reply lists it', async () => {
+  it('attaches a file from disk: listed with its size and removable; kept with the draft across a restart; Undo gives it back; the customer receives it (formatted) and the sent reply lists it', async () => {
     const region = conversationRegion(page, subject);
     const manual = { name: `Manual ${token}.pdf`, mimeType: 'application/pdf', buffer: Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(51_191)]) };
     const other = { name: 'not-this-one.txt', mimeType: 'text/plain', buffer: Buffer.from('left out') };
@@ -406,13 +412,26 @@ describe('Replies end to end (real mail)', () => {
 
     await region.locator('input[type="file"]').setInputFiles([manual, other]);
     await seeText(list, manual.name, 10_000);
+    // Removable once stored with the draft.
+    await region.getByRole('button', { name: `Remove ${manual.name}` }).waitFor({ timeout: 10_000 });
     await seeText(list.getByRole('listitem').filter({ hasText: manual.name }), '50 KB');
     await page.screenshot({ path: 'test-results/replies-attachments.png' });
     await region.getByRole('button', { name: `Remove ${other.name}` }).click();
     await expect.poll(() => list.getByRole('listitem').count(), { timeout: 5_000 }).toBe(1);
+    await messageBox(region).fill(text);
+    await seeText(region, 'Draft saved', 10_000);
+
+    // A restart of the host: the file is part of the draft, like the text.
+    const url = page.url();
+    await host.stop();
+    host = await startHost({ dataDir: data.dir, keychainService });
+    await page.goto(`${host.url}${new URL(url).hash}`);
+    await region.waitFor({ timeout: LONG });
+    await expect.poll(() => messageBox(region).inputValue(), { timeout: LONG }).toBe(text);
+    await region.getByRole('button', { name: `Remove ${manual.name}` }).waitFor({ timeout: LONG });
+    expect(await list.getByRole('listitem').count()).toBe(1);
 
     // Undo: the text and the file come back into the composer.
-    await messageBox(region).fill(text);
     await region.getByRole('button', { name: 'Send', exact: true }).click();
     await expect.poll(() => list.count(), { timeout: 5_000 }).toBe(0);
     await sendStatus(region).getByRole('button', { name: 'Undo' }).click();

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 
 /**
- * Files an agent attaches to a reply. The bytes travel base64 (the web host speaks JSON); the total
- * limit is checked by one function, in the composer before sending and again on the main side.
+ * Files an agent attaches to a reply. Each file is stored with the conversation's draft as soon as
+ * it is picked, its bytes travelling base64 once (the web host speaks JSON). The total limit is
+ * checked by one function, in the composer before uploading and again on the main side.
  */
 
 /** 25 MB in total: what most providers accept in one message once base64 has grown it by a third. */
@@ -12,12 +13,6 @@ export const MAX_REPLY_ATTACHMENTS = 50;
 /** Base64 length of `bytes` bytes. */
 export function base64Length(bytes: number): number {
   return Math.ceil(bytes / 3) * 4;
-}
-
-/** How many bytes a base64 text decodes to. */
-export function decodedLength(base64: string): number {
-  const padding = base64.endsWith('==') ? 2 : base64.endsWith('=') ? 1 : 0;
-  return Math.max(0, Math.floor((base64.length * 3) / 4) - padding);
 }
 
 export const outgoingAttachmentSchema = z.object({
@@ -30,6 +25,15 @@ export const outgoingAttachmentSchema = z.object({
     .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'The attachment is not valid base64'),
 });
 export type OutgoingAttachment = z.infer<typeof outgoingAttachmentSchema>;
+
+/** A file stored with a draft, as the composer lists it. */
+export const draftAttachmentSchema = z.object({
+  id: z.number().int(),
+  filename: z.string(),
+  contentType: z.string(),
+  size: z.number().int(),
+});
+export type DraftAttachment = z.infer<typeof draftAttachmentSchema>;
 
 /** Megabytes rounded up to a tenth, so a total just over the limit never reads as the limit itself ("25.1 MB"). */
 export function megabytes(bytes: number): string {

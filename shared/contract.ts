@@ -17,7 +17,7 @@ import {
   messageSchema,
   settingsSchema,
 } from './conversation';
-import { MAX_REPLY_ATTACHMENTS, outgoingAttachmentSchema } from './attachments';
+import { draftAttachmentSchema, outgoingAttachmentSchema } from './attachments';
 import { mailErrorSchema } from './errors';
 
 /**
@@ -91,7 +91,8 @@ export const contract = {
 
   /**
    * Queues an agent's reply: stored at once (it survives a restart or being offline), sent after the
-   * undo window. `reply-all` keeps the customer's Cc.
+   * undo window. `reply-all` keeps the customer's Cc. The files attached to the conversation's draft
+   * go with it.
    */
   'conversations:send-reply': {
     input: z.object({
@@ -100,23 +101,32 @@ export const contract = {
       text: z.string().trim().min(1, 'Write a reply first').max(1_000_000),
       /** How long the agent may still undo; 0 sends at once. */
       undoSeconds: z.number().int().min(0).max(30).default(5),
-      /** Files from disk, sent with the reply (total limit: MAX_REPLY_ATTACHMENT_BYTES). */
-      attachments: z.array(outgoingAttachmentSchema).max(MAX_REPLY_ATTACHMENTS).default([]),
     }),
     output: messageSchema,
   },
   /**
-   * Undo (while still queued) or take back a failed reply for editing: returns its text and its
-   * attachments; the message and its files are gone.
+   * Undo (while still queued) or take back a failed reply for editing: returns its text, and its
+   * attachments, which are back in the conversation's draft; the message is gone.
    */
   'outbox:cancel': {
     input: z.object({ messageId: z.number().int() }),
-    output: z.object({ text: z.string(), attachments: z.array(outgoingAttachmentSchema) }),
+    output: z.object({ text: z.string(), attachments: z.array(draftAttachmentSchema) }),
   },
   /** Try a failed reply again now. */
   'outbox:retry': { input: z.object({ messageId: z.number().int() }), output: messageSchema },
-  'drafts:get': { input: z.object({ conversationId: z.number().int() }), output: z.object({ text: z.string() }) },
+  /** The draft's text and attached files, in the order they were attached. */
+  'drafts:get': {
+    input: z.object({ conversationId: z.number().int() }),
+    output: z.object({ text: z.string(), attachments: z.array(draftAttachmentSchema) }),
+  },
   'drafts:save': { input: z.object({ conversationId: z.number().int(), text: z.string().max(1_000_000) }), output: z.object({}) },
+  /** Stores one file with the draft at once; refused when the draft's files would pass the total limit. */
+  'drafts:add-attachment': {
+    input: outgoingAttachmentSchema.extend({ conversationId: z.number().int() }),
+    output: draftAttachmentSchema,
+  },
+  /** Removes a file from its draft, and deletes it. */
+  'drafts:remove-attachment': { input: z.object({ id: z.number().int() }), output: z.object({}) },
 
   'agents:list': { input: empty, output: z.array(agentSchema) },
   'agents:save': { input: agentInput, output: agentSchema },

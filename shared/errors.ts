@@ -19,6 +19,7 @@ export const mailErrorCodeSchema = z.enum([
   'RELAY_DENIED',
   'MESSAGE_REJECTED',
   'RATE_LIMITED',
+  'RECIPIENT_DEFERRED',
   'CONNECTION_LOST',
   'SERVER_ERROR',
 ]);
@@ -178,6 +179,12 @@ export const MAIL_ERRORS: Record<MailErrorCode, Entry> = {
     message: () => 'Rate limit exceeded',
     cause: () => 'Too many connections or messages: your provider is throttling this account.',
     fix: () => 'Wait a few minutes and try again. If it keeps happening, space out sends or ask your provider for a higher limit.',
+    retryable: true,
+  },
+  RECIPIENT_DEFERRED: {
+    message: () => 'The recipient’s address was deferred for now',
+    cause: () => 'The server took the connection but asked to try this address again later: greylisting, a full or busy mailbox, or a temporary problem on the recipient’s side.',
+    fix: () => 'Usually nothing: such refusals pass within minutes, and replies are tried again by themselves. If it lasts for hours, check the address with the customer another way.',
     retryable: true,
   },
   CONNECTION_LOST: {

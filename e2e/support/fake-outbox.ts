@@ -4,11 +4,14 @@ import { addMessage, type FakeInbox, type FakeMessage, type Handler } from './fa
  * A stand-in for the reply side of the host (outbox, drafts, a channel with a signature), to plug
  * into installFakeInbox's `handlers`. A reply waits out its undo window, then goes sending → sent;
  * a reply whose text contains REJECT fails permanently the way a relay denial would, and one with
- * TEMPFAIL is queued for a retry first. Every state change emits `conversations:changed`.
+ * TEMPFAIL is queued for a retry first. Every state change emits `conversations:changed`. A file
+ * whose name contains REFUSE is not attached.
  */
 
 export interface FakeOutbox {
   drafts: Map<number, string>;
+  /** Files attached to drafts, per conversation. */
+  files: Map<number, { id: number; filename: string; contentType: string; size: number }[]>;
   /** Replies that reached "sent", in order. */
   sent: FakeMessage[];
   cancelled: number[];
@@ -46,6 +49,8 @@ export function outboxHandlers(outbox: FakeOutbox, channels: unknown[]): (inbox:
     const timers = new Map<number, ReturnType<typeof setTimeout>[]>();
     // addMessage numbers by position, which repeats once a reply is taken back; replies get their own.
     let nextReplyId = 7_000_000;
+    let nextFileId = 1;
+    const { files } = outbox;
     const changed = (m: FakeMessage) => inbox.emit('conversations:changed', { ids: [m.conversationId], created: [] });
     const find = (id: unknown) => {
       for (const list of inbox.messages.values()) {
@@ -84,7 +89,18 @@ export function outboxHandlers(outbox: FakeOutbox, channels: unknown[]): (inbox:
 
     return {
       'channels:list': () => channels,
-      'drafts:get': (input) => ({ text: outbox.drafts.get(input.conversationId as number) ?? '' }),
+      'drafts:get': (input) => ({ text: outbox.drafts.get(input.conversationId as number) ?? '', attachments: files.get(input.conversationId as number) ?? [] }),
+      'drafts:add-attachment': (input) => {
+        if (String(input.filename).includes('REFUSE')) throw new Error('The disk is full.');
+        const id = input.conversationId as number;
+        const file = { id: nextFileId++, filename: String(input.filename), contentType: String(input.contentType), size: Buffer.from(String(input.content), 'base64').length };
+        files.set(id, [...(files.get(id) ?? []), file]);
+        return file;
+      },
+      'drafts:remove-attachment': (input) => {
+        for (const [id, list] of files) files.set(id, list.filter((f) => f.id !== input.id));
+        return {};
+      },
       'drafts:save': (input) => {
         outbox.drafts.set(input.conversationId as number, String(input.text));
         return {};
@@ -106,6 +122,7 @@ export function outboxHandlers(outbox: FakeOutbox, channels: unknown[]): (inbox:
           delivery: { state: 'queued', error: null, attempts: 0, nextAttemptAt: new Date(Date.now() + undo * 1000).toISOString() },
         });
         m.id = nextReplyId++;
+        files.delete(c.id);
         later(m, undo * 1000, () => attempt(m));
         return m;
       },

@@ -106,7 +106,7 @@ export function createCore(config: CoreConfig): Core {
     channel: (id) => channelRepo.get(id),
     events,
     attachmentsDir,
-    kick: () => outboxWorker.kick(),
+    kick: (channelId) => outboxWorker.kick(channelId),
   });
 
   const router = createRouter(
@@ -133,6 +133,8 @@ export function createCore(config: CoreConfig): Core {
       'outbox:retry': (input) => outbox.retry(input.messageId),
       'drafts:get': (input) => outbox.draft(input.conversationId),
       'drafts:save': (input) => outbox.saveDraft(input.conversationId, input.text),
+      'drafts:add-attachment': (input) => outbox.addDraftAttachment(input),
+      'drafts:remove-attachment': (input) => outbox.removeDraftAttachment(input.id),
       'agents:list': () => conversations.agentsList(),
       'agents:save': (input) => conversations.saveAgent(input),
       'agents:delete': (input) => conversations.deleteAgent(input.id),

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { MAX_REPLY_ATTACHMENT_BYTES } from '../../shared/attachments';
 import { tempDir, testKeychainService } from '../../test/support/temp';
 import { createCore, type Core } from '../core/create-core';
 import { startWebHost, type WebHost } from './server';
@@ -103,6 +104,16 @@ describe('web host', () => {
     expect(await request(ws, 'channels:bogus', {})).toMatchObject({ ok: false, error: { code: 'INTERNAL' } });
     core.events.emit('channels:changed', { channels: [] });
     await expect.poll(() => events).toContain('channels:changed');
+    ws.close();
+  });
+
+  it('takes a file as large as a reply may carry in one request', async () => {
+    const ws = await connect({});
+    const closed = new Promise<{ closedWith: number }>((resolve) => ws.once('close', (code) => resolve({ closedWith: code })));
+    const content = Buffer.alloc(MAX_REPLY_ATTACHMENT_BYTES, 1).toString('base64');
+    // It reaches the router (no such conversation here) instead of the connection being closed as too large (1009).
+    const answer = await Promise.race([request(ws, 'drafts:add-attachment', { conversationId: 424242, filename: 'full.bin', contentType: '', content }), closed]);
+    expect(answer).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
     ws.close();
   });
 });

@@ -126,8 +126,9 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const server = createServer((req, res) => {
     serve(req, res).catch(() => res.writeHead(500).end());
   });
-  // A reply with its attachments is one request: their base64 plus room for the text and the JSON around it.
-  const sockets = new WebSocketServer({ noServer: true, maxPayload: base64Length(MAX_REPLY_ATTACHMENT_BYTES) + 16 * 1024 * 1024 });
+  // The largest request is one file attached to a draft (drafts:add-attachment), which may be as large
+  // as a reply's whole limit: its base64 plus room for the JSON around it.
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: base64Length(MAX_REPLY_ATTACHMENT_BYTES) + 1024 * 1024 });
 
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://x');

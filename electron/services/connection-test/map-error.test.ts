@@ -304,6 +304,17 @@ const smtpCases: [string, unknown, MailErrorCode, string?][] = [
     }),
     'RELAY_DENIED',
   ],
+  // captured: Postfix check_recipient_access answering 450 for one address (as greylisting does)
+  [
+    'one recipient deferred',
+    err("Can't send mail - all recipients were rejected: 450 4.2.0 <deferred@auxilium.test>: Recipient address rejected: Mailbox temporarily unavailable, try again later", {
+      code: 'EENVELOPE',
+      response: '450 4.2.0 <deferred@auxilium.test>: Recipient address rejected: Mailbox temporarily unavailable, try again later',
+      responseCode: 450,
+      command: 'RCPT TO',
+    }),
+    'RECIPIENT_DEFERRED',
+  ],
   // captured: unknown support address in Postfix's virtual domain
   [
     'unknown recipient',

@@ -123,6 +123,8 @@ const SMTP_ROWS: Row[] = [
   ['TIMEOUT', (s) => hasCode(s, ...TIMEOUT_CODES)],
   // Before the rate row: Postfix's soft variant is "454 4.7.1 <x>: Relay access denied".
   ['RELAY_DENIED', (s) => s.responseCode >= 400 && RELAY_TEXT.test(s.server)],
+  // A 4xx about one address (greylisting, a full mailbox), not about us sending too much.
+  ['RECIPIENT_DEFERRED', (s) => s.command === 'RCPT TO' && s.responseCode >= 400 && s.responseCode < 500 && !RATE_TEXT.test(s.server)],
   ['RATE_LIMITED', (s) => [421, 450, 451, 452].includes(s.responseCode) || (s.responseCode >= 400 && RATE_TEXT.test(s.server))],
   ['AUTH_FAILED', (s) => hasCode(s, 'EAUTH', 'ENOAUTH', 'EOAUTH2') || s.responseCode === 535 || s.responseCode === 534],
   [

@@ -7,9 +7,10 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { call, channelFor, marker, waitFor } from '../../../test/support/core';
 import { cleanupsAfterAll } from '../../../test/support/cleanups';
+import type { DraftAttachment } from '../../../shared/attachments';
 import type { Channel, ChannelForm } from '../../../shared/channel';
 import type { ConversationDetail, ConversationSummary, Message } from '../../../shared/conversation';
-import { deliver, imapClient, startPostfix, stopPostfix, type MailUser } from '../../../test/mailstack/mailstack';
+import { DEFERRED_RECIPIENT, deliver, imapClient, startPostfix, stopPostfix, type MailUser } from '../../../test/mailstack/mailstack';
 import { tempDir, testKeychainService } from '../../../test/support/temp';
 import { createCore, type Core, type CoreConfig } from '../../core/create-core';
 
@@ -199,9 +200,9 @@ describe('agent replies through the real mail stack', () => {
     const mark = marker();
     const first = await customerWritesIn(env, mark);
     await call(env.core, 'drafts:save', { conversationId: first.id, text: `Draft ${mark}` });
-    expect(await call(env.core, 'drafts:get', { conversationId: first.id })).toEqual({ text: `Draft ${mark}` });
+    expect(await call(env.core, 'drafts:get', { conversationId: first.id })).toEqual({ text: `Draft ${mark}`, attachments: [] });
     const reply = await call<Message>(env.core, 'conversations:send-reply', { id: first.id, mode: 'reply', text: `Undo me ${mark}`, undoSeconds: 3 });
-    expect(await call(env.core, 'drafts:get', { conversationId: first.id })).toEqual({ text: '' });
+    expect(await call(env.core, 'drafts:get', { conversationId: first.id })).toEqual({ text: '', attachments: [] });
     const ourId = headerMessageId(env, reply.id);
     expect(await call(env.core, 'outbox:cancel', { messageId: reply.id })).toEqual({ text: `Undo me ${mark}`, attachments: [] });
     const detail = await call<ConversationDetail>(env.core, 'conversations:get', { id: first.id });
@@ -238,6 +239,28 @@ describe('agent replies through the real mail stack', () => {
     expect(detail.messages.map((m) => m.direction)).toEqual(['inbound']);
     const refused = await env.core.router.handle('outbox:cancel', { messageId: reply.id });
     expect(refused).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+  });
+
+  it('a reply the customer’s server defers (4xx at RCPT TO) waits without holding up replies to other customers', async () => {
+    const mark = marker();
+    const deferred = await customerWritesIn(env, `${mark}-a`, { 'Reply-To': DEFERRED_RECIPIENT });
+    const other = await customerWritesIn(env, `${mark}-b`);
+    const first = await call<Message>(env.core, 'conversations:send-reply', { id: deferred.id, mode: 'reply', text: `Deferred ${mark}`, undoSeconds: 0 });
+    const waiting = await waitForDelivery(env.core, deferred.id, first.id, (m) => m.delivery?.state === 'queued' && m.delivery.error != null, 'the first reply to be deferred');
+    expect(waiting.delivery).toMatchObject({ state: 'queued', error: { code: 'RECIPIENT_DEFERRED', retryable: true } });
+    expect(waiting.delivery!.error!.detail).toMatch(/^450 4\.2\.0 <deferred@auxilium\.test>/);
+
+    // Written later, to another customer: it goes out while the first one is still waiting.
+    const second = await call<Message>(env.core, 'conversations:send-reply', { id: other.id, mode: 'reply', text: `Not held ${mark}`, undoSeconds: 0 });
+    await waitForDelivery(env.core, other.id, second.id, (m) => m.delivery?.state === 'sent', 'the second reply to go out');
+    const ourId = headerMessageId(env, second.id);
+    await waitFor('the second reply in the customer’s INBOX', async () => ((await messagesWithId(customer, 'INBOX', ourId)).length > 0 ? true : undefined));
+    // Meanwhile the first one is retried, and never given up on.
+    const still = await waitForDelivery(env.core, deferred.id, first.id, (m) => m.delivery?.state === 'queued' && (m.delivery.attempts ?? 0) >= 2, 'the first reply to be tried again');
+    expect(still.delivery).toMatchObject({ state: 'queued', error: { code: 'RECIPIENT_DEFERRED' } });
+
+    // Taken back, so it does not keep retrying in the tests that follow.
+    await call(env.core, 'outbox:cancel', { messageId: first.id });
   });
 
   it('with Postfix stopped the reply stays queued with the connection error, and goes out exactly once when Postfix is back', async () => {
@@ -389,23 +412,41 @@ describe('attachments on replies', () => {
   let env: Env;
   const photo = { filename: 'kettle photo.jpg', contentType: 'image/jpeg', bytes: Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), randomBytes(300_000)]) };
   const invoice = { filename: 'Rechnung März.pdf', contentType: 'application/pdf', bytes: Buffer.from(`%PDF-1.4\n${randomBytes(2_000).toString('hex')}`) };
-  const asInput = (f: typeof photo) => ({ filename: f.filename, contentType: f.contentType, content: f.bytes.toString('base64') });
+  const attach = (conversationId: number, f: typeof photo) =>
+    call<DraftAttachment>(env.core, 'drafts:add-attachment', { conversationId, filename: f.filename, contentType: f.contentType, content: f.bytes.toString('base64') });
+  const listedAs = (f: typeof photo) => ({ id: expect.any(Number), filename: f.filename, contentType: f.contentType, size: f.bytes.length });
   const outboundFiles = () => {
     const dir = join(env.dataDir, 'attachments', 'outbound');
-    return existsSync(dir) ? readdirSync(dir) : [];
+    return existsSync(dir) ? readdirSync(dir).sort() : [];
   };
+  const draftRows = (conversationId: number) => env.db.prepare('SELECT count(*) AS n FROM draft_attachments WHERE conversation_id = ?').get(conversationId);
 
   beforeAll(async () => {
     env = await startEnv('auxilium-outbox-attach-');
   });
 
-  it('a formatted reply with two attachments reaches the customer with both files, byte for byte; the Sent copy has them; the conversation lists them', async () => {
+  it('files attached to a draft survive a restart, reach the customer byte for byte with the reply, are in the Sent copy, and leave the draft', async () => {
     const mark = marker();
     const first = await customerWritesIn(env, mark);
+    const attached = [await attach(first.id, photo), await attach(first.id, invoice)];
+    expect(attached).toEqual([listedAs(photo), listedAs(invoice)]);
+    await call(env.core, 'drafts:save', { conversationId: first.id, text: `Draft ${mark}` });
+
+    // A restart: the core stops, and a new one opens the same data folder.
+    await env.core.stop();
+    const again = createCore({ dataDir: env.dataDir, version: '0.0.0-test', keychainService: env.keychainService, outbox: OUTBOX });
+    onCleanup(() => again.stop());
+    onCleanup(async () => void (await again.router.handle('channels:delete', { id: env.channelId })));
+    await again.start();
+    env = { ...env, core: again };
+    expect(await call(env.core, 'drafts:get', { conversationId: first.id })).toEqual({ text: `Draft ${mark}`, attachments: attached });
+
     const reply = await call<Message>(env.core, 'conversations:send-reply', {
-      id: first.id, mode: 'reply', text: `Here are the **photo** and the invoice ${mark}`, undoSeconds: 0, attachments: [asInput(photo), asInput(invoice)],
+      id: first.id, mode: 'reply', text: `Here are the **photo** and the invoice ${mark}`, undoSeconds: 0,
     });
     expect(reply.attachments.map((a) => [a.filename, a.size])).toEqual([[photo.filename, photo.bytes.length], [invoice.filename, invoice.bytes.length]]);
+    expect(await call(env.core, 'drafts:get', { conversationId: first.id })).toEqual({ text: '', attachments: [] });
+    expect(draftRows(first.id)).toEqual({ n: 0 });
     await waitForDelivery(env.core, first.id, reply.id, (m) => m.delivery?.state === 'sent', 'the reply to be sent');
     const ourId = headerMessageId(env, reply.id);
 
@@ -436,40 +477,52 @@ describe('attachments on replies', () => {
     expect(row.n).toBe(2);
   });
 
-  it('refuses attachments over 25 MB in total, naming the file and the limit, and keeps nothing', async () => {
+  it('refuses a file that would take the draft over 25 MB in total, naming the file and the limit, and stores nothing of it', async () => {
     const mark = marker();
     const first = await customerWritesIn(env, mark);
-    const before = outboundFiles().length;
-    const big = (name: string) => ({ filename: name, contentType: 'application/octet-stream', content: Buffer.alloc(13 * 1024 * 1024, 7).toString('base64') });
-    const result = await env.core.router.handle('conversations:send-reply', {
-      id: first.id, mode: 'reply', text: `Too big ${mark}`, undoSeconds: 0, attachments: [big('first.iso'), big('second.iso')],
+    const before = outboundFiles();
+    const big = (filename: string) => ({ conversationId: first.id, filename, contentType: 'application/octet-stream', content: Buffer.alloc(13 * 1024 * 1024, 7).toString('base64') });
+    const kept = await call<DraftAttachment>(env.core, 'drafts:add-attachment', big('first.iso'));
+    const result = await env.core.router.handle('drafts:add-attachment', big('second.iso'));
+    expect(result).toMatchObject({
+      ok: false,
+      error: { code: 'VALIDATION_FAILED', retryable: false, message: '“second.iso” would bring the attachments to 26 MB; a reply can carry at most 25 MB in total.' },
     });
-    expect(result).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', retryable: false } });
-    const message = result.ok ? '' : result.error.message;
-    expect(message).toContain('“second.iso”');
-    expect(message).toContain('at most 25 MB');
-    const detail = await call<ConversationDetail>(env.core, 'conversations:get', { id: first.id });
-    expect(detail.messages.map((m) => m.direction)).toEqual(['inbound']);
-    expect(outboundFiles()).toHaveLength(before);
+    expect(await call(env.core, 'drafts:get', { conversationId: first.id })).toEqual({ text: '', attachments: [kept] });
+    expect(outboundFiles()).toHaveLength(before.length + 1);
+
+    // Removing it takes it off the draft and deletes its file.
+    expect(await call(env.core, 'drafts:remove-attachment', { id: kept.id })).toEqual({});
+    expect(await call(env.core, 'drafts:get', { conversationId: first.id })).toEqual({ text: '', attachments: [] });
+    expect(outboundFiles()).toEqual(before);
   });
 
-  it('undo gives the attachments back with the text, deletes their files, and sends nothing', async () => {
+  it('Undo puts the files back into the draft (the same files, nothing copied) and sends nothing; sent again, they go out', async () => {
     const mark = marker();
     const first = await customerWritesIn(env, mark);
-    const before = outboundFiles().length;
-    const reply = await call<Message>(env.core, 'conversations:send-reply', {
-      id: first.id, mode: 'reply', text: `Undo with files ${mark}`, undoSeconds: 3, attachments: [asInput(photo), asInput(invoice)],
-    });
-    expect(outboundFiles()).toHaveLength(before + 2);
+    await attach(first.id, photo);
+    await attach(first.id, invoice);
+    const files = outboundFiles();
+    const reply = await call<Message>(env.core, 'conversations:send-reply', { id: first.id, mode: 'reply', text: `Undo with files ${mark}`, undoSeconds: 3 });
+    expect((await call<{ attachments: unknown[] }>(env.core, 'drafts:get', { conversationId: first.id })).attachments).toEqual([]);
     const ourId = headerMessageId(env, reply.id);
-    expect(await call(env.core, 'outbox:cancel', { messageId: reply.id })).toEqual({
-      text: `Undo with files ${mark}`,
-      attachments: [asInput(photo), asInput(invoice)],
-    });
-    expect(outboundFiles()).toHaveLength(before);
+
+    const back = await call<{ text: string; attachments: DraftAttachment[] }>(env.core, 'outbox:cancel', { messageId: reply.id });
+    expect(back).toEqual({ text: `Undo with files ${mark}`, attachments: [listedAs(photo), listedAs(invoice)] });
+    expect(await call(env.core, 'drafts:get', { conversationId: first.id })).toEqual({ text: '', attachments: back.attachments });
+    expect(outboundFiles()).toEqual(files);
     expect(env.db.prepare('SELECT count(*) AS n FROM attachments WHERE message_id = ?').get(reply.id)).toEqual({ n: 0 });
     await sleep(4_500);
     expect(await messagesWithId(customer, 'INBOX', ourId)).toHaveLength(0);
+
+    const again = await call<Message>(env.core, 'conversations:send-reply', { id: first.id, mode: 'reply', text: `Sent after all ${mark}`, undoSeconds: 0 });
+    const [received] = await waitFor('the second reply in the customer’s INBOX', async () => {
+      const found = await messagesWithId(customer, 'INBOX', headerMessageId(env, again.id));
+      return found.length > 0 ? found : undefined;
+    });
+    expect(received!.parsed.attachments.map((a) => a.filename)).toEqual([photo.filename, invoice.filename]);
+    expect(received!.parsed.attachments[0]!.content.equals(photo.bytes)).toBe(true);
+    expect(draftRows(first.id)).toEqual({ n: 0 });
   });
 });
 

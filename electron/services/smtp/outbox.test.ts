@@ -30,7 +30,8 @@ function setup(inbox: Parameters<typeof channelRecord>[1] = {}) {
   const files = tempDir('auxilium-outbox-unit-');
   onTestFinished(files.remove);
   const attachmentsDir = files.path;
-  const service = new OutboxService({ store, repo, agents, channel: (id) => (id === 'ch1' ? channel : undefined), events, attachmentsDir, kick: () => kicks++, now: () => NOW });
+  let clock = NOW.getTime();
+  const service = new OutboxService({ store, repo, agents, channel: (id) => (id === 'ch1' ? channel : undefined), events, attachmentsDir, kick: () => kicks++, now: () => new Date(clock) });
   const conversationId = store.createConversation({
     channelId: 'ch1', subject: 'Where is my order?', customer: { name: 'Carol', address: 'carol@example.com' }, assigneeId: null, token: 'ABCD2345', at: '2026-11-26T09:00:00.000Z',
   });
@@ -55,14 +56,15 @@ function setup(inbox: Parameters<typeof channelRecord>[1] = {}) {
       },
       { at, unread: true, reopen: true, summary: true },
     );
-  return { db, store, repo, service, conversationId, changed, kicks: () => kicks, attachmentsDir, customerWrites };
+  const advance = (ms: number) => void (clock += ms);
+  return { db, store, repo, service, conversationId, changed, kicks: () => kicks, attachmentsDir, customerWrites, advance };
 }
 
 describe('OutboxService', () => {
   it('stores the reply and its outbox row at once, with a fixed Message-ID, and clears the draft', async () => {
     const { store, repo, service, conversationId, changed, kicks } = setup();
     service.saveDraft(conversationId, 'half written');
-    const message = await service.sendReply({ id: conversationId, mode: 'reply-all', text: 'It ships today.', undoSeconds: 5, attachments: [] });
+    const message = await service.sendReply({ id: conversationId, mode: 'reply-all', text: 'It ships today.', undoSeconds: 5 });
     expect(message).toMatchObject({
       direction: 'outbound', kind: 'normal', subject: 'Re: Where is my order? [#ABCD2345]', text: 'It ships today.\n\n-- \nAcme Support',
       from: { address: SUPPORT }, to: [{ name: 'Orders', address: 'orders@example.com' }], cc: [{ name: 'Dan', address: 'dan@example.com' }],
@@ -72,7 +74,7 @@ describe('OutboxService', () => {
     expect(out.headerMessageId).toMatch(/^aux\.ABCD2345\.[a-z0-9]+@acme\.test$/);
     expect(out.inReplyTo).toBe('c1@example.com');
     expect(out.references).toEqual(['c0@example.com', 'c1@example.com']);
-    expect(service.draft(conversationId)).toEqual({ text: '' });
+    expect(service.draft(conversationId)).toEqual({ text: '', attachments: [] });
     expect(changed).toContainEqual([conversationId]);
     expect(kicks()).toBe(1);
     // The inbox summary moves only once the reply has gone out.
@@ -82,83 +84,114 @@ describe('OutboxService', () => {
 
   it('undo gives the text back (without the signature) and removes the reply; not once it is sending', async () => {
     const { store, repo, service, conversationId } = setup();
-    const first = await service.sendReply({ id: conversationId, mode: 'reply', text: 'Oops', undoSeconds: 5, attachments: [] });
-    expect(await service.cancel(first.id)).toEqual({ text: 'Oops', attachments: [] });
+    const first = await service.sendReply({ id: conversationId, mode: 'reply', text: 'Oops', undoSeconds: 5 });
+    expect(service.cancel(first.id)).toEqual({ text: 'Oops', attachments: [] });
     expect(store.message(first.id)).toBeUndefined();
     expect(store.conversation(conversationId)!.messageCount).toBe(1);
     expect(store.list({ view: 'all', meAgentId: null, query: 'Oops', limit: 10 }).total).toBe(0);
 
-    const second = await service.sendReply({ id: conversationId, mode: 'reply', text: 'Real answer', undoSeconds: 0, attachments: [] });
+    const second = await service.sendReply({ id: conversationId, mode: 'reply', text: 'Real answer', undoSeconds: 0 });
     expect(repo.markSending(second.id, NOW.toISOString())).toBe(true);
-    await expect(service.cancel(second.id)).rejects.toThrow(AppFailure);
-    await expect(service.cancel(second.id)).rejects.toThrow(/being sent/);
+    expect(() => service.cancel(second.id)).toThrow(AppFailure);
+    expect(() => service.cancel(second.id)).toThrow(/being sent/);
     repo.markSent(second.id, NOW.toISOString(), { filed: false, snippet: (t) => t });
-    await expect(service.cancel(second.id)).rejects.toThrow(/already been sent/);
+    expect(() => service.cancel(second.id)).toThrow(/already been sent/);
     expect(store.message(second.id)!.delivery).toMatchObject({ state: 'sent', attempts: 1, nextAttemptAt: null });
   });
 
   it('counts messages right when a reply is undone after the customer wrote again during the undo window', async () => {
     const { store, service, conversationId, customerWrites } = setup();
-    const reply = await service.sendReply({ id: conversationId, mode: 'reply', text: 'Soon', undoSeconds: 5, attachments: [] });
+    const reply = await service.sendReply({ id: conversationId, mode: 'reply', text: 'Soon', undoSeconds: 5 });
     customerWrites(1, '2026-11-26T10:00:02.000Z');
     expect(store.conversation(conversationId)!.messageCount).toBe(3);
-    await service.cancel(reply.id);
+    service.cancel(reply.id);
     expect(store.messages(conversationId)).toHaveLength(2);
     expect(store.conversation(conversationId)!.messageCount).toBe(2);
     expect(store.list({ view: 'all', meAgentId: null, limit: 10 }).items[0]!.messageCount).toBe(2);
     // Later mail still finds a free search slot and is counted once.
     customerWrites(2, '2026-11-26T10:01:00.000Z');
-    await service.sendReply({ id: conversationId, mode: 'reply', text: 'Here it is', undoSeconds: 0, attachments: [] });
+    await service.sendReply({ id: conversationId, mode: 'reply', text: 'Here it is', undoSeconds: 0 });
     expect(store.conversation(conversationId)!.messageCount).toBe(4);
     expect(store.list({ view: 'all', meAgentId: null, query: 'Here it is', limit: 10 }).total).toBe(1);
   });
 
-  it('keeps attachments as files, lists them on the reply, and gives them back (and deletes them) on cancel', async () => {
-    const { store, repo, service, conversationId, attachmentsDir } = setup();
+  it('attaching stores each file with the draft at once; the reply takes them (rows move, files stay); undo gives them back to the draft', async () => {
+    const { db, store, repo, service, conversationId, attachmentsDir, advance } = setup();
     const pdf = Buffer.from('%PDF-1.4 invoice');
-    const reply = await service.sendReply({
-      id: conversationId, mode: 'reply', text: 'See attached', undoSeconds: 5,
+    const invoice = await service.addDraftAttachment({ conversationId, filename: 'invoice.pdf', contentType: 'application/pdf', content: pdf.toString('base64') });
+    const notes = await service.addDraftAttachment({ conversationId, filename: '../../notes.txt', contentType: '', content: Buffer.from('hello').toString('base64') });
+    expect(service.draft(conversationId)).toEqual({
+      text: '',
       attachments: [
-        { filename: 'invoice.pdf', contentType: 'application/pdf', content: pdf.toString('base64') },
-        { filename: '../../notes.txt', contentType: '', content: Buffer.from('hello').toString('base64') },
+        { id: invoice.id, filename: 'invoice.pdf', contentType: 'application/pdf', size: pdf.length },
+        { id: notes.id, filename: 'notes.txt', contentType: 'application/octet-stream', size: 5 },
       ],
     });
+    const outbound = join(attachmentsDir, 'outbound');
+    const onDisk = readdirSync(outbound).sort();
+    expect(onDisk).toHaveLength(2);
+
+    const reply = await service.sendReply({ id: conversationId, mode: 'reply', text: 'See attached', undoSeconds: 5 });
     expect(reply.attachments).toMatchObject([
       { filename: 'invoice.pdf', contentType: 'application/pdf', size: pdf.length, inline: false },
       { filename: 'notes.txt', contentType: 'application/octet-stream', size: 5, inline: false },
     ]);
+    expect(service.draft(conversationId)).toEqual({ text: '', attachments: [] });
     const files = repo.outgoing(reply.id)!.attachments;
-    expect(files.every((f) => f.path.startsWith(join(attachmentsDir, 'outbound')) && existsSync(f.path))).toBe(true);
+    expect(files.every((f) => f.path.startsWith(outbound) && existsSync(f.path))).toBe(true);
+    expect(readdirSync(outbound).sort()).toEqual(onDisk);
     expect(store.messages(conversationId).at(-1)!.attachments.map((a) => a.filename)).toEqual(['invoice.pdf', 'notes.txt']);
 
-    expect(await service.cancel(reply.id)).toEqual({
+    // A file attached during the undo window comes after the ones the reply gives back.
+    advance(2_000);
+    const later = await service.addDraftAttachment({ conversationId, filename: 'later.txt', contentType: 'text/plain', content: Buffer.from('later').toString('base64') });
+    const back = service.cancel(reply.id);
+    expect(back).toEqual({
       text: 'See attached',
       attachments: [
-        { filename: 'invoice.pdf', contentType: 'application/pdf', content: pdf.toString('base64') },
-        { filename: 'notes.txt', contentType: 'application/octet-stream', content: Buffer.from('hello').toString('base64') },
+        { id: expect.any(Number), filename: 'invoice.pdf', contentType: 'application/pdf', size: pdf.length },
+        { id: expect.any(Number), filename: 'notes.txt', contentType: 'application/octet-stream', size: 5 },
       ],
     });
-    expect(readdirSync(join(attachmentsDir, 'outbound'))).toEqual([]);
+    expect(service.draft(conversationId).attachments).toEqual([...back.attachments, later]);
+    expect(db.prepare('SELECT count(*) AS n FROM attachments').get()).toEqual({ n: 0 });
+    expect(readdirSync(outbound)).toHaveLength(3);
+
+    // Removing takes the file off the draft and deletes it; removing it again changes nothing.
+    await service.removeDraftAttachment(later.id);
+    await service.removeDraftAttachment(later.id);
+    expect(service.draft(conversationId).attachments.map((a) => a.filename)).toEqual(['invoice.pdf', 'notes.txt']);
+    expect(readdirSync(outbound).sort()).toEqual(onDisk);
   });
 
-  it('refuses attachments over the total limit, naming the file and the limit, and keeps nothing', async () => {
-    const { store, service, conversationId, attachmentsDir } = setup();
+  it('refuses a file that would take the draft over the total limit, naming it and the limit, and keeps nothing of it', async () => {
+    const { service, conversationId, attachmentsDir } = setup();
     const half = Buffer.alloc(MAX_REPLY_ATTACHMENT_BYTES / 2 + 1).toString('base64');
-    const attempt = service.sendReply({
-      id: conversationId, mode: 'reply', text: 'Two big files', undoSeconds: 5,
-      attachments: [
-        { filename: 'first.bin', contentType: '', content: half },
-        { filename: 'second.bin', contentType: '', content: half },
-      ],
-    });
-    await expect(attempt).rejects.toThrow(/“second\.bin” would bring the attachments to 25\.1 MB; a reply can carry at most 25 MB in total\./);
+    await service.addDraftAttachment({ conversationId, filename: 'first.bin', contentType: '', content: half });
+    const attempt = service.addDraftAttachment({ conversationId, filename: 'second.bin', contentType: '', content: half });
+    await expect(attempt).rejects.toThrow(AppFailure);
+    await expect(attempt).rejects.toThrow(/^“second\.bin” would bring the attachments to 25\.1 MB; a reply can carry at most 25 MB in total\.$/);
+    expect(service.draft(conversationId).attachments.map((a) => a.filename)).toEqual(['first.bin']);
+    expect(readdirSync(join(attachmentsDir, 'outbound'))).toHaveLength(1);
+    await expect(service.addDraftAttachment({ conversationId: 999, filename: 'x.txt', contentType: '', content: '' })).rejects.toThrow(/no longer exists/);
+  });
+
+  it('refuses to send when files an Undo gave back take the draft over the limit, and keeps the draft', async () => {
+    const { store, service, conversationId, advance } = setup();
+    const half = Buffer.alloc(MAX_REPLY_ATTACHMENT_BYTES / 2 + 1).toString('base64');
+    await service.addDraftAttachment({ conversationId, filename: 'first.bin', contentType: '', content: half });
+    const reply = await service.sendReply({ id: conversationId, mode: 'reply', text: 'First', undoSeconds: 5 });
+    advance(1_000);
+    await service.addDraftAttachment({ conversationId, filename: 'second.bin', contentType: '', content: half });
+    service.cancel(reply.id);
+    await expect(service.sendReply({ id: conversationId, mode: 'reply', text: 'Both', undoSeconds: 5 })).rejects.toThrow(/^“second\.bin” would bring the attachments to 25\.1 MB/);
     expect(store.messages(conversationId)).toHaveLength(1);
-    expect(existsSync(join(attachmentsDir, 'outbound'))).toBe(false);
+    expect(service.draft(conversationId).attachments.map((a) => a.filename)).toEqual(['first.bin', 'second.bin']);
   });
 
   it('retry puts a failed reply back in the queue; cancel takes a failed reply back for editing', async () => {
     const { repo, service, conversationId } = setup();
-    const m = await service.sendReply({ id: conversationId, mode: 'reply', text: 'Hello', undoSeconds: 0, attachments: [] });
+    const m = await service.sendReply({ id: conversationId, mode: 'reply', text: 'Hello', undoSeconds: 0 });
     repo.markSending(m.id, NOW.toISOString());
     const error = { code: 'RELAY_DENIED' as const, message: 'Relay access denied', cause: 'c', fix: 'f', retryable: false };
     repo.markFailed(m.id, error);
@@ -168,20 +201,24 @@ describe('OutboxService', () => {
     expect(repo.heads().map((h) => h.messageId)).toEqual([m.id]);
     repo.markSending(m.id, NOW.toISOString());
     repo.markFailed(m.id, error);
-    expect(await service.cancel(m.id)).toEqual({ text: 'Hello', attachments: [] });
+    expect(service.cancel(m.id)).toEqual({ text: 'Hello', attachments: [] });
   });
 
-  it('keeps replies of one channel in order: only the oldest pending one is at the head', async () => {
-    const { repo, service, conversationId } = setup();
-    const a = await service.sendReply({ id: conversationId, mode: 'reply', text: 'one', undoSeconds: 0, attachments: [] });
-    await service.sendReply({ id: conversationId, mode: 'reply', text: 'two', undoSeconds: 0, attachments: [] });
-    expect(repo.heads().map((h) => h.messageId)).toEqual([a.id]);
+  it('keeps replies of one conversation in order, while another conversation has its own head', async () => {
+    const { store, repo, service, conversationId } = setup();
+    const other = store.createConversation({
+      channelId: 'ch1', subject: 'Invoice', customer: { name: 'Ed', address: 'ed@example.com' }, assigneeId: null, token: 'EFGH2345', at: '2026-11-26T09:30:00.000Z',
+    });
+    const a = await service.sendReply({ id: conversationId, mode: 'reply', text: 'one', undoSeconds: 0 });
+    await service.sendReply({ id: conversationId, mode: 'reply', text: 'two', undoSeconds: 0 });
+    const b = await service.sendReply({ id: other, mode: 'reply', text: 'three', undoSeconds: 0 });
+    expect(repo.heads().map((h) => h.messageId)).toEqual([a.id, b.id]);
   });
 
   it('a reconnect wakes replies that wait out a backoff after a failure, and nothing else', async () => {
     const { repo, service, conversationId } = setup();
-    const failedOnce = await service.sendReply({ id: conversationId, mode: 'reply', text: 'one', undoSeconds: 0, attachments: [] });
-    const undoWindow = await service.sendReply({ id: conversationId, mode: 'reply', text: 'two', undoSeconds: 30, attachments: [] });
+    const failedOnce = await service.sendReply({ id: conversationId, mode: 'reply', text: 'one', undoSeconds: 0 });
+    const undoWindow = await service.sendReply({ id: conversationId, mode: 'reply', text: 'two', undoSeconds: 30 });
     repo.markSending(failedOnce.id, NOW.toISOString());
     const error = { code: 'CONNECTION_REFUSED' as const, message: 'Connection refused on port 465', cause: 'c', fix: 'f', retryable: true };
     repo.markQueued(failedOnce.id, '2026-11-26T10:05:00.000Z', error);
@@ -193,11 +230,11 @@ describe('OutboxService', () => {
 
   it('saves, reads and deletes drafts', () => {
     const { service, conversationId } = setup();
-    expect(service.draft(conversationId)).toEqual({ text: '' });
+    expect(service.draft(conversationId)).toEqual({ text: '', attachments: [] });
     service.saveDraft(conversationId, 'Dear Carol');
-    expect(service.draft(conversationId)).toEqual({ text: 'Dear Carol' });
+    expect(service.draft(conversationId)).toEqual({ text: 'Dear Carol', attachments: [] });
     service.saveDraft(conversationId, '');
-    expect(service.draft(conversationId)).toEqual({ text: '' });
+    expect(service.draft(conversationId)).toEqual({ text: '', attachments: [] });
     expect(() => service.saveDraft(9999, 'x')).toThrow(/no longer exists/);
   });
 });

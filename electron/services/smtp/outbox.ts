@@ -1,4 +1,4 @@
-import type { OutgoingAttachment } from '../../../shared/attachments';
+import type { DraftAttachment } from '../../../shared/attachments';
 import type { Message } from '../../../shared/conversation';
 import type { ParsedInput } from '../../../shared/contract';
 import { AppFailure } from '../../../shared/errors';
@@ -9,7 +9,7 @@ import type { AgentRepo } from '../store/agent-repo';
 import type { ChannelRecord } from '../store/channel-repo';
 import type { MailStore } from '../store/mail-store';
 import type { OutboxRepo } from '../store/outbox-repo';
-import { checkAttachmentLimit, loadAttachments, removeAttachments, saveAttachments } from './reply-attachments';
+import { checkAttachmentLimit, removeAttachments, saveAttachments } from './reply-attachments';
 import { buildReplyHeaders } from './reply-headers';
 
 /**
@@ -23,10 +23,10 @@ export interface OutboxServiceDeps {
   agents: AgentRepo;
   channel(id: string): ChannelRecord | undefined;
   events: EventBus;
-  /** Where decoded attachments live; a reply's files go into its `outbound/` folder. */
+  /** Where decoded attachments live; files attached to drafts go into its `outbound/` folder. */
   attachmentsDir: string;
-  /** Tells the worker to look at the queue now. */
-  kick(): void;
+  /** Tells the worker to look at the queue now; with a channel, also ends that channel's wait after a failure. */
+  kick(channelId?: string): void;
   now?: () => Date;
 }
 
@@ -48,7 +48,8 @@ export class OutboxService {
 
   /**
    * Stores the reply and its outbox row in one transaction, with its Message-ID fixed now: every
-   * later attempt sends the same message. It leaves after `undoSeconds`.
+   * later attempt sends the same message. It leaves after `undoSeconds`. The files attached to the
+   * draft become the reply's attachments in the same transaction (the files stay where they are).
    */
   async sendReply(input: ParsedInput<'conversations:send-reply'>): Promise<Message> {
     const { store, repo, agents } = this.deps;
@@ -62,7 +63,6 @@ export class OutboxService {
         retryable: false,
       });
     }
-    checkAttachmentLimit(input.attachments);
     await ensureReplyTo(store, conversation.id);
     const parent = repo.parentOf(conversation.id);
     const headers = buildReplyHeaders({
@@ -85,56 +85,53 @@ export class OutboxService {
     const domain = channel.smtp.fromAddress.split('@')[1] ?? 'auxilium.invalid';
     const messageId = normalizeMessageId(outgoingMessageId(conversation.token, domain))!;
     const meId = agents.meAgentId();
-    const files = await saveAttachments(this.deps.attachmentsDir, input.attachments);
     const at = this.now();
     const iso = at.toISOString();
-    let id: number;
-    try {
-      id = store.transaction(() => {
-        const stored = store.insertMessage(
-          {
-            conversationId: conversation.id,
-            channelId: conversation.channelId,
-            direction: 'outbound',
-            kind: 'normal',
-            messageId,
-            inReplyTo: headers.inReplyTo,
-            references: headers.references,
-            dedupeKey: null,
-            subject: headers.subject,
-            from: headers.from,
-            to: headers.to,
-            cc: headers.cc,
-            date: iso,
-            text: headers.text,
-            html: null,
-            parseError: null,
-            raw: null,
-            rawPath: null,
-            size: Buffer.byteLength(headers.text) + files.reduce((sum, f) => sum + f.size, 0),
-            authorAgentId: meId !== null && agents.get(meId) ? meId : null,
-            createdAt: iso,
-            attachments: files.map((f) => ({ ...f, contentId: null, inline: false })),
-          },
-          // The inbox order and snippet move when the reply has actually gone out (OutboxRepo.markSent).
-          { at: iso, unread: false, reopen: false, summary: false },
-        );
-        repo.insert({
-          messageId: stored,
-          channelId: conversation.channelId,
+    const id = store.transaction(() => {
+      const files = repo.draftAttachments(conversation.id);
+      // Each file was checked when it was attached; files an Undo gave back may add up to more.
+      checkAttachmentLimit(files);
+      const stored = store.insertMessage(
+        {
           conversationId: conversation.id,
-          bodyText: input.text,
-          parentId: parent?.id ?? null,
-          nextAttemptAt: new Date(at.getTime() + input.undoSeconds * 1000).toISOString(),
+          channelId: conversation.channelId,
+          direction: 'outbound',
+          kind: 'normal',
+          messageId,
+          inReplyTo: headers.inReplyTo,
+          references: headers.references,
+          dedupeKey: null,
+          subject: headers.subject,
+          from: headers.from,
+          to: headers.to,
+          cc: headers.cc,
+          date: iso,
+          text: headers.text,
+          html: null,
+          parseError: null,
+          raw: null,
+          rawPath: null,
+          size: Buffer.byteLength(headers.text) + files.reduce((sum, f) => sum + f.size, 0),
+          authorAgentId: meId !== null && agents.get(meId) ? meId : null,
           createdAt: iso,
-        });
-        repo.saveDraft(conversation.id, '', iso);
-        return stored;
+          attachments: files.map((f) => ({ filename: f.filename, contentType: f.contentType, size: f.size, path: f.path, contentId: null, inline: false })),
+        },
+        // The inbox order and snippet move when the reply has actually gone out (OutboxRepo.markSent).
+        { at: iso, unread: false, reopen: false, summary: false },
+      );
+      repo.insert({
+        messageId: stored,
+        channelId: conversation.channelId,
+        conversationId: conversation.id,
+        bodyText: input.text,
+        parentId: parent?.id ?? null,
+        nextAttemptAt: new Date(at.getTime() + input.undoSeconds * 1000).toISOString(),
+        createdAt: iso,
       });
-    } catch (error) {
-      await removeAttachments(files);
-      throw error;
-    }
+      repo.saveDraft(conversation.id, '', iso);
+      repo.clearDraftAttachments(conversation.id);
+      return stored;
+    });
     this.changed(conversation.id);
     this.deps.kick();
     return this.message(id);
@@ -142,9 +139,9 @@ export class OutboxService {
 
   /**
    * Undo within the undo window, or take back a reply that is waiting for a retry or failed: its
-   * text and attachments go back to the composer, and its files are deleted.
+   * text goes back to the composer, its attachments back to the conversation's draft.
    */
-  async cancel(messageId: number): Promise<{ text: string; attachments: OutgoingAttachment[] }> {
+  cancel(messageId: number): { text: string; attachments: DraftAttachment[] } {
     const row = this.deps.repo.get(messageId);
     if (!row) throw notFound('reply');
     const removed = this.deps.repo.cancel(messageId);
@@ -160,9 +157,7 @@ export class OutboxService {
       });
     }
     this.changed(removed.conversationId);
-    const attachments = await loadAttachments(removed.attachments);
-    await removeAttachments(removed.attachments);
-    return { text: removed.text, attachments };
+    return { text: removed.text, attachments: removed.attachments };
   }
 
   /** Send a failed (or waiting) reply again now. */
@@ -177,12 +172,41 @@ export class OutboxService {
       });
     }
     this.changed(row.conversationId);
-    this.deps.kick();
+    // The agent asked for it: also when the channel's server failed a moment ago.
+    this.deps.kick(row.channelId);
     return this.message(messageId);
   }
 
-  draft(conversationId: number): { text: string } {
-    return { text: this.deps.repo.draft(conversationId) };
+  draft(conversationId: number): { text: string; attachments: DraftAttachment[] } {
+    const attachments = this.deps.repo.draftAttachments(conversationId).map(({ id, filename, contentType, size }) => ({ id, filename, contentType, size }));
+    return { text: this.deps.repo.draft(conversationId), attachments };
+  }
+
+  /**
+   * Stores a file with the draft at once, so it survives a restart like the text. Refused when the
+   * draft's files would pass the total limit; checked in the transaction that adds it, so two
+   * windows attaching at once cannot pass it together.
+   */
+  async addDraftAttachment(input: ParsedInput<'drafts:add-attachment'>): Promise<DraftAttachment> {
+    const { repo, store } = this.deps;
+    if (!store.conversation(input.conversationId)) throw notFound('conversation');
+    const [file] = await saveAttachments(this.deps.attachmentsDir, [input]);
+    try {
+      return repo.transaction(() => {
+        checkAttachmentLimit([...repo.draftAttachments(input.conversationId), file!]);
+        return repo.addDraftAttachment(input.conversationId, file!, this.now().toISOString());
+      });
+    } catch (error) {
+      await removeAttachments([file!]);
+      throw error;
+    }
+  }
+
+  /** Takes a file off its draft and deletes it. A file no longer on a draft (removed twice, or sent) is left alone. */
+  async removeDraftAttachment(id: number): Promise<Record<string, never>> {
+    const path = this.deps.repo.removeDraftAttachment(id);
+    if (path) await removeAttachments([{ path }]);
+    return {};
   }
 
   saveDraft(conversationId: number, text: string): Record<string, never> {

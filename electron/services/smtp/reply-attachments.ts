@@ -1,16 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { attachmentLimitProblem, decodedLength, type OutgoingAttachment } from '../../../shared/attachments';
+import { attachmentLimitProblem, type OutgoingAttachment } from '../../../shared/attachments';
 import { AppFailure } from '../../../shared/errors';
-import type { AttachmentFile } from '../store/outbox-repo';
+import type { StoredAttachment } from '../store/outbox-repo';
 
 /**
  * The files an agent attaches to a reply, kept as one file each under `<attachments>/outbound/`
- * (never as SQLite blobs), from the moment the reply is queued until it is taken back.
+ * (never as SQLite blobs), from the moment they are attached to the draft. Sending and Undo only
+ * move their rows; the file is deleted when the agent removes it from the draft.
  */
-
-export type StoredAttachment = AttachmentFile & { size: number };
 
 /** The last path segment, without control characters: the name the customer will see. */
 function plainName(name: string): string {
@@ -19,8 +18,8 @@ function plainName(name: string): string {
 }
 
 /** Refuses files over the total limit with the message the composer shows too. */
-export function checkAttachmentLimit(files: readonly OutgoingAttachment[]): void {
-  const problem = attachmentLimitProblem(files.map((f) => ({ filename: f.filename, size: decodedLength(f.content) })));
+export function checkAttachmentLimit(files: readonly { filename: string; size: number }[]): void {
+  const problem = attachmentLimitProblem(files);
   if (problem) {
     throw new AppFailure({ code: 'VALIDATION_FAILED', message: problem, hint: 'Remove an attachment, or share large files by a link.', retryable: false });
   }
@@ -51,16 +50,6 @@ export async function saveAttachments(dir: string, files: readonly OutgoingAttac
     throw error;
   }
   return stored;
-}
-
-/** The files as the composer holds them again (a missing file is skipped: nothing to give back). */
-export async function loadAttachments(files: readonly AttachmentFile[]): Promise<OutgoingAttachment[]> {
-  const out: OutgoingAttachment[] = [];
-  for (const file of files) {
-    const bytes = await readFile(file.path).catch(() => undefined);
-    if (bytes) out.push({ filename: file.filename, contentType: file.contentType, content: bytes.toString('base64') });
-  }
-  return out;
 }
 
 export async function removeAttachments(files: readonly { path: string }[]): Promise<void> {

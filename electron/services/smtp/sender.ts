@@ -105,6 +105,8 @@ export class OutboxWorker {
   /** Channels with a reply in flight in this process. */
   private readonly busy = new Set<string>();
   private readonly inflight = new Set<Promise<void>>();
+  /** Channels whose server failed for every reply (down, throttling, keychain locked): nothing of theirs is tried before then. */
+  private readonly channelWaitsUntil = new Map<string, number>();
   /** Failed Sent-folder checks per uncertain reply, for their backoff. */
   private readonly checkFailures = new Map<number, number>();
   /** Sent replies whose Sent copy or \Answered is being retried in this process. */
@@ -152,12 +154,14 @@ export class OutboxWorker {
    * replies held while the channel was disabled go out.
    */
   connectionReturned(channelId: string): void {
+    this.channelWaitsUntil.delete(channelId);
     this.deps.repo.wakeWaiting(channelId, this.now().toISOString());
     this.kick();
   }
 
-  /** Something changed (a new reply, a retry): look at the queue now. */
-  kick(): void {
+  /** Something changed (a new reply, a retry): look at the queue now. A channel's wait ends when it is named. */
+  kick(channelId?: string): void {
+    if (channelId !== undefined) this.channelWaitsUntil.delete(channelId);
     this.wake(0);
   }
 
@@ -178,9 +182,10 @@ export class OutboxWorker {
     try {
       const now = this.now().getTime();
       let nextWake = now + IDLE_RECHECK_MS;
+      // Oldest first; one reply at a time per channel.
       for (const head of this.deps.repo.heads()) {
         if (this.busy.has(head.channelId)) continue;
-        const due = Date.parse(head.nextAttemptAt);
+        const due = Math.max(Date.parse(head.nextAttemptAt), this.channelWaitsUntil.get(head.channelId) ?? 0);
         if (due > now) {
           nextWake = Math.min(nextWake, due);
           continue;
@@ -282,7 +287,7 @@ export class OutboxWorker {
       this.checkFailures.set(head.messageId, attempts);
       repo.markQueued(
         head.messageId,
-        this.later(attempts),
+        this.channelWaits(channel.id, this.later(attempts)),
         appError('The mail password could not be read', 'The OS keychain did not answer.', 'Unlock the keychain; the reply is sent as soon as it can be read.', true),
         head.state === 'sending' ? 'sending' : 'queued',
       );
@@ -319,7 +324,7 @@ export class OutboxWorker {
       const error = mapImapError(err, { protocol: 'imap', host: secrets.imap.host, port: secrets.imap.port, mailbox: channel.inbox.sentFolder || 'Sent' });
       log.warn({ messageId: head.messageId, code: error.code }, 'outbox: could not check the Sent folder for an interrupted reply');
       // Still 'sending': the reply is not sent again until we know it did not go out.
-      repo.markQueued(head.messageId, this.later(failures), error, 'sending');
+      repo.markQueued(head.messageId, this.channelWaits(channel.id, this.later(failures)), error, 'sending');
       this.changed(head);
       return false;
     }
@@ -334,6 +339,12 @@ export class OutboxWorker {
     log.info({ messageId: head.messageId }, 'outbox: interrupted reply not in the Sent folder; sending it again');
     repo.markQueued(head.messageId, this.now().toISOString(), head.error);
     return true;
+  }
+
+  /** Holds every reply of the channel until `until` (ISO); returns it. */
+  private channelWaits(channelId: string, until: string): string {
+    this.channelWaitsUntil.set(channelId, Date.parse(until));
+    return until;
   }
 
   private later(failures: number): string {
@@ -359,11 +370,15 @@ export class OutboxWorker {
       const recipients = [...out.to, ...out.cc].map((a) => a.address);
       const info = await transport.sendMail({ envelope: { from: out.from.address, to: recipients }, raw });
       this.deps.hooks?.accepted?.(messageId);
+      this.channelWaitsUntil.delete(channel.id);
       if (info.rejected.length > 0) log.warn({ messageId, rejected: info.rejected.length }, 'outbox: some recipients were refused');
     } catch (err) {
       const error = mapSmtpError(err, { protocol: 'smtp', host: secrets.smtp.host, port: secrets.smtp.port, fromAddress: secrets.smtp.fromAddress });
       if (isTemporary(err, error)) {
-        repo.markQueued(messageId, this.later(attempts), { ...error, retryable: true });
+        // A deferred address (greylisting, a full mailbox) is about this customer; anything else
+        // temporary (no connection, a busy or throttling server) holds every reply of the channel.
+        const next = this.later(attempts);
+        repo.markQueued(messageId, error.code === 'RECIPIENT_DEFERRED' ? next : this.channelWaits(channel.id, next), { ...error, retryable: true });
         log.info({ messageId, code: error.code, attempts }, 'outbox: temporary failure, will retry');
       } else {
         repo.markFailed(messageId, { ...error, retryable: false });

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/support/temp';
 import { fetched, openHarness, SUPPORT } from '../ingest/testing';
 import { sweepUnreferencedFiles } from './file-sweep';
+import { OutboxRepo } from './outbox-repo';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -38,7 +39,7 @@ function stray(folder: string, name: string, ageMs: number): string {
 const foldersOf = (dir: string) => [join(dir, 'attachments'), join(dir, 'attachments', 'outbound'), join(dir, 'raw')];
 
 describe('sweepUnreferencedFiles', () => {
-  it('removes old files no message refers to, and keeps every file a message needs', async () => {
+  it('removes old files no message or draft refers to, and keeps every file a message or a draft needs', async () => {
     const dir = tempDir('auxilium-sweep-');
     const h = openHarness(dir.path);
     cleanups.push(dir.remove, () => h.close());
@@ -46,6 +47,9 @@ describe('sweepUnreferencedFiles', () => {
     const message = h.store.messages(created[0]!)[0]!;
     const kept = [...readdirSync(join(dir.path, 'attachments')), ...readdirSync(join(dir.path, 'raw'))];
     expect(kept).toHaveLength(2); // the attachment and the raw message
+    // A file attached to a draft days ago, not sent yet.
+    const drafted = stray(join(dir.path, 'attachments', 'outbound'), 'draft-file.pdf', 48 * HOUR);
+    new OutboxRepo(h.db).addDraftAttachment(created[0]!, { filename: 'quote.pdf', contentType: 'application/pdf', size: 11, path: drafted }, new Date().toISOString());
 
     const orphans = [
       stray(join(dir.path, 'attachments'), 'crashed-before-commit.pdf', 2 * HOUR),
@@ -58,6 +62,7 @@ describe('sweepUnreferencedFiles', () => {
     expect(removed.sort()).toEqual(orphans.sort());
     for (const path of orphans) expect(existsSync(path)).toBe(false);
     expect(existsSync(young)).toBe(true);
+    expect(existsSync(drafted)).toBe(true);
     expect(readdirSync(join(dir.path, 'raw'))).toHaveLength(1);
     expect(h.store.attachmentFile(message.attachments[0]!.id)).toBeDefined();
     expect(existsSync(h.store.attachmentFile(message.attachments[0]!.id)!.path)).toBe(true);

@@ -4,7 +4,7 @@ import type { Db } from './database';
 
 /**
  * Files are written before the transaction that refers to them (raw mail, attachments of inbound
- * mail and of replies), so a crash in between leaves a file nothing refers to. Harmless, but it
+ * mail, files attached to drafts), so a crash in between leaves a file nothing refers to. Harmless, but it
  * takes disk space for good; this removes such files. Only files older than `minAgeMs` go: a file
  * that young may belong to a transaction still on its way (another process on the same folder).
  */
@@ -18,7 +18,9 @@ export async function sweepUnreferencedFiles(
   // By file name, not full path: the names are unique (random or by content), and a data folder
   // that was moved must not make every file look unreferenced.
   const referenced = new Set<string>();
-  for (const { path } of db.prepare('SELECT path FROM attachments').iterate() as Iterable<{ path: string }>) referenced.add(basename(path));
+  for (const { path } of db.prepare('SELECT path FROM attachments UNION ALL SELECT path FROM draft_attachments').iterate() as Iterable<{ path: string }>) {
+    referenced.add(basename(path));
+  }
   for (const { path } of db.prepare('SELECT raw_path AS path FROM messages WHERE raw_path IS NOT NULL').iterate() as Iterable<{ path: string }>) {
     referenced.add(basename(path));
   }

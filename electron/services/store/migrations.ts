@@ -199,4 +199,23 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE state = 'sent' AND (filed_at IS NULL OR (answered_at IS NULL AND parent_id IS NOT NULL));
     `,
   },
+  {
+    version: 6,
+    description: 'files attached to drafts',
+    sql: `
+      -- Files attached to a conversation's draft, stored the moment they are attached so they survive
+      -- a restart like the draft's text. The file itself lives under attachments/outbound/; sending
+      -- moves these rows to the reply's attachments rows and Undo moves them back (the file stays).
+      CREATE TABLE draft_attachments (
+        id              INTEGER PRIMARY KEY,
+        conversation_id INTEGER NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+        filename        TEXT NOT NULL,
+        content_type    TEXT NOT NULL,
+        size            INTEGER NOT NULL,
+        path            TEXT NOT NULL,
+        created_at      TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX draft_attachments_conversation ON draft_attachments (conversation_id, created_at, id);
+    `,
+  },
 ];

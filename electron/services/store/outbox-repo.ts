@@ -1,8 +1,9 @@
+import type { DraftAttachment } from '../../../shared/attachments';
 import type { Address, Delivery } from '../../../shared/conversation';
 import { mailErrorSchema, type MailError } from '../../../shared/errors';
 import type { Db } from './database';
 
-/** SQL for the outbox (agent replies on their way out) and drafts. Tables: migration 4. */
+/** SQL for the outbox (agent replies on their way out) and drafts. Tables: migrations 4 and 6. */
 
 export type OutboxState = Delivery['state'];
 
@@ -136,6 +137,11 @@ export interface AttachmentFile {
   path: string;
 }
 
+export type StoredAttachment = AttachmentFile & { size: number };
+
+/** A file attached to a draft, with where it is on disk. */
+export type DraftFile = DraftAttachment & { path: string };
+
 export interface NewOutboxRow {
   messageId: number;
   channelId: string;
@@ -214,14 +220,15 @@ export class OutboxRepo {
   }
 
   /**
-   * Per channel, the oldest reply still on its way (queued, or left in 'sending'): replies of one
-   * channel leave in the order they were written, so a later one never overtakes one in backoff.
+   * Per conversation, the oldest reply still on its way (queued, or left in 'sending'), oldest
+   * first: a conversation's replies leave in the order they were written, so a later one never
+   * overtakes one in backoff, while one customer's deferred reply does not hold up the others.
    */
   heads(): OutboxRow[] {
     const rows = this.db
       .prepare(
         `SELECT o.* FROM outbox o WHERE o.message_id IN (
-           SELECT min(message_id) FROM outbox WHERE state IN ('queued', 'sending') GROUP BY channel_id)
+           SELECT min(message_id) FROM outbox WHERE state IN ('queued', 'sending') GROUP BY conversation_id)
          ORDER BY o.message_id`,
       )
       .all() as RawOutboxRow[];
@@ -392,22 +399,26 @@ export class OutboxRepo {
   }
 
   /**
-   * Removes a reply that has not left: its outbox row, its message, its attachment rows and its
-   * search entry. Returns the agent's text and the attachment files (the caller reads and deletes
-   * them), or undefined when it is sending or sent (or gone).
+   * Removes a reply that has not left: its outbox row, its message and its search entry. Its
+   * attachments go back to the conversation's draft (the files stay where they are), dated when
+   * the reply was written so they come before files attached since. Returns the agent's text and
+   * those attachments, or undefined when it is sending or sent (or gone).
    */
-  cancel(messageId: number): { text: string; conversationId: number; attachments: AttachmentFile[] } | undefined {
+  cancel(messageId: number): { text: string; conversationId: number; attachments: DraftAttachment[] } | undefined {
     return this.transaction(() => {
       const row = this.get(messageId);
       if (!row || (row.state !== 'queued' && row.state !== 'failed')) return undefined;
-      const message = this.db.prepare('SELECT conversation_id, fts_rowid FROM messages WHERE id = ?').get(messageId) as
-        | { conversation_id: number; fts_rowid: number }
+      const message = this.db.prepare('SELECT conversation_id, fts_rowid, created_at FROM messages WHERE id = ?').get(messageId) as
+        | { conversation_id: number; fts_rowid: number; created_at: string }
         | undefined;
-      const attachments = this.attachments(messageId);
+      const files = this.db
+        .prepare('SELECT filename, content_type AS contentType, size, path FROM attachments WHERE message_id = ? ORDER BY id')
+        .all(messageId) as StoredAttachment[];
+      const attachments = message ? files.map((f) => this.addDraftAttachment(message.conversation_id, f, message.created_at)) : [];
       this.db.prepare('DELETE FROM outbox WHERE message_id = ?').run(messageId);
       if (message) {
         this.db.prepare('DELETE FROM messages_fts WHERE rowid = ?').run(message.fts_rowid);
-        // Attachment rows go with the message (ON DELETE CASCADE).
+        // Its attachment rows go with the message (ON DELETE CASCADE); the draft has them now.
         this.db.prepare('DELETE FROM messages WHERE id = ?').run(messageId);
         this.db.prepare('UPDATE conversations SET message_count = message_count - 1 WHERE id = ?').run(message.conversation_id);
       }
@@ -422,7 +433,38 @@ export class OutboxRepo {
     return row?.text ?? '';
   }
 
-  /** '' deletes the draft. */
+  /** The files attached to a conversation's draft, in the order they were attached. */
+  draftAttachments(conversationId: number): DraftFile[] {
+    return this.db
+      .prepare(
+        `SELECT id, filename, content_type AS contentType, size, path FROM draft_attachments
+         WHERE conversation_id = ? ORDER BY created_at, id`,
+      )
+      .all(conversationId) as DraftFile[];
+  }
+
+  addDraftAttachment(conversationId: number, file: StoredAttachment, at: string): DraftAttachment {
+    const { lastInsertRowid } = this.db
+      .prepare(
+        `INSERT INTO draft_attachments (conversation_id, filename, content_type, size, path, created_at)
+         VALUES (@conversationId, @filename, @contentType, @size, @path, @at)`,
+      )
+      .run({ conversationId, filename: file.filename, contentType: file.contentType, size: file.size, path: file.path, at });
+    return { id: Number(lastInsertRowid), filename: file.filename, contentType: file.contentType, size: file.size };
+  }
+
+  /** Takes a file off its draft; returns where it is (the caller deletes it), or undefined when it is not on a draft. */
+  removeDraftAttachment(id: number): string | undefined {
+    const row = this.db.prepare('DELETE FROM draft_attachments WHERE id = ? RETURNING path').get(id) as { path: string } | undefined;
+    return row?.path;
+  }
+
+  /** The draft's files became a reply's attachments (sendReply, in the same transaction). */
+  clearDraftAttachments(conversationId: number): void {
+    this.db.prepare('DELETE FROM draft_attachments WHERE conversation_id = ?').run(conversationId);
+  }
+
+  /** '' deletes the draft's text; its files are kept. */
   saveDraft(conversationId: number, text: string, at: string): void {
     if (text === '') {
       this.db.prepare('DELETE FROM drafts WHERE conversation_id = ?').run(conversationId);

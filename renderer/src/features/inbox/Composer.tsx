@@ -36,7 +36,10 @@ function RecipientLine({ label, addresses }: { label: string; addresses: Address
   );
 }
 
-/** "Attach files" opens the system file picker; the chosen files are listed with their size and a remove button each. */
+/**
+ * "Attach files" opens the system file picker; each chosen file is stored with the draft at once,
+ * listed as uploading until it is, then with its size and a remove button.
+ */
 function Attachments({ disabled }: { disabled: boolean }) {
   const files = useComposerStore((s) => s.attachments);
   const problem = useComposerStore((s) => s.attachError);
@@ -71,10 +74,12 @@ function Attachments({ disabled }: { disabled: boolean }) {
           {files.map((file) => (
             <li key={file.key} className="composer-attachment">
               <span className="attachment-name text-break">{file.filename}</span>
-              <span className="muted attachment-size">{formatSize(file.size)}</span>
-              <button type="button" className="btn btn-ghost btn-small" aria-label={`Remove ${file.filename}`} onClick={() => actions.removeAttachment(file.key)}>
-                Remove
-              </button>
+              <span className="muted attachment-size">{file.id === null ? `${formatSize(file.size)}, uploading…` : formatSize(file.size)}</span>
+              {file.id === null ? null : (
+                <button type="button" className="btn btn-ghost btn-small" aria-label={`Remove ${file.filename}`} onClick={() => void actions.removeAttachment(file.key)}>
+                  Remove
+                </button>
+              )}
             </li>
           ))}
         </ul>
@@ -134,7 +139,7 @@ export function Composer({ detail }: { detail: ConversationDetail }) {
   const hint = isNote
     ? `Only your team sees notes; they are never emailed. ${SEND_KEYS} adds it.`
     : `**bold**, *italic*, [link](https://…) and “- ” lists are sent formatted. ${SEND_KEYS} sends; you can undo for ${UNDO_SECONDS} seconds.`;
-  // Notes carry no files: the button and the list are for replies (files picked stay for the reply).
+  // Notes carry no files: the button and the list are for replies (files attached stay with the draft).
 
   return (
     <section className={isNote ? 'composer composer-note' : 'composer'} aria-labelledby={titleId}>

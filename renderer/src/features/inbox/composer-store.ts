@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import { attachmentLimitProblem, decodedLength, type OutgoingAttachment } from '../../../../shared/attachments';
+import { attachmentLimitProblem, type DraftAttachment } from '../../../../shared/attachments';
 import { contract } from '../../../../shared/contract';
 import type { Message } from '../../../../shared/conversation';
 import type { AppError } from '../../../../shared/errors';
@@ -9,8 +9,8 @@ import { useConversationStore } from './conversation-store';
 /**
  * The one composer of the open conversation: Reply, Reply all, or an internal Note. What the agent
  * types is a draft on the main side (saved ~500 ms after the last keystroke, so it survives a
- * restart); a reply is queued with an undo window, and Undo or Edit puts its text and attachments
- * back here. Attached files are held in memory (per conversation, until sent or the page closes).
+ * restart), and so is every attached file, uploaded the moment it is picked; a reply is queued with
+ * an undo window and takes the draft's files with it, and Undo or Edit puts its text and files back.
  */
 
 export type ComposerMode = 'reply' | 'reply-all' | 'note';
@@ -23,9 +23,11 @@ export const DRAFT_DELAY_MS = 500;
 /** Where the text box's draft is: nothing to save, loading, typed but not yet saved, saving, saved, or the save failed. */
 export type DraftStatus = 'empty' | 'loading' | 'unsaved' | 'saving' | 'saved' | 'failed';
 
-/** A file attached to the reply being written: its bytes as base64, as the contract carries them. */
-export interface PickedFile extends OutgoingAttachment {
+/** A file in the composer's list: stored with the draft (`id`), or still uploading (`id` null). */
+export interface ListedFile {
   key: string;
+  id: number | null;
+  filename: string;
   size: number;
 }
 
@@ -54,17 +56,17 @@ export interface ComposerState {
   tracked: { messageId: number; conversationId: number } | null;
   /** Bumped whenever the text box should take focus (mode chosen, text put back). */
   focusRequest: number;
-  /** Files to send with the reply. */
-  attachments: PickedFile[];
-  /** Why a picked file was not added (over the size limit, unreadable). */
+  /** The draft's files, which go with the reply. */
+  attachments: ListedFile[];
+  /** Why a picked file was not added (over the size limit, unreadable, refused) or not removed. */
   attachError: string | null;
 
   open(conversationId: number | null): void;
   setMode(mode: ComposerMode): void;
   setText(text: string): void;
-  /** Adds files from disk, refusing any that would take the total over the limit. */
+  /** Uploads files from disk to the draft, refusing any that would take the total over the limit. */
   addFiles(files: readonly File[]): Promise<void>;
-  removeAttachment(key: string): void;
+  removeAttachment(key: string): Promise<void>;
   submit(): Promise<void>;
   undo(): Promise<void>;
   /** The undo window is over: follow the reply's delivery state instead. */
@@ -87,12 +89,18 @@ let draftJob: { conversationId: number; text: string } | null = null;
 /** Saves go one after another, so an older text never lands after a newer one. */
 let saveChain: Promise<unknown> = Promise.resolve();
 let saveSeq = 0;
-/** Attachments of conversations the agent left before sending, until they come back to them. */
-const keptFiles = new Map<number, PickedFile[]>();
-let fileSeq = 0;
+/** Uploads go one at a time (each file is read into memory whole); Send waits for them. */
+let uploads: Promise<void> = Promise.resolve();
+let uploadFailures = 0;
+let uploadSeq = 0;
 
-function picked(file: OutgoingAttachment): PickedFile {
-  return { ...file, key: `f${++fileSeq}`, size: decodedLength(file.content) };
+function listed(file: DraftAttachment): ListedFile {
+  return { key: `a${file.id}`, id: file.id, filename: file.filename, size: file.size };
+}
+
+/** `stored` first, then what the list had that is not among them (uploads still running, files stored since). */
+function storedFirst(stored: readonly DraftAttachment[], list: readonly ListedFile[]): ListedFile[] {
+  return [...stored.map(listed), ...list.filter((f) => !stored.some((s) => s.id === f.id))];
 }
 
 /** A file's bytes as base64, read by the browser (a data: URL without its prefix). */
@@ -150,24 +158,57 @@ export const useComposerStore = create<ComposerState>()((set, get) => {
 
   /**
    * Text and attachments that came back from the outbox go into the composer: the text above
-   * anything typed since, the files before any attached since.
+   * anything typed since, the files (already back in the draft on the main side) before any
+   * attached since.
    */
-  async function putBack(conversationId: number, mode: ReplyMode, back: { text: string; attachments: OutgoingAttachment[] }): Promise<void> {
+  async function putBack(conversationId: number, mode: ReplyMode, back: { text: string; attachments: DraftAttachment[] }): Promise<void> {
     const { text } = back;
-    const files = back.attachments.map(picked);
     if (get().conversationId === conversationId) {
       const current = get().text;
       const merged = current.trim() ? `${text}\n\n${current}` : text;
-      set((s) => ({ text: merged, mode, textError: null, draft: 'unsaved', focusRequest: s.focusRequest + 1, attachments: [...files, ...s.attachments] }));
+      set((s) => ({
+        text: merged,
+        mode,
+        textError: null,
+        draft: 'unsaved',
+        focusRequest: s.focusRequest + 1,
+        attachments: storedFirst(back.attachments, s.attachments),
+      }));
       scheduleSave(conversationId, merged);
       return;
     }
-    // The agent moved on: keep the files for when they come back, and the text as that conversation's draft.
-    if (files.length > 0) keptFiles.set(conversationId, [...files, ...(keptFiles.get(conversationId) ?? [])]);
+    // The agent moved on: the files are in that conversation's draft already; the text goes there too.
     await flush();
     const existing = await invoke('drafts:get', { conversationId });
     const current = existing.ok ? existing.value.text : '';
     await saveDraft(conversationId, current.trim() ? `${text}\n\n${current}` : text);
+  }
+
+  /**
+   * Stores one picked file with the conversation's draft; returns why it was not stored, or null.
+   * The stored file takes its placeholder's place in the list (or is added, when the agent left
+   * and came back meanwhile).
+   */
+  async function upload(conversationId: number, file: File, key: string): Promise<string | null> {
+    let content: string;
+    try {
+      content = await readBase64(file);
+    } catch {
+      return `“${file.name}” could not be read.`;
+    }
+    const result = await invoke('drafts:add-attachment', { conversationId, filename: file.name, contentType: file.type, content });
+    if (!result.ok) {
+      // The limit message names the file already; others do not.
+      const { message } = result.error;
+      return message.includes(file.name) ? message : `“${file.name}” was not attached: ${message}`;
+    }
+    const stored = listed(result.value);
+    set((s) => {
+      if (s.conversationId !== conversationId) return {};
+      if (s.attachments.some((f) => f.key === key)) return { attachments: s.attachments.map((f) => (f.key === key ? stored : f)) };
+      return s.attachments.some((f) => f.id === stored.id) ? {} : { attachments: [...s.attachments, stored] };
+    });
+    return null;
   }
 
   return {
@@ -190,9 +231,6 @@ export const useComposerStore = create<ComposerState>()((set, get) => {
       if (conversationId === left) return;
       // The draft of the conversation being left is saved now, not lost with the timer.
       void flush();
-      if (left !== null && get().attachments.length > 0) keptFiles.set(left, get().attachments);
-      const attachments = (conversationId !== null && keptFiles.get(conversationId)) || [];
-      if (conversationId !== null) keptFiles.delete(conversationId);
       const gen = ++openGeneration;
       set({
         conversationId,
@@ -203,12 +241,13 @@ export const useComposerStore = create<ComposerState>()((set, get) => {
         error: null,
         busy: false,
         tracked: null,
-        attachments,
+        attachments: [],
         attachError: null,
       });
       if (conversationId === null) return;
       void invoke('drafts:get', { conversationId }).then((result) => {
         if (gen !== openGeneration || get().conversationId !== conversationId) return;
+        if (result.ok) set((s) => ({ attachments: storedFirst(result.value.attachments, s.attachments) }));
         if (result.ok && result.value.text && !get().text) set({ text: result.value.text, draft: 'saved' });
         else if (get().draft === 'loading') set({ draft: get().text ? 'unsaved' : 'empty' });
       });
@@ -228,36 +267,44 @@ export const useComposerStore = create<ComposerState>()((set, get) => {
       const id = get().conversationId;
       if (id === null || files.length === 0) return;
       // Checked on sizes before anything is read; a file that does not fit is left out, the rest are added.
-      const accepted: File[] = [];
+      const accepted: ListedFile[] = [];
+      const picked = new Map<string, File>();
       let problem: string | null = null;
       for (const file of files) {
-        const all = [...get().attachments, ...accepted, file].map((f) => ({ filename: 'filename' in f ? f.filename : f.name, size: f.size }));
-        const refused = attachmentLimitProblem(all);
+        const entry: ListedFile = { key: `u${++uploadSeq}`, id: null, filename: file.name, size: file.size };
+        const refused = attachmentLimitProblem([...get().attachments, ...accepted, entry]);
         if (refused) problem ??= refused;
-        else accepted.push(file);
-      }
-      set({ attachError: problem });
-      const read: PickedFile[] = [];
-      for (const file of accepted) {
-        try {
-          read.push(picked({ filename: file.name, contentType: file.type, content: await readBase64(file) }));
-        } catch {
-          problem ??= `“${file.name}” could not be read.`;
+        else {
+          accepted.push(entry);
+          picked.set(entry.key, file);
         }
       }
-      if (get().conversationId !== id) {
-        keptFiles.set(id, [...(keptFiles.get(id) ?? []), ...read]);
-        return;
-      }
-      set((s) => ({ attachments: [...s.attachments, ...read], attachError: problem }));
+      // Listed at once, as uploading, until the main side has stored them with the draft.
+      set((s) => ({ attachments: [...s.attachments, ...accepted], attachError: problem }));
+      const run = uploads.then(async () => {
+        for (const entry of accepted) {
+          const failed = await upload(id, picked.get(entry.key)!, entry.key);
+          if (!failed) continue;
+          uploadFailures += 1;
+          if (get().conversationId === id) set((s) => ({ attachments: s.attachments.filter((f) => f.key !== entry.key), attachError: failed }));
+        }
+      });
+      uploads = run.catch(() => undefined);
+      await run;
     },
 
-    removeAttachment(key) {
-      set((s) => ({ attachments: s.attachments.filter((f) => f.key !== key), attachError: null }));
+    async removeAttachment(key) {
+      const id = get().conversationId;
+      const file = get().attachments.find((f) => f.key === key);
+      if (!file || file.id === null) return;
+      const result = await invoke('drafts:remove-attachment', { id: file.id });
+      if (get().conversationId !== id) return;
+      if (!result.ok) set({ attachError: `“${file.filename}” was not removed: ${result.error.message}` });
+      else set((s) => ({ attachments: s.attachments.filter((f) => f.key !== key), attachError: null }));
     },
 
     async submit() {
-      const { conversationId: id, mode, text, busy, attachments } = get();
+      const { conversationId: id, mode, text, busy } = get();
       if (id === null || busy) return;
       const parsed = (mode === 'note' ? noteText : replyText).safeParse(text);
       if (!parsed.success) {
@@ -278,8 +325,17 @@ export const useComposerStore = create<ComposerState>()((set, get) => {
         return;
       }
 
-      const files = attachments.map(({ filename, contentType, content }) => ({ filename, contentType, content }));
-      const result = await invoke('conversations:send-reply', { id, mode, text, undoSeconds: UNDO_SECONDS, attachments: files });
+      // The reply takes the files stored with the draft: wait for any still uploading, and do not send
+      // when one failed (the agent sees why, next to the list).
+      if (get().attachments.some((f) => f.id === null)) {
+        const failures = uploadFailures;
+        await uploads;
+        if (uploadFailures !== failures) {
+          if (get().conversationId === id) set({ busy: false });
+          return;
+        }
+      }
+      const result = await invoke('conversations:send-reply', { id, mode, text, undoSeconds: UNDO_SECONDS });
       if (!result.ok) {
         if (get().conversationId === id) set({ busy: false, error: { title: 'The reply was not sent.', error: result.error } });
         return;
@@ -288,10 +344,7 @@ export const useComposerStore = create<ComposerState>()((set, get) => {
       const pending: PendingSend = { messageId: result.value.id, conversationId: id, mode, until: Date.now() + UNDO_SECONDS * 1000 };
       clearDraft(id);
       if (get().conversationId === id) set({ busy: false, text: '', draft: 'empty', pending, tracked: null, attachments: [], attachError: null });
-      else {
-        keptFiles.delete(id);
-        set({ pending });
-      }
+      else set({ pending });
     },
 
     async undo() {
