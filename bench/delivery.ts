@@ -55,7 +55,7 @@ export const deliveryBenchmark: Benchmark = {
     const p95 = percentile(ours, 95);
     const bareP95 = percentile(baseline, 95);
     return [
-      { metric: `p50 delivery to visible (${count} messages)`, unit: 'ms', ours: percentile(ours, 50), baseline: percentile(baseline, 50), goal: '(informative)', met: true },
+      { metric: `p50 delivery to visible (${count} messages)`, unit: 'ms', ours: percentile(ours, 50), baseline: percentile(baseline, 50) },
       { metric: `p95 delivery to visible (${count} messages)`, unit: 'ms', ours: p95, baseline: bareP95, goal: '< 1000 ms and <= bare + 250 ms', met: p95 < 1000 && p95 <= bareP95 + 250 },
     ];
   },

@@ -19,7 +19,7 @@ export interface Figure {
   unit: 'ms' | 'MB' | 's';
   ours: number;
   baseline: number;
-  /** The goal in words, and whether our figure meets it; none for a figure that explains the others. */
+  /** The goal in words, and whether our figure meets it; none for a figure shown to explain the others. */
   goal?: string;
   met?: boolean;
 }
@@ -49,7 +49,7 @@ export function report(rows: readonly Row[], outFile: string): void {
     `${r.ours.toFixed(1)} ${r.unit}`,
     `${r.baseline.toFixed(1)} ${r.unit}`,
     `${r.ratio.toFixed(2)}x`,
-    r.goal ?? '(explains)',
+    r.goal ?? '(informative)',
     r.met === undefined ? '' : r.met ? 'yes' : 'NO',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));

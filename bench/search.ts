@@ -85,7 +85,7 @@ export const searchBenchmark: Benchmark = {
     const p95 = percentile(ours, 95);
     const rawP95 = percentile(baseline, 95);
     return [
-      { metric: `p50 search, ${messages} messages`, unit: 'ms', ours: percentile(ours, 50), baseline: percentile(baseline, 50), goal: '(informative)', met: true },
+      { metric: `p50 search, ${messages} messages`, unit: 'ms', ours: percentile(ours, 50), baseline: percentile(baseline, 50) },
       { metric: `p95 search, ${messages} messages`, unit: 'ms', ours: p95, baseline: rawP95, goal: '<= 100 ms and <= raw + 50 ms', met: p95 <= 100 && p95 <= rawP95 + 50 },
     ];
   },
