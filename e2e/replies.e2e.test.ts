@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { simpleParser } from 'mailparser';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { deliver, imapClient, type MailUser } from '../test/mailstack/mailstack';
+import { DEFERRED_RECIPIENT, deliver, imapClient, type MailUser } from '../test/mailstack/mailstack';
 import { addMessage, generateConversations, installFakeInbox, type FakeInbox } from './support/fake-inbox';
 import { fakeChannel, outboxHandlers, type FakeOutbox } from './support/fake-outbox';
 import { launchBrowser, makeDataDir, openApp, startHost, uniqueKeychainService, type RunningHost } from './support/host';
@@ -485,6 +485,37 @@ describe('Replies end to end (real mail)', () => {
     await expect.poll(() => messageBox(region).inputValue(), { timeout: 10_000 }).toBe(text);
     await failed.waitFor({ state: 'detached', timeout: 10_000 });
     await messageBox(region).fill('');
+    await row(page, subject).click();
+    await conversationRegion(page, subject).waitFor({ timeout: LONG });
+  });
+
+  it('shows a reply all as sent, and names the Cc the server refused with the reason', async () => {
+    const ccSubject = `Team question ${token}`;
+    await deliver(stack, {
+      from: customer.address,
+      to: support.address,
+      subject: ccSubject,
+      text: 'Please answer all of us.',
+      headers: { Cc: `${DEFERRED_RECIPIENT}, ${stack.relayDeniedRecipient}` },
+    });
+    await row(page, ccSubject).waitFor({ timeout: LONG });
+    await row(page, ccSubject).click();
+    const region = conversationRegion(page, ccSubject);
+    await region.waitFor({ timeout: LONG });
+    await modeButton(region, 'Reply all').click();
+    const text = `Answer for all ${token}`;
+    await messageBox(region).fill(text);
+    await messageBox(region).press('Control+Enter');
+    const sent = article(region, text);
+    await badge(sent, 'Sent').waitFor({ timeout: LONG });
+    const refused = sent.getByRole('region', { name: 'Recipients who did not get this reply' });
+    await seeText(refused, '2 recipients did not get this reply.');
+    await seeText(refused, DEFERRED_RECIPIENT);
+    await seeText(refused, /address was deferred for now/);
+    await seeText(refused, stack.relayDeniedRecipient);
+    await seeText(refused, /: Relay access denied\. /);
+    await page.screenshot({ path: 'test-results/replies-refused-real.png' });
+    await waitForMail(customer, (m) => m.source.includes(text));
     await row(page, subject).click();
     await conversationRegion(page, subject).waitFor({ timeout: LONG });
   });

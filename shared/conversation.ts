@@ -60,6 +60,8 @@ export const messageSchema = z.object({
       attempts: z.number(),
       /** When the next attempt is due (queued after a temporary failure, or the undo window). */
       nextAttemptAt: z.string().nullable(),
+      /** Sent, but the server refused these recipients (each with the mapped error): they did not get it. */
+      refused: z.array(z.object({ address: z.string(), error: mailErrorSchema })),
     })
     .nullable(),
 });

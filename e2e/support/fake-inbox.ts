@@ -29,6 +29,7 @@ export interface FakeMessage {
     error: { code: string; message: string; cause: string; fix: string; detail?: string; retryable: boolean } | null;
     attempts: number;
     nextAttemptAt: string | null;
+    refused: { address: string; error: { code: string; message: string; cause: string; fix: string; detail?: string; retryable: boolean } }[];
   } | null;
 }
 

@@ -119,7 +119,7 @@ export function outboxHandlers(outbox: FakeOutbox, channels: unknown[]): (inbox:
           subject: c.subject.startsWith('Re: ') ? c.subject : `Re: ${c.subject}`,
           text: String(input.text).trim(),
           date: new Date().toISOString(),
-          delivery: { state: 'queued', error: null, attempts: 0, nextAttemptAt: new Date(Date.now() + undo * 1000).toISOString() },
+          delivery: { state: 'queued', error: null, attempts: 0, nextAttemptAt: new Date(Date.now() + undo * 1000).toISOString(), refused: [] },
         });
         m.id = nextReplyId++;
         files.delete(c.id);

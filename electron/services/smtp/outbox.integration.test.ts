@@ -263,6 +263,21 @@ describe('agent replies through the real mail stack', () => {
     await call(env.core, 'outbox:cancel', { messageId: first.id });
   });
 
+  it('a reply all the server takes for the customer but refuses for two Cc shows it was sent, and who did not get it and why', async () => {
+    const mark = marker();
+    const first = await customerWritesIn(env, mark, { Cc: `${DEFERRED_RECIPIENT}, ${stack.relayDeniedRecipient}` });
+    const reply = await call<Message>(env.core, 'conversations:send-reply', { id: first.id, mode: 'reply-all', text: `To all ${mark}`, undoSeconds: 0 });
+    expect(reply.cc.map((a) => a.address)).toEqual([DEFERRED_RECIPIENT, stack.relayDeniedRecipient]);
+    const sent = await waitForDelivery(env.core, first.id, reply.id, (m) => m.delivery?.state === 'sent', 'the reply to be sent');
+    expect(sent.delivery!.refused.map((r) => [r.address, r.error.code])).toEqual([
+      [DEFERRED_RECIPIENT, 'RECIPIENT_DEFERRED'],
+      [stack.relayDeniedRecipient, 'RELAY_DENIED'],
+    ]);
+    expect(sent.delivery!.refused[1]!.error.detail).toMatch(/Relay access denied/);
+    const ourId = headerMessageId(env, reply.id);
+    await waitFor('the reply in the customer’s INBOX', async () => ((await messagesWithId(customer, 'INBOX', ourId)).length > 0 ? true : undefined));
+  });
+
   it('with Postfix stopped the reply stays queued with the connection error, and goes out exactly once when Postfix is back', async () => {
     const mark = marker();
     const first = await customerWritesIn(env, mark);

@@ -1,6 +1,6 @@
 import nodemailer from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer';
-import type { Address } from '../../../shared/conversation';
+import type { Address, Delivery } from '../../../shared/conversation';
 import type { MailError } from '../../../shared/errors';
 import type { EventBus } from '../../core/event-bus';
 import type { ChannelWithSecrets } from '../channels/channel-service';
@@ -84,6 +84,16 @@ export function isTemporary(err: unknown, mapped: MailError): boolean {
   if (typeof code === 'number' && code >= 400 && code < 500) return true;
   if (typeof code === 'number' && code >= 500) return false;
   return mapped.retryable;
+}
+
+/** The recipients a server refused in a transaction it accepted for others, each with its mapped error. */
+function refusedRecipients(info: { rejected: unknown[]; rejectedErrors?: unknown[] }, secrets: ChannelWithSecrets): Delivery['refused'] {
+  const context = { protocol: 'smtp' as const, host: secrets.smtp.host, port: secrets.smtp.port, fromAddress: secrets.smtp.fromAddress };
+  const errors = (info.rejectedErrors ?? []) as { recipient?: unknown }[];
+  return info.rejected.map((address) => ({
+    address: String(address),
+    error: mapSmtpError(errors.find((e) => e.recipient === address) ?? {}, context),
+  }));
 }
 
 function appError(message: string, cause: string, fix: string, retryable: boolean): MailError {
@@ -364,6 +374,7 @@ export class OutboxWorker {
     const attempts = row?.attempts ?? 1;
 
     let raw: Buffer;
+    let refused: Delivery['refused'] = [];
     const transport = nodemailer.createTransport(smtpConnectionOptions(secrets.smtp, { timeoutMs: this.deps.timeoutMs ?? 30_000 }));
     try {
       raw = await buildMime(out, started);
@@ -371,7 +382,9 @@ export class OutboxWorker {
       const info = await transport.sendMail({ envelope: { from: out.from.address, to: recipients }, raw });
       this.deps.hooks?.accepted?.(messageId);
       this.channelWaitsUntil.delete(channel.id);
-      if (info.rejected.length > 0) log.warn({ messageId, rejected: info.rejected.length }, 'outbox: some recipients were refused');
+      // Accepted for the others: the refused ones are shown on the reply, each with what the server said.
+      refused = refusedRecipients(info, secrets);
+      if (refused.length > 0) log.warn({ messageId, refused: refused.length }, 'outbox: some recipients were refused');
     } catch (err) {
       const error = mapSmtpError(err, { protocol: 'smtp', host: secrets.smtp.host, port: secrets.smtp.port, fromAddress: secrets.smtp.fromAddress });
       if (isTemporary(err, error)) {
@@ -399,7 +412,7 @@ export class OutboxWorker {
     } catch (err) {
       log.warn({ messageId, err: err instanceof Error ? err.message : String(err) }, 'outbox: could not keep the bytes of a sent reply');
     }
-    repo.markSent(messageId, this.now().toISOString(), { raw: kept && { blob: kept.blob, path: kept.path, size: kept.size }, filed, snippet: snippetOf });
+    repo.markSent(messageId, this.now().toISOString(), { raw: kept && { blob: kept.blob, path: kept.path, size: kept.size }, filed, snippet: snippetOf, refused });
     this.changed(out);
     log.info({ messageId, attempts, filed }, 'outbox: reply sent');
     const answered = await this.answer(messageId, secrets);

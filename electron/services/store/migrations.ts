@@ -218,4 +218,13 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX draft_attachments_conversation ON draft_attachments (conversation_id, created_at, id);
     `,
   },
+  {
+    version: 7,
+    description: 'recipients the server refused while it accepted a reply',
+    sql: `
+      -- A reply accepted for some recipients and refused for others (a Cc that does not exist, or is
+      -- deferred): the refused ones with the mapped error each, as JSON [{ address, error }].
+      ALTER TABLE outbox ADD COLUMN refused_json TEXT;
+    `,
+  },
 ];

@@ -79,19 +79,20 @@ function fromRow(row: RawOutboxRow): OutboxRow {
  * message queries in MailStore; `alias` names the messages table in that query.
  */
 export function deliveryColumn(alias: string): string {
-  return `(SELECT json_object('state', o.state, 'error', o.error_json, 'attempts', o.attempts, 'nextAttemptAt', o.next_attempt_at)
+  return `(SELECT json_object('state', o.state, 'error', o.error_json, 'attempts', o.attempts, 'nextAttemptAt', o.next_attempt_at, 'refused', o.refused_json)
      FROM outbox o WHERE o.message_id = ${alias}.id) AS delivery_json`;
 }
 
 /** The delivery of a message from `deliveryColumn`'s JSON. */
 export function deliveryFromJson(json: string | null | undefined): Delivery | null {
   if (!json) return null;
-  const value = JSON.parse(json) as { state: OutboxState; error: string | null; attempts: number; nextAttemptAt: string };
+  const value = JSON.parse(json) as { state: OutboxState; error: string | null; attempts: number; nextAttemptAt: string; refused: string | null };
   return {
     state: value.state,
     error: parseError(value.error),
     attempts: value.attempts,
     nextAttemptAt: value.state === 'queued' ? value.nextAttemptAt : null,
+    refused: value.refused ? (JSON.parse(value.refused) as Delivery['refused']) : [],
   };
 }
 
@@ -323,15 +324,22 @@ export class OutboxRepo {
   markSent(
     messageId: number,
     at: string,
-    extra: { raw?: { blob: Buffer | null; path: string | null; size: number }; filed: boolean; snippet: (text: string) => string },
+    extra: {
+      raw?: { blob: Buffer | null; path: string | null; size: number };
+      filed: boolean;
+      snippet: (text: string) => string;
+      /** Recipients the server refused while accepting the reply for the others. */
+      refused?: Delivery['refused'];
+    },
   ): void {
     this.transaction(() => {
       this.db
         .prepare(
-          `UPDATE outbox SET state = 'sent', accepted_at = @at, error_json = NULL, filed_at = CASE WHEN @filed THEN @at ELSE filed_at END
+          `UPDATE outbox SET state = 'sent', accepted_at = @at, error_json = NULL, filed_at = CASE WHEN @filed THEN @at ELSE filed_at END,
+             refused_json = @refused
            WHERE message_id = @id`,
         )
-        .run({ id: messageId, at, filed: extra.filed ? 1 : 0 });
+        .run({ id: messageId, at, filed: extra.filed ? 1 : 0, refused: extra.refused?.length ? JSON.stringify(extra.refused) : null });
       if (extra.raw) {
         this.db.prepare('UPDATE messages SET raw = ?, raw_path = ?, size = ? WHERE id = ?').run(extra.raw.blob, extra.raw.path, extra.raw.size, messageId);
       }

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { Message } from '../../../../shared/conversation';
+import type { Delivery, Message } from '../../../../shared/conversation';
 import type { AppError } from '../../../../shared/errors';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { useComposerStore } from './composer-store';
@@ -94,10 +94,44 @@ export function DeliveryState({ message }: { message: Message }) {
       detail = deliveryTime(message.date);
       break;
   }
-  return (
+  const line = (
     <p className={`delivery delivery-line delivery-${delivery.state}`}>
       <span className={`delivery-badge delivery-badge-${delivery.state}`}>{badge}</span>
       {detail ? <span className="delivery-detail">{detail}</span> : null}
     </p>
+  );
+  if (delivery.refused.length === 0) return line;
+  return (
+    <div className="delivery-refused">
+      {line}
+      <RefusedRecipients refused={delivery.refused} />
+    </div>
+  );
+}
+
+/** Recipients the server refused while it took the reply for the others: they did not get it. */
+function RefusedRecipients({ refused }: { refused: Delivery['refused'] }) {
+  return (
+    <section className="delivery delivery-failed" aria-label="Recipients who did not get this reply">
+      <p className="delivery-line">
+        <span className="delivery-badge delivery-badge-failed">Not delivered</span>
+        <span className="delivery-message">
+          {refused.length === 1 ? '1 recipient did not get this reply.' : `${refused.length} recipients did not get this reply.`}
+        </span>
+      </p>
+      <ul className="delivery-refused-list">
+        {refused.map(({ address, error }) => (
+          <li key={address}>
+            <strong>{address}</strong>: {error.message}. {error.fix}
+            {error.detail ? (
+              <details className="probe-detail">
+                <summary>What the server said</summary>
+                <pre>{error.detail}</pre>
+              </details>
+            ) : null}
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }
