@@ -54,6 +54,26 @@ describe('MailIngestor', () => {
     expect(h.store.conversation(id)).toMatchObject({ status: 'open', unread: true, messageCount: 3 });
   });
 
+  it("shows a thread in the order its mail reached the server, whatever the sender's clock says", async () => {
+    const h = setup();
+    const arrived = (source: Buffer, uid: number, at: string) => ({ ...fetched(source, uid), internalDate: new Date(at) });
+    const first = await h.ingestor.ingest(h.position, [arrived(mail({ messageId: '<q1@example.com>', date: 'Tue, 24 Nov 2026 10:00:00 +0000' }), 1, '2026-11-24T10:00:04Z')], {});
+    const id = first.created[0]!;
+    h.store.insertMessage(
+      {
+        conversationId: id, channelId: 'ch1', direction: 'outbound', kind: 'normal', messageId: 'a1@acme.test', inReplyTo: 'q1@example.com', references: ['q1@example.com'],
+        dedupeKey: null, subject: 'Re: Help with my order', from: { name: 'Acme', address: SUPPORT }, to: [{ name: '', address: 'carol@example.com' }], cc: [],
+        date: '2026-11-24T10:30:00.000Z', text: 'It ships today.', html: null, parseError: null, raw: null, rawPath: null, size: 15, authorAgentId: null,
+        createdAt: '2026-11-24T10:30:00.000Z', attachments: [],
+      },
+      { at: '2026-11-24T10:30:00.000Z', unread: false, reopen: false, summary: true },
+    );
+    // The customer's clock is an hour behind: the answer says 09:45 but reached the server at 10:45.
+    const answer = mail({ messageId: '<q2@example.com>', inReplyTo: '<a1@acme.test>', date: 'Tue, 24 Nov 2026 09:45:00 +0000', body: 'Thanks!' });
+    await h.ingestor.ingest(h.position, [arrived(answer, 2, '2026-11-24T10:45:00Z')], {});
+    expect(h.store.messages(id).map((m) => m.text.trim())).toEqual(['Hello, my order has not arrived.', 'It ships today.', 'Thanks!']);
+  });
+
   it('threads by the subject token only for people who took part', async () => {
     const h = setup();
     const { created } = await h.ingestor.ingest(h.position, [fetched(mail({ cc: 'Boss <boss@example.com>' }))], {});

@@ -303,6 +303,7 @@ export class MailIngestor implements Ingestor {
         cc: parsed?.cc ?? [],
         ...(parsed ? { replyTo: parsed.replyTo } : {}),
         date: parsed?.date ?? item.receivedAt,
+        arrivedAt: item.receivedAt,
         text: parsed?.text ?? '',
         html: parsed?.html ?? null,
         parseError: item.parseError,

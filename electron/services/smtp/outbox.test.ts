@@ -204,6 +204,15 @@ describe('OutboxService', () => {
     expect(service.cancel(m.id)).toEqual({ text: 'Hello', attachments: [] });
   });
 
+  it('shows a reply that waited in the outbox where it left, after mail that came in meanwhile', async () => {
+    const { store, repo, service, conversationId, customerWrites } = setup();
+    const reply = await service.sendReply({ id: conversationId, mode: 'reply', text: 'On its way', undoSeconds: 0 });
+    customerWrites(1, '2026-11-26T10:20:00.000Z');
+    repo.markSending(reply.id, '2026-11-26T10:30:00.000Z');
+    repo.markSent(reply.id, '2026-11-26T10:30:01.000Z', { filed: true, snippet: (t) => t });
+    expect(store.messages(conversationId).map((m) => m.direction)).toEqual(['inbound', 'inbound', 'outbound']);
+  });
+
   it('keeps replies of one conversation in order, while another conversation has its own head', async () => {
     const { store, repo, service, conversationId } = setup();
     const other = store.createConversation({

@@ -82,6 +82,8 @@ export interface NewMessage {
   /** Inbound mail as parsed; undefined when not known (unreadable mail, our own replies). */
   replyTo?: Address[];
   date: string;
+  /** When it reached us (see migration 8); `date` when not given. */
+  arrivedAt?: string;
   text: string;
   html: string | null;
   parseError: string | null;
@@ -302,10 +304,10 @@ export class MailStore {
     const result = this
       .prepare(
         `INSERT INTO messages (conversation_id, channel_id, direction, kind, mailbox, uid_validity, uid, message_id, in_reply_to,
-           "references", dedupe_key, subject, from_name, from_address, to_json, cc_json, reply_to_json, date, text, html, parse_error, raw, raw_path,
+           "references", dedupe_key, subject, from_name, from_address, to_json, cc_json, reply_to_json, date, arrived_at, text, html, parse_error, raw, raw_path,
            size, author_agent_id, fts_rowid, created_at)
          VALUES (@conversationId, @channelId, @direction, @kind, @mailbox, @uidValidity, @uid, @messageId, @inReplyTo,
-           @references, @dedupeKey, @subject, @fromName, @fromAddress, @to, @cc, @replyTo, @date, @text, @html, @parseError, @raw, @rawPath,
+           @references, @dedupeKey, @subject, @fromName, @fromAddress, @to, @cc, @replyTo, @date, @arrivedAt, @text, @html, @parseError, @raw, @rawPath,
            @size, @authorAgentId, @ftsRowid, @createdAt)`,
       )
       .run({
@@ -319,6 +321,7 @@ export class MailStore {
         to: JSON.stringify(message.to),
         cc: JSON.stringify(message.cc),
         replyTo: message.replyTo ? JSON.stringify(message.replyTo) : null,
+        arrivedAt: message.arrivedAt ?? message.date,
         ftsRowid,
       });
     const id = Number(result.lastInsertRowid);
@@ -387,12 +390,13 @@ export class MailStore {
   }
 
   messages(conversationId: number): Message[] {
-    // Mail Date headers have whole seconds while our replies carry milliseconds: compare to the
-    // second, then by arrival, so a customer's answer never shows above the reply it answers.
+    // In the order messages reached us, not by their Date headers (a sender's clock may be wrong).
+    // Servers keep arrival times in whole seconds while our replies carry milliseconds: compare to
+    // the second, then by insertion, so a customer's answer never shows above the reply it answers.
     const rows = this
       .prepare(
         `SELECT id, conversation_id, direction, kind, subject, from_name, from_address, to_json, cc_json, reply_to_json, date, text, html, parse_error,
-           author_agent_id, ${deliveryColumn('messages')} FROM messages WHERE conversation_id = ? ORDER BY substr(date, 1, 19), id`,
+           author_agent_id, ${deliveryColumn('messages')} FROM messages WHERE conversation_id = ? ORDER BY substr(arrived_at, 1, 19), id`,
       )
       .all(conversationId) as MessageRow[];
     const attachments = this

@@ -227,4 +227,15 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE outbox ADD COLUMN refused_json TEXT;
     `,
   },
+  {
+    version: 8,
+    description: 'when each message reached us, for the order of a thread',
+    sql: `
+      -- The server's arrival time of inbound mail (INTERNALDATE), when an agent's reply left (or was
+      -- written, until then), when a note was written. A thread is shown in this order: a customer's
+      -- Date header comes from their own clock, which may be wrong. Earlier rows have only the date.
+      ALTER TABLE messages ADD COLUMN arrived_at TEXT;
+      UPDATE messages SET arrived_at = date;
+    `,
+  },
 ];

@@ -343,6 +343,8 @@ export class OutboxRepo {
       if (extra.raw) {
         this.db.prepare('UPDATE messages SET raw = ?, raw_path = ?, size = ? WHERE id = ?').run(extra.raw.blob, extra.raw.path, extra.raw.size, messageId);
       }
+      // In the thread, a reply that waited in the outbox takes its place when it left.
+      this.db.prepare('UPDATE messages SET arrived_at = ? WHERE id = ?').run(at, messageId);
       const message = this.db.prepare('SELECT conversation_id, text FROM messages WHERE id = ?').get(messageId) as
         | { conversation_id: number; text: string }
         | undefined;
