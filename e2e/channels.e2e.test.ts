@@ -163,6 +163,7 @@ describe('Email channel, end to end', () => {
     expect(text).toContain('Enabled');
     expect(text).toMatch(/Trusted certificate \(IMAP(, SMTP)?\): SHA-256/);
     expect(text).toMatch(/Connected|Starting|Syncing|Retrying|Error/);
+    await page.screenshot({ path: 'test-results/channel-card.png' });
     // Focus came back to the page, on the button that opened the dialog.
     expect(await page.evaluate(() => document.activeElement?.textContent ?? '')).toContain('Add Channel');
   });

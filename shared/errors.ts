@@ -184,7 +184,7 @@ export const MAIL_ERRORS: Record<MailErrorCode, Entry> = {
   RECIPIENT_DEFERRED: {
     message: () => 'The recipient’s address was deferred for now',
     cause: () => 'The server took the connection but asked to try this address again later: greylisting, a full or busy mailbox, or a temporary problem on the recipient’s side.',
-    fix: () => 'Usually nothing: such refusals pass within minutes, and replies are tried again by themselves. If it lasts for hours, check the address with the customer another way.',
+    fix: () => 'Usually nothing: such refusals pass within minutes. If it lasts for hours, check the address with the customer another way.',
     retryable: true,
   },
   CONNECTION_LOST: {

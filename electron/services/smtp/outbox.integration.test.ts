@@ -10,7 +10,7 @@ import { cleanupsAfterAll } from '../../../test/support/cleanups';
 import type { DraftAttachment } from '../../../shared/attachments';
 import type { Channel, ChannelForm } from '../../../shared/channel';
 import type { ConversationDetail, ConversationSummary, Message } from '../../../shared/conversation';
-import { DEFERRED_RECIPIENT, deliver, imapClient, startPostfix, stopPostfix, type MailUser } from '../../../test/mailstack/mailstack';
+import { DEFERRED_RECIPIENT, deferRecipients, deliver, imapClient, startPostfix, stopPostfix, type MailUser } from '../../../test/mailstack/mailstack';
 import { tempDir, testKeychainService } from '../../../test/support/temp';
 import { createCore, type Core, type CoreConfig } from '../../core/create-core';
 
@@ -20,7 +20,7 @@ import { createCore, type Core, type CoreConfig } from '../../core/create-core';
 // polling with generous timeouts; nothing here asserts timing.
 
 const stack = inject('mailstack');
-const { support, customer } = stack.users;
+const { support, customer, cc } = stack.users;
 const REPO = resolve(import.meta.dirname, '../../..');
 const WAIT_MS = 30_000;
 /** Short backoff so retry tests do not wait minutes; the production defaults are in pacing.ts. */
@@ -276,6 +276,25 @@ describe('agent replies through the real mail stack', () => {
     expect(sent.delivery!.refused[1]!.error.detail).toMatch(/Relay access denied/);
     const ourId = headerMessageId(env, reply.id);
     await waitFor('the reply in the customer’s INBOX', async () => ((await messagesWithId(customer, 'INBOX', ourId)).length > 0 ? true : undefined));
+  });
+
+  it('sends a reply all again to a Cc the server deferred, once it takes mail again, and to nobody else', async () => {
+    const mark = marker();
+    await deferRecipients(stack, [cc.address]);
+    onCleanup(() => deferRecipients(stack, []));
+    const first = await customerWritesIn(env, mark, { Cc: cc.address });
+    const reply = await call<Message>(env.core, 'conversations:send-reply', { id: first.id, mode: 'reply-all', text: `Greylisted ${mark}`, undoSeconds: 0 });
+    const sent = await waitForDelivery(env.core, first.id, reply.id, (m) => m.delivery?.state === 'sent' && m.delivery.refused.length > 0, 'the reply to be sent');
+    expect(sent.delivery!.refused).toMatchObject([{ address: cc.address, error: { code: 'RECIPIENT_DEFERRED', retryable: true } }]);
+
+    // The deferral ends, as greylisting does after a few minutes.
+    await deferRecipients(stack, []);
+    await waitForDelivery(env.core, first.id, reply.id, (m) => m.delivery?.refused.length === 0, 'the Cc to take the reply');
+    const ourId = headerMessageId(env, reply.id);
+    await waitFor('the reply in the Cc’s INBOX', async () => ((await messagesWithId(cc, 'INBOX', ourId)).length > 0 ? true : undefined));
+    await sleep(1_000);
+    expect(await messagesWithId(cc, 'INBOX', ourId)).toHaveLength(1);
+    expect(await messagesWithId(customer, 'INBOX', ourId)).toHaveLength(1);
   });
 
   it('with Postfix stopped the reply stays queued with the connection error, and goes out exactly once when Postfix is back', async () => {

@@ -417,7 +417,33 @@ export class OutboxWorker {
     log.info({ messageId, attempts, filed }, 'outbox: reply sent');
     const answered = await this.answer(messageId, secrets);
     // The reply has gone out either way; what is left is retried later (followUp), never the sending.
-    if (!filed || !answered) repo.scheduleFollowUp(messageId, this.later(1), 1);
+    if (!filed || !answered || refused.some((r) => r.error.retryable)) repo.scheduleFollowUp(messageId, this.later(1), 1);
+  }
+
+  /**
+   * Sends the reply, byte for byte as it went out, to the recipients the server deferred, and keeps
+   * what is still refused. True when nobody is left waiting; false to try again later.
+   */
+  private async deliverToDeferred(row: OutboxRow, from: string, sent: Buffer, secrets: ChannelWithSecrets): Promise<boolean> {
+    const waiting = row.refused.filter((r) => r.error.retryable);
+    if (waiting.length === 0) return true;
+    const transport = nodemailer.createTransport(smtpConnectionOptions(secrets.smtp, { timeoutMs: this.deps.timeoutMs ?? 30_000 }));
+    let stillRefused: Delivery['refused'];
+    try {
+      const info = await transport.sendMail({ envelope: { from, to: waiting.map((r) => r.address) }, raw: sent });
+      stillRefused = refusedRecipients(info, secrets);
+    } catch (err) {
+      // Refused for all of them again (each with its reply); anything else (no connection) is tried later as it stands.
+      const { rejected, rejectedErrors } = err as { rejected?: unknown[]; rejectedErrors?: unknown[] };
+      if (!Array.isArray(rejected) || rejected.length === 0) return false;
+      stillRefused = refusedRecipients({ rejected, rejectedErrors }, secrets);
+    } finally {
+      transport.close();
+    }
+    this.deps.repo.setRefused(row.messageId, [...row.refused.filter((r) => !r.error.retryable), ...stillRefused]);
+    this.changed(row);
+    this.deps.log.info({ messageId: row.messageId, delivered: waiting.length - stillRefused.length, refused: stillRefused.length }, 'outbox: sent to deferred recipients again');
+    return !stillRefused.some((r) => r.error.retryable);
   }
 
   /**
@@ -458,39 +484,43 @@ export class OutboxWorker {
   }
 
   /**
-   * A sent reply whose Sent copy or \Answered failed: try what is left again, from the bytes that
-   * were sent. Nothing here talks SMTP, so the customer never gets the reply twice.
+   * A sent reply with something left to do: its Sent copy, \Answered, or recipients the server
+   * deferred. Tried again from the bytes that were sent. Only the deferred recipients are sent to,
+   * so nobody who got the reply gets it twice.
    */
   private async followUp(row: OutboxRow, channel: ChannelRecord): Promise<void> {
     const { repo, log } = this.deps;
     let done = false;
     try {
       const secrets = await this.deps.secrets(channel.id);
+      const out = repo.outgoing(row.messageId);
+      const stored = repo.sentCopy(row.messageId);
+      // Without the bytes that were sent there is no faithful copy to file or send: nothing more to try.
+      const sent = out && stored && (stored.raw || stored.rawPath) ? (await readRaw(stored, Number.MAX_SAFE_INTEGER)).bytes : null;
       let filed = row.filedAt !== null;
       if (!filed) {
-        const out = repo.outgoing(row.messageId);
-        const stored = repo.sentCopy(row.messageId);
-        // Without the bytes that were sent there is no faithful copy to file: nothing more to try.
-        filed = true;
-        if (out && stored && (stored.raw || stored.rawPath)) {
-          const { bytes } = await readRaw(stored, Number.MAX_SAFE_INTEGER);
-          filed = await this.file(row.messageId, out.headerMessageId, bytes, channel, secrets);
-        }
+        filed = sent && out ? await this.file(row.messageId, out.headerMessageId, sent, channel, secrets) : true;
         if (filed) repo.markFiled(row.messageId, this.now().toISOString());
       }
-      done = (await this.answer(row.messageId, secrets)) && filed;
+      const answered = await this.answer(row.messageId, secrets);
+      const delivered = sent && out ? await this.deliverToDeferred(row, out.from.address, sent, secrets) : true;
+      done = filed && answered && delivered;
     } catch (err) {
       log.warn({ messageId: row.messageId, err: err instanceof Error ? err.message : String(err) }, 'outbox: could not finish a sent reply');
     }
     if (done) {
       repo.scheduleFollowUp(row.messageId, null, row.followUpAttempts);
-      log.info({ messageId: row.messageId, attempts: row.followUpAttempts + 1 }, 'outbox: Sent copy and \\Answered done');
+      log.info({ messageId: row.messageId, attempts: row.followUpAttempts + 1 }, 'outbox: sent reply finished');
       return;
     }
     const attempts = row.followUpAttempts + 1;
     if (attempts >= FOLLOW_UP_ATTEMPTS) {
-      log.warn({ messageId: row.messageId, attempts }, 'outbox: gave up filing the Sent copy or setting \\Answered');
+      log.warn({ messageId: row.messageId, attempts }, 'outbox: gave up on the Sent copy, \\Answered or deferred recipients of a sent reply');
       repo.scheduleFollowUp(row.messageId, null, attempts);
+      // Still refused recipients are now given up on too: shown as not delivered, no longer as waiting.
+      const latest = repo.get(row.messageId);
+      if (latest) repo.setRefused(row.messageId, latest.refused.map((r) => ({ ...r, error: { ...r.error, retryable: false } })));
+      this.changed(row);
       return;
     }
     repo.scheduleFollowUp(row.messageId, this.later(attempts), attempts);

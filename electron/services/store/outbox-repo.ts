@@ -21,9 +21,11 @@ export interface OutboxRow {
   error: MailError | null;
   filedAt: string | null;
   answeredAt: string | null;
-  /** When to try the outstanding Sent copy or \Answered again; null when nothing is outstanding. */
+  /** When to try what is outstanding (Sent copy, \Answered, deferred recipients) again; null when nothing is. */
   followUpAt: string | null;
   followUpAttempts: number;
+  /** Recipients the server refused while accepting the reply for the others. */
+  refused: Delivery['refused'];
 }
 
 interface RawOutboxRow {
@@ -42,6 +44,7 @@ interface RawOutboxRow {
   answered_at: string | null;
   followup_at: string | null;
   followup_attempts: number;
+  refused_json: string | null;
 }
 
 function parseError(json: string | null): MailError | null {
@@ -52,6 +55,10 @@ function parseError(json: string | null): MailError | null {
   } catch {
     return null;
   }
+}
+
+function parseRefused(json: string | null): Delivery['refused'] {
+  return json ? (JSON.parse(json) as Delivery['refused']) : [];
 }
 
 function fromRow(row: RawOutboxRow): OutboxRow {
@@ -71,6 +78,7 @@ function fromRow(row: RawOutboxRow): OutboxRow {
     answeredAt: row.answered_at,
     followUpAt: row.followup_at,
     followUpAttempts: row.followup_attempts,
+    refused: parseRefused(row.refused_json),
   };
 }
 
@@ -92,7 +100,7 @@ export function deliveryFromJson(json: string | null | undefined): Delivery | nu
     error: parseError(value.error),
     attempts: value.attempts,
     nextAttemptAt: value.state === 'queued' ? value.nextAttemptAt : null,
-    refused: value.refused ? (JSON.parse(value.refused) as Delivery['refused']) : [],
+    refused: parseRefused(value.refused),
   };
 }
 
@@ -375,11 +383,16 @@ export class OutboxRepo {
   }
 
   /** The Sent copy is done (filed, or there is nowhere to file it). */
+  /** The recipients still refused after delivering to deferred ones again. */
+  setRefused(messageId: number, refused: Delivery['refused']): void {
+    this.db.prepare('UPDATE outbox SET refused_json = ? WHERE message_id = ?').run(refused.length > 0 ? JSON.stringify(refused) : null, messageId);
+  }
+
   markFiled(messageId: number, at: string): void {
     this.db.prepare('UPDATE outbox SET filed_at = ? WHERE message_id = ?').run(at, messageId);
   }
 
-  /** Sent replies with a Sent copy or \Answered still outstanding, the soonest due first. */
+  /** Sent replies with a Sent copy, \\Answered or deferred recipients still outstanding, the soonest due first. */
   followUps(): OutboxRow[] {
     const rows = this.db
       .prepare(`SELECT * FROM outbox WHERE followup_at IS NOT NULL AND state = 'sent' ORDER BY followup_at, message_id`)

@@ -66,7 +66,10 @@ export function ChannelCard({ channel, onEdit, onDelete }: ChannelCardProps) {
               <span className="status-dot" aria-hidden="true" />
               <span className="status-state">{STATE_LABEL[channel.status.state]}</span>
             </span>
-            {channel.status.message ? <span className="status-message">{channel.status.message}</span> : null}
+            {/* Always two lines high, so the buttons below do not move while the state changes (a sync counts up). */}
+            <span className="status-message" title={channel.status.message ?? undefined}>
+              {channel.status.message ?? ''}
+            </span>
           </dd>
         </div>
         <div>

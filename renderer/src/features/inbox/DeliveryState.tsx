@@ -109,7 +109,10 @@ export function DeliveryState({ message }: { message: Message }) {
   );
 }
 
-/** Recipients the server refused while it took the reply for the others: they did not get it. */
+/**
+ * Recipients the server refused while it took the reply for the others: they did not get it (yet:
+ * a deferred address is sent to again by itself, and leaves the list once it takes the reply).
+ */
 function RefusedRecipients({ refused }: { refused: Delivery['refused'] }) {
   return (
     <section className="delivery delivery-failed" aria-label="Recipients who did not get this reply">
@@ -122,7 +125,8 @@ function RefusedRecipients({ refused }: { refused: Delivery['refused'] }) {
       <ul className="delivery-refused-list">
         {refused.map(({ address, error }) => (
           <li key={address}>
-            <strong>{address}</strong>: {error.message}. {error.fix}
+            <strong>{address}</strong>: {error.message}. {error.retryable ? 'Tried again by itself. ' : ''}
+            {error.fix}
             {error.detail ? (
               <details className="probe-detail">
                 <summary>What the server said</summary>
