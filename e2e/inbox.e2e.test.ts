@@ -5,7 +5,7 @@ import { deliver } from '../test/mailstack/mailstack';
 import { addMessage, generateConversations, installFakeInbox, type FakeInbox } from './support/fake-inbox';
 import { launchBrowser, makeDataDir, openApp, startHost, uniqueKeychainService, type RunningHost } from './support/host';
 import { deliverHtml } from './support/mail';
-import { LONG, card, fillStackChannel, seeText, testConnection } from './support/ui';
+import { LONG, fillStackChannel, openEditDialog, seeText, testTrustAndCreate } from './support/ui';
 
 /** The mail frame may open links in a new window, but never run script or share the app's origin. */
 function expectScriptFreeSandbox(sandbox: string | null): void {
@@ -294,18 +294,10 @@ describe('Inbox end to end (real mail)', () => {
     expect(await inboxSettings.getByLabel('Import existing mail').inputValue()).toBe('14-days');
     await inboxSettings.getByLabel('Poll interval (seconds)').fill('30');
 
-    const tested = await testConnection(dialog);
-    for (const region of [tested.imap, tested.smtp]) {
-      const trust = region.getByLabel('Trust this certificate for this channel');
-      if ((await trust.count()) > 0) await trust.check();
-    }
-    await dialog.getByRole('button', { name: 'Create', exact: true }).click();
-    await dialog.waitFor({ state: 'detached', timeout: LONG });
-    await card(page, 'Support Email').waitFor({ timeout: LONG });
+    await testTrustAndCreate(page, dialog);
 
     // The inbox settings were kept; the initial import is a choice made only when creating.
-    await card(page, 'Support Email').getByRole('button', { name: 'Edit' }).click();
-    const edit = page.getByRole('dialog', { name: 'Edit Channel' });
+    const edit = await openEditDialog(page);
     const saved = edit.getByRole('group', { name: 'Inbox Settings' });
     expect(await saved.getByLabel('Poll interval (seconds)').inputValue()).toBe('30');
     expect(await saved.getByLabel('Import existing mail').count()).toBe(0);

@@ -6,7 +6,7 @@ import { DEFERRED_RECIPIENT, deliver, imapClient, type MailUser } from '../test/
 import { addMessage, generateConversations, installFakeInbox, type FakeInbox } from './support/fake-inbox';
 import { fakeChannel, outboxHandlers, type FakeOutbox } from './support/fake-outbox';
 import { launchBrowser, makeDataDir, openApp, startHost, uniqueKeychainService, type RunningHost } from './support/host';
-import { LONG, card, fillStackChannel, seeText, testConnection } from './support/ui';
+import { LONG, fillStackChannel, openEditDialog, seeText, testTrustAndCreate } from './support/ui';
 
 /**
  * Replies. The first part drives the composer against a stand-in outbox (so every delivery state,
@@ -319,17 +319,9 @@ describe('Replies end to end (real mail)', () => {
     await settings.getByLabel('Signature').scrollIntoViewIfNeeded();
     await settings.screenshot({ path: 'test-results/replies-channel-settings.png' });
 
-    const tested = await testConnection(dialog);
-    for (const region of [tested.imap, tested.smtp]) {
-      const trust = region.getByLabel('Trust this certificate for this channel');
-      if ((await trust.count()) > 0) await trust.check();
-    }
-    await dialog.getByRole('button', { name: 'Create', exact: true }).click();
-    await dialog.waitFor({ state: 'detached', timeout: LONG });
-    await card(page, 'Support Email').waitFor({ timeout: LONG });
+    await testTrustAndCreate(page, dialog);
 
-    await card(page, 'Support Email').getByRole('button', { name: 'Edit' }).click();
-    const edit = page.getByRole('dialog', { name: 'Edit Channel' });
+    const edit = await openEditDialog(page);
     const saved = edit.getByRole('group', { name: 'Inbox Settings' });
     expect(await saved.getByLabel('Signature').inputValue()).toBe(SIGNATURE);
     expect(await saved.getByLabel('Send limit per minute').inputValue()).toBe('30');

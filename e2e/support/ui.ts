@@ -55,6 +55,31 @@ export async function testConnection(dialog: Locator): Promise<{ imap: Locator; 
   return { imap, smtp };
 }
 
+/**
+ * Tests the filled Create Channel dialog, trusts the test servers' self-signed certificate where
+ * it is offered, creates the channel and waits for its card.
+ */
+export async function testTrustAndCreate(page: Page, dialog: Locator, name = 'Support Email'): Promise<Locator> {
+  const tested = await testConnection(dialog);
+  for (const region of [tested.imap, tested.smtp]) {
+    const trust = region.getByLabel('Trust this certificate for this channel');
+    if ((await trust.count()) > 0) await trust.check();
+  }
+  await dialog.getByRole('button', { name: 'Create', exact: true }).click();
+  await dialog.waitFor({ state: 'detached', timeout: LONG });
+  const created = card(page, name);
+  await created.waitFor({ timeout: LONG });
+  return created;
+}
+
+/** Opens the Edit Channel dialog from a channel's card. */
+export async function openEditDialog(page: Page, name = 'Support Email'): Promise<Locator> {
+  await card(page, name).getByRole('button', { name: 'Edit' }).click();
+  const dialog = editDialog(page);
+  await dialog.waitFor({ timeout: LONG });
+  return dialog;
+}
+
 /** Waits for a piece of text inside a locator to be visible. */
 export async function seeText(scope: Locator, text: string | RegExp, timeout = LONG): Promise<void> {
   await scope.getByText(text).first().waitFor({ timeout });

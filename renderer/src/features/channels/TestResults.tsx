@@ -2,6 +2,7 @@ import { useId } from 'react';
 import { useWatch } from 'react-hook-form';
 import type { Protocol } from '../../../../shared/channel';
 import type { CertificateInfo, ConnectionTestResult, ProbeResult } from '../../../../shared/contract';
+import { ServerReply } from '../../components/ServerReply';
 import { formatDate } from './format';
 import type { ChannelFormApi } from './ServerSection';
 
@@ -46,12 +47,7 @@ function ProbeResultView({ protocol, result, form }: { protocol: Protocol; resul
         <strong>How to fix:</strong> {error.fix}
       </p>
       {certificate ? <CertificateTrust protocol={protocol} certificate={certificate} form={form} /> : null}
-      {error.detail ? (
-        <details className="probe-detail">
-          <summary>What the server said</summary>
-          <pre>{error.detail}</pre>
-        </details>
-      ) : null}
+      <ServerReply detail={error.detail} />
     </section>
   );
 }

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { Delivery, Message } from '../../../../shared/conversation';
 import type { AppError } from '../../../../shared/errors';
 import { ErrorAlert } from '../../components/ErrorAlert';
+import { ServerReply } from '../../components/ServerReply';
 import { useComposerStore } from './composer-store';
 import { fullTime } from './format';
 
@@ -54,12 +55,7 @@ export function DeliveryState({ message }: { message: Message }) {
             </div>
           </dl>
         ) : null}
-        {e?.detail ? (
-          <details className="probe-detail">
-            <summary>What the server said</summary>
-            <pre>{e.detail}</pre>
-          </details>
-        ) : null}
+        <ServerReply detail={e?.detail} />
         {error ? <ErrorAlert error={error.error} title={error.title} onDismiss={() => setError(null)} /> : null}
         <div className="delivery-actions">
           <button type="button" className="btn btn-secondary btn-small" onClick={() => void run('retry')} aria-disabled={busy !== null || undefined}>
@@ -127,12 +123,7 @@ function RefusedRecipients({ refused }: { refused: Delivery['refused'] }) {
           <li key={address}>
             <strong>{address}</strong>: {error.message}. {error.retryable ? 'Tried again by itself. ' : ''}
             {error.fix}
-            {error.detail ? (
-              <details className="probe-detail">
-                <summary>What the server said</summary>
-                <pre>{error.detail}</pre>
-              </details>
-            ) : null}
+            <ServerReply detail={error.detail} />
           </li>
         ))}
       </ul>
