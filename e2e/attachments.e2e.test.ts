@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore } from '../electron/core/create-core';
-import { launchBrowser, makeDataDir, openApp, startHost, uniqueKeychainService, type RunningHost } from './support/host';
+import { openApp, TestApp } from './support/host';
 import { LONG } from './support/ui';
 
 /**
@@ -58,32 +58,26 @@ function mailWithAttachments(): Buffer {
 }
 
 describe('Attachment downloads (web host)', () => {
-  let data: Awaited<ReturnType<typeof makeDataDir>>;
-  let host: RunningHost;
-  let browser: Browser;
-  let context: BrowserContext;
+  let app: TestApp;
   let page: Page;
-  const keychainService = uniqueKeychainService();
 
   beforeAll(async () => {
-    data = await makeDataDir();
-    const core = createCore({ dataDir: data.dir, version: '0.0.0-test', keychainService });
-    const position = { channelId: 'ch-e2e-attachments', mailbox: 'INBOX', uidValidity: '1' };
-    core.ingestor.resetCursor({ ...position, lastUid: 0, backfillBelowUid: null, backfillSince: null });
-    const source = mailWithAttachments();
-    await core.ingestor.ingest(position, [{ uid: 1, size: source.length, source }], { advanceTo: 1 });
-    await core.stop();
-
-    host = await startHost({ dataDir: data.dir, keychainService });
-    browser = await launchBrowser();
-    ({ context, page } = await openApp(browser, `${host.url}#/inbox/all`));
+    // The mail is imported by the app's own core on the same data folder before the host starts.
+    app = await TestApp.start({
+      beforeStart: async (dataDir, keychainService) => {
+        const core = createCore({ dataDir, version: '0.0.0-test', keychainService });
+        const position = { channelId: 'ch-e2e-attachments', mailbox: 'INBOX', uidValidity: '1' };
+        core.ingestor.resetCursor({ ...position, lastUid: 0, backfillBelowUid: null, backfillSince: null });
+        const source = mailWithAttachments();
+        await core.ingestor.ingest(position, [{ uid: 1, size: source.length, source }], { advanceTo: 1 });
+        await core.stop();
+      },
+    });
+    ({ page } = await openApp(app.browser, `${app.host.url}#/inbox/all`));
   });
 
   afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await host?.stop();
-    await data?.remove();
+    await app?.close();
   });
 
   async function openConversation(): Promise<void> {

@@ -1,6 +1,6 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { launchBrowser, makeDataDir, openApp, startHost, uniqueKeychainService, type RunningHost } from './support/host';
+import { openApp, TestApp } from './support/host';
 import { LONG, createDialog, fillServer, group, seeText, testConnection, waitForTlsText } from './support/ui';
 
 /** The dialog's own behaviour: validation next to the fields, presets, Escape, a named failure. */
@@ -8,32 +8,26 @@ import { LONG, createDialog, fillServer, group, seeText, testConnection, waitFor
 const stack = inject('mailstack');
 const support = stack.users.support;
 
-let data: Awaited<ReturnType<typeof makeDataDir>>;
-let host: RunningHost;
-let browser: Browser;
+let app: TestApp;
 let context: BrowserContext;
 let page: Page;
 /** Every request the page sent to the host over its WebSocket. */
 let sent: string[] = [];
 
 beforeAll(async () => {
-  data = await makeDataDir();
-  host = await startHost({ dataDir: data.dir, keychainService: uniqueKeychainService() });
-  browser = await launchBrowser();
+  app = await TestApp.start();
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await host?.stop();
-  await data?.remove();
+  await app?.close();
 });
 
 beforeEach(async () => {
   await context?.close();
   sent = [];
-  ({ context, page } = await openApp(browser, 'about:blank'));
+  ({ context, page } = await openApp(app.browser, 'about:blank'));
   page.on('websocket', (ws) => ws.on('framesent', (frame) => sent.push(String(frame.payload))));
-  await page.goto(host.url);
+  await page.goto(app.host.url);
   await page.getByRole('heading', { level: 1, name: 'Channels' }).waitFor();
 });
 

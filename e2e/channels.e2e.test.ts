@@ -1,13 +1,6 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import {
-  launchBrowser,
-  makeDataDir,
-  openApp,
-  startHost,
-  uniqueKeychainService,
-  type RunningHost,
-} from './support/host';
+import { openApp, TestApp } from './support/host';
 import { LONG, card, createDialog, editDialog, fillServer, group, seeText, testConnection, textOf, waitForTlsText } from './support/ui';
 
 /**
@@ -21,25 +14,16 @@ const support = stack.users.support;
 const CHANNEL = 'Support Email';
 const RENAMED = 'Customer Support';
 
-let data: Awaited<ReturnType<typeof makeDataDir>>;
-const keychainService = uniqueKeychainService();
-let host: RunningHost;
-let browser: Browser;
-let context: BrowserContext;
+let app: TestApp;
 let page: Page;
 
 beforeAll(async () => {
-  data = await makeDataDir();
-  host = await startHost({ dataDir: data.dir, keychainService });
-  browser = await launchBrowser();
-  ({ context, page } = await openApp(browser, host.url));
+  app = await TestApp.start();
+  ({ page } = await openApp(app.browser, app.host.url));
 });
 
 afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await host?.stop();
-  await data?.remove();
+  await app?.close();
 });
 
 describe('Email channel, end to end', () => {
@@ -200,9 +184,8 @@ describe('Email channel, end to end', () => {
   });
 
   it('keeps the channel and its passwords across a restart of the host', async () => {
-    await host.stop();
-    host = await startHost({ dataDir: data.dir, keychainService });
-    await page.goto(host.url);
+    await app.restart();
+    await page.goto(app.host.url);
     const current = card(page, RENAMED);
     await current.waitFor({ timeout: LONG });
     expect(await textOf(current)).toContain(support.address);

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import type { Browser, BrowserContext, ConsoleMessage, Page } from 'playwright-core';
+import type { ConsoleMessage, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { deliver } from '../test/mailstack/mailstack';
 import { addMessage, generateConversations, installFakeInbox, type FakeInbox } from './support/fake-inbox';
-import { launchBrowser, makeDataDir, openApp, startHost, uniqueKeychainService, type RunningHost } from './support/host';
+import { openApp, TestApp } from './support/host';
 import { deliverHtml } from './support/mail';
 import { LONG, fillStackChannel, openEditDialog, seeText, testTrustAndCreate } from './support/ui';
 
@@ -54,19 +54,14 @@ function row(page: Page, subject: string) {
 }
 
 describe('Inbox UI (stand-in host)', () => {
-  let data: Awaited<ReturnType<typeof makeDataDir>>;
-  let host: RunningHost;
-  let browser: Browser;
-  let context: BrowserContext;
+  let app: TestApp;
   let page: Page;
   let inbox: FakeInbox;
   const consoleMessages: ConsoleMessage[] = [];
 
   beforeAll(async () => {
-    data = await makeDataDir();
-    host = await startHost({ dataDir: data.dir, keychainService: uniqueKeychainService() });
-    browser = await launchBrowser();
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    app = await TestApp.start();
+    const context = await app.browser.newContext({ viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
     page.on('console', (m) => consoleMessages.push(m));
     // Headless Chromium shows no desktop notifications; record what the app asks for instead.
@@ -94,14 +89,11 @@ describe('Inbox UI (stand-in host)', () => {
     addMessage(inbox, first.id, { kind: 'auto-reply', text: '', html: HOSTILE_HTML, date: new Date(Date.parse(first.lastMessageAt) + 60_000).toISOString() });
     const broken = addMessage(inbox, first.id, { text: '', parseError: 'Parsing timed out', date: new Date(Date.parse(first.lastMessageAt) + 120_000).toISOString() });
     inbox.raw.set(broken.id, 'Subject: broken\r\nContent-Type: multipart/mixed; boundary="zz"\r\n\r\n--zz\r\nraw body text');
-    await page.goto(`${host.url}#/inbox/all`);
+    await page.goto(`${app.host.url}#/inbox/all`);
   });
 
   afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await host?.stop();
-    await data?.remove();
+    await app?.close();
   });
 
   it('shows the views with counts in the sidebar', async () => {
@@ -219,11 +211,7 @@ describe('Inbox UI (stand-in host)', () => {
 });
 
 describe('Inbox end to end (real mail)', () => {
-  let data: Awaited<ReturnType<typeof makeDataDir>>;
-  const keychainService = uniqueKeychainService();
-  let host: RunningHost;
-  let browser: Browser;
-  let context: BrowserContext;
+  let app: TestApp;
   let page: Page;
   const consoleMessages: ConsoleMessage[] = [];
   const subject = `Where is my parcel ${token}`;
@@ -231,18 +219,13 @@ describe('Inbox end to end (real mail)', () => {
   const htmlSubject = `HTML newsletter ${token}`;
 
   beforeAll(async () => {
-    data = await makeDataDir();
-    host = await startHost({ dataDir: data.dir, keychainService });
-    browser = await launchBrowser();
-    ({ context, page } = await openApp(browser, host.url));
+    app = await TestApp.start();
+    ({ page } = await openApp(app.browser, app.host.url));
     page.on('console', (m) => consoleMessages.push(m));
   });
 
   afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await host?.stop();
-    await data?.remove();
+    await app?.close();
   });
 
   it('adds agents in Settings and says who the user is', async () => {
@@ -360,10 +343,7 @@ describe('Inbox end to end (real mail)', () => {
   });
 
   it('keeps status, assignee and note after a restart of the host', async () => {
-    const url = page.url();
-    await host.stop();
-    host = await startHost({ dataDir: data.dir, keychainService });
-    await page.goto(`${host.url}${new URL(url).hash}`);
+    await app.restart(page);
     const region = conversationRegion(page, subject);
     await region.waitFor({ timeout: LONG });
     await expect.poll(() => region.getByLabel('Status').inputValue(), { timeout: LONG }).toBe('pending');

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { simpleParser } from 'mailparser';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DEFERRED_RECIPIENT, deliver, imapClient, type MailUser } from '../test/mailstack/mailstack';
 import { addMessage, generateConversations, installFakeInbox, type FakeInbox } from './support/fake-inbox';
 import { fakeChannel, outboxHandlers, type FakeOutbox } from './support/fake-outbox';
-import { launchBrowser, makeDataDir, openApp, startHost, uniqueKeychainService, type RunningHost } from './support/host';
+import { openApp, TestApp } from './support/host';
 import { LONG, fillStackChannel, openEditDialog, seeText, testTrustAndCreate } from './support/ui';
 
 /**
@@ -101,20 +101,15 @@ async function waitForMail(user: MailUser, match: (m: MailCopy) => boolean, time
 }
 
 describe('Reply composer (stand-in outbox)', () => {
-  let data: Awaited<ReturnType<typeof makeDataDir>>;
-  let host: RunningHost;
-  let browser: Browser;
-  let context: BrowserContext;
+  let app: TestApp;
   let page: Page;
   let inbox: FakeInbox;
   const outbox: FakeOutbox = { drafts: new Map(), files: new Map(), sent: [], cancelled: [] };
   const subject = 'Order question #3';
 
   beforeAll(async () => {
-    data = await makeDataDir();
-    host = await startHost({ dataDir: data.dir, keychainService: uniqueKeychainService() });
-    browser = await launchBrowser();
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    app = await TestApp.start();
+    const context = await app.browser.newContext({ viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
     inbox = await installFakeInbox(page, generateConversations(3), {
       handlers: outboxHandlers(outbox, [fakeChannel('fake-channel', SIGNATURE)]),
@@ -124,16 +119,13 @@ describe('Reply composer (stand-in outbox)', () => {
       to: [{ name: 'Support', address: 'support@auxilium.test' }],
       cc: [{ name: 'Boss', address: 'boss@example.com' }],
     });
-    await page.goto(`${host.url}#/inbox/all`);
+    await page.goto(`${app.host.url}#/inbox/all`);
     await row(page, subject).click();
     await conversationRegion(page, subject).waitFor();
   });
 
   afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await host?.stop();
-    await data?.remove();
+    await app?.close();
   });
 
   it('has one composer with Reply, Reply all and Note, showing To/Cc and the signature', async () => {
@@ -278,11 +270,7 @@ describe('Reply composer (stand-in outbox)', () => {
 });
 
 describe('Replies end to end (real mail)', () => {
-  let data: Awaited<ReturnType<typeof makeDataDir>>;
-  const keychainService = uniqueKeychainService();
-  let host: RunningHost;
-  let browser: Browser;
-  let context: BrowserContext;
+  let app: TestApp;
   let page: Page;
   const subject = `Broken kettle ${token}`;
   const replyText = `Sorry about the kettle — a new one is on its way (${token}).`;
@@ -290,17 +278,12 @@ describe('Replies end to end (real mail)', () => {
   let ourSubject = '';
 
   beforeAll(async () => {
-    data = await makeDataDir();
-    host = await startHost({ dataDir: data.dir, keychainService });
-    browser = await launchBrowser();
-    ({ context, page } = await openApp(browser, host.url));
+    app = await TestApp.start();
+    ({ page } = await openApp(app.browser, app.host.url));
   });
 
   afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await host?.stop();
-    await data?.remove();
+    await app?.close();
   });
 
   it('creates the channel in the UI with a signature and reply settings', async () => {
@@ -414,10 +397,7 @@ describe('Replies end to end (real mail)', () => {
     await seeText(region, 'Draft saved', 10_000);
 
     // A restart of the host: the file is part of the draft, like the text.
-    const url = page.url();
-    await host.stop();
-    host = await startHost({ dataDir: data.dir, keychainService });
-    await page.goto(`${host.url}${new URL(url).hash}`);
+    await app.restart(page);
     await region.waitFor({ timeout: LONG });
     await expect.poll(() => messageBox(region).inputValue(), { timeout: LONG }).toBe(text);
     await region.getByRole('button', { name: `Remove ${manual.name}` }).waitFor({ timeout: LONG });
@@ -517,10 +497,7 @@ describe('Replies end to end (real mail)', () => {
     const draft = `Half-written answer ${token}`;
     await messageBox(region).fill(draft);
     await seeText(region, 'Draft saved', 10_000);
-    const url = page.url();
-    await host.stop();
-    host = await startHost({ dataDir: data.dir, keychainService });
-    await page.goto(`${host.url}${new URL(url).hash}`);
+    await app.restart(page);
     const again = conversationRegion(page, subject);
     await again.waitFor({ timeout: LONG });
     await expect.poll(() => messageBox(again).inputValue(), { timeout: LONG }).toBe(draft);

@@ -32,7 +32,7 @@ export function ensureRendererBuilt(): void {
   if (build.status !== 0) throw new Error('`npx electron-vite build` failed; the web host has no renderer to serve.');
 }
 
-export interface HostOptions {
+interface HostOptions {
   dataDir: string;
   /** Keychain service name; a unique one per test run keeps real keychain entries out of reach. */
   keychainService: string;
@@ -45,17 +45,17 @@ export interface RunningHost {
   stop(): Promise<void>;
 }
 
-export function uniqueKeychainService(): string {
+function uniqueKeychainService(): string {
   return `auxilium-e2e-${randomBytes(6).toString('hex')}`;
 }
 
-export async function makeDataDir(): Promise<{ dir: string; remove(): Promise<void> }> {
+async function makeDataDir(): Promise<{ dir: string; remove(): Promise<void> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'auxilium-e2e-data-'));
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
 /** `node --import tsx electron/web/cli.ts --port 0 --data-dir DIR`; resolves once it prints its URL. */
-export async function startHost(options: HostOptions, timeoutMs = 60_000): Promise<RunningHost> {
+async function startHost(options: HostOptions, timeoutMs = 60_000): Promise<RunningHost> {
   ensureRendererBuilt();
   const child: ChildProcess = spawn(
     process.execPath,
@@ -100,7 +100,7 @@ export async function startHost(options: HostOptions, timeoutMs = 60_000): Promi
   };
 }
 
-export async function launchBrowser(): Promise<Browser> {
+async function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 }
 
@@ -109,4 +109,50 @@ export async function openApp(browser: Browser, url: string): Promise<{ context:
   const page = await context.newPage();
   await page.goto(url);
   return { context, page };
+}
+
+/**
+ * One app under test: a web host on a data folder of its own, with a keychain service name of its
+ * own, and a Chromium to drive it. `close()` stops all of it and removes the folder.
+ */
+export class TestApp {
+  private constructor(
+    readonly dataDir: string,
+    readonly keychainService: string,
+    public host: RunningHost,
+    readonly browser: Browser,
+    private readonly removeData: () => Promise<void>,
+  ) {}
+
+  /** `beforeStart` may put data in place first, with the app's own core on the same folder. */
+  static async start(options: { beforeStart?: (dataDir: string, keychainService: string) => Promise<void> } = {}): Promise<TestApp> {
+    const data = await makeDataDir();
+    const keychainService = uniqueKeychainService();
+    try {
+      await options.beforeStart?.(data.dir, keychainService);
+      const host = await startHost({ dataDir: data.dir, keychainService });
+      const browser = await launchBrowser().catch(async (error: unknown) => {
+        await host.stop();
+        throw error;
+      });
+      return new TestApp(data.dir, keychainService, host, browser, data.remove);
+    } catch (error) {
+      await data.remove();
+      throw error;
+    }
+  }
+
+  /** Quits the app and starts it again on the same data and keychain; `page` reopens where it was. */
+  async restart(page?: Page): Promise<void> {
+    const where = page ? new URL(page.url()).hash : '';
+    await this.host.stop();
+    this.host = await startHost({ dataDir: this.dataDir, keychainService: this.keychainService });
+    if (page) await page.goto(`${this.host.url}${where}`);
+  }
+
+  async close(): Promise<void> {
+    await this.browser.close();
+    await this.host.stop();
+    await this.removeData();
+  }
 }
