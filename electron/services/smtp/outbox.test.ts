@@ -213,6 +213,14 @@ describe('OutboxService', () => {
     expect(store.messages(conversationId).map((m) => m.direction)).toEqual(['inbound', 'inbound', 'outbound']);
   });
 
+  it('schedules what is left of a sent reply together with marking it sent, so a crash cannot lose it', async () => {
+    const { repo, service, conversationId } = setup();
+    const reply = await service.sendReply({ id: conversationId, mode: 'reply', text: 'Filed later', undoSeconds: 0 });
+    repo.markSending(reply.id, NOW.toISOString());
+    repo.markSent(reply.id, NOW.toISOString(), { filed: false, snippet: (t) => t, followUpAt: '2026-11-26T10:01:00.000Z' });
+    expect(repo.followUps().map((r) => [r.messageId, r.followUpAt, r.followUpAttempts])).toEqual([[reply.id, '2026-11-26T10:01:00.000Z', 1]]);
+  });
+
   it('keeps replies of one conversation in order, while another conversation has its own head', async () => {
     const { store, repo, service, conversationId } = setup();
     const other = store.createConversation({

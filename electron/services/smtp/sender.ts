@@ -102,8 +102,8 @@ function appError(message: string, cause: string, fix: string, retryable: boolea
 
 const IDLE_RECHECK_MS = 60_000;
 /**
- * A Sent copy or \Answered that could not be done right after sending is tried again with the
- * outbox backoff (at most 5 minutes apart by default), for some hours, then left with a log line.
+ * A Sent copy, \Answered or deferred recipient that could not be done right after sending is tried
+ * again with the outbox backoff (at most 5 minutes apart by default), for some hours, then given up.
  */
 const FOLLOW_UP_ATTEMPTS = 100;
 
@@ -119,7 +119,7 @@ export class OutboxWorker {
   private readonly channelWaitsUntil = new Map<string, number>();
   /** Failed Sent-folder checks per uncertain reply, for their backoff. */
   private readonly checkFailures = new Map<number, number>();
-  /** Sent replies whose Sent copy or \Answered is being retried in this process. */
+  /** Sent replies whose follow-up (Sent copy, \Answered, deferred recipients) runs in this process. */
   private readonly followingUp = new Set<number>();
   private timer: NodeJS.Timeout | undefined;
   private running = false;
@@ -256,7 +256,7 @@ export class OutboxWorker {
         if (!channel.enabled) continue;
         this.followingUp.add(row.messageId);
         const run = this.followUp(row, channel)
-          .catch((err: unknown) => this.deps.log.error({ err, messageId: row.messageId }, 'outbox: unexpected failure filing a sent reply'))
+          .catch((err: unknown) => this.deps.log.error({ err, messageId: row.messageId }, 'outbox: unexpected failure finishing a sent reply'))
           .finally(() => {
             this.followingUp.delete(row.messageId);
             this.inflight.delete(run);
@@ -412,21 +412,33 @@ export class OutboxWorker {
     } catch (err) {
       log.warn({ messageId, err: err instanceof Error ? err.message : String(err) }, 'outbox: could not keep the bytes of a sent reply');
     }
-    repo.markSent(messageId, this.now().toISOString(), { raw: kept && { blob: kept.blob, path: kept.path, size: kept.size }, filed, snippet: snippetOf, refused });
+    // The reply has gone out either way; what is left is retried later (followUp), never the sending.
+    // Scheduled in the same transaction as "sent", so a crash right after cannot lose it.
+    const leftOver = !filed || refused.some((r) => r.error.retryable);
+    repo.markSent(messageId, this.now().toISOString(), {
+      raw: kept && { blob: kept.blob, path: kept.path, size: kept.size },
+      filed,
+      snippet: snippetOf,
+      refused,
+      followUpAt: leftOver ? this.later(1) : null,
+    });
     this.changed(out);
     log.info({ messageId, attempts, filed }, 'outbox: reply sent');
-    const answered = await this.answer(messageId, secrets);
-    // The reply has gone out either way; what is left is retried later (followUp), never the sending.
-    if (!filed || !answered || refused.some((r) => r.error.retryable)) repo.scheduleFollowUp(messageId, this.later(1), 1);
+    if (!(await this.answer(messageId, secrets)) && !leftOver) repo.scheduleFollowUp(messageId, this.later(1), 1);
   }
 
   /**
    * Sends the reply, byte for byte as it went out, to the recipients the server deferred, and keeps
    * what is still refused. True when nobody is left waiting; false to try again later.
    */
-  private async deliverToDeferred(row: OutboxRow, from: string, sent: Buffer, secrets: ChannelWithSecrets): Promise<boolean> {
+  private async deliverToDeferred(row: OutboxRow, from: string, sent: Buffer | null, secrets: ChannelWithSecrets): Promise<boolean> {
     const waiting = row.refused.filter((r) => r.error.retryable);
     if (waiting.length === 0) return true;
+    if (!sent || !from) {
+      // The bytes that went out were not kept: there is nothing faithful to send them.
+      this.stopWaitingForDeferred(row);
+      return true;
+    }
     const transport = nodemailer.createTransport(smtpConnectionOptions(secrets.smtp, { timeoutMs: this.deps.timeoutMs ?? 30_000 }));
     let stillRefused: Delivery['refused'];
     try {
@@ -444,6 +456,14 @@ export class OutboxWorker {
     this.changed(row);
     this.deps.log.info({ messageId: row.messageId, delivered: waiting.length - stillRefused.length, refused: stillRefused.length }, 'outbox: sent to deferred recipients again');
     return !stillRefused.some((r) => r.error.retryable);
+  }
+
+  /** Deferred recipients are given up on: shown as not delivered, no longer as tried again. */
+  private stopWaitingForDeferred(row: OutboxRow): void {
+    const latest = this.deps.repo.get(row.messageId);
+    if (!latest?.refused.some((r) => r.error.retryable)) return;
+    this.deps.repo.setRefused(row.messageId, latest.refused.map((r) => ({ ...r, error: { ...r.error, retryable: false } })));
+    this.changed(row);
   }
 
   /**
@@ -503,7 +523,7 @@ export class OutboxWorker {
         if (filed) repo.markFiled(row.messageId, this.now().toISOString());
       }
       const answered = await this.answer(row.messageId, secrets);
-      const delivered = sent && out ? await this.deliverToDeferred(row, out.from.address, sent, secrets) : true;
+      const delivered = await this.deliverToDeferred(row, out?.from.address ?? '', sent, secrets);
       done = filed && answered && delivered;
     } catch (err) {
       log.warn({ messageId: row.messageId, err: err instanceof Error ? err.message : String(err) }, 'outbox: could not finish a sent reply');
@@ -517,10 +537,7 @@ export class OutboxWorker {
     if (attempts >= FOLLOW_UP_ATTEMPTS) {
       log.warn({ messageId: row.messageId, attempts }, 'outbox: gave up on the Sent copy, \\Answered or deferred recipients of a sent reply');
       repo.scheduleFollowUp(row.messageId, null, attempts);
-      // Still refused recipients are now given up on too: shown as not delivered, no longer as waiting.
-      const latest = repo.get(row.messageId);
-      if (latest) repo.setRefused(row.messageId, latest.refused.map((r) => ({ ...r, error: { ...r.error, retryable: false } })));
-      this.changed(row);
+      this.stopWaitingForDeferred(row);
       return;
     }
     repo.scheduleFollowUp(row.messageId, this.later(attempts), attempts);

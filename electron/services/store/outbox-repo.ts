@@ -338,16 +338,26 @@ export class OutboxRepo {
       snippet: (text: string) => string;
       /** Recipients the server refused while accepting the reply for the others. */
       refused?: Delivery['refused'];
+      /** When to try what is left (Sent copy, deferred recipients), set with "sent" so a crash cannot lose it. */
+      followUpAt?: string | null;
     },
   ): void {
     this.transaction(() => {
       this.db
         .prepare(
           `UPDATE outbox SET state = 'sent', accepted_at = @at, error_json = NULL, filed_at = CASE WHEN @filed THEN @at ELSE filed_at END,
-             refused_json = @refused
+             refused_json = @refused,
+             followup_at = coalesce(@followUpAt, followup_at),
+             followup_attempts = CASE WHEN @followUpAt IS NULL THEN followup_attempts ELSE 1 END
            WHERE message_id = @id`,
         )
-        .run({ id: messageId, at, filed: extra.filed ? 1 : 0, refused: extra.refused?.length ? JSON.stringify(extra.refused) : null });
+        .run({
+          id: messageId,
+          at,
+          filed: extra.filed ? 1 : 0,
+          refused: extra.refused?.length ? JSON.stringify(extra.refused) : null,
+          followUpAt: extra.followUpAt ?? null,
+        });
       if (extra.raw) {
         this.db.prepare('UPDATE messages SET raw = ?, raw_path = ?, size = ? WHERE id = ?').run(extra.raw.blob, extra.raw.path, extra.raw.size, messageId);
       }
