@@ -4,7 +4,6 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { deliver } from '../test/mailstack/mailstack';
 import { addMessage, generateConversations, installFakeInbox, type FakeInbox } from './support/fake-inbox';
 import { openApp, TestApp } from './support/host';
-import { deliverHtml } from './support/mail';
 import { LONG, fillStackChannel, openEditDialog, seeText, testTrustAndCreate } from './support/ui';
 
 /** The mail frame may open links in a new window, but never run script or share the app's origin. */
@@ -354,7 +353,7 @@ describe('Inbox end to end (real mail)', () => {
   });
 
   it('never runs script from an HTML mail', async () => {
-    await deliverHtml(stack, { from: customer.address, to: support.address, subject: htmlSubject, html: HOSTILE_HTML });
+    await deliver(stack, { from: customer.address, to: support.address, subject: htmlSubject, html: HOSTILE_HTML });
     await row(page, htmlSubject).waitFor({ timeout: LONG });
     await row(page, htmlSubject).click();
     const region = conversationRegion(page, htmlSubject);

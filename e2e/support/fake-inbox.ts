@@ -101,6 +101,11 @@ function messageFor(c: FakeConversation, id: number, extra: Partial<FakeMessage>
   };
 }
 
+/** Before something is added to a conversation from the list: its customer's first mail, as the pane shows it. */
+export function keepFirstMessage(inbox: FakeInbox, c: FakeConversation): void {
+  if (!inbox.messages.has(c.id)) inbox.messages.set(c.id, [messageFor(c, c.id * 1000)]);
+}
+
 export function addMessage(inbox: FakeInbox, conversationId: number, extra: Partial<FakeMessage>): FakeMessage {
   const c = inbox.conversations.find((x) => x.id === conversationId)!;
   const list = inbox.messages.get(conversationId) ?? [];
@@ -190,7 +195,7 @@ export async function installFakeInbox(page: Page, conversations: FakeConversati
     },
     'conversations:add-note': (input) => {
       const c = find(input.id);
-      if (!inbox.messages.has(c.id)) inbox.messages.set(c.id, [messageFor(c, c.id * 1000)]);
+      keepFirstMessage(inbox, c);
       const me = inbox.agents.find((a) => a.id === inbox.meAgentId);
       return addMessage(inbox, c.id, {
         direction: 'note',

@@ -1,4 +1,4 @@
-import { addMessage, type FakeInbox, type FakeMessage, type Handler } from './fake-inbox';
+import { addMessage, keepFirstMessage, type FakeInbox, type FakeMessage, type Handler } from './fake-inbox';
 
 /**
  * A stand-in for the reply side of the host (outbox, drafts, a channel with a signature), to plug
@@ -108,7 +108,7 @@ export function outboxHandlers(outbox: FakeOutbox, channels: unknown[]): (inbox:
       'conversations:send-reply': (input) => {
         const c = inbox.conversations.find((x) => x.id === input.id);
         if (!c) throw new Error('No such conversation');
-        if (!inbox.messages.has(c.id)) inbox.messages.set(c.id, [{ ...firstMessage(c) }]);
+        keepFirstMessage(inbox, c);
         const last = inbox.messages.get(c.id)!.filter((m) => m.direction === 'inbound').at(-1);
         const undo = typeof input.undoSeconds === 'number' ? input.undoSeconds : 5;
         const m = addMessage(inbox, c.id, {
@@ -141,25 +141,5 @@ export function outboxHandlers(outbox: FakeOutbox, channels: unknown[]): (inbox:
         return m;
       },
     };
-  };
-}
-
-function firstMessage(c: FakeInbox['conversations'][number]): FakeMessage {
-  return {
-    id: c.id * 1000,
-    conversationId: c.id,
-    direction: 'inbound',
-    kind: 'normal',
-    from: c.customer,
-    to: [{ name: 'Support', address: 'support@auxilium.test' }],
-    cc: [],
-    replyTo: [],
-    subject: c.subject,
-    date: c.lastMessageAt,
-    text: c.snippet,
-    html: null,
-    attachments: [],
-    parseError: null,
-    authorAgentId: null,
   };
 }

@@ -717,7 +717,7 @@ function userFor(stack: MailStackInfo, address: string): MailUser {
 // Submits through Postfix like a real client would, so messages arrive with real Received headers.
 export async function deliver(
   stack: MailStackInfo,
-  msg: { from: string; to: string | string[]; subject: string; text: string; headers?: Record<string, string> },
+  msg: { from: string; to: string | string[]; subject: string; text?: string; html?: string; headers?: Record<string, string> },
 ): Promise<void> {
   const sender = userFor(stack, msg.from);
   const transport = nodemailer.createTransport({
@@ -734,6 +734,7 @@ export async function deliver(
       to: msg.to,
       subject: msg.subject,
       text: msg.text,
+      html: msg.html,
       headers: msg.headers,
     });
   } finally {

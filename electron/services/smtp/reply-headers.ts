@@ -1,23 +1,15 @@
 import type { Address } from '../../../shared/conversation';
 import { replyRecipients } from '../../../shared/reply-recipients';
 import { normalizeMessageId, subjectWithToken } from '../ingest/threading';
+import type { ParentRecord } from '../store/outbox-repo';
 
 /**
  * Pure rules for an agent's reply: who it goes to, its subject, its threading headers and its body.
  * No I/O here, so every rule is unit-tested (reply-headers.test.ts).
  */
 
-/** The customer's message a reply answers, as stored. Message-IDs are stored without angle brackets. */
-export interface ParentMessage {
-  messageId: string | null;
-  inReplyTo: string | null;
-  references: string[];
-  from: Address;
-  to: Address[];
-  cc: Address[];
-  /** Reply-To of the parent, when it had one. */
-  replyTo: Address[];
-}
+/** The customer's message a reply answers, as stored. */
+export type ParentMessage = Omit<ParentRecord, 'id'>;
 
 export interface ReplyInput {
   mode: 'reply' | 'reply-all';

@@ -351,6 +351,10 @@ export class OutboxWorker {
     return true;
   }
 
+  private transport(secrets: ChannelWithSecrets): ReturnType<typeof nodemailer.createTransport> {
+    return nodemailer.createTransport(smtpConnectionOptions(secrets.smtp, { timeoutMs: this.deps.timeoutMs ?? 30_000 }));
+  }
+
   /** Holds every reply of the channel until `until` (ISO); returns it. */
   private channelWaits(channelId: string, until: string): string {
     this.channelWaitsUntil.set(channelId, Date.parse(until));
@@ -375,7 +379,7 @@ export class OutboxWorker {
 
     let raw: Buffer;
     let refused: Delivery['refused'] = [];
-    const transport = nodemailer.createTransport(smtpConnectionOptions(secrets.smtp, { timeoutMs: this.deps.timeoutMs ?? 30_000 }));
+    const transport = this.transport(secrets);
     try {
       raw = await buildMime(out, started);
       const recipients = [...out.to, ...out.cc].map((a) => a.address);
@@ -439,7 +443,7 @@ export class OutboxWorker {
       this.stopWaitingForDeferred(row);
       return true;
     }
-    const transport = nodemailer.createTransport(smtpConnectionOptions(secrets.smtp, { timeoutMs: this.deps.timeoutMs ?? 30_000 }));
+    const transport = this.transport(secrets);
     let stillRefused: Delivery['refused'];
     try {
       const info = await transport.sendMail({ envelope: { from, to: waiting.map((r) => r.address) }, raw: sent });
@@ -514,8 +518,10 @@ export class OutboxWorker {
     try {
       const secrets = await this.deps.secrets(channel.id);
       const out = repo.outgoing(row.messageId);
-      const stored = repo.sentCopy(row.messageId);
-      // Without the bytes that were sent there is no faithful copy to file or send: nothing more to try.
+      // The bytes that were sent, read only when a copy is to be filed or sent. Without them there is
+      // no faithful copy to file or send: nothing more to try.
+      const needsBytes = row.filedAt === null || row.refused.some((r) => r.error.retryable);
+      const stored = needsBytes ? repo.sentCopy(row.messageId) : undefined;
       const sent = out && stored && (stored.raw || stored.rawPath) ? (await readRaw(stored, Number.MAX_SAFE_INTEGER)).bytes : null;
       let filed = row.filedAt !== null;
       if (!filed) {

@@ -104,7 +104,7 @@ export function deliveryFromJson(json: string | null | undefined): Delivery | nu
   };
 }
 
-/** The customer's message a reply answers, with what the reply needs from it. */
+/** The customer's message a reply answers, with what the reply needs from it. Message-IDs are stored without angle brackets. */
 export interface ParentRecord {
   id: number;
   messageId: string | null;
@@ -115,11 +115,6 @@ export interface ParentRecord {
   cc: Address[];
   /** Reply-To as stored (ensureReplyTo reads it from the headers first). */
   replyTo: Address[];
-  raw: Buffer | null;
-  rawPath: string | null;
-  mailbox: string | null;
-  uidValidity: string | null;
-  uid: number | null;
 }
 
 /** Everything the sender needs to build the MIME of a queued reply. */
@@ -172,8 +167,7 @@ export class OutboxRepo {
   parentOf(conversationId: number): ParentRecord | undefined {
     const row = this.db
       .prepare(
-        `SELECT id, message_id, in_reply_to, "references", from_name, from_address, to_json, cc_json, reply_to_json, raw, raw_path, mailbox,
-           uid_validity, uid
+        `SELECT id, message_id, in_reply_to, "references", from_name, from_address, to_json, cc_json, reply_to_json
          FROM messages WHERE conversation_id = ? AND direction = 'inbound'
          ORDER BY kind = 'normal' DESC, date DESC, id DESC LIMIT 1`,
       )
@@ -188,11 +182,6 @@ export class OutboxRepo {
           to_json: string;
           cc_json: string;
           reply_to_json: string | null;
-          raw: Buffer | null;
-          raw_path: string | null;
-          mailbox: string | null;
-          uid_validity: string | null;
-          uid: number | null;
         }
       | undefined;
     return (
@@ -205,11 +194,6 @@ export class OutboxRepo {
         to: JSON.parse(row.to_json) as Address[],
         cc: JSON.parse(row.cc_json) as Address[],
         replyTo: row.reply_to_json ? (JSON.parse(row.reply_to_json) as Address[]) : [],
-        raw: row.raw,
-        rawPath: row.raw_path,
-        mailbox: row.mailbox,
-        uidValidity: row.uid_validity,
-        uid: row.uid,
       }
     );
   }
