@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { simpleParser } from 'mailparser';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { DEFERRED_RECIPIENT, deliver, imapClient, type MailUser } from '../test/mailstack/mailstack';
+import { DEFERRED_RECIPIENT, deliver, withImapSession, type MailUser } from '../test/mailstack/mailstack';
 import { addMessage, generateConversations, installFakeInbox, type FakeInbox } from './support/fake-inbox';
 import { fakeChannel, outboxHandlers, type FakeOutbox } from './support/fake-outbox';
 import { openApp, TestApp } from './support/host';
@@ -60,9 +60,7 @@ interface MailCopy {
 
 /** Every message in a user's mailbox, read-only, with the headers a reply check needs. */
 async function readMailbox(user: MailUser, mailbox = 'INBOX'): Promise<MailCopy[]> {
-  const client = imapClient(stack, user);
-  await client.connect();
-  try {
+  return withImapSession(stack, user, async (client) => {
     const lock = await client.getMailboxLock(mailbox, { readOnly: true });
     try {
       const out: MailCopy[] = [];
@@ -80,9 +78,7 @@ async function readMailbox(user: MailUser, mailbox = 'INBOX'): Promise<MailCopy[
     } finally {
       lock.release();
     }
-  } finally {
-    await client.logout().catch(() => client.close());
-  }
+  });
 }
 
 /** Waits until a message matching `match` is in the mailbox. */

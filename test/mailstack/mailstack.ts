@@ -756,6 +756,17 @@ export function imapClient(stack: MailStackInfo, user: MailUser): ImapFlow {
   return client;
 }
 
+/** Runs `fn` in a logged-in IMAP session of `user`, and logs out afterwards whatever happened. */
+export async function withImapSession<T>(stack: MailStackInfo, user: MailUser, fn: (client: ImapFlow) => Promise<T>): Promise<T> {
+  const client = imapClient(stack, user);
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.logout().catch(() => client.close());
+  }
+}
+
 // Delivery is asynchronous (Postfix queue, then LMTP), so tests wait for the count they expect.
 export async function waitForMessages(
   stack: MailStackInfo,
@@ -766,9 +777,7 @@ export async function waitForMessages(
 ): Promise<number> {
   const u = typeof user === 'string' ? userFor(stack, user) : user;
   const deadline = Date.now() + timeoutMs;
-  const client = imapClient(stack, u);
-  await client.connect();
-  try {
+  return withImapSession(stack, u, async (client) => {
     for (;;) {
       const status = await client.status(mailbox, { messages: true });
       const n = status ? (status.messages ?? 0) : 0;
@@ -778,7 +787,5 @@ export async function waitForMessages(
       }
       await sleep(100);
     }
-  } finally {
-    await client.logout().catch(() => undefined);
-  }
+  });
 }

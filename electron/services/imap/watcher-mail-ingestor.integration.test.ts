@@ -1,7 +1,8 @@
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { defaultChannelForm } from '../../../shared/channel';
-import { imapClient } from '../../../test/mailstack/mailstack';
+import type { ImapFlow } from 'imapflow';
+import { withImapSession } from '../../../test/mailstack/mailstack';
 import { tempDir } from '../../../test/support/temp';
 import type { ChannelWithSecrets } from '../channels/channel-service';
 import { channelRecord, openHarness, type Harness } from '../ingest/testing';
@@ -45,14 +46,8 @@ function message(subject: string): string {
   ].join('\r\n');
 }
 
-async function withSupport<T>(fn: (c: ReturnType<typeof imapClient>) => Promise<T>): Promise<T> {
-  const c = imapClient(stack, support);
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.logout().catch(() => c.close());
-  }
+function withSupport<T>(fn: (c: ImapFlow) => Promise<T>): Promise<T> {
+  return withImapSession(stack, support, fn);
 }
 
 function start(ch: ChannelWithSecrets, h: Harness): { watcher: MailboxWatcher; statuses: WatcherStatus[] } {

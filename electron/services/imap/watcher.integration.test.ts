@@ -1,7 +1,8 @@
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { afterEach, describe, expect, inject, it } from 'vitest';
+import type { ImapFlow } from 'imapflow';
 import { defaultChannelForm, type InboxSettings } from '../../../shared/channel';
-import { deliver, imapClient, restartDovecot, type MailUser } from '../../../test/mailstack/mailstack';
+import { deliver, restartDovecot, withImapSession, type MailUser } from '../../../test/mailstack/mailstack';
 import { MemoryIngestor } from '../../../test/support/memory-ingestor';
 import { openSocketsTo } from '../../../test/support/sockets';
 import type { ChannelWithSecrets } from '../channels/channel-service';
@@ -114,14 +115,8 @@ async function makeMailbox(prefix: string, messages: { raw: string; date?: Date 
   return name;
 }
 
-async function withSupport<T>(fn: (c: ReturnType<typeof imapClient>) => Promise<T>): Promise<T> {
-  const c = imapClient(stack, support);
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.logout().catch(() => c.close());
-  }
+function withSupport<T>(fn: (c: ImapFlow) => Promise<T>): Promise<T> {
+  return withImapSession(stack, support, fn);
 }
 
 /** Every message's flags, by UID, read with EXAMINE so reading them changes nothing. */

@@ -8,7 +8,7 @@ import { call, channelFor, marker, waitFor } from '../../../test/support/core';
 import { cleanupsAfterAll } from '../../../test/support/cleanups';
 import type { Channel, ChannelForm } from '../../../shared/channel';
 import type { ConversationDetail, ConversationSummary } from '../../../shared/conversation';
-import { deliver, imapClient, type MailUser } from '../../../test/mailstack/mailstack';
+import { deliver, imapClient, withImapSession, type MailUser } from '../../../test/mailstack/mailstack';
 import { tempDir, testKeychainService } from '../../../test/support/temp';
 import { createCore, type Core } from '../../core/create-core';
 
@@ -45,9 +45,7 @@ function readOnly(dataDir: string): Database.Database {
 
 /** Flags per UID of a mailbox, read with EXAMINE so the check itself changes nothing. */
 async function mailboxFlags(user: MailUser, mailbox: string): Promise<Map<number, string[]>> {
-  const client = imapClient(stack, user);
-  await client.connect();
-  try {
+  return withImapSession(stack, user, async (client) => {
     const lock = await client.getMailboxLock(mailbox, { readOnly: true });
     try {
       const flags = new Map<number, string[]>();
@@ -60,9 +58,7 @@ async function mailboxFlags(user: MailUser, mailbox: string): Promise<Map<number
     } finally {
       lock.release();
     }
-  } finally {
-    await client.logout().catch(() => client.close());
-  }
+  });
 }
 
 describe('inbound mail through the real mail stack, watcher and SQLite store', () => {
@@ -231,14 +227,10 @@ describe('inbound mail through the real mail stack, watcher and SQLite store', (
       `--${boundary}--`,
       '',
     ].join('\r\n');
-    const client = imapClient(stack, support);
-    await client.connect();
-    try {
+    await withImapSession(stack, support, async (client) => {
       await client.append('INBOX', bounce, []);
       putInInbox += 1;
-    } finally {
-      await client.logout().catch(() => client.close());
-    }
+    });
 
     const d = await waitForMessages(first.id, 3);
     expect(d.messages.map((m) => m.kind).sort()).toEqual(['auto-reply', 'bounce', 'normal']);
@@ -283,13 +275,9 @@ describe('inbound mail through the real mail stack, watcher and SQLite store', (
       const client = imapClient(stack, other);
       await client.connect();
       onCleanup(async () => {
-        const c = imapClient(stack, other);
-        await c.connect();
-        try {
+        await withImapSession(stack, other, async (c) => {
           await c.mailboxDelete(bulkMailbox!);
-        } finally {
-          await c.logout().catch(() => c.close());
-        }
+        });
       });
       try {
         await client.mailboxCreate(bulkMailbox);

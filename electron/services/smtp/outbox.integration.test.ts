@@ -10,7 +10,7 @@ import { cleanupsAfterAll } from '../../../test/support/cleanups';
 import type { DraftAttachment } from '../../../shared/attachments';
 import type { Channel, ChannelForm } from '../../../shared/channel';
 import type { ConversationDetail, ConversationSummary, Message } from '../../../shared/conversation';
-import { DEFERRED_RECIPIENT, deferRecipients, deliver, imapClient, startPostfix, stopPostfix, type MailUser } from '../../../test/mailstack/mailstack';
+import { DEFERRED_RECIPIENT, deferRecipients, deliver, startPostfix, stopPostfix, withImapSession, type MailUser } from '../../../test/mailstack/mailstack';
 import { tempDir, testKeychainService } from '../../../test/support/temp';
 import { createCore, type Core, type CoreConfig } from '../../core/create-core';
 
@@ -41,9 +41,7 @@ function readOnly(dataDir: string): Database.Database {
 
 /** Every message in a user's mailbox whose Message-ID header contains `messageId`, parsed. */
 async function messagesWithId(user: MailUser, mailbox: string, messageId: string): Promise<{ uid: number; flags: string[]; parsed: ParsedMail }[]> {
-  const client = imapClient(stack, user);
-  await client.connect();
-  try {
+  return withImapSession(stack, user, async (client) => {
     const lock = await client.getMailboxLock(mailbox, { readOnly: true });
     try {
       const uids = await client.search({ header: { 'message-id': messageId } }, { uid: true });
@@ -56,9 +54,7 @@ async function messagesWithId(user: MailUser, mailbox: string, messageId: string
     } finally {
       lock.release();
     }
-  } finally {
-    await client.logout().catch(() => client.close());
-  }
+  });
 }
 
 interface Env {
@@ -580,19 +576,14 @@ describe('a Sent copy that could not be filed', () => {
       return row.n >= 2 ? true : undefined;
     });
 
-    const client = imapClient(stack, support);
-    await client.connect();
-    try {
+    await withImapSession(stack, support, async (client) => {
       await client.mailboxCreate(folder);
-    } finally {
-      await client.logout().catch(() => client.close());
-    }
-    onCleanup(async () => {
-      const c = imapClient(stack, support);
-      await c.connect();
-      await c.mailboxDelete(folder).catch(() => undefined);
-      await c.logout().catch(() => c.close());
     });
+    onCleanup(() =>
+      withImapSession(stack, support, async (c) => {
+        await c.mailboxDelete(folder).catch(() => undefined);
+      }),
+    );
 
     await waitFor('the copy in the folder', async () => ((await messagesWithId(support, folder, ourId)).length > 0 ? true : undefined));
     await waitFor('the follow-up to be done', () => {
