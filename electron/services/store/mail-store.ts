@@ -91,6 +91,8 @@ export interface NewMessage {
   rawPath: string | null;
   size: number;
   authorAgentId: number | null;
+  /** For a note: the team event that carries it, so it is stored once on every desktop. */
+  teamEventId?: string;
   createdAt: string;
   attachments: { filename: string; contentType: string; size: number; contentId: string | null; inline: boolean; path: string }[];
 }
@@ -305,10 +307,10 @@ export class MailStore {
       .prepare(
         `INSERT INTO messages (conversation_id, channel_id, direction, kind, mailbox, uid_validity, uid, message_id, in_reply_to,
            "references", dedupe_key, subject, from_name, from_address, to_json, cc_json, reply_to_json, date, arrived_at, text, html, parse_error, raw, raw_path,
-           size, author_agent_id, fts_rowid, created_at)
+           size, author_agent_id, team_event_id, fts_rowid, created_at)
          VALUES (@conversationId, @channelId, @direction, @kind, @mailbox, @uidValidity, @uid, @messageId, @inReplyTo,
            @references, @dedupeKey, @subject, @fromName, @fromAddress, @to, @cc, @replyTo, @date, @arrivedAt, @text, @html, @parseError, @raw, @rawPath,
-           @size, @authorAgentId, @ftsRowid, @createdAt)`,
+           @size, @authorAgentId, @teamEventId, @ftsRowid, @createdAt)`,
       )
       .run({
         ...message,
@@ -322,6 +324,7 @@ export class MailStore {
         cc: JSON.stringify(message.cc),
         replyTo: message.replyTo ? JSON.stringify(message.replyTo) : null,
         arrivedAt: message.arrivedAt ?? message.date,
+        teamEventId: message.teamEventId ?? null,
         ftsRowid,
       });
     const id = Number(result.lastInsertRowid);
@@ -360,6 +363,12 @@ export class MailStore {
 
   assign(id: number, agentId: number | null): boolean {
     return this.prepare('UPDATE conversations SET assignee_id = ? WHERE id = ?').run(agentId, id).changes > 0;
+  }
+
+  /** The note a team event carries, when it is stored here. */
+  noteByTeamEvent(eventId: string): number | undefined {
+    const row = this.prepare('SELECT id FROM messages WHERE team_event_id = ?').get(eventId) as { id: number } | undefined;
+    return row?.id;
   }
 
   /** True when the conversation was unread. */
