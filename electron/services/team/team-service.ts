@@ -240,11 +240,9 @@ export class TeamService {
   joined(channelId: string): void {
     const known = this.deps.repo.load(channelId, []).agents;
     const pending = new Set(this.deps.repo.pendingAgents(channelId).map((event) => ('email' in event ? event.email : '')));
-    for (const agent of this.deps.agents.list()) {
-      const email = agent.email.toLowerCase();
-      if (!known[email] && !pending.has(email)) this.deps.repo.enqueue(channelId, { ...this.envelope(), type: 'agent.saved', email, name: agent.name });
-    }
-    this.queued(channelId);
+    const unknown = this.deps.agents.list().filter((agent) => !known[agent.email.toLowerCase()] && !pending.has(agent.email.toLowerCase()));
+    for (const agent of unknown) this.deps.repo.enqueue(channelId, { ...this.envelope(), type: 'agent.saved', email: agent.email.toLowerCase(), name: agent.name });
+    if (unknown.length > 0) this.queued(channelId);
   }
 
   /** Mail was stored: team state waiting for it applies now, and new conversations get a round-robin proposal. */

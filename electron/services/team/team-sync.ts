@@ -103,6 +103,8 @@ class TeamFolderSync {
   private wakeup: (() => void) | undefined;
   private presence: TeamEvent[] = [];
   private folder = '';
+  /** The folder is read from its start (a new channel, or after re-seeding): the roster here joins the team's. */
+  private fromStart = false;
 
   constructor(
     private readonly channel: ChannelWithSecrets,
@@ -231,6 +233,7 @@ class TeamFolderSync {
     const cursor = this.repo.cursor(this.channel.id);
     if (!cursor || cursor.uidValidity === null) {
       this.repo.saveCursor({ channelId: this.channel.id, folder: this.folder, uidValidity, lastUid: 0, sinceSnapshot: 0 });
+      this.fromStart = true;
       return;
     }
     if (cursor.uidValidity === uidValidity && cursor.folder === this.folder) return;
@@ -249,6 +252,7 @@ class TeamFolderSync {
     };
     await client.append(this.folder, await composeTeamMessage(seed, this.channel.supportAddress));
     this.service.restart(this.channel.id, { channelId: this.channel.id, folder: this.folder, uidValidity, lastUid: 0, sinceSnapshot: 0 });
+    this.fromStart = true;
   }
 
   /** Reads what is new in the folder: from the newest snapshot when events before it are gone. */
@@ -256,11 +260,15 @@ class TeamFolderSync {
     const mailbox = client.mailbox;
     if (!mailbox) throw connectionLost();
     let cursor = this.repo.cursor(this.channel.id)!;
-    const first = cursor.lastUid === 0 && cursor.sinceSnapshot === 0 && this.repo.load(this.channel.id, []).recent.length === 0;
-    if (mailbox.exists === 0) {
-      if (first) this.service.joined(this.channel.id);
-      return;
+    if (mailbox.exists > 0) cursor = await this.readNew(client, cursor);
+    if (this.fromStart) {
+      this.fromStart = false;
+      this.service.joined(this.channel.id);
     }
+  }
+
+  private async readNew(client: ImapFlow, start: TeamCursor): Promise<TeamCursor> {
+    let cursor = start;
     const metas: { uid: number; snapshot?: { upTo: number; uidValidity: string } }[] = [];
     for await (const message of client.fetch(`${cursor.lastUid + 1}:*`, { uid: true, headers: ['x-auxilium-snapshot'] }, { uid: true })) {
       if (message.uid > cursor.lastUid) metas.push({ uid: message.uid, snapshot: snapshotHeader(message.headers) });
@@ -299,7 +307,7 @@ class TeamFolderSync {
       cursor = { ...cursor, lastUid: uids[uids.length - 1]!, sinceSnapshot: since };
       this.service.apply(this.channel.id, items, cursor);
     }
-    if (first) this.service.joined(this.channel.id);
+    return cursor;
   }
 
   /** Reads messages by UID; malformed ones are recorded (never applied, never expunged) and logged. */
