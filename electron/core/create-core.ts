@@ -70,7 +70,7 @@ export function createCore(config: CoreConfig): Core {
     nativeBinding: config.sqliteBinding,
     onError: (error) => logger.warn({ err: error }, 'database checkpoints moved back to the main thread'),
   });
-  const events = new EventBus((event, error) => logger.error({ event, err: error }, 'an event listener failed'));
+  const events = new EventBus((event, error) => logger.error({ event, err: error }, 'an event could not be delivered'));
   const credentials = config.credentials ?? new KeychainCredentialStore(config.keychainService);
   const channelRepo = new ChannelRepo(db);
   const attachmentsDir = join(config.dataDir, 'attachments');
