@@ -4,6 +4,7 @@ import type Database from 'better-sqlite3';
 import type { Db } from './database';
 import { ftsQuery, participantsText } from './fts';
 import { deliveryColumn, deliveryFromJson } from './outbox-repo';
+import { THREAD_ORDER } from './thread-order';
 
 /** SQL for conversations, messages, attachments, search, sync cursors and routing state. */
 
@@ -390,13 +391,10 @@ export class MailStore {
   }
 
   messages(conversationId: number): Message[] {
-    // In the order messages reached us, not by their Date headers (a sender's clock may be wrong).
-    // Servers keep arrival times in whole seconds while our replies carry milliseconds: compare to
-    // the second, then by insertion, so a customer's answer never shows above the reply it answers.
     const rows = this
       .prepare(
         `SELECT id, conversation_id, direction, kind, subject, from_name, from_address, to_json, cc_json, reply_to_json, date, text, html, parse_error,
-           author_agent_id, ${deliveryColumn('messages')} FROM messages WHERE conversation_id = ? ORDER BY substr(arrived_at, 1, 19), id`,
+           author_agent_id, ${deliveryColumn('messages')} FROM messages WHERE conversation_id = ? ORDER BY ${THREAD_ORDER}`,
       )
       .all(conversationId) as MessageRow[];
     const attachments = this
