@@ -14,6 +14,10 @@ import { MailParser, parseAddressHeader } from 'mailparser';
 
 const { attachmentsDir, partialPrefix } = workerData;
 
+// Attachments are the user's alone (PRIVATE_DIR_MODE and PRIVATE_FILE_MODE in ../../file-modes.ts).
+const PRIVATE_DIR_MODE = 0o700;
+const PRIVATE_FILE_MODE = 0o600;
+
 // A charset name no real mail uses: it marks text parts that declare no charset, so our decoder
 // (below) sees them. mailparser would otherwise read them as UTF-8 and turn every latin-1 byte
 // into U+FFFD.
@@ -203,7 +207,7 @@ async function storeAttachment(attachment, index, written) {
     },
   });
   try {
-    await pump(attachment.content, counter, createWriteStream(partial, { flags: 'wx' }));
+    await pump(attachment.content, counter, createWriteStream(partial, { flags: 'wx', mode: PRIVATE_FILE_MODE }));
   } finally {
     attachment.release();
   }
@@ -226,7 +230,7 @@ async function storeAttachment(attachment, index, written) {
 // Created once per worker rather than once per message; a failure is retried with the next message.
 let dirReady = null;
 function attachmentsDirReady() {
-  dirReady ??= mkdir(attachmentsDir, { recursive: true }).catch((error) => {
+  dirReady ??= mkdir(attachmentsDir, { recursive: true, mode: PRIVATE_DIR_MODE }).catch((error) => {
     dirReady = null;
     throw error;
   });
