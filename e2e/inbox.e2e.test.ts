@@ -322,6 +322,21 @@ describe('Inbox end to end (real mail)', () => {
     await row(page, subject).waitFor({ timeout: LONG });
     await search.fill(`nothing${token}matches`);
     await page.getByText('No conversations match your search.').waitFor({ timeout: LONG });
+    // Only punctuation or emoji: nothing searchable, so nothing found (not everything).
+    for (const nothing of ['?!', '😀']) {
+      await search.fill('');
+      await row(page, subject).waitFor({ timeout: LONG });
+      await search.fill(nothing);
+      await page.getByText('No conversations match your search.').waitFor({ timeout: LONG });
+    }
+    // Pasting more than the box takes keeps the first 500 characters and still searches.
+    await search.fill('');
+    await row(page, subject).waitFor({ timeout: LONG });
+    await search.focus();
+    await page.keyboard.insertText(`${bodyWord} ${'x'.repeat(700)}`);
+    expect((await search.inputValue()).length).toBe(500);
+    await page.getByText('No conversations match your search.').waitFor({ timeout: LONG });
+    expect(await page.getByText(/at most 500 characters/).count()).toBe(0);
     await search.fill('');
     await row(page, subject).waitFor({ timeout: LONG });
   });

@@ -462,7 +462,10 @@ export class MailStore {
       where.push('c.channel_id = @channelId');
       params.channelId = query.channelId;
     }
-    const match = query.query ? ftsQuery(query.query) : null;
+    // Blank search text searches nothing; text with nothing searchable in it matches nothing.
+    const searching = (query.query ?? '').trim() !== '';
+    const match = searching ? ftsQuery(query.query!) : null;
+    if (searching && match === null) where.push('0');
     let matchAt = -1;
     if (match) {
       where.push(`c.id IN (SELECT rowid >> ${FTS_SLOT_BITS} FROM messages_fts WHERE messages_fts MATCH @match)`);
