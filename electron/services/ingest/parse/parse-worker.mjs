@@ -83,6 +83,11 @@ function createParser() {
   parser.createNode = function (node) {
     const type = node.contentType || (node.root ? 'text/plain' : '');
     if (!node.charset && /^text\//i.test(type)) node.charset = UNDECLARED;
+    // An unknown disposition means "attachment" (RFC 2183), but the one part of a single-part
+    // message is its body: read as an attachment, the message would show no text at all.
+    if (node.root && /^text\//i.test(type) && node.disposition && !['attachment', 'inline'].includes(node.disposition)) {
+      node.disposition = 'inline';
+    }
     // Headers of a message/rfc822 shown inline (a forwarded message, or a bounce's original).
     if (node.parentNode && node.parentNode.contentType === 'message/rfc822') {
       const id = node.headers.getFirst('message-id');
@@ -93,8 +98,12 @@ function createParser() {
   return { parser, embeddedMessageIds };
 }
 
+/**
+ * The `<…>` Message-IDs in a header. Whitespace some clients put inside the brackets is dropped, the
+ * same way wherever an id is read (Message-ID, In-Reply-To, References), so a reply still finds it.
+ */
 function messageIds(value) {
-  return value.match(/<[^<>\s]+>/g) ?? [];
+  return (value.match(/<[^<>]+>/g) ?? []).map((id) => id.replace(/\s+/g, '')).filter((id) => id !== '<>');
 }
 
 /** Some clients drop the angle brackets; threading compares the bracketed form. */
