@@ -6,6 +6,9 @@ type Listener<E extends EventName> = (payload: EventPayload<E>) => void;
 export class EventBus {
   private readonly listeners = new Map<EventName, Set<Listener<EventName>>>();
 
+  /** `onListenerError` hears what a listener threw, so a broken one is logged rather than lost. */
+  constructor(private readonly onListenerError: (event: EventName, error: unknown) => void = () => undefined) {}
+
   on<E extends EventName>(event: E, listener: Listener<E>): () => void {
     const set = this.listeners.get(event) ?? new Set();
     set.add(listener as Listener<EventName>);
@@ -23,8 +26,9 @@ export class EventBus {
     for (const listener of this.listeners.get(event) ?? []) {
       try {
         listener(payload);
-      } catch {
+      } catch (error) {
         // One broken listener must not stop the others from hearing the event.
+        this.onListenerError(event, error);
       }
     }
   }

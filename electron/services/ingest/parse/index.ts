@@ -1,6 +1,7 @@
 /// <reference types="electron-vite/node" />
 import { randomUUID } from 'node:crypto';
 import { readdir, rm } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { workerLocation } from '../../worker-location';
@@ -45,8 +46,15 @@ function parserLocation(): Promise<URL | string> {
   return workerLocation(() => import('./parse-worker.mjs?modulePath'), new URL('./parse-worker.mjs', import.meta.url));
 }
 
-/** Parser threads the app runs: with the main thread and the mail server, they keep a two-core machine busy during an import. */
-export const PARSER_WORKERS = 2;
+/**
+ * Parser threads the app runs: one per core, leaving one for the main thread, so a laptop with
+ * more cores imports faster. Never fewer than two: the main thread is not busy all the time during
+ * an import, and two workers with it and the mail server keep a two-core machine busy. At most
+ * eight, since each worker may grow to WORKER_HEAP_MB.
+ */
+export function parserWorkerCount(cores: number = availableParallelism()): number {
+  return Math.min(8, Math.max(2, cores - 1));
+}
 
 // A runaway message must not take the whole app's memory with it; the worker dies instead and
 // the message is kept raw.
