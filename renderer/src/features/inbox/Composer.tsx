@@ -6,7 +6,7 @@ import { ErrorAlert } from '../../components/ErrorAlert';
 import { Field, fieldAria } from '../../components/Field';
 import { useChannelsStore } from '../channels/store';
 import { UNDO_SECONDS, useComposerStore, type ComposerMode, type DraftStatus } from './composer-store';
-import { formatAddress, formatSize } from './format';
+import { formatAddress, formatSize, shown } from './format';
 import { notTheCustomer, replyRecipients } from './recipients';
 import { SendStatusBar } from './SendStatusBar';
 
@@ -73,7 +73,7 @@ function Attachments({ disabled }: { disabled: boolean }) {
         <ul className="composer-attachment-list" aria-label="Attached files">
           {files.map((file) => (
             <li key={file.key} className="composer-attachment">
-              <span className="attachment-name text-break">{file.filename}</span>
+              <span className="attachment-name text-break">{shown(file.filename)}</span>
               <span className="muted attachment-size">{file.id === null ? `${formatSize(file.size)}, uploading…` : formatSize(file.size)}</span>
               {file.id === null ? null : (
                 <button type="button" className="btn btn-ghost btn-small" aria-label={`Remove ${file.filename}`} onClick={() => void actions.removeAttachment(file.key)}>
