@@ -83,7 +83,8 @@ export async function startCyrus(o: CyrusOptions): Promise<CyrusServer> {
   const owner = ids(RUN_AS);
   const dir = path.resolve(o.dir);
   await rm(dir, { recursive: true, force: true });
-  for (const sub of ['conf', 'spool', 'socket', 'tls']) await mkdir(path.join(dir, sub), { recursive: true });
+  // conf/socket/ holds idled's socket and each imapd's own (named after its pid, always there).
+  for (const sub of ['conf/socket', 'spool', 'tls']) await mkdir(path.join(dir, sub), { recursive: true });
   const conf = path.join(dir, 'imapd.conf');
   const sasldb = path.join(dir, 'sasldb2');
   // The IMAP processes read the key after dropping root.
@@ -132,9 +133,6 @@ xlist-drafts: Drafts
 xlist-trash: Trash
 xlist-junk: Junk
 imapidlepoll: ${o.idlePollSeconds ?? 60}
-idlesocket: ${dir}/socket/idle
-lmtpsocket: ${dir}/socket/lmtp
-notifysocket: ${dir}/socket/notify
 tls_server_cert: ${cert}
 tls_server_key: ${key}
 `,
