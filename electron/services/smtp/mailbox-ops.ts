@@ -1,4 +1,5 @@
 import type { ImapFlow } from 'imapflow';
+import { appendMessage } from '../imap/append';
 import { createImapClient, imapClientOptions, type ImapSettings } from '../imap/connect';
 
 /**
@@ -65,7 +66,7 @@ export async function hasMessageId(client: ImapFlow, folder: string, messageId: 
 /** Files the exact bytes that were sent, marked read, unless a copy with this Message-ID is already there. */
 export async function fileCopy(client: ImapFlow, folder: string, messageId: string, raw: Buffer): Promise<void> {
   if (await hasMessageId(client, folder, messageId)) return;
-  await client.append(folder, raw, ['\\Seen']);
+  await appendMessage(client, folder, raw, ['\\Seen']);
 }
 
 /** \Answered on the customer's message, only while its mailbox still has the UIDVALIDITY the UID belongs to. */
