@@ -30,6 +30,7 @@ export interface FakeMessage {
     attempts: number;
     nextAttemptAt: string | null;
     refused: { address: string; error: { code: string; message: string; cause: string; fix: string; detail?: string; retryable: boolean } }[];
+    filing: { folder: string; error: { code: string; message: string; cause: string; fix: string; detail?: string; retryable: boolean }; retrying: boolean } | null;
   } | null;
 }
 

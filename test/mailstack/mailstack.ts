@@ -247,6 +247,52 @@ export async function startMailStack(opts: { dir?: string; cyrus?: boolean } = {
   };
 }
 
+/**
+ * A Cyrus server of its own beside the stack (with the stack's certificate), configured unlike the
+ * stack's: without idled (IDLE then only notices new mail every `idlePollSeconds`), or without a
+ * Sent folder. Postfix does not deliver to it: tests deliver with deliverByLmtp(). Its users log in
+ * to IMAP only; for SMTP a test uses a user of the stack.
+ */
+export async function startOwnCyrus(
+  stack: MailStackInfo,
+  opts: { idled: boolean; idlePollSeconds?: number; sentFolder: boolean },
+): Promise<MailStackInfo & { stop(): Promise<void> }> {
+  const dir = await mkdtemp(path.join(stack.dir, 'own-cyrus-'));
+  const ports = await freePorts(['imapPlain', 'imapTls', 'lmtp']);
+  const users = makeUsers(CYRUS_DOMAIN);
+  const l = layout(stack.dir);
+  const server = await startCyrus({ dir, host: HOST, certFile: l.certFile, keyFile: l.keyFile, users: Object.values(users), ports, ...opts });
+  try {
+    await waitForGreetings([ports.imapPlain, ports.imapTls, ports.lmtp].map((port) => ({ port, tls: port === ports.imapTls })), stack.certPem);
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+  return {
+    ...stack,
+    server: 'cyrus',
+    imap: { plain: ports.imapPlain, starttls: ports.imapPlain, implicitTls: ports.imapTls },
+    lmtp: ports.lmtp,
+    users,
+    sentFolder: 'INBOX.Sent',
+    cyrus: undefined,
+    stop: async () => {
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Delivers straight into the IMAP server of `stack` (its LMTP port), without Postfix. */
+export async function deliverByLmtp(stack: MailStackInfo, msg: { from: string; to: string; subject: string; text: string }): Promise<void> {
+  const transport = nodemailer.createTransport({ host: stack.host, port: stack.lmtp, lmtp: true });
+  try {
+    await transport.sendMail(msg);
+  } finally {
+    transport.close();
+  }
+}
+
 function makeUser(local: string, domain: string): MailUser {
   const address = `${local}@${domain}`;
   return { user: address, address, password: randomBytes(9).toString('hex') };

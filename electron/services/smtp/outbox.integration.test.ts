@@ -595,6 +595,20 @@ describe('a Sent copy that could not be filed', () => {
     const pending = env.db.prepare('SELECT filed_at, followup_at FROM outbox WHERE message_id = ?').get(reply.id) as { filed_at: string | null; followup_at: string | null };
     expect(pending.filed_at).toBeNull();
     expect(pending.followup_at).not.toBeNull();
+
+    // The reply says so, with the folder and the server's own words; so does the channel's card.
+    const shown = await waitForDelivery(env.core, first.id, reply.id, (m) => m.delivery?.filing != null, 'the filing problem on the reply');
+    expect(shown.delivery).toMatchObject({ state: 'sent', filing: { folder, retrying: true, error: { code: 'SENT_FOLDER_NOT_FOUND' } } });
+    expect(shown.delivery!.filing!.error.message).toContain(folder);
+    expect(shown.delivery!.filing!.error.detail).toMatch(/TRYCREATE|doesn't exist/i);
+    const card = (await call<Channel[]>(env.core, 'channels:list', {})).find((c) => c.id === env.channelId)!;
+    expect(card.notices).toEqual([expect.objectContaining({ kind: 'sent-copy-failed', folder, error: expect.objectContaining({ code: 'SENT_FOLDER_NOT_FOUND' }) })]);
+    // The log names the folder and keeps what the server answered, not just "Command failed".
+    const log = readFileSync(join(env.dataDir, 'logs', 'auxilium.log'), 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('could not file the copy'));
+    expect(log.length).toBeGreaterThan(0);
+    expect(JSON.parse(log[0]!)).toMatchObject({ folder, response: expect.stringMatching(/doesn't exist/i) });
     // A few retries fail while the folder is missing.
     await waitFor('a second failed filing attempt', () => {
       const row = env.db.prepare('SELECT followup_attempts AS n FROM outbox WHERE message_id = ?').get(reply.id) as { n: number };
@@ -623,6 +637,8 @@ describe('a Sent copy that could not be filed', () => {
     // Sent exactly once: filing again never meant sending again.
     expect(await messagesWithId(customer, 'INBOX', ourId)).toHaveLength(1);
     const detail = await call<ConversationDetail>(env.core, 'conversations:get', { id: first.id });
-    expect(detail.messages.find((m) => m.id === reply.id)!.delivery).toMatchObject({ state: 'sent', attempts: 1 });
+    expect(detail.messages.find((m) => m.id === reply.id)!.delivery).toMatchObject({ state: 'sent', attempts: 1, filing: null });
+    const after = (await call<Channel[]>(env.core, 'channels:list', {})).find((c) => c.id === env.channelId)!;
+    expect(after.notices).toEqual([]);
   });
 });
