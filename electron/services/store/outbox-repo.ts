@@ -93,7 +93,8 @@ function fromRow(row: RawOutboxRow): OutboxRow {
  * message queries in MailStore; `alias` names the messages table in that query.
  */
 export function deliveryColumn(alias: string): string {
-  return `(SELECT json_object('state', o.state, 'error', o.error_json, 'attempts', o.attempts, 'nextAttemptAt', o.next_attempt_at, 'refused', o.refused_json)
+  return `(SELECT json_object('state', o.state, 'error', o.error_json, 'attempts', o.attempts, 'nextAttemptAt', o.next_attempt_at, 'refused', o.refused_json,
+       'filing', CASE WHEN o.filed_at IS NULL THEN o.filing_json END, 'retrying', o.followup_at IS NOT NULL)
      FROM outbox o WHERE o.message_id = ${alias}.id) AS delivery_json`;
 }
 
@@ -103,20 +104,29 @@ const deliveryColumnSchema = z.object({
   attempts: z.number(),
   nextAttemptAt: z.string(),
   refused: z.string().nullable(),
+  filing: z.string().nullable(),
+  retrying: z.number(),
 });
+
+const filingProblemSchema = z.object({ folder: z.string(), error: mailErrorSchema });
 
 /** The delivery of a message from `deliveryColumn`'s JSON. */
 export function deliveryFromJson(json: string | null | undefined): Delivery | null {
   if (!json) return null;
   const value = readJsonColumn(deliveryColumnSchema, json, 'delivery state');
+  const filing = value.filing === null ? null : readJsonColumn(filingProblemSchema, value.filing, 'filing problem');
   return {
     state: value.state,
     error: parseError(value.error),
     attempts: value.attempts,
     nextAttemptAt: value.state === 'queued' ? value.nextAttemptAt : null,
     refused: parseRefused(value.refused),
+    filing: filing && { ...filing, retrying: value.retrying === 1 },
   };
 }
+
+/** Why a sent reply's copy is not in the Sent folder yet. */
+export type FilingProblem = z.infer<typeof filingProblemSchema>;
 
 /** The customer's message a reply answers, with what the reply needs from it. Message-IDs are stored without angle brackets. */
 export interface ParentRecord {
@@ -401,7 +411,12 @@ export class OutboxRepo {
   }
 
   markFiled(messageId: number, at: string): void {
-    this.db.prepare('UPDATE outbox SET filed_at = ? WHERE message_id = ?').run(at, messageId);
+    this.db.prepare('UPDATE outbox SET filed_at = ?, filing_json = NULL WHERE message_id = ?').run(at, messageId);
+  }
+
+  /** The copy could not be filed: why, for the reply's delivery line. */
+  setFilingProblem(messageId: number, problem: FilingProblem): void {
+    this.db.prepare('UPDATE outbox SET filing_json = ? WHERE message_id = ?').run(JSON.stringify(problem), messageId);
   }
 
   /** Sent replies with a Sent copy, \\Answered or deferred recipients still outstanding, the soonest due first. */
