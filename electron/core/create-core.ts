@@ -4,7 +4,7 @@ import { ChannelService, type MailboxWatchers } from '../services/channels/chann
 import { testConnection } from '../services/connection-test';
 import { ConversationService } from '../services/conversations/conversation-service';
 import { MailIngestor } from '../services/ingest/mail-ingestor';
-import { MailParserPool, PARSER_WORKERS } from '../services/ingest/parse';
+import { MailParserPool, parserWorkerCount } from '../services/ingest/parse';
 import { RawStore } from '../services/ingest/raw-store';
 import type { Ingestor } from '../services/ingest/types';
 import { KeychainCredentialStore, type CredentialStore } from '../services/credentials/credential-store';
@@ -19,11 +19,13 @@ import { MailStore } from '../services/store/mail-store';
 import { OutboxRepo } from '../services/store/outbox-repo';
 import { OutboxService } from '../services/smtp/outbox';
 import { outboundFolder } from '../services/smtp/reply-attachments';
+import { createSentFolder } from '../services/smtp/mailbox-ops';
 import { OutboxWorker, type OutboxOptions } from '../services/smtp/sender';
 import { TeamRepo } from '../services/team/team-repo';
 import { TeamService } from '../services/team/team-service';
 import { TeamSyncs, type TeamSyncOptions } from '../services/team/team-sync';
 import { isInside, type AttachmentFile } from './attachment-response';
+import { preparePrivateFolder } from './data-dir';
 import { EventBus } from './event-bus';
 import { createRouter, type Router } from './router';
 
@@ -73,6 +75,7 @@ export interface Core {
 
 /** Builds every service from a config. Knows nothing of Electron, so tests and the web host use it too. */
 export function createCore(config: CoreConfig): Core {
+  preparePrivateFolder(config.dataDir);
   const logger = config.logger ?? createLogger(config.dataDir);
   const dbFile = join(config.dataDir, 'auxilium.sqlite');
   const db = openDatabase(dbFile, config.sqliteBinding ? { nativeBinding: config.sqliteBinding } : {});
@@ -81,14 +84,14 @@ export function createCore(config: CoreConfig): Core {
     nativeBinding: config.sqliteBinding,
     onError: (error) => logger.warn({ err: error }, 'database checkpoints moved back to the main thread'),
   });
-  const events = new EventBus();
+  const events = new EventBus((event, error) => logger.error({ event, err: error }, 'an event could not be delivered'));
   const credentials = config.credentials ?? new KeychainCredentialStore(config.keychainService);
   const channelRepo = new ChannelRepo(db);
   const attachmentsDir = join(config.dataDir, 'attachments');
   const rawDir = join(config.dataDir, 'raw');
   const mailStore = new MailStore(db);
   const agents = new AgentRepo(db);
-  const parser = new MailParserPool({ attachmentsDir, workers: PARSER_WORKERS });
+  const parser = new MailParserPool({ attachmentsDir, workers: parserWorkerCount() });
   const rawStore = new RawStore(rawDir);
   const teamRepo = new TeamRepo(db);
   const team = new TeamService({ repo: teamRepo, store: mailStore, agents, channels: channelRepo, events, desktopId: teamRepo.desktopId(), log: logger });
@@ -108,7 +111,10 @@ export function createCore(config: CoreConfig): Core {
     },
   });
   const conversations = new ConversationService({ store: mailStore, agents, events, team });
-  const mailWatchers = config.watchers ?? new WatcherSupervisor({ ingestor, log: logger });
+  const mailWatchers =
+    config.watchers ??
+    // The channel service is there by the time a watcher reports anything.
+    new WatcherSupervisor({ ingestor, log: logger, notice: (id, kind, notice) => channels.setNotice(id, kind, notice) });
   const teamSyncs = config.team === false || (config.watchers && config.team === undefined) ? undefined : new TeamSyncs(team, teamRepo, { log: logger, ...config.team });
   const channels = new ChannelService({
     repo: channelRepo,
@@ -138,6 +144,7 @@ export function createCore(config: CoreConfig): Core {
     secrets: (id) => channels.withSecrets(id),
     events,
     log: logger,
+    notice: (id, kind, notice) => channels.setNotice(id, kind, notice),
   });
   const outbox = new OutboxService({
     store: mailStore,
@@ -161,6 +168,10 @@ export function createCore(config: CoreConfig): Core {
         return { id: input.id };
       },
       'channels:test-connection': (input) => channels.testConnection(input.values, input.channelId),
+      'channels:create-sent-folder': async (input) => {
+        const { imap } = await channels.withSecrets(input.id);
+        return channels.setSentFolder(input.id, await createSentFolder(imap));
+      },
       'conversations:list': (input) => conversations.list(input),
       'conversations:count': (input) => conversations.count(input.channelId),
       'conversations:get': (input) => conversations.get(input.id),

@@ -1,5 +1,6 @@
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type { FetchMessageObject, MessageStructureObject } from 'imapflow';
+import { withCrlf } from '../imap/append';
 import { teamMessageSchema, type TeamEvent, type TeamMessage } from '../../../shared/team-events';
 
 /**
@@ -72,8 +73,8 @@ export async function composeTeamMessage(message: TeamMessage, mailbox: string):
   })
     .compile()
     .build();
-  // nodemailer writes CRLF already; a bare LF anywhere would make Cyrus refuse the APPEND.
-  return Buffer.from(built.toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1');
+  // A bare LF anywhere would make Cyrus refuse the APPEND.
+  return withCrlf(built);
 }
 
 export type ReadTeamMessage = { ok: true; message: TeamMessage } | { ok: false; reason: string };

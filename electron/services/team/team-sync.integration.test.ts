@@ -36,7 +36,7 @@ async function desktop(folder: string, team: object = {}): Promise<Desktop> {
   const dir = tempDir('auxilium-team-');
   const keychainService = testKeychainService();
   const core = await openCore(dir.path, keychainService, team);
-  const channel = await call<Channel>(core, 'channels:create', channelFor(stack, user, { teamFolder: folder, initialImport: 'all', pollIntervalSeconds: 10 }));
+  const channel = await call(core, 'channels:create', channelFor(stack, user, { teamFolder: folder, initialImport: 'all', pollIntervalSeconds: 10 }));
   const d: Desktop = { core, dir: dir.path, keychainService, channelId: channel.id };
   addCleanup(dir.remove);
   addCleanup(() => d.core.stop());
@@ -49,17 +49,17 @@ async function reopen(d: Desktop, team: object = {}): Promise<void> {
 }
 
 async function conversationsOf(d: Desktop, tag: string): Promise<ConversationSummary[]> {
-  const page = await call<{ items: ConversationSummary[] }>(d.core, 'conversations:list', { view: 'all', limit: 500, channelId: d.channelId, query: tag });
+  const page = await call(d.core, 'conversations:list', { view: 'all', limit: 500, channelId: d.channelId, query: tag });
   return page.items.filter((c) => c.subject.includes(tag));
 }
 
 /** What an agent would compare between two screens: per conversation status, assignee, notes; the roster. */
 async function view(d: Desktop, tag: string): Promise<string> {
-  const agents = await call<Agent[]>(d.core, 'agents:list', {});
+  const agents = await call(d.core, 'agents:list', {});
   const email = (id: number | null) => (id === null ? null : (agents.find((a) => a.id === id)?.email ?? `#${id}`));
   const rows = [];
   for (const c of await conversationsOf(d, tag)) {
-    const detail = await call<ConversationDetail>(d.core, 'conversations:get', { id: c.id });
+    const detail = await call(d.core, 'conversations:get', { id: c.id });
     const notes = detail.messages.filter((m) => m.direction === 'note').map((m) => m.text).sort();
     rows.push({ subject: c.subject, status: c.status, assignee: email(c.assigneeId), notes });
   }
@@ -68,7 +68,7 @@ async function view(d: Desktop, tag: string): Promise<string> {
 }
 
 async function settled(d: Desktop): Promise<boolean> {
-  const [channel] = (await call<Channel[]>(d.core, 'channels:list', {})).filter((c) => c.id === d.channelId);
+  const [channel] = (await call(d.core, 'channels:list', {})).filter((c) => c.id === d.channelId);
   return channel?.team?.state === 'connected' && channel.team.waiting === 0;
 }
 
@@ -110,7 +110,7 @@ async function imported(d: Desktop, tag: string, n: number): Promise<Conversatio
 }
 
 async function agentId(d: Desktop, email: string): Promise<number> {
-  return waitFor(`agent ${email}`, async () => (await call<Agent[]>(d.core, 'agents:list', {})).find((a) => a.email.toLowerCase() === email)?.id);
+  return waitFor(`agent ${email}`, async () => (await call(d.core, 'agents:list', {})).find((a) => a.email.toLowerCase() === email)?.id);
 }
 
 /** A tiny seeded generator, so a failing run can be repeated exactly. */
@@ -164,7 +164,7 @@ describe('team state through the mailbox', () => {
     for (const x of [a, b, c, d]) {
       await waitFor('the customer reply on every desktop', async () => {
         const first = (await conversationsOf(x, tag)).find((c) => c.subject.endsWith('question 0'));
-        const detail = first && (await call<ConversationDetail>(x.core, 'conversations:get', { id: first.id }));
+        const detail = first && (await call(x.core, 'conversations:get', { id: first.id }));
         return detail && detail.messages.filter((m) => m.direction === 'inbound').length === 2 ? true : undefined;
       });
     }
@@ -194,7 +194,7 @@ describe('team state through the mailbox', () => {
       const roll = rnd();
       if (roll < 0.3) await call(d.core, 'conversations:set-status', { id: conversation.id, status: pick(['open', 'pending', 'closed'] as const) });
       else if (roll < 0.55) {
-        const agents = await call<Agent[]>(d.core, 'agents:list', {});
+        const agents = await call(d.core, 'agents:list', {});
         await call(d.core, 'conversations:assign', { id: conversation.id, agentId: rnd() < 0.2 ? null : pick(agents).id });
       } else if (roll < 0.8) await call(d.core, 'conversations:add-note', { id: conversation.id, text: `note ${step} ${tag}` });
       else if (roll < 0.9) {
