@@ -1,12 +1,11 @@
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type { FetchMessageObject, MessageStructureObject } from 'imapflow';
-import { withCrlf } from '../imap/append';
 import { teamMessageSchema, type TeamEvent, type TeamMessage } from '../../../shared/team-events';
 
 /**
  * One team message as MIME: a text/plain part that a person browsing the folder in a mail client
  * understands, and the machine-readable application/json part the desktops read (part 2). Built by
- * nodemailer, with CRLF line endings throughout (Cyrus refuses bare LF).
+ * nodemailer; appendMessage() makes every line end CRLF (Cyrus refuses bare LF).
  */
 
 /** Every message the app writes to the folder carries this header; only those are ever expunged. */
@@ -73,8 +72,7 @@ export async function composeTeamMessage(message: TeamMessage, mailbox: string):
   })
     .compile()
     .build();
-  // A bare LF anywhere would make Cyrus refuse the APPEND.
-  return withCrlf(built);
+  return built;
 }
 
 export type ReadTeamMessage = { ok: true; message: TeamMessage } | { ok: false; reason: string };

@@ -4,6 +4,7 @@ import type { Snapshot, TeamEvent } from '../../../shared/team-events';
 import type { ChannelWithSecrets, MailboxWatchers } from '../channels/channel-service';
 import { mapImapError } from '../connection-test/map-error';
 import { backoffDelay, DEFAULT_BACKOFF, describeDelay, type BackoffOptions } from '../imap/backoff';
+import { appendMessage } from '../imap/append';
 import { createImapClient, imapClientOptions } from '../imap/connect';
 import { composeTeamMessage, EVENT_HEADER, readTeamMessage, TEAM_FETCH, TEAM_HEADER } from './team-message';
 import type { TeamCursor, TeamRepo } from './team-repo';
@@ -250,7 +251,7 @@ class TeamFolderSync {
       seed: true,
       state: this.repo.loadAll(this.channel.id),
     };
-    await client.append(this.folder, await composeTeamMessage(seed, this.channel.supportAddress));
+    await appendMessage(client, this.folder, await composeTeamMessage(seed, this.channel.supportAddress));
     this.service.restart(this.channel.id, { channelId: this.channel.id, folder: this.folder, uidValidity, lastUid: 0, sinceSnapshot: 0 });
     this.fromStart = true;
   }
@@ -344,14 +345,14 @@ class TeamFolderSync {
         }
       }
       this.repo.markAppending(entry.seq);
-      const result = await client.append(this.folder, await composeTeamMessage(entry.event, this.channel.supportAddress));
+      const result = await appendMessage(client, this.folder, await composeTeamMessage(entry.event, this.channel.supportAddress));
       if (!result) throw new Error(`The server refused to store a change in ${this.folder}`);
       this.opts.afterAppend?.(entry.event);
       const uid = result.uid ?? (await this.findByHeader(client, entry.event.id));
       this.repo.markAppended(entry.seq, uid);
     }
     const presence = this.presence.splice(0);
-    for (const event of presence) await client.append(this.folder, await composeTeamMessage(event, this.channel.supportAddress));
+    for (const event of presence) await appendMessage(client, this.folder, await composeTeamMessage(event, this.channel.supportAddress));
   }
 
   private async findByHeader(client: ImapFlow, id: string): Promise<number | null> {
@@ -377,7 +378,7 @@ class TeamFolderSync {
       seed: false,
       state: this.repo.loadAll(this.channel.id),
     };
-    await client.append(this.folder, await composeTeamMessage(snapshot, this.channel.supportAddress));
+    await appendMessage(client, this.folder, await composeTeamMessage(snapshot, this.channel.supportAddress));
     this.repo.saveCursor({ ...cursor, sinceSnapshot: 0 });
     const ours = await client.search({ uid: `1:${cursor.lastUid}`, header: { [TEAM_HEADER]: '' } }, { uid: true });
     if (!Array.isArray(ours)) return;
