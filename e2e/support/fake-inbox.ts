@@ -23,6 +23,8 @@ export interface FakeMessage {
   attachments: { id: number; filename: string; contentType: string; size: number; inline: boolean }[];
   parseError: string | null;
   authorAgentId: number | null;
+  sentBy?: string | null;
+  answeredOnServer?: boolean;
   /** For an agent's reply: its outbox state (see e2e/support/fake-outbox.ts). */
   delivery?: {
     state: 'queued' | 'sending' | 'sent' | 'failed';
@@ -97,6 +99,8 @@ function messageFor(c: FakeConversation, id: number, extra: Partial<FakeMessage>
     attachments: [],
     parseError: null,
     authorAgentId: null,
+    sentBy: null,
+    answeredOnServer: false,
     ...extra,
   };
 }

@@ -6,7 +6,7 @@ import type { EventBus } from '../../core/event-bus';
 import { ensureReplyTo } from '../conversations/reply-to';
 import { normalizeMessageId, outgoingMessageId } from '../ingest/threading';
 import type { AgentRepo } from '../store/agent-repo';
-import type { ChannelRecord } from '../store/channel-repo';
+import { ownAddresses, type ChannelRecord } from '../store/channel-repo';
 import type { MailStore } from '../store/mail-store';
 import type { OutboxRepo } from '../store/outbox-repo';
 import { checkAttachmentLimit, removeAttachments, saveAttachments } from './reply-attachments';
@@ -32,11 +32,6 @@ export interface OutboxServiceDeps {
 
 function notFound(what: string): AppFailure {
   return new AppFailure({ code: 'NOT_FOUND', message: `This ${what} no longer exists.`, hint: 'It may have been deleted in another window.', retryable: false });
-}
-
-/** The channel's addresses: never a recipient of our own reply. */
-export function ownAddresses(channel: ChannelRecord): string[] {
-  return [channel.supportAddress, channel.smtp.fromAddress, channel.imap.username].filter((a) => a.includes('@'));
 }
 
 export class OutboxService {

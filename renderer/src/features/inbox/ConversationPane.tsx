@@ -1,4 +1,5 @@
 import { useEffect, useId, useRef } from 'react';
+import type { Message } from '../../../../shared/conversation';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { Composer } from './Composer';
 import { ConversationActions } from './ConversationActions';
@@ -38,6 +39,7 @@ export function ConversationPane() {
 
   const { conversation, messages } = detail;
   const ordered = [...messages].sort((a, b) => a.date.localeCompare(b.date) || a.id - b.id);
+  const answeredElsewhere = answeredWithoutReply(ordered);
   return (
     <section className="conversation" aria-labelledby={headingId}>
       <header className="conversation-header">
@@ -62,7 +64,7 @@ export function ConversationPane() {
         <ol role="list" className="thread-list" aria-label="Messages">
           {ordered.map((message) => (
             <li key={message.id}>
-              <MessageItem message={message} />
+              <MessageItem message={message} answeredElsewhere={answeredElsewhere.has(message.id)} />
             </li>
           ))}
         </ol>
@@ -70,4 +72,16 @@ export function ConversationPane() {
       </div>
     </section>
   );
+}
+
+/** Customer messages flagged \\Answered on the server with no outgoing reply after them in the thread. */
+function answeredWithoutReply(ordered: Message[]): Set<number> {
+  const ids = new Set<number>();
+  let replyFollows = false;
+  for (let i = ordered.length - 1; i >= 0; i -= 1) {
+    const message = ordered[i]!;
+    if (message.direction === 'outbound' && message.delivery?.state !== 'failed') replyFollows = true;
+    else if (message.direction === 'inbound' && message.answeredOnServer && !replyFollows) ids.add(message.id);
+  }
+  return ids;
 }
