@@ -1,0 +1,201 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import nodemailer from 'nodemailer';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import { describe, expect, inject, it } from 'vitest';
+import type { Channel, ChannelForm } from '../../../shared/channel';
+import type { Agent, ConversationDetail, ConversationSummary, Message } from '../../../shared/conversation';
+import { deliver, withImapSession } from '../../../test/mailstack/mailstack';
+import { cleanupsAfterAll } from '../../../test/support/cleanups';
+import { call, channelFor, marker, waitFor } from '../../../test/support/core';
+import { tempDir, testKeychainService } from '../../../test/support/temp';
+import { createCore, type Core } from '../../core/create-core';
+
+// Sent mail is part of the conversation: each desktop (a core with its own data folder) watches
+// the mailbox's Sent folder too, so a reply sent from another desktop or from any mail client shows
+// in the conversation, and threads in whatever order the mail is read. Real Dovecot and Postfix;
+// behaviour is awaited by polling.
+
+const stack = inject('mailstack');
+const { support, customer } = stack.users;
+const WAIT_MS = 30_000;
+const onCleanup = cleanupsAfterAll();
+
+interface Desktop {
+  core: Core;
+  channelId: string;
+  db: Database.Database;
+}
+
+async function desktop(prefix: string, form: Partial<ChannelForm['inbox']> = {}, imapMailbox?: string): Promise<Desktop> {
+  const dir = tempDir(prefix);
+  onCleanup(dir.remove);
+  const core = createCore({ dataDir: dir.path, version: '0.0.0-test', keychainService: testKeychainService() });
+  onCleanup(() => core.stop());
+  await core.start();
+  const base = channelFor(stack, support, { initialImport: 'none', ...form });
+  const values: ChannelForm = { ...base, imap: { ...base.imap, mailbox: imapMailbox ?? base.imap.mailbox } };
+  const channel = await call<Channel>(core, 'channels:create', values);
+  onCleanup(async () => void (await core.router.handle('channels:delete', { id: channel.id })));
+  // Both sessions are up: the inbox, and the Sent folder's line on the card.
+  await waitFor(
+    'the inbox and the Sent folder to be watched',
+    async () => {
+      const c = (await call<Channel[]>(core, 'channels:list', {})).find((x) => x.id === channel.id);
+      return c?.status.state === 'connected' && c.status.sent?.watched ? true : undefined;
+    },
+    WAIT_MS,
+  );
+  const db = new Database(join(dir.path, 'auxilium.sqlite'), { readonly: true, fileMustExist: true });
+  onCleanup(() => void db.close());
+  return { core, channelId: channel.id, db };
+}
+
+async function conversationsWith(d: Desktop, mark: string): Promise<ConversationSummary[]> {
+  const page = await call<{ items: ConversationSummary[] }>(d.core, 'conversations:list', { view: 'all', channelId: d.channelId, query: mark, limit: 50 });
+  return page.items;
+}
+
+/** The one conversation about `mark`, once it has `count` messages. */
+async function thread(d: Desktop, mark: string, count: number, what: string): Promise<Message[]> {
+  return waitFor(
+    what,
+    async () => {
+      const found = await conversationsWith(d, mark);
+      if (found.length !== 1) return undefined;
+      const detail = await call<ConversationDetail>(d.core, 'conversations:get', { id: found[0]!.id });
+      return detail.messages.length === count ? detail.messages : undefined;
+    },
+    WAIT_MS,
+  );
+}
+
+/** UIDs in a folder of the support mailbox whose Message-ID header contains `messageId`. */
+async function uidsIn(folder: string, messageId: string): Promise<number[]> {
+  return withImapSession(stack, support, async (client) => {
+    const lock = await client.getMailboxLock(folder, { readOnly: true });
+    try {
+      const found = await client.search({ header: { 'message-id': messageId } }, { uid: true });
+      return Array.isArray(found) ? found : [];
+    } finally {
+      lock.release();
+    }
+  });
+}
+
+/** Waits until a desktop has read its Sent folder past the message with this Message-ID. */
+async function sentImportedPast(d: Desktop, messageId: string): Promise<void> {
+  const [uid] = await waitFor(`${messageId} in Sent`, async () => {
+    const uids = await uidsIn('Sent', messageId);
+    return uids.length > 0 ? uids : undefined;
+  });
+  await waitFor(`the desktop to read Sent past UID ${uid}`, () => {
+    const row = d.db.prepare("SELECT last_uid FROM sync_cursors WHERE channel_id = ? AND mailbox = 'Sent'").get(d.channelId) as { last_uid: number } | undefined;
+    return row && row.last_uid >= uid! ? true : undefined;
+  });
+}
+
+/** The Message-ID (without brackets) of the newest mail in the customer's inbox whose subject has `mark`. */
+async function customerReceived(mark: string): Promise<{ messageId: string; subject: string; references: string }> {
+  return waitFor(`mail about ${mark} in the customer's inbox`, () =>
+    withImapSession(stack, customer, async (client) => {
+      const lock = await client.getMailboxLock('INBOX', { readOnly: true });
+      try {
+        const uids = await client.search({ subject: mark }, { uid: true });
+        if (!Array.isArray(uids) || uids.length === 0) return undefined;
+        const msg = await client.fetchOne(String(Math.max(...uids)), { envelope: true, headers: ['references'] }, { uid: true });
+        if (!msg || !msg.envelope?.messageId) return undefined;
+        const references = msg.headers?.toString().replace(/^references:\s*/i, '').replace(/\r?\n\s*/g, ' ').trim() ?? '';
+        return { messageId: msg.envelope.messageId, subject: msg.envelope.subject ?? '', references };
+      } finally {
+        lock.release();
+      }
+    }),
+  );
+}
+
+describe('replies in the Sent folder, on every desktop', () => {
+  it("shows desktop A's reply on desktop B, labelled with A's agent, and threads the customer's answer there; A shows it once", async () => {
+    const a = await desktop('auxilium-sent-a-');
+    const b = await desktop('auxilium-sent-b-');
+    const agent = await call<Agent>(a.core, 'agents:save', { name: 'Zoë Agent', email: 'zoe@acme.test' });
+    await call(a.core, 'settings:set-me', { agentId: agent.id });
+    const mark = marker();
+
+    await deliver(stack, { from: customer.address, to: support.address, subject: `Printer ${mark} broken`, text: `My printer ${mark} is broken.` });
+    await thread(a, mark, 1, 'the customer mail on A');
+    await thread(b, mark, 1, 'the customer mail on B');
+
+    const conversationA = (await conversationsWith(a, mark))[0]!;
+    const reply = await call<Message>(a.core, 'conversations:send-reply', { id: conversationA.id, mode: 'reply', text: `Try turning ${mark} off and on.`, undoSeconds: 0 });
+
+    // B: A's reply, in the same conversation, as an outgoing reply that names A's agent.
+    const onB = await thread(b, mark, 2, "A's reply on B");
+    expect(onB[1]).toMatchObject({ direction: 'outbound', sentBy: 'Zoë Agent <zoe@acme.test>', delivery: null });
+    expect(onB[1]!.text).toContain(`Try turning ${mark} off and on.`);
+
+    // The customer answers A's reply from their mail client.
+    const received = await customerReceived(mark);
+    await deliver(stack, {
+      from: customer.address,
+      to: support.address,
+      subject: `Re: ${received.subject}`,
+      text: `Did that, ${mark} still broken.`,
+      headers: { 'In-Reply-To': `<${received.messageId.replace(/^<|>$/g, '')}>`, References: `${received.references} <${received.messageId.replace(/^<|>$/g, '')}>`.trim() },
+    });
+    const answeredOnB = await thread(b, mark, 3, "the customer's answer on B, in the same conversation");
+    expect(answeredOnB.map((m) => m.direction)).toEqual(['inbound', 'outbound', 'inbound']);
+
+    // A: its own reply once, although A has read the copy in Sent too.
+    const replyMessageId = (a.db.prepare('SELECT message_id FROM messages WHERE id = ?').get(reply.id) as { message_id: string }).message_id;
+    await sentImportedPast(a, replyMessageId);
+    const onA = await thread(a, mark, 3, 'the answer on A');
+    expect(onA.filter((m) => m.direction === 'outbound').map((m) => m.id)).toEqual([reply.id]);
+    expect(onA[1]!.delivery?.state).toBe('sent');
+  });
+
+  it('shows a reply sent from an ordinary mail client, with its copy appended to Sent, on every desktop', async () => {
+    const a = await desktop('auxilium-client-a-');
+    const b = await desktop('auxilium-client-b-');
+    const mark = marker();
+    await deliver(stack, { from: customer.address, to: support.address, subject: `Invoice ${mark}`, text: `Where is invoice ${mark}?` });
+    await thread(a, mark, 1, 'the customer mail on A');
+    await thread(b, mark, 1, 'the customer mail on B');
+    const question = await waitFor('the question in the support inbox', async () => {
+      const row = a.db.prepare("SELECT message_id FROM messages WHERE subject LIKE ? AND direction = 'inbound'").get(`%${mark}%`) as { message_id: string } | undefined;
+      return row?.message_id;
+    });
+
+    // What Thunderbird does: send over SMTP, then APPEND the same bytes to Sent.
+    const raw = await new MailComposer({
+      from: `Teammate <${support.address}>`,
+      to: customer.address,
+      subject: `Re: Invoice ${mark}`,
+      text: `Invoice ${mark} is attached now.`,
+      inReplyTo: `<${question}>`,
+      references: [`<${question}>`],
+    })
+      .compile()
+      .build();
+    const transport = nodemailer.createTransport({
+      host: stack.host,
+      port: stack.smtp.starttls,
+      secure: false,
+      requireTLS: true,
+      auth: { user: support.user, pass: support.password },
+      tls: { ca: stack.certPem },
+    });
+    try {
+      await transport.sendMail({ envelope: { from: support.address, to: [customer.address] }, raw });
+    } finally {
+      transport.close();
+    }
+    await withImapSession(stack, support, (client) => client.append('Sent', raw, ['\\Seen']));
+
+    for (const d of [a, b]) {
+      const messages = await thread(d, mark, 2, 'the reply from the mail client');
+      expect(messages[1]).toMatchObject({ direction: 'outbound', sentBy: null, delivery: null });
+      expect(messages[1]!.text).toContain(`Invoice ${mark} is attached now.`);
+    }
+  });
+});
