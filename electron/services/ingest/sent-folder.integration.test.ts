@@ -199,3 +199,70 @@ describe('replies in the Sent folder, on every desktop', () => {
     }
   });
 });
+
+/** A 7-message thread already in the mailbox: the customer's 1, 3, 5, 7 in `inbox`, support's 2, 4, 6 in `sent`. */
+async function seedThread(mark: string, inbox: string, sent: string): Promise<void> {
+  const ids = [1, 2, 3, 4, 5, 6, 7].map((n) => `<${mark}.${n}@thread.test>`);
+  const start = Date.now() - 7 * 60 * 60_000;
+  await withImapSession(stack, support, async (client) => {
+    await client.mailboxCreate(inbox);
+    await client.mailboxCreate(sent);
+    for (const [i, id] of ids.entries()) {
+      const fromSupport = i % 2 === 1;
+      const raw = await new MailComposer({
+        from: fromSupport ? `Support <${support.address}>` : `Carol <${customer.address}>`,
+        to: fromSupport ? customer.address : support.address,
+        subject: i === 0 ? `Scanner ${mark}` : `Re: Scanner ${mark}`,
+        text: `step ${i + 1} of ${mark}`,
+        messageId: id,
+        date: new Date(start + i * 60 * 60_000),
+        ...(i > 0 ? { inReplyTo: ids[i - 1], references: ids.slice(0, i) } : {}),
+      })
+        .compile()
+        .build();
+      await client.append(fromSupport ? sent : inbox, raw, ['\\Seen'], new Date(start + i * 60 * 60_000));
+    }
+  });
+}
+
+describe('a thread already in the mailbox when the channel is created', () => {
+  for (const initialImport of ['14-days', 'all'] as const) {
+    it(`imports as one conversation in the right order (import ${initialImport})`, async () => {
+      const mark = marker();
+      const inbox = `Thread-${mark}`;
+      const sent = `ThreadSent-${mark}`;
+      await seedThread(mark, inbox, sent);
+      const d = await desktop(`auxilium-thread-${initialImport}-`, { initialImport, sentFolder: sent }, inbox);
+      const messages = await thread(d, mark, 7, 'all seven messages in one conversation');
+      expect(messages.map((m) => m.text.trim())).toEqual([1, 2, 3, 4, 5, 6, 7].map((n) => `step ${n} of ${mark}`));
+      expect(messages.map((m) => m.direction)).toEqual(['inbound', 'outbound', 'inbound', 'outbound', 'inbound', 'outbound', 'inbound']);
+      expect(await conversationsWith(d, mark)).toHaveLength(1);
+      expect(d.db.prepare('SELECT count(*) AS n FROM parked_messages').get()).toEqual({ n: 0 });
+    });
+  }
+});
+
+describe('customer mail answered outside Auxilium', () => {
+  it('reads \\Answered set on the server by another mail client', async () => {
+    const d = await desktop('auxilium-answered-');
+    const mark = marker();
+    await deliver(stack, { from: customer.address, to: support.address, subject: `Refund ${mark}`, text: `Refund ${mark} please.` });
+    const [question] = await thread(d, mark, 1, 'the customer mail');
+    expect(question!.answeredOnServer).toBe(false);
+    const messageId = (d.db.prepare('SELECT message_id FROM messages WHERE id = ?').get(question!.id) as { message_id: string }).message_id;
+    const [uid] = await uidsIn('INBOX', messageId);
+    // Someone answers from their phone: the phone's client flags the customer's mail \Answered.
+    await withImapSession(stack, support, async (client) => {
+      const lock = await client.getMailboxLock('INBOX');
+      try {
+        await client.messageFlagsAdd(String(uid), ['\\Answered'], { uid: true });
+      } finally {
+        lock.release();
+      }
+    });
+    await waitFor('the desktop to show the message as answered', async () => {
+      const [found] = await thread(d, mark, 1, 'the customer mail');
+      return found!.answeredOnServer ? true : undefined;
+    });
+  });
+});
