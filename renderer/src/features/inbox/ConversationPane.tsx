@@ -1,6 +1,6 @@
 import { useEffect, useId, useRef } from 'react';
-import type { Message } from '../../../../shared/conversation';
 import { ErrorAlert } from '../../components/ErrorAlert';
+import { answeredWithoutReply } from './answered';
 import { Composer } from './Composer';
 import { ConversationActions } from './ConversationActions';
 import { useConversationStore } from './conversation-store';
@@ -74,14 +74,3 @@ export function ConversationPane() {
   );
 }
 
-/** Customer messages flagged \\Answered on the server with no outgoing reply after them in the thread. */
-function answeredWithoutReply(ordered: Message[]): Set<number> {
-  const ids = new Set<number>();
-  let replyFollows = false;
-  for (let i = ordered.length - 1; i >= 0; i -= 1) {
-    const message = ordered[i]!;
-    if (message.direction === 'outbound' && message.delivery?.state !== 'failed') replyFollows = true;
-    else if (message.direction === 'inbound' && message.answeredOnServer && !replyFollows) ids.add(message.id);
-  }
-  return ids;
-}
