@@ -2,11 +2,10 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import nodemailer from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it, onTestFinished } from 'vitest';
 import type { Channel, ChannelForm } from '../../../shared/channel';
 import type { Agent, ConversationDetail, ConversationSummary, Message } from '../../../shared/conversation';
 import { deliver, withImapSession } from '../../../test/mailstack/mailstack';
-import { cleanupsAfterAll } from '../../../test/support/cleanups';
 import { call, channelFor, marker, waitFor } from '../../../test/support/core';
 import { tempDir, testKeychainService } from '../../../test/support/temp';
 import { createCore, type Core } from '../../core/create-core';
@@ -19,7 +18,6 @@ import { createCore, type Core } from '../../core/create-core';
 const stack = inject('mailstack');
 const { support, customer } = stack.users;
 const WAIT_MS = 30_000;
-const onCleanup = cleanupsAfterAll();
 
 interface Desktop {
   core: Core;
@@ -27,16 +25,23 @@ interface Desktop {
   db: Database.Database;
 }
 
+/** A desktop with the support mailbox as its channel, closed when the test ends (its IMAP sessions too). */
 async function desktop(prefix: string, form: Partial<ChannelForm['inbox']> = {}, imapMailbox?: string): Promise<Desktop> {
   const dir = tempDir(prefix);
-  onCleanup(dir.remove);
   const core = createCore({ dataDir: dir.path, version: '0.0.0-test', keychainService: testKeychainService() });
-  onCleanup(() => core.stop());
+  let channelId: string | undefined;
+  let db: Database.Database | undefined;
+  onTestFinished(async () => {
+    if (channelId) await core.router.handle('channels:delete', { id: channelId });
+    await core.stop();
+    db?.close();
+    await dir.remove();
+  });
   await core.start();
   const base = channelFor(stack, support, { initialImport: 'none', ...form });
   const values: ChannelForm = { ...base, imap: { ...base.imap, mailbox: imapMailbox ?? base.imap.mailbox } };
   const channel = await call<Channel>(core, 'channels:create', values);
-  onCleanup(async () => void (await core.router.handle('channels:delete', { id: channel.id })));
+  channelId = channel.id;
   // Both sessions are up: the inbox, and the Sent folder's line on the card.
   await waitFor(
     'the inbox and the Sent folder to be watched',
@@ -46,8 +51,7 @@ async function desktop(prefix: string, form: Partial<ChannelForm['inbox']> = {},
     },
     WAIT_MS,
   );
-  const db = new Database(join(dir.path, 'auxilium.sqlite'), { readonly: true, fileMustExist: true });
-  onCleanup(() => void db.close());
+  db = new Database(join(dir.path, 'auxilium.sqlite'), { readonly: true, fileMustExist: true });
   return { core, channelId: channel.id, db };
 }
 
@@ -204,6 +208,11 @@ describe('replies in the Sent folder, on every desktop', () => {
 async function seedThread(mark: string, inbox: string, sent: string): Promise<void> {
   const ids = [1, 2, 3, 4, 5, 6, 7].map((n) => `<${mark}.${n}@thread.test>`);
   const start = Date.now() - 7 * 60 * 60_000;
+  onTestFinished(() =>
+    withImapSession(stack, support, async (client) => {
+      for (const folder of [inbox, sent]) await client.mailboxDelete(folder).catch(() => undefined);
+    }),
+  );
   await withImapSession(stack, support, async (client) => {
     await client.mailboxCreate(inbox);
     await client.mailboxCreate(sent);

@@ -31,7 +31,8 @@ function sentElsewhereLabel(message: Message): string | null {
 export const MessageItem = memo(function MessageItem({ message, answeredElsewhere = false }: { message: Message; answeredElsewhere?: boolean }) {
   const headingId = useId();
   const isNote = message.direction === 'note';
-  const kind = KIND_LABEL[message.kind];
+  // An outgoing reply says who sent it below; "Sent by us" on top would only repeat it.
+  const kind = message.direction === 'outbound' && message.kind === 'own' ? undefined : KIND_LABEL[message.kind];
   const attachments = message.attachments.filter((a) => !a.inline || !message.html);
   const sentElsewhere = sentElsewhereLabel(message);
   const className = [
