@@ -325,6 +325,7 @@ describe('threading in any arrival order', () => {
     expect(page.total).toBe(1);
     const conversation = page.items[0]!;
     expect(conversation.messageCount).toBe(7);
+    expect(conversation.subject).toBe('Printer');
     const shown = h.store.messages(conversation.id);
     expect(shown.map((m) => m.text.trim())).toEqual([1, 2, 3, 4, 5, 6, 7].map((n) => `message ${n}`));
     expect(shown.map((m) => m.direction)).toEqual(['inbound', 'outbound', 'inbound', 'outbound', 'inbound', 'outbound', 'inbound']);

@@ -245,7 +245,10 @@ describe('a thread already in the mailbox when the channel is created', () => {
       const messages = await thread(d, mark, 7, 'all seven messages in one conversation');
       expect(messages.map((m) => m.text.trim())).toEqual([1, 2, 3, 4, 5, 6, 7].map((n) => `step ${n} of ${mark}`));
       expect(messages.map((m) => m.direction)).toEqual(['inbound', 'outbound', 'inbound', 'outbound', 'inbound', 'outbound', 'inbound']);
-      expect(await conversationsWith(d, mark)).toHaveLength(1);
+      const conversations = await conversationsWith(d, mark);
+      expect(conversations).toHaveLength(1);
+      // Named after the customer's first mail, although it was read last.
+      expect(conversations[0]!.subject).toBe(`Scanner ${mark}`);
       expect(d.db.prepare('SELECT count(*) AS n FROM parked_messages').get()).toEqual({ n: 0 });
     });
   }

@@ -388,6 +388,18 @@ export class MailStore {
   // ---- joining threads that arrived out of order ----
 
   /**
+   * A customer message that turns out to be the first of its conversation (it was read after its
+   * replies) gives the conversation its subject, "Printer" rather than "Re: Printer".
+   */
+  retitleIfFirst(messageId: number): void {
+    this.prepare(
+      `UPDATE conversations SET subject = m.subject FROM messages m
+       WHERE m.id = @id AND conversations.id = m.conversation_id AND m.direction = 'inbound' AND NOT EXISTS (
+         SELECT 1 FROM messages o WHERE o.conversation_id = m.conversation_id AND o.id <> m.id AND o.arrived_at < m.arrived_at)`,
+    ).run({ id: messageId });
+  }
+
+  /**
    * Makes one conversation of two: the one whose first message arrived first keeps its id, token,
    * subject and customer; the other's messages, replies on their way, draft and search rows move
    * to it, and it is deleted. Returns the id that remains.
