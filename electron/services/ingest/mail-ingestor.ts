@@ -336,7 +336,7 @@ export class MailIngestor implements Ingestor {
       { at: item.receivedAt, unread: !outbound, reopen: !outbound && item.kind === 'normal' && !created.has(conversationId), summary: true },
     );
     touched.add(conversationId);
-    if (!created.has(conversationId)) store.retitleIfFirst(id);
+    store.retitleIfFirst(id);
     const linked = linkStored(link, { id, messageId, references: [message.inReplyTo, ...references].filter((r): r is string => r !== null), fromAddress: from.address }, item.receivedAt);
     for (const changed of linked.touched) touched.add(changed);
     for (const removed of linked.removed) created.delete(removed);
