@@ -379,6 +379,28 @@ describe('threading in any arrival order', () => {
     expect(again.duplicates).toBe(1);
   });
 
+  it('recognises the Sent copy of a reply this desktop is still sending, and shows the reply once', async () => {
+    const h = setup();
+    const conversationId = (await h.ingestor.ingest(h.position, [arrived(mail({ from: CUSTOMER, messageId: '<s1@x.test>' }), 1)], {})).created[0]!;
+    const token = h.store.conversation(conversationId)!.token;
+    const ours = `aux.${token}.abc123@acme.test`;
+    const replyId = h.store.insertMessage(
+      {
+        conversationId, channelId: 'ch1', direction: 'outbound', kind: 'normal', messageId: ours, inReplyTo: 's1@x.test', references: ['s1@x.test'],
+        dedupeKey: null, subject: 'Re: Help', from: { name: 'Acme', address: SUPPORT }, to: [{ name: '', address: 'carol@example.com' }], cc: [],
+        date: '2026-11-24T10:02:00.000Z', text: 'On its way', html: null, parseError: null, raw: null, rawPath: null, size: 10, authorAgentId: null,
+        createdAt: '2026-11-24T10:02:00.000Z', attachments: [],
+      },
+      { at: '2026-11-24T10:02:00.000Z', unread: false, reopen: false, summary: false },
+    );
+    h.db.prepare(`INSERT INTO outbox (message_id, channel_id, conversation_id, state, body_text, attempts, next_attempt_at, last_attempt_at, created_at)
+      VALUES (?, 'ch1', ?, 'sending', 'On its way', 1, '2026-11-24T10:02:00.000Z', '2026-11-24T10:02:00.000Z', '2026-11-24T10:02:00.000Z')`).run(replyId, conversationId);
+    const copy = mail({ from: `Acme <${SUPPORT}>`, to: 'carol@example.com', messageId: `<${ours}>`, inReplyTo: '<s1@x.test>', body: 'On its way', headers: { 'X-Auxilium-Conversation': token } });
+    const outcome = await h.ingestor.ingest(sent(h), [arrived(copy, 2)], {});
+    expect(outcome).toMatchObject({ duplicates: 1, touched: [] });
+    expect(h.store.messages(conversationId).filter((m) => m.direction === 'outbound').map((m) => m.id)).toEqual([replyId]);
+  });
+
   it('records \\Answered at import and when the server reports it later', async () => {
     const h = setup();
     const first = { ...fetched(mail({ messageId: '<a1@x.test>' })), answered: true };

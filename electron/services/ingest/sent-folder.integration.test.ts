@@ -26,7 +26,7 @@ interface Desktop {
 }
 
 /** A desktop with the support mailbox as its channel, closed when the test ends (its IMAP sessions too). */
-async function desktop(prefix: string, form: Partial<ChannelForm['inbox']> = {}, imapMailbox?: string): Promise<Desktop> {
+async function desktop(prefix: string, form: Partial<ChannelForm['inbox']> = {}, imapMailbox?: string, sentWatched = true): Promise<Desktop> {
   const dir = tempDir(prefix);
   const core = createCore({ dataDir: dir.path, version: '0.0.0-test', keychainService: testKeychainService() });
   let channelId: string | undefined;
@@ -47,7 +47,7 @@ async function desktop(prefix: string, form: Partial<ChannelForm['inbox']> = {},
     'the inbox and the Sent folder to be watched',
     async () => {
       const c = (await call<Channel[]>(core, 'channels:list', {})).find((x) => x.id === channel.id);
-      return c?.status.state === 'connected' && c.status.sent?.watched ? true : undefined;
+      return c?.status.state === 'connected' && c.status.sent?.watched === sentWatched ? true : undefined;
     },
     WAIT_MS,
   );
@@ -276,5 +276,17 @@ describe('customer mail answered outside Auxilium', () => {
       const [found] = await thread(d, mark, 1, 'the customer mail');
       return found!.answeredOnServer ? true : undefined;
     });
+  });
+});
+
+describe('a mailbox without the Sent folder the channel names', () => {
+  it('still watches the inbox, and the card says the Sent folder is not watched', async () => {
+    const mark = marker();
+    const d = await desktop('auxilium-nosent-', { sentFolder: `Missing-${mark}` }, undefined, false);
+    const card = (await call<Channel[]>(d.core, 'channels:list', {})).find((c) => c.id === d.channelId)!;
+    expect(card.status.sent).toMatchObject({ watched: false });
+    expect(card.status.sent!.message).toMatch(/retrying/);
+    await deliver(stack, { from: customer.address, to: support.address, subject: `Still here ${mark}`, text: `Inbox ${mark} works.` });
+    await thread(d, mark, 1, 'the customer mail, imported by the inbox session');
   });
 });
