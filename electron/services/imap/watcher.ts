@@ -1,11 +1,12 @@
 import { createReadStream, createWriteStream } from 'node:fs';
+import { PRIVATE_FILE_MODE } from '../file-modes';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import { pipeline } from 'node:stream/promises';
 import type { FetchMessageObject, ImapFlow, MailboxObject } from 'imapflow';
-import type { ChannelStatus } from '../../../shared/channel';
+import type { ChannelNotice, ChannelNoticeKind, ChannelStatus } from '../../../shared/channel';
 import type { ChannelWithSecrets } from '../channels/channel-service';
 import { deadlineError, mapImapError } from '../connection-test/map-error';
 import type { FetchedMessage, Ingestor, MailboxPosition, MailboxRole, SyncCursor } from '../ingest/types';
@@ -47,6 +48,8 @@ export interface MailboxWatcherOptions {
   /** How long stop() waits for a polite LOGOUT before closing the socket. */
   logoutTimeoutMs?: number;
   log?: WatcherLog;
+  /** Shows (or, with null, takes off) a notice on the channel's card: here, a server whose IDLE does not push. */
+  notice?(channelId: string, kind: ChannelNoticeKind, notice: ChannelNotice | null): void;
 }
 
 const DEFAULTS = {
@@ -62,6 +65,11 @@ const DEFAULTS = {
 const BATCH_BYTES = 32 * 1024 * 1024;
 const DAY_MS = 24 * 60 * 60_000;
 const INITIAL_IMPORT_DAYS = 14;
+/**
+ * Polls in a row that found new mail IDLE had said nothing about before the card says the server
+ * does not push: one could be mail that landed in the instant between the poll and the check.
+ */
+const SILENT_POLLS_TO_NOTICE = 2;
 
 const realTimers: WatcherTimers = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
@@ -130,7 +138,7 @@ function connectionLost(): Error {
  * read; the Sent folder is always opened read-only.
  */
 export class MailboxWatcher {
-  private readonly opts: Required<Omit<MailboxWatcherOptions, 'log' | 'tempDir'>> & Pick<MailboxWatcherOptions, 'log' | 'tempDir'>;
+  private readonly opts: Required<Omit<MailboxWatcherOptions, 'log' | 'tempDir' | 'notice'>> & Pick<MailboxWatcherOptions, 'log' | 'tempDir' | 'notice'>;
   private readonly position: MailboxPosition;
   private running: Promise<void> | undefined;
   private stopping = false;
@@ -149,6 +157,8 @@ export class MailboxWatcher {
   private flagsModseq: bigint | undefined;
   /** The server reported changed flags while idling. */
   private flagsChanged = false;
+  /** Polls in a row that found new mail while IDLE was active and silent; 0 once IDLE told of new mail. */
+  private silentPolls = 0;
 
   constructor(
     private readonly channel: ChannelWithSecrets,
@@ -263,8 +273,10 @@ export class MailboxWatcher {
       // Without the opt-in, EXAMINE: the server itself then refuses any change, and \Recent stays.
       await this.step(client, () => client.mailboxOpen(this.mailboxName, { readOnly: this.readOnly }));
       let healthy = false;
+      let woke: 'connect' | 'signal' | 'timer' = 'connect';
       while (!this.stopping) {
-        await this.sync(client);
+        const found = await this.sync(client);
+        if (found && woke !== 'connect') this.idleEvidence(woke === 'timer');
         if (!healthy) {
           healthy = true;
           onHealthy();
@@ -277,7 +289,7 @@ export class MailboxWatcher {
         // The promise settles when IDLE is broken, which the next command does by itself.
         client.idle().catch(() => undefined);
         // The form allows 10 s and up; the floor only guards against a busy loop on a bad value.
-        const woke = await this.waitForWake(Math.max(1, this.channel.inbox.pollIntervalSeconds) * 1000);
+        woke = await this.waitForWake(Math.max(1, this.channel.inbox.pollIntervalSeconds) * 1000);
         if (this.stopping) break;
         if (!client.usable) throw this.sessionError ?? connectionLost();
         if (woke === 'timer') await this.checkMailbox(client);
@@ -291,6 +303,24 @@ export class MailboxWatcher {
       await this.closeClient(client, this.stopping);
       await this.releaseSpool();
       if (this.client === client) this.client = undefined;
+    }
+  }
+
+  /**
+   * New mail was found after IDLE: told by the server (pushed), or only by our poll while IDLE was
+   * active and said nothing. A server that keeps doing the latter does not push (e.g. Cyrus without
+   * idled): new mail then only shows every poll interval, and the card says so.
+   */
+  private idleEvidence(silent: boolean): void {
+    // The card's notice is about the inbox; the Sent folder's session behaves the same on one server.
+    if (this.role !== 'inbox') return;
+    const before = this.silentPolls;
+    this.silentPolls = silent ? before + 1 : 0;
+    if (this.silentPolls === SILENT_POLLS_TO_NOTICE) {
+      this.opts.log?.info({ channelId: this.channel.id }, 'the server does not push new mail while in IDLE; relying on the poll');
+      this.opts.notice?.(this.channel.id, 'idle-silent', { kind: 'idle-silent', pollSeconds: this.channel.inbox.pollIntervalSeconds });
+    } else if (!silent && before >= SILENT_POLLS_TO_NOTICE) {
+      this.opts.notice?.(this.channel.id, 'idle-silent', null);
     }
   }
 
@@ -331,15 +361,17 @@ export class MailboxWatcher {
 
   // ---- syncing ----
 
-  private async sync(client: ImapFlow): Promise<void> {
+  /** Imports what is new (and older mail still to import); true when there was new mail. */
+  private async sync(client: ImapFlow): Promise<boolean> {
     this.signalled = false;
     const mailbox = client.mailbox;
     if (!mailbox) throw this.sessionError ?? connectionLost();
-    let cursor = this.currentCursor(mailbox);
-    cursor = await this.importNew(client, cursor);
+    const before = this.currentCursor(mailbox);
+    const cursor = await this.importNew(client, before);
     if (cursor.backfillBelowUid !== null) await this.backfill(client, cursor);
     // Once per session: what changed while nobody was watching.
     if (this.flagsModseq === undefined) await this.refreshFlags(client);
+    return cursor.lastUid > before.lastUid;
   }
 
   /** The stored cursor when it belongs to this mailbox's UIDVALIDITY, else a fresh one (RFC 4549 §4.1). */
@@ -615,7 +647,7 @@ export class MailboxWatcher {
       async () => {
         const download = await client.download(String(meta.uid), undefined, { uid: true, chunkSize: 1024 * 1024 });
         if (!download.content) return false;
-        await pipeline(download.content, createWriteStream(file));
+        await pipeline(download.content, createWriteStream(file, { mode: PRIVATE_FILE_MODE }));
         return true;
       },
       Math.max(deadline, this.opts.commandTimeoutMs),

@@ -1,9 +1,10 @@
+import { channelOwnAddresses } from '../../../shared/channel';
 import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import type { Address, MessageKind } from '../../../shared/conversation';
 import type { EventBus } from '../../core/event-bus';
 import type { AgentRepo } from '../store/agent-repo';
-import { ownAddresses, type ChannelRecord } from '../store/channel-repo';
+import type { ChannelRecord } from '../store/channel-repo';
 import type { MailStore, NewMessage } from '../store/mail-store';
 import { classify, type ParseResult } from './parse';
 import type { StoredRaw } from './raw-store';
@@ -90,6 +91,10 @@ function firstValidIso(...candidates: (Date | string | null | undefined)[]): str
 async function removeAttachmentFiles(items: Pick<Prepared, 'parsed'>[]): Promise<void> {
   const paths = items.flatMap((item) => item.parsed?.attachments.map((a) => a.path) ?? []);
   await Promise.all(paths.map((path) => rm(path, { force: true }).catch(() => undefined)));
+}
+
+function ownAddresses(channel: ChannelRecord | undefined): string[] {
+  return channel ? channelOwnAddresses(channel) : [];
 }
 
 /** Parses, threads, routes and stores fetched mail; the mailbox watcher hands it batches. */
@@ -195,7 +200,7 @@ export class MailIngestor implements Ingestor {
       const parsed = result.ok ? result.message : null;
       let kind: MessageKind = 'normal';
       if (parsed) {
-        kind = classify(parsed, { ownAddresses: channel ? ownAddresses(channel) : [] });
+        kind = classify(parsed, { ownAddresses: ownAddresses(channel) });
         // Our Message-ID format is proof enough even when the mail came back from another address.
         if (kind === 'normal' && isOwnMessageId(normalizeMessageId(parsed.messageId))) kind = 'own';
       }
@@ -263,7 +268,7 @@ export class MailIngestor implements Ingestor {
     if (outbound && messageId && store.hasOutbound(channelId, messageId)) return 'duplicate';
 
     const from: Address = parsed?.from ?? { name: '', address: '' };
-    const link: LinkContext = { store, channelId, own: new Set((channel ? ownAddresses(channel) : []).map((a) => a.toLowerCase())) };
+    const link: LinkContext = { store, channelId, own: new Set(ownAddresses(channel).map((a) => a.toLowerCase())) };
     const match = parsed
       ? findThread(
           {
@@ -278,6 +283,7 @@ export class MailIngestor implements Ingestor {
             conversationByToken: (token) => store.conversationByToken(channelId, token),
             isParticipant: (id, address) => store.isParticipant(id, address),
           },
+          ownAddresses(channel),
         )
       : null;
     // A reply to this message may have been stored before it (newest-first import, or the Sent folder read first).

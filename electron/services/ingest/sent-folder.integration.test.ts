@@ -3,8 +3,8 @@ import Database from 'better-sqlite3';
 import nodemailer from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { describe, expect, inject, it, onTestFinished } from 'vitest';
-import type { Channel, ChannelForm } from '../../../shared/channel';
-import type { Agent, ConversationDetail, ConversationSummary, Message } from '../../../shared/conversation';
+import type { ChannelForm } from '../../../shared/channel';
+import type { ConversationSummary, Message } from '../../../shared/conversation';
 import { deliver, withImapSession } from '../../../test/mailstack/mailstack';
 import { call, channelFor, marker, waitFor } from '../../../test/support/core';
 import { tempDir, testKeychainService } from '../../../test/support/temp';
@@ -40,13 +40,13 @@ async function desktop(prefix: string, form: Partial<ChannelForm['inbox']> = {},
   await core.start();
   const base = channelFor(stack, support, { initialImport: 'none', ...form });
   const values: ChannelForm = { ...base, imap: { ...base.imap, mailbox: imapMailbox ?? base.imap.mailbox } };
-  const channel = await call<Channel>(core, 'channels:create', values);
+  const channel = await call(core, 'channels:create', values);
   channelId = channel.id;
   // Both sessions are up: the inbox, and the Sent folder's line on the card.
   await waitFor(
     'the inbox and the Sent folder to be watched',
     async () => {
-      const c = (await call<Channel[]>(core, 'channels:list', {})).find((x) => x.id === channel.id);
+      const c = (await call(core, 'channels:list', {})).find((x) => x.id === channel.id);
       return c?.status.state === 'connected' && c.status.sent?.watched === sentWatched ? true : undefined;
     },
     WAIT_MS,
@@ -56,7 +56,7 @@ async function desktop(prefix: string, form: Partial<ChannelForm['inbox']> = {},
 }
 
 async function conversationsWith(d: Desktop, mark: string): Promise<ConversationSummary[]> {
-  const page = await call<{ items: ConversationSummary[] }>(d.core, 'conversations:list', { view: 'all', channelId: d.channelId, query: mark, limit: 50 });
+  const page = await call(d.core, 'conversations:list', { view: 'all', channelId: d.channelId, query: mark, limit: 50 });
   return page.items;
 }
 
@@ -67,7 +67,7 @@ async function thread(d: Desktop, mark: string, count: number, what: string): Pr
     async () => {
       const found = await conversationsWith(d, mark);
       if (found.length !== 1) return undefined;
-      const detail = await call<ConversationDetail>(d.core, 'conversations:get', { id: found[0]!.id });
+      const detail = await call(d.core, 'conversations:get', { id: found[0]!.id });
       return detail.messages.length === count ? detail.messages : undefined;
     },
     WAIT_MS,
@@ -122,7 +122,7 @@ describe('replies in the Sent folder, on every desktop', () => {
   it("shows desktop A's reply on desktop B, labelled with A's agent, and threads the customer's answer there; A shows it once", async () => {
     const a = await desktop('auxilium-sent-a-');
     const b = await desktop('auxilium-sent-b-');
-    const agent = await call<Agent>(a.core, 'agents:save', { name: 'Zoë Agent', email: 'zoe@acme.test' });
+    const agent = await call(a.core, 'agents:save', { name: 'Zoë Agent', email: 'zoe@acme.test' });
     await call(a.core, 'settings:set-me', { agentId: agent.id });
     const mark = marker();
 
@@ -131,7 +131,7 @@ describe('replies in the Sent folder, on every desktop', () => {
     await thread(b, mark, 1, 'the customer mail on B');
 
     const conversationA = (await conversationsWith(a, mark))[0]!;
-    const reply = await call<Message>(a.core, 'conversations:send-reply', { id: conversationA.id, mode: 'reply', text: `Try turning ${mark} off and on.`, undoSeconds: 0 });
+    const reply = await call(a.core, 'conversations:send-reply', { id: conversationA.id, mode: 'reply', text: `Try turning ${mark} off and on.`, undoSeconds: 0 });
 
     // B: A's reply, in the same conversation, as an outgoing reply that names A's agent.
     const onB = await thread(b, mark, 2, "A's reply on B");
@@ -283,7 +283,7 @@ describe('a mailbox without the Sent folder the channel names', () => {
   it('still watches the inbox, and the card says the Sent folder is not watched', async () => {
     const mark = marker();
     const d = await desktop('auxilium-nosent-', { sentFolder: `Missing-${mark}` }, undefined, false);
-    const card = (await call<Channel[]>(d.core, 'channels:list', {})).find((c) => c.id === d.channelId)!;
+    const card = (await call(d.core, 'channels:list', {})).find((c) => c.id === d.channelId)!;
     expect(card.status.sent).toMatchObject({ watched: false });
     expect(card.status.sent!.message).toMatch(/retrying/);
     await deliver(stack, { from: customer.address, to: support.address, subject: `Still here ${mark}`, text: `Inbox ${mark} works.` });

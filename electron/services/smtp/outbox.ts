@@ -1,3 +1,4 @@
+import { channelOwnAddresses } from '../../../shared/channel';
 import type { DraftAttachment } from '../../../shared/attachments';
 import type { Message } from '../../../shared/conversation';
 import type { ParsedInput } from '../../../shared/contract';
@@ -6,7 +7,7 @@ import type { EventBus } from '../../core/event-bus';
 import { ensureReplyTo } from '../conversations/reply-to';
 import { normalizeMessageId, outgoingMessageId } from '../ingest/threading';
 import type { AgentRepo } from '../store/agent-repo';
-import { ownAddresses, type ChannelRecord } from '../store/channel-repo';
+import type { ChannelRecord } from '../store/channel-repo';
 import type { MailStore } from '../store/mail-store';
 import type { OutboxRepo } from '../store/outbox-repo';
 import { checkAttachmentLimit, removeAttachments, saveAttachments } from './reply-attachments';
@@ -65,7 +66,7 @@ export class OutboxService {
       conversation: { subject: conversation.subject, token: conversation.token, customer: conversation.customer },
       parent: parent ?? null,
       from: { name: channel.smtp.fromName, address: channel.smtp.fromAddress },
-      ownAddresses: ownAddresses(channel),
+      ownAddresses: channelOwnAddresses(channel),
       text: input.text,
       signature: channel.inbox.signature,
     });

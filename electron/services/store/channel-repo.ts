@@ -20,14 +20,6 @@ export interface ChannelRecord {
   updatedAt: string;
 }
 
-/**
- * The channel's own addresses: the support address, the SMTP From address and the IMAP user name
- * when it is an address. Mail from them is the team's own; they are never a recipient of a reply.
- */
-export function ownAddresses(channel: Pick<ChannelRecord, 'supportAddress' | 'smtp' | 'imap'>): string[] {
-  return [channel.supportAddress, channel.smtp.fromAddress, channel.imap.username].filter((a) => a.includes('@'));
-}
-
 interface ChannelRow {
   id: string;
   name: string;

@@ -240,6 +240,15 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 9,
+    description: 'why the Sent copy of a sent reply could not be filed',
+    sql: `
+      -- Set while a sent reply's copy could not be filed: { folder, error } with the mapped IMAP
+      -- error and the server's words, shown on the reply. Cleared once it is filed.
+      ALTER TABLE outbox ADD COLUMN filing_json TEXT;
+    `,
+  },
+  {
+    version: 10,
     description: 'replies found in the Sent folder, threading in any order, \\Answered of customer mail',
     sql: `
       -- A reply found in the mailbox (the Sent folder, or our own copy in the inbox) rather than sent

@@ -4,7 +4,7 @@ import { answeredWithoutReply } from './answered';
 import { Composer } from './Composer';
 import { ConversationActions } from './ConversationActions';
 import { useConversationStore } from './conversation-store';
-import { formatAddress } from './format';
+import { formatAddress, shown } from './format';
 import { MessageItem } from './MessageItem';
 import { useInboxStore } from './store';
 import { inboxViewHref } from '../../lib/router';
@@ -49,7 +49,7 @@ export function ConversationPane() {
         </a>
         <div className="conversation-titles">
           <h2 id={headingId} className="conversation-subject">
-            {conversation.subject || '(no subject)'}
+            {shown(conversation.subject) || '(no subject)'}
           </h2>
           <p className="muted conversation-customer">{formatAddress(conversation.customer)}</p>
         </div>

@@ -10,7 +10,7 @@ function message(id: number, direction: Message['direction'], extra: Partial<Mes
   };
 }
 
-const failed = { state: 'failed' as const, error: null, attempts: 1, nextAttemptAt: null, refused: [] };
+const failed = { state: 'failed' as const, error: null, attempts: 1, nextAttemptAt: null, refused: [], filing: null };
 
 describe('answeredWithoutReply', () => {
   it('names customer mail flagged \\Answered that no reply follows', () => {
