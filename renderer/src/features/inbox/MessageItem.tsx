@@ -20,7 +20,8 @@ export const MessageItem = memo(function MessageItem({ message }: { message: Mes
   const headingId = useId();
   const isNote = message.direction === 'note';
   const kind = KIND_LABEL[message.kind];
-  const attachments = message.attachments.filter((a) => !a.inline || !message.html);
+  // Pictures shown inside the HTML are listed too, so they can be saved like any other file.
+  const attachments = message.attachments;
   const className = [
     'message',
     isNote ? 'message-note' : null,
@@ -53,7 +54,7 @@ export const MessageItem = memo(function MessageItem({ message }: { message: Mes
       {message.parseError ? (
         <RawBody messageId={message.id} reason={message.parseError} />
       ) : message.html && !isNote ? (
-        <HtmlBody html={message.html} title={`Message from ${displayName(message.from)}`} />
+        <HtmlBody html={message.html} title={`Message from ${displayName(message.from)}`} messageId={message.id} />
       ) : (
         <PlainBody text={message.text} />
       )}
@@ -65,7 +66,10 @@ export const MessageItem = memo(function MessageItem({ message }: { message: Mes
               <li key={attachment.id} className="attachment">
                 <PaperclipIcon />
                 <span className="attachment-name text-break">{shown(attachment.filename) || '(unnamed)'}</span>
-                <span className="muted attachment-size">{formatSize(attachment.size)}</span>
+                <span className="muted attachment-size">
+                  {formatSize(attachment.size)}
+                  {attachment.inline && message.html ? ' · in the message' : ''}
+                </span>
                 {/* Always a download (the host sends it as one), never opened inside the app. */}
                 <a className="btn btn-ghost btn-small" href={attachmentUrl(attachment.id)} download>
                   Download<span className="sr-only"> {shown(attachment.filename) || '(unnamed)'}</span>
