@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { mailErrorSchema } from './errors';
 
 /**
  * Email channel schemas. The Create Channel form (renderer) and the main side validate with these
@@ -179,6 +180,22 @@ export const channelStatusSchema = z.object({
 });
 export type ChannelStatus = z.infer<typeof channelStatusSchema>;
 
+/**
+ * Something about the channel's server the admin should know, shown on the card beside the status:
+ * - sent-copy-failed: replies go out, but their copies could not be filed (the mapped IMAP error
+ *   with the server's words); they are filed by themselves once the server takes them;
+ * - no-sent-folder: the server has no folder marked Sent, so copies of replies are not filed at all;
+ * - idle-silent: the server accepts IDLE but did not tell about mail the poll then found, so new
+ *   mail is only seen every pollSeconds.
+ */
+export const channelNoticeSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('sent-copy-failed'), folder: z.string(), error: mailErrorSchema }),
+  z.object({ kind: z.literal('no-sent-folder') }),
+  z.object({ kind: z.literal('idle-silent'), pollSeconds: z.number() }),
+]);
+export type ChannelNotice = z.infer<typeof channelNoticeSchema>;
+export type ChannelNoticeKind = ChannelNotice['kind'];
+
 export const channelSchema = z.object({
   id: channelIdSchema,
   name: z.string(),
@@ -189,6 +206,7 @@ export const channelSchema = z.object({
   supportAddress: z.string(),
   inbox: inboxSettingsSchema,
   status: channelStatusSchema,
+  notices: z.array(channelNoticeSchema),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

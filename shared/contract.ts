@@ -76,6 +76,8 @@ export const contract = {
   'channels:set-enabled': { input: z.object({ id: channelIdSchema, enabled: z.boolean() }), output: channelSchema },
   'channels:delete': { input: z.object({ id: channelIdSchema }), output: z.object({ id: channelIdSchema }) },
   'channels:test-connection': { input: testConnectionInput, output: connectionTestResultSchema },
+  /** For a server without a Sent folder: creates one named Sent and makes it the channel's Sent folder. */
+  'channels:create-sent-folder': { input: z.object({ id: channelIdSchema }), output: channelSchema },
 
   'conversations:list': { input: conversationListInput, output: conversationPageSchema },
   'conversations:count': { input: z.object({ channelId: z.string().optional() }), output: inboxCountsSchema },

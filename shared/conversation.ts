@@ -62,6 +62,11 @@ export const messageSchema = z.object({
       nextAttemptAt: z.string().nullable(),
       /** Sent, but the server refused these recipients (each with the mapped error): they did not get it. */
       refused: z.array(z.object({ address: z.string(), error: mailErrorSchema })),
+      /**
+       * Sent, but its copy could not be filed in the Sent folder: where, the mapped IMAP error with
+       * the server's words, and whether it is still tried again by itself. Null once it is filed.
+       */
+      filing: z.object({ folder: z.string(), error: mailErrorSchema, retrying: z.boolean() }).nullable(),
     })
     .nullable(),
 });

@@ -41,6 +41,7 @@ export function fakeChannel(id: string, signature: string) {
     supportAddress: 'support@auxilium.test',
     inbox: { pollIntervalSeconds: 60, initialImport: '14-days', markSeenOnServer: false, routing: 'unassigned', agentIds: [], signature, sentFolder: '', sendRatePerMinute: 0 },
     status: { state: 'connected', message: 'Watching INBOX', since: now },
+    notices: [],
     createdAt: now,
     updatedAt: now,
   };
@@ -125,7 +126,7 @@ export function outboxHandlers(outbox: FakeOutbox, channels: unknown[]): (inbox:
           subject: c.subject.startsWith('Re: ') ? c.subject : `Re: ${c.subject}`,
           text: String(input.text).trim(),
           date: new Date().toISOString(),
-          delivery: { state: 'queued', error: null, attempts: 0, nextAttemptAt: new Date(Date.now() + undo * 1000).toISOString(), refused: [] },
+          delivery: { state: 'queued', error: null, attempts: 0, nextAttemptAt: new Date(Date.now() + undo * 1000).toISOString(), refused: [], filing: null },
         });
         m.id = nextReplyId++;
         files.delete(c.id);

@@ -19,6 +19,7 @@ import { MailStore } from '../services/store/mail-store';
 import { OutboxRepo } from '../services/store/outbox-repo';
 import { OutboxService } from '../services/smtp/outbox';
 import { outboundFolder } from '../services/smtp/reply-attachments';
+import { createSentFolder } from '../services/smtp/mailbox-ops';
 import { OutboxWorker, type OutboxOptions } from '../services/smtp/sender';
 import { inlineImages, isInside, type AttachmentFile } from './attachment-response';
 import { preparePrivateFolder } from './data-dir';
@@ -72,7 +73,7 @@ export function createCore(config: CoreConfig): Core {
     nativeBinding: config.sqliteBinding,
     onError: (error) => logger.warn({ err: error }, 'database checkpoints moved back to the main thread'),
   });
-  const events = new EventBus((event, error) => logger.error({ event, err: error }, 'an event listener failed'));
+  const events = new EventBus((event, error) => logger.error({ event, err: error }, 'an event could not be delivered'));
   const credentials = config.credentials ?? new KeychainCredentialStore(config.keychainService);
   const channelRepo = new ChannelRepo(db);
   const attachmentsDir = join(config.dataDir, 'attachments');
@@ -87,7 +88,10 @@ export function createCore(config: CoreConfig): Core {
     repo: channelRepo,
     credentials,
     events,
-    watchers: config.watchers ?? new WatcherSupervisor({ ingestor, log: logger }),
+    watchers:
+      config.watchers ??
+      // The channel service is there by the time a watcher reports anything.
+      new WatcherSupervisor({ ingestor, log: logger, notice: (id, kind, notice) => channels.setNotice(id, kind, notice) }),
     testConnection: (values) => testConnection(values),
   });
 
@@ -100,6 +104,7 @@ export function createCore(config: CoreConfig): Core {
     secrets: (id) => channels.withSecrets(id),
     events,
     log: logger,
+    notice: (id, kind, notice) => channels.setNotice(id, kind, notice),
   });
   const outbox = new OutboxService({
     store: mailStore,
@@ -123,6 +128,10 @@ export function createCore(config: CoreConfig): Core {
         return { id: input.id };
       },
       'channels:test-connection': (input) => channels.testConnection(input.values, input.channelId),
+      'channels:create-sent-folder': async (input) => {
+        const { imap } = await channels.withSecrets(input.id);
+        return channels.setSentFolder(input.id, await createSentFolder(imap));
+      },
       'conversations:list': (input) => conversations.list(input),
       'conversations:count': (input) => conversations.count(input.channelId),
       'conversations:get': (input) => conversations.get(input.id),

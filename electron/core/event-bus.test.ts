@@ -18,6 +18,19 @@ describe('event bus', () => {
     expect(failures[0]).toMatchObject({ event: 'conversations:changed', error: { message: 'render failed' } });
   });
 
+  it('sends only payloads that match the contract, and only the fields it names', () => {
+    const failures: string[] = [];
+    const bus = new EventBus((event) => failures.push(event));
+    const heard: unknown[] = [];
+    bus.on('conversations:changed', (payload) => heard.push(payload));
+
+    bus.emit('conversations:changed', { ids: ['seven'], created: [] } as never);
+    bus.emit('conversations:changed', { ids: [7], created: [], password: 'secret' } as never);
+
+    expect(failures).toEqual(['conversations:changed']);
+    expect(heard).toEqual([{ ids: [7], created: [] }]);
+  });
+
   it('stops telling a listener once it is removed', () => {
     const bus = new EventBus();
     const heard: number[] = [];

@@ -1,4 +1,4 @@
-import type { EventName, EventPayload } from '../../shared/contract';
+import { events, type EventName, type EventPayload } from '../../shared/contract';
 
 type Listener<E extends EventName> = (payload: EventPayload<E>) => void;
 
@@ -6,8 +6,11 @@ type Listener<E extends EventName> = (payload: EventPayload<E>) => void;
 export class EventBus {
   private readonly listeners = new Map<EventName, Set<Listener<EventName>>>();
 
-  /** `onListenerError` hears what a listener threw, so a broken one is logged rather than lost. */
-  constructor(private readonly onListenerError: (event: EventName, error: unknown) => void = () => undefined) {}
+  /**
+   * `onFailure` hears what went wrong: a payload that does not match the contract (it is not sent),
+   * or what a listener threw. Either is a bug worth a log line, never a reason to stop the emitter.
+   */
+  constructor(private readonly onFailure: (event: EventName, error: unknown) => void = () => undefined) {}
 
   on<E extends EventName>(event: E, listener: Listener<E>): () => void {
     const set = this.listeners.get(event) ?? new Set();
@@ -23,12 +26,18 @@ export class EventBus {
   }
 
   emit<E extends EventName>(event: E, payload: EventPayload<E>): void {
+    // Parsed like every other message at the edge: only what the contract names leaves the process.
+    const parsed = events[event].safeParse(payload);
+    if (!parsed.success) {
+      this.onFailure(event, parsed.error);
+      return;
+    }
     for (const listener of this.listeners.get(event) ?? []) {
       try {
-        listener(payload);
+        listener(parsed.data as EventPayload<E>);
       } catch (error) {
         // One broken listener must not stop the others from hearing the event.
-        this.onListenerError(event, error);
+        this.onFailure(event, error);
       }
     }
   }

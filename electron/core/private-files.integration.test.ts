@@ -40,9 +40,9 @@ describe('the data folder', () => {
     const core = createCore({ dataDir, version: '0.0.0-test', keychainService: testKeychainService() });
     onCleanup(() => core.stop());
     await core.start();
-    const channel = await call<Channel>(core, 'channels:create', channelFor(stack, support, { initialImport: 'none' }));
+    const channel = await call(core, 'channels:create', channelFor(stack, support, { initialImport: 'none' }));
     onCleanup(async () => void (await core.router.handle('channels:delete', { id: channel.id })));
-    await waitFor('the channel to connect', async () => ((await call<Channel[]>(core, 'channels:list', {}))[0]?.status.state === 'connected' ? true : undefined));
+    await waitFor('the channel to connect', async () => ((await call(core, 'channels:list', {}))[0]?.status.state === 'connected' ? true : undefined));
 
     // Large enough to be kept as a raw file, with an attachment the parser writes to disk.
     const mark = marker();
@@ -57,7 +57,7 @@ describe('the data folder', () => {
       .build();
     await withImapSession(stack, support, (client) => client.append('INBOX', raw, []));
     const conversation = await waitFor('the conversation', async () => {
-      const page = await call<{ items: ConversationSummary[] }>(core, 'conversations:list', { view: 'all', channelId: channel.id });
+      const page = await call(core, 'conversations:list', { view: 'all', channelId: channel.id });
       return page.items.find((c) => c.subject.includes(mark));
     });
     // A file attached to a reply draft.

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Channel, ChannelForm, ChannelStatus } from '../../../shared/channel';
+import type { Channel, ChannelForm, ChannelNotice, ChannelNoticeKind, ChannelStatus } from '../../../shared/channel';
 import type { ConnectionTestResult } from '../../../shared/contract';
 import { AppFailure } from '../../../shared/errors';
 import type { EventBus } from '../../core/event-bus';
@@ -61,6 +61,8 @@ function refuseStoredPasswordForAnotherServer(stored: ChannelRecord, form: Chann
 
 export class ChannelService {
   private readonly statuses = new Map<string, ChannelStatus>();
+  /** Per channel, the notices its card shows (at most one of each kind); they last until this process ends or a report clears them. */
+  private readonly notices = new Map<string, Map<ChannelNoticeKind, ChannelNotice>>();
   private readonly now: () => Date;
 
   constructor(private readonly deps: ChannelServiceDeps) {
@@ -159,6 +161,7 @@ export class ChannelService {
     await this.deletePasswords(id);
     this.deps.repo.delete(id);
     this.statuses.delete(id);
+    this.notices.delete(id);
     this.announce();
   }
 
@@ -212,6 +215,27 @@ export class ChannelService {
     });
   }
 
+  /** Files copies of replies into `folder` from now on; the card stops saying there is no Sent folder. */
+  setSentFolder(id: string, folder: string): Channel {
+    const previous = this.record(id);
+    const record = { ...previous, inbox: { ...previous.inbox, sentFolder: folder }, updatedAt: this.now().toISOString() };
+    this.deps.repo.save(record);
+    this.notices.get(id)?.delete('no-sent-folder');
+    this.announce();
+    return this.toChannel(record);
+  }
+
+  /** Shows a notice on the channel's card (replacing one of its kind), or, with `null`, takes that kind off. */
+  setNotice(id: string, kind: ChannelNoticeKind, notice: ChannelNotice | null): void {
+    if (!this.deps.repo.get(id)) return;
+    const current = this.notices.get(id) ?? new Map<ChannelNoticeKind, ChannelNotice>();
+    if (JSON.stringify(current.get(kind) ?? null) === JSON.stringify(notice)) return;
+    if (notice) current.set(kind, notice);
+    else current.delete(kind);
+    this.notices.set(id, current);
+    this.announce();
+  }
+
   private setStatus(id: string, status: Omit<ChannelStatus, 'since'>): void {
     const previous = this.statuses.get(id);
     const unchanged = previous && previous.state === status.state && previous.message === status.message;
@@ -252,6 +276,7 @@ export class ChannelService {
       smtp: { ...record.smtp, hasPassword: true },
       inbox: record.inbox,
       status,
+      notices: [...(this.notices.get(record.id)?.values() ?? [])],
       createdAt: record.createdAt,
       updatedAt: record.updatedAt,
     };

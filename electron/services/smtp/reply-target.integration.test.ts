@@ -22,22 +22,22 @@ async function startCore(): Promise<{ core: Core; channelId: string }> {
   const core = createCore({ dataDir: dir.path, version: '0.0.0-test', keychainService: testKeychainService() });
   onCleanup(() => core.stop());
   await core.start();
-  const channel = await call<Channel>(core, 'channels:create', channelFor(stack, support, { initialImport: 'none', markSeenOnServer: false }));
+  const channel = await call(core, 'channels:create', channelFor(stack, support, { initialImport: 'none', markSeenOnServer: false }));
   onCleanup(async () => void (await core.router.handle('channels:delete', { id: channel.id })));
   await waitFor('the channel to connect', async () => {
-    const c = (await call<Channel[]>(core, 'channels:list', {})).find((x) => x.id === channel.id);
+    const c = (await call(core, 'channels:list', {})).find((x) => x.id === channel.id);
     return c?.status.state === 'connected' ? true : undefined;
   });
   return { core, channelId: channel.id };
 }
 
 async function conversationsWith(core: Core, channelId: string, mark: string): Promise<ConversationSummary[]> {
-  const page = await call<{ items: ConversationSummary[] }>(core, 'conversations:list', { view: 'all', channelId, limit: 500 });
+  const page = await call(core, 'conversations:list', { view: 'all', channelId, limit: 500 });
   return page.items.filter((c) => c.subject.includes(mark));
 }
 
 async function detail(core: Core, id: number): Promise<ConversationDetail> {
-  return call<ConversationDetail>(core, 'conversations:get', { id });
+  return call(core, 'conversations:get', { id });
 }
 
 /** Waits until the conversation holds a message whose text contains `word`. */
@@ -59,7 +59,7 @@ describe('who a reply goes to, with real mail', () => {
     });
     const conversation = await waitFor('the conversation', async () => (await conversationsWith(core, channelId, mark))[0]);
     await arrived(core, conversation.id, `first ${mark}`);
-    const ack = await call<Message>(core, 'conversations:send-reply', { id: conversation.id, mode: 'reply', text: `ack ${mark}`, undoSeconds: 0 });
+    const ack = await call(core, 'conversations:send-reply', { id: conversation.id, mode: 'reply', text: `ack ${mark}`, undoSeconds: 0 });
     const token = /\[#(\w+)\]/.exec(ack.subject)?.[1];
     expect(token).toBeTruthy();
 
@@ -97,7 +97,7 @@ describe('who a reply goes to, with real mail', () => {
     });
     await arrived(core, conversation.id, `again ${mark}`);
 
-    const reply = await call<Message>(core, 'conversations:send-reply', { id: conversation.id, mode: 'reply', text: `answer ${mark}`, undoSeconds: 0 });
+    const reply = await call(core, 'conversations:send-reply', { id: conversation.id, mode: 'reply', text: `answer ${mark}`, undoSeconds: 0 });
     expect(reply.to.map((a) => a.address)).toEqual([customer.address]);
   });
 });

@@ -238,4 +238,13 @@ export const MIGRATIONS: readonly Migration[] = [
       UPDATE messages SET arrived_at = date;
     `,
   },
+  {
+    version: 9,
+    description: 'why the Sent copy of a sent reply could not be filed',
+    sql: `
+      -- Set while a sent reply's copy could not be filed: { folder, error } with the mapped IMAP
+      -- error and the server's words, shown on the reply. Cleared once it is filed.
+      ALTER TABLE outbox ADD COLUMN filing_json TEXT;
+    `,
+  },
 ];

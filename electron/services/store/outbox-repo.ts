@@ -1,8 +1,10 @@
+import { z } from 'zod';
 import type { DraftAttachment } from '../../../shared/attachments';
 import type { Address, Delivery } from '../../../shared/conversation';
 import { mailErrorSchema, type MailError } from '../../../shared/errors';
 import { replyTarget } from '../../../shared/reply-recipients';
 import type { Db } from './database';
+import { messageIdListSchema, readAddresses, readJsonColumn } from './json-column';
 import { THREAD_ORDER } from './thread-order';
 
 /** SQL for the outbox (agent replies on their way out) and drafts. Tables: migrations 4 and 6. */
@@ -59,8 +61,10 @@ function parseError(json: string | null): MailError | null {
   }
 }
 
+const refusedSchema = z.array(z.object({ address: z.string(), error: mailErrorSchema }));
+
 function parseRefused(json: string | null): Delivery['refused'] {
-  return json ? (JSON.parse(json) as Delivery['refused']) : [];
+  return json ? readJsonColumn(refusedSchema, json, 'refused recipients') : [];
 }
 
 function fromRow(row: RawOutboxRow): OutboxRow {
@@ -89,22 +93,40 @@ function fromRow(row: RawOutboxRow): OutboxRow {
  * message queries in MailStore; `alias` names the messages table in that query.
  */
 export function deliveryColumn(alias: string): string {
-  return `(SELECT json_object('state', o.state, 'error', o.error_json, 'attempts', o.attempts, 'nextAttemptAt', o.next_attempt_at, 'refused', o.refused_json)
+  return `(SELECT json_object('state', o.state, 'error', o.error_json, 'attempts', o.attempts, 'nextAttemptAt', o.next_attempt_at, 'refused', o.refused_json,
+       'filing', CASE WHEN o.filed_at IS NULL THEN o.filing_json END, 'retrying', o.followup_at IS NOT NULL)
      FROM outbox o WHERE o.message_id = ${alias}.id) AS delivery_json`;
 }
+
+const deliveryColumnSchema = z.object({
+  state: z.enum(['queued', 'sending', 'sent', 'failed']),
+  error: z.string().nullable(),
+  attempts: z.number(),
+  nextAttemptAt: z.string(),
+  refused: z.string().nullable(),
+  filing: z.string().nullable(),
+  retrying: z.number(),
+});
+
+const filingProblemSchema = z.object({ folder: z.string(), error: mailErrorSchema });
 
 /** The delivery of a message from `deliveryColumn`'s JSON. */
 export function deliveryFromJson(json: string | null | undefined): Delivery | null {
   if (!json) return null;
-  const value = JSON.parse(json) as { state: OutboxState; error: string | null; attempts: number; nextAttemptAt: string; refused: string | null };
+  const value = readJsonColumn(deliveryColumnSchema, json, 'delivery state');
+  const filing = value.filing === null ? null : readJsonColumn(filingProblemSchema, value.filing, 'filing problem');
   return {
     state: value.state,
     error: parseError(value.error),
     attempts: value.attempts,
     nextAttemptAt: value.state === 'queued' ? value.nextAttemptAt : null,
     refused: parseRefused(value.refused),
+    filing: filing && { ...filing, retrying: value.retrying === 1 },
   };
 }
+
+/** Why a sent reply's copy is not in the Sent folder yet. */
+export type FilingProblem = z.infer<typeof filingProblemSchema>;
 
 /** The customer's message a reply answers, with what the reply needs from it. Message-IDs are stored without angle brackets. */
 export interface ParentRecord {
@@ -195,11 +217,11 @@ export class OutboxRepo {
         id: row.id,
         messageId: row.message_id,
         inReplyTo: row.in_reply_to,
-        references: JSON.parse(row.references) as string[],
+        references: readJsonColumn(messageIdListSchema, row.references, 'References'),
         from: { name: row.from_name, address: row.from_address },
-        to: JSON.parse(row.to_json) as Address[],
-        cc: JSON.parse(row.cc_json) as Address[],
-        replyTo: row.reply_to_json ? (JSON.parse(row.reply_to_json) as Address[]) : [],
+        to: readAddresses(row.to_json, 'To addresses'),
+        cc: readAddresses(row.cc_json, 'Cc addresses'),
+        replyTo: readAddresses(row.reply_to_json, 'Reply-To addresses'),
       }
     );
   }
@@ -266,11 +288,11 @@ export class OutboxRepo {
         token: row.token,
         headerMessageId: row.message_id,
         inReplyTo: row.in_reply_to,
-        references: JSON.parse(row.references) as string[],
+        references: readJsonColumn(messageIdListSchema, row.references, 'References'),
         subject: row.subject,
         from: { name: row.from_name, address: row.from_address },
-        to: JSON.parse(row.to_json) as Address[],
-        cc: JSON.parse(row.cc_json) as Address[],
+        to: readAddresses(row.to_json, 'To addresses'),
+        cc: readAddresses(row.cc_json, 'Cc addresses'),
         text: row.text,
         attachments: this.attachments(row.id),
       }
@@ -389,7 +411,12 @@ export class OutboxRepo {
   }
 
   markFiled(messageId: number, at: string): void {
-    this.db.prepare('UPDATE outbox SET filed_at = ? WHERE message_id = ?').run(at, messageId);
+    this.db.prepare('UPDATE outbox SET filed_at = ?, filing_json = NULL WHERE message_id = ?').run(at, messageId);
+  }
+
+  /** The copy could not be filed: why, for the reply's delivery line. */
+  setFilingProblem(messageId: number, problem: FilingProblem): void {
+    this.db.prepare('UPDATE outbox SET filing_json = ? WHERE message_id = ?').run(JSON.stringify(problem), messageId);
   }
 
   /** Sent replies with a Sent copy, \\Answered or deferred recipients still outstanding, the soonest due first. */

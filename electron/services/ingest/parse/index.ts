@@ -5,7 +5,8 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { workerLocation } from '../../worker-location';
-import type { ParsedMessage } from '../types';
+import { z } from 'zod';
+import { parsedMessageSchema, type ParsedMessage } from '../types';
 
 export { classify, type MessageKind, type ClassifyContext } from './classify';
 
@@ -39,7 +40,12 @@ interface Slot {
   ready: boolean;
 }
 
-type WorkerReply = { id: number; ok: true; message: ParsedMessage } | { id: number; ok: false; error: string };
+/** What a parser worker posts back; parsed like any input from outside this thread. */
+const workerReplySchema = z.union([
+  z.object({ ready: z.literal(true) }),
+  z.object({ id: z.number(), ok: z.literal(true), message: parsedMessageSchema }),
+  z.object({ id: z.number(), ok: z.literal(false), error: z.string() }),
+]);
 
 /** The parser worker, beside this file from source and bundled into out/main/chunks by the build. */
 function parserLocation(): Promise<URL | string> {
@@ -164,7 +170,12 @@ export class MailParserPool {
       resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: WORKER_NEW_SPACE_MB },
     });
     const slot: Slot = { worker, jobs: [], timer: null, partialPrefix, ready: false };
-    worker.on('message', (reply: WorkerReply | { ready: true }) => {
+    worker.on('message', (data: unknown) => {
+      const parsed = workerReplySchema.safeParse(data);
+      // Only a bug in the worker answers outside the schema; that message is kept raw rather than stored wrong.
+      const reply = parsed.success
+        ? parsed.data
+        : { id: (data as { id?: unknown } | null)?.id, ok: false as const, error: `The parser answered in an unexpected form: ${z.prettifyError(parsed.error)}` };
       if ('ready' in reply) {
         slot.ready = true;
       } else if (slot.jobs[0]?.id === reply.id) {
