@@ -53,7 +53,12 @@ function row(page: Page, subject: string) {
   return page.getByRole('list', { name: 'Conversations' }).getByRole('link', { name: new RegExp(subject.replace(/[#.*+?^${}()|[\]\\]/g, '\\$&')) });
 }
 
+/** A 1×1 PNG. */
+const LOGO_DATA_URL =
+  'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+
 describe('Inbox UI (stand-in host)', () => {
+  let pictured: { id: number };
   let app: TestApp;
   let page: Page;
   let inbox: FakeInbox;
@@ -77,7 +82,9 @@ describe('Inbox UI (stand-in host)', () => {
       }
       Object.assign(window, { Notification: RecordingNotification, shownNotifications: shown });
     });
-    inbox = await installFakeInbox(page, generateConversations(100_000));
+    inbox = await installFakeInbox(page, generateConversations(100_000), {
+      handlers: () => ({ 'messages:get-inline-images': (input) => (input.id === pictured.id ? [{ contentId: 'logo@acme.test', dataUrl: LOGO_DATA_URL }] : []) }),
+    });
     inbox.agents.push({ id: 1, name: 'Ada Lovelace', email: 'ada@auxilium.test' }, { id: 2, name: 'Grace Hopper', email: 'grace@auxilium.test' });
     inbox.meAgentId = 1;
     const first = inbox.conversations[0]!;
@@ -96,6 +103,10 @@ describe('Inbox UI (stand-in host)', () => {
     addMessage(inbox, spoofed.id, {
       from: spoofed.customer,
       attachments: [{ id: 2, filename: 'invoice\u202Efdp.exe', contentType: 'application/octet-stream', size: 10, inline: false }],
+    });
+    pictured = addMessage(inbox, inbox.conversations[3]!.id, {
+      html: '<p>Our logo:</p><img src="cid:logo%40acme.test" alt="Logo"><img src="cid:missing@acme.test" alt="Missing">',
+      attachments: [{ id: 3, filename: 'logo.png', contentType: 'image/png', size: 68, inline: true }],
     });
     await page.goto(`${app.host.url}#/inbox/all`);
   });
@@ -178,6 +189,24 @@ describe('Inbox UI (stand-in host)', () => {
     }
     expect(await region.innerText()).toContain('refund fdp.exe');
     expect(await region.innerText()).toContain('Alice tset.tnaw@ <mallory@evil.test>');
+    await row(page, 'Order question #100000').click();
+  });
+
+  it('shows the pictures an HTML mail names by cid: inside the sandboxed frame, and lists them for download', async () => {
+    const c = inbox.conversations[3]!;
+    await row(page, c.subject).click();
+    const region = conversationRegion(page, c.subject);
+    const frame = region.locator('iframe');
+    await frame.waitFor();
+    await expect.poll(async () => (await frame.getAttribute('srcdoc')) ?? '', { timeout: 5_000 }).toContain(`src="${LOGO_DATA_URL}"`);
+    const srcdoc = (await frame.getAttribute('srcdoc')) ?? '';
+    // The strict CSP stays: data: pictures only, nothing remote.
+    expect(srcdoc).toContain('img-src data: cid:');
+    expect(srcdoc).toContain('src="cid:missing@acme.test"');
+    expect(await frame.contentFrame().locator('img[alt="Logo"]').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(1);
+    await seeText(region, 'logo.png', 5_000);
+    await seeText(region, 'in the message', 5_000);
+    await region.getByRole('link', { name: 'Download logo.png', exact: true }).waitFor();
     await row(page, 'Order question #100000').click();
   });
 

@@ -687,6 +687,16 @@ export class MailStore {
     };
   }
 
+  /** A message's inline parts that have a Content-ID, for its HTML's `cid:` pictures. */
+  inlineParts(messageId: number): { contentId: string; contentType: string; path: string; size: number }[] {
+    return this.db
+      .prepare(
+        `SELECT content_id AS contentId, content_type AS contentType, path, size FROM attachments
+         WHERE message_id = ? AND inline = 1 AND content_id IS NOT NULL ORDER BY id`,
+      )
+      .all(messageId) as { contentId: string; contentType: string; path: string; size: number }[];
+  }
+
   /** One attachment's file on disk and the name it came with, for downloads. */
   attachmentFile(id: number): { path: string; filename: string; contentType: string; size: number } | undefined {
     return this.db.prepare('SELECT path, filename, content_type AS contentType, size FROM attachments WHERE id = ?').get(id) as

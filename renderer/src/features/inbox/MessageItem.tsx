@@ -33,7 +33,8 @@ export const MessageItem = memo(function MessageItem({ message, answeredElsewher
   const isNote = message.direction === 'note';
   // An outgoing reply says who sent it below; "Sent by us" on top would only repeat it.
   const kind = message.direction === 'outbound' && message.kind === 'own' ? undefined : KIND_LABEL[message.kind];
-  const attachments = message.attachments.filter((a) => !a.inline || !message.html);
+  // Pictures shown inside the HTML are listed too, so they can be saved like any other file.
+  const attachments = message.attachments;
   const sentElsewhere = sentElsewhereLabel(message);
   const className = [
     'message',
@@ -67,7 +68,7 @@ export const MessageItem = memo(function MessageItem({ message, answeredElsewher
       {message.parseError ? (
         <RawBody messageId={message.id} reason={message.parseError} />
       ) : message.html && !isNote ? (
-        <HtmlBody html={message.html} title={`Message from ${displayName(message.from)}`} />
+        <HtmlBody html={message.html} title={`Message from ${displayName(message.from)}`} messageId={message.id} />
       ) : (
         <PlainBody text={message.text} />
       )}
@@ -79,7 +80,10 @@ export const MessageItem = memo(function MessageItem({ message, answeredElsewher
               <li key={attachment.id} className="attachment">
                 <PaperclipIcon />
                 <span className="attachment-name text-break">{shown(attachment.filename) || '(unnamed)'}</span>
-                <span className="muted attachment-size">{formatSize(attachment.size)}</span>
+                <span className="muted attachment-size">
+                  {formatSize(attachment.size)}
+                  {attachment.inline && message.html ? ' · in the message' : ''}
+                </span>
                 {/* Always a download (the host sends it as one), never opened inside the app. */}
                 <a className="btn btn-ghost btn-small" href={attachmentUrl(attachment.id)} download>
                   Download<span className="sr-only"> {shown(attachment.filename) || '(unnamed)'}</span>
