@@ -112,13 +112,13 @@ export const initialImportBenchmark: Benchmark = {
       if (created >= 50 && Number.isNaN(firstFifty)) firstFifty = (performance.now() - start) / 1000;
     });
     try {
-      await call<Channel>(core, 'channels:create', channelFor(stack, user, { initialImport: 'all' }));
+      await call(core, 'channels:create', channelFor(stack, user, { initialImport: 'all' }));
       await waitUntil(() => created >= count, 30 * 60_000, `all ${count} conversations`);
       const ourSeconds = (performance.now() - start) / 1000;
       const ourGrowth = ourMemory.stop();
       const ourCpu = cpuSeconds(cpuStart);
       // Searchable means found by a word only the oldest message has.
-      const found = await call<{ total: number }>(core, 'conversations:list', { view: 'all', query: 'm0z', limit: 5 });
+      const found = await call(core, 'conversations:list', { view: 'all', query: 'm0z', limit: 5 });
       if (found.total !== 1) throw new Error(`search for the oldest message found ${found.total}`);
       await core.stop();
       const parseSeconds = await parseOnlySeconds(count, stack.users.customer, user, join(ctx.tempDir(), 'attachments'));

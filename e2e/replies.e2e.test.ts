@@ -301,6 +301,21 @@ describe('Reply composer (stand-in outbox)', () => {
     await messageBox(region).fill('Thanks for waiting — it is on its way.');
     await page.screenshot({ path: 'test-results/replies-stand-in.png' });
   });
+
+  it("says so plainly when a reply would go to someone other than the conversation's customer (Reply-To)", async () => {
+    const other = 'Order question #2';
+    addMessage(inbox, 2, { text: 'Please answer my colleague instead.', replyTo: [{ name: 'Somebody', address: 'somebody@elsewhere.example' }] });
+    await row(page, other).click();
+    const region = conversationRegion(page, other);
+    await seeText(region.locator('.composer-recipients'), 'somebody@elsewhere.example', 5_000);
+    await seeText(region.locator('.composer-elsewhere'), 'Not the customer', 5_000);
+    expect(await region.locator('.composer-elsewhere').textContent()).toContain('Customer 2 <customer2@example.com>');
+
+    // Conversation 3 answers its customer: no such notice.
+    await row(page, subject).click();
+    await seeText(conversationRegion(page, subject).locator('.composer-recipients'), 'customer3@example.com', 5_000);
+    expect(await conversationRegion(page, subject).locator('.composer-elsewhere').count()).toBe(0);
+  });
 });
 
 describe('Replies end to end (real mail)', () => {

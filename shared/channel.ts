@@ -297,3 +297,12 @@ export const PROVIDER_PRESETS: readonly ProviderPreset[] = [
     ],
   },
 ];
+
+/**
+ * The channel's own addresses: the support address, the SMTP From address and the IMAP user name
+ * when it is an address. Never a recipient of our own reply; mail from them (another agent, the
+ * Sent folder) belongs to the conversation it answers.
+ */
+export function channelOwnAddresses(channel: { supportAddress: string; smtp: { fromAddress: string }; imap: { username: string } }): string[] {
+  return [channel.supportAddress, channel.smtp.fromAddress, channel.imap.username].filter((address) => address.includes('@'));
+}

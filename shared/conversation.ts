@@ -94,12 +94,15 @@ export const agentSchema = z.object({
 });
 export type Agent = z.infer<typeof agentSchema>;
 
+/** The search box takes at most this many characters; the main side refuses longer text. */
+export const MAX_SEARCH_LENGTH = 500;
+
 export const conversationListInput = z.object({
   view: inboxViewSchema,
   status: conversationStatusSchema.optional(),
   channelId: z.string().optional(),
   /** Full-text search over subject, participants and bodies. */
-  query: z.string().max(500).optional(),
+  query: z.string().max(MAX_SEARCH_LENGTH, `Search text can be at most ${MAX_SEARCH_LENGTH} characters`).optional(),
   /** Keyset paging: pass the previous page's `nextCursor`. */
   cursor: z.string().optional(),
   limit: z.number().int().min(1).max(500).default(100),

@@ -22,6 +22,7 @@ import { outboundFolder } from '../services/smtp/reply-attachments';
 import { createSentFolder } from '../services/smtp/mailbox-ops';
 import { OutboxWorker, type OutboxOptions } from '../services/smtp/sender';
 import { isInside, type AttachmentFile } from './attachment-response';
+import { preparePrivateFolder } from './data-dir';
 import { EventBus } from './event-bus';
 import { createRouter, type Router } from './router';
 
@@ -63,6 +64,7 @@ export interface Core {
 
 /** Builds every service from a config. Knows nothing of Electron, so tests and the web host use it too. */
 export function createCore(config: CoreConfig): Core {
+  preparePrivateFolder(config.dataDir);
   const logger = config.logger ?? createLogger(config.dataDir);
   const dbFile = join(config.dataDir, 'auxilium.sqlite');
   const db = openDatabase(dbFile, config.sqliteBinding ? { nativeBinding: config.sqliteBinding } : {});

@@ -32,6 +32,33 @@ export interface ChannelServiceDeps {
 
 const PROTOCOLS = ['imap', 'smtp'] as const;
 
+/**
+ * A stored password was given to one server, as one user, over one kind of connection. A blank
+ * password field means "keep it" only while all of that is unchanged; otherwise the saved password
+ * would go to a server (or in a form) its owner never chose, so the admin must type it again.
+ */
+function refuseStoredPasswordForAnotherServer(stored: ChannelRecord, form: ChannelForm): void {
+  const fields = PROTOCOLS.filter((protocol) => {
+    const before = stored[protocol];
+    const after = form[protocol];
+    const sameServer =
+      before.host.toLowerCase() === after.host.toLowerCase() &&
+      before.port === after.port &&
+      before.username === after.username &&
+      before.tls === after.tls &&
+      before.tlsMode === after.tlsMode;
+    return after.password === '' && !sameServer;
+  }).map((protocol) => ({ path: `${protocol}.password`, message: 'Enter the password again: the server changed' }));
+  if (fields.length === 0) return;
+  throw new AppFailure({
+    code: 'VALIDATION_FAILED',
+    message: `${fields[0]!.path}: ${fields[0]!.message}`,
+    hint: 'A saved password is only used with the server, user name and security it was saved for.',
+    retryable: false,
+    fields,
+  });
+}
+
 export class ChannelService {
   private readonly statuses = new Map<string, ChannelStatus>();
   /** Per channel, the notices its card shows (at most one of each kind); they last until this process ends or a report clears them. */
@@ -89,9 +116,10 @@ export class ChannelService {
     return this.toChannel(record);
   }
 
-  /** A blank password keeps the stored one. */
+  /** A blank password keeps the stored one, as long as it still goes to the same server. */
   async update(id: string, form: ChannelForm): Promise<Channel> {
     const previous = this.record(id);
+    refuseStoredPasswordForAnotherServer(previous, form);
     await this.savePasswords(id, form);
     const record: ChannelRecord = {
       ...previous,
@@ -139,6 +167,7 @@ export class ChannelService {
 
   /** Tests the unsaved form. When editing, blank passwords are filled from the keychain. */
   async testConnection(values: ChannelForm, channelId?: string): Promise<ConnectionTestResult> {
+    if (channelId) refuseStoredPasswordForAnotherServer(this.record(channelId), values);
     const filled = channelId ? await this.fillStoredPasswords(channelId, values) : values;
     return this.deps.testConnection(filled);
   }

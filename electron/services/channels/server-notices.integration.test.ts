@@ -31,27 +31,27 @@ async function startCore(prefix: string): Promise<Core> {
 }
 
 async function connectedChannel(core: Core, values: ChannelForm): Promise<Channel> {
-  const created = await call<Channel>(core, 'channels:create', values);
+  const created = await call(core, 'channels:create', values);
   onCleanup(async () => void (await core.router.handle('channels:delete', { id: created.id })));
   await waitFor('the channel to connect', async () => ((await card(core, created.id)).status.state === 'connected' ? true : undefined));
   return created;
 }
 
 async function card(core: Core, id: string): Promise<Channel> {
-  return (await call<Channel[]>(core, 'channels:list', {})).find((c) => c.id === id)!;
+  return (await call(core, 'channels:list', {})).find((c) => c.id === id)!;
 }
 
 async function conversationFor(core: Core, channelId: string, mark: string): Promise<ConversationSummary> {
   return waitFor(`a conversation for ${mark}`, async () => {
-    const page = await call<{ items: ConversationSummary[] }>(core, 'conversations:list', { view: 'all', channelId, limit: 500 });
+    const page = await call(core, 'conversations:list', { view: 'all', channelId, limit: 500 });
     return page.items.find((c) => c.subject.includes(mark));
   });
 }
 
 async function replySent(core: Core, conversationId: number, text: string): Promise<Message> {
-  const reply = await call<Message>(core, 'conversations:send-reply', { id: conversationId, mode: 'reply', text, undoSeconds: 0 });
+  const reply = await call(core, 'conversations:send-reply', { id: conversationId, mode: 'reply', text, undoSeconds: 0 });
   return waitFor('the reply to be sent', async () => {
-    const detail = await call<ConversationDetail>(core, 'conversations:get', { id: conversationId });
+    const detail = await call(core, 'conversations:get', { id: conversationId });
     const m = detail.messages.find((x) => x.id === reply.id);
     return m?.delivery?.state === 'sent' ? m : undefined;
   });
@@ -83,7 +83,7 @@ describe('a server without a Sent folder', () => {
       expect((await client.list()).map((f) => f.path)).not.toContain('INBOX.Sent');
     });
 
-    const updated = await call<Channel>(core, 'channels:create-sent-folder', { id: channel.id });
+    const updated = await call(core, 'channels:create-sent-folder', { id: channel.id });
     expect(updated.inbox.sentFolder).toBe('INBOX.Sent');
     expect(updated.notices).toEqual([]);
 

@@ -1,4 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
+import { PRIVATE_FILE_MODE } from '../file-modes';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -583,7 +584,7 @@ export class MailboxWatcher {
       async () => {
         const download = await client.download(String(meta.uid), undefined, { uid: true, chunkSize: 1024 * 1024 });
         if (!download.content) return false;
-        await pipeline(download.content, createWriteStream(file));
+        await pipeline(download.content, createWriteStream(file, { mode: PRIVATE_FILE_MODE }));
         return true;
       },
       Math.max(deadline, this.opts.commandTimeoutMs),

@@ -32,7 +32,7 @@ function form(server: MailStackInfo, user: MailUser, name: string, inbox: Parame
 
 async function waitConnected(core: Core, channelId: string, timeoutMs = WAIT_MS): Promise<void> {
   await waitFor(`channel ${channelId} connected`, async () => {
-    const channel = (await call<Channel[]>(core, 'channels:list', {})).find((c) => c.id === channelId);
+    const channel = (await call(core, 'channels:list', {})).find((c) => c.id === channelId);
     return channel?.status.state === 'connected' ? true : undefined;
   }, timeoutMs);
 }
@@ -83,7 +83,7 @@ describe.each(imapServers(stack))('inbound mail through the real mail stack ($se
     onCleanup(() => core.stop());
     await core.start();
     // Other suites leave mail in support's INBOX: 'none' imports only what arrives from now on.
-    const channel = await call<Channel>(core, 'channels:create', form(s, support, 'Support', { initialImport: 'none', markSeenOnServer: false }));
+    const channel = await call(core, 'channels:create', form(s, support, 'Support', { initialImport: 'none', markSeenOnServer: false }));
     channelId = channel.id;
     onCleanup(async () => void (await core.router.handle('channels:delete', { id: channelId })));
     await waitConnected(core, channelId);
@@ -97,11 +97,11 @@ describe.each(imapServers(stack))('inbound mail through the real mail stack ($se
   }
 
   async function conversationsWith(mark: string): Promise<ConversationSummary[]> {
-    const page = await call<{ items: ConversationSummary[] }>(core, 'conversations:list', { view: 'all', channelId, limit: 500 });
+    const page = await call(core, 'conversations:list', { view: 'all', channelId, limit: 500 });
     return page.items.filter((c) => c.subject.includes(mark));
   }
 
-  const detail = (id: number) => call<ConversationDetail>(core, 'conversations:get', { id });
+  const detail = (id: number) => call(core, 'conversations:get', { id });
 
   async function waitForMessages(id: number, count: number): Promise<ConversationDetail> {
     return waitFor(`conversation ${id} to hold ${count} messages`, async () => {
@@ -187,7 +187,7 @@ describe.each(imapServers(stack))('inbound mail through the real mail stack ($se
     const mark = marker();
     const first = await newConversation(mark);
     await call(core, 'conversations:set-status', { id: first.id, status: 'closed' });
-    const countsBefore = await call<{ all: number }>(core, 'conversations:count', {});
+    const countsBefore = await call(core, 'conversations:count', {});
 
     await send({
       from: customer,
@@ -241,7 +241,7 @@ describe.each(imapServers(stack))('inbound mail through the real mail stack ($se
     expect(d.messages.find((m) => m.kind === 'bounce')!.from.address.toLowerCase()).toMatch(/^mailer-daemon@/);
     expect(d.conversation.status).toBe('closed');
     expect(await conversationsWith(mark)).toHaveLength(1);
-    expect((await call<{ all: number }>(core, 'conversations:count', {})).all).toBe(countsBefore.all);
+    expect((await call(core, 'conversations:count', {})).all).toBe(countsBefore.all);
     // Still closed a moment later (nothing asynchronous reopens it).
     await sleep(500);
     expect((await detail(first.id)).conversation.status).toBe('closed');
@@ -250,7 +250,7 @@ describe.each(imapServers(stack))('inbound mail through the real mail stack ($se
   it('reopens a closed conversation when the customer replies', async () => {
     const mark = marker();
     const first = await newConversation(mark);
-    const closed = await call<ConversationDetail>(core, 'conversations:set-status', { id: first.id, status: 'closed' });
+    const closed = await call(core, 'conversations:set-status', { id: first.id, status: 'closed' });
     expect(closed.conversation.status).toBe('closed');
     await send({
       from: customer,
@@ -364,7 +364,7 @@ describe.each(imapServers(stack))('inbound mail through the real mail stack ($se
       const again = createCore({ dataDir: dir.path, version: '0.0.0-test', keychainService });
       onCleanup(() => again.stop());
       await again.start();
-      const [bulkChannel] = await call<Channel[]>(again, 'channels:list', {});
+      const [bulkChannel] = await call(again, 'channels:list', {});
       expect(bulkChannel?.imap.mailbox).toBe(bulkMailbox);
       onCleanup(async () => void (await again.router.handle('channels:delete', { id: bulkChannel!.id })));
 
@@ -389,7 +389,7 @@ describe.each(imapServers(stack))('inbound mail through the real mail stack ($se
       expect([...ids].sort()).toEqual([...appended].sort());
       const uids = check.prepare('SELECT count(DISTINCT uid) AS n FROM messages').get() as { n: number };
       expect(uids.n).toBe(BULK);
-      expect((await call<{ all: number }>(again, 'conversations:count', {})).all).toBe(BULK);
+      expect((await call(again, 'conversations:count', {})).all).toBe(BULK);
     },
     240_000,
   );

@@ -2,8 +2,10 @@ import { z } from 'zod';
 import type { DraftAttachment } from '../../../shared/attachments';
 import type { Address, Delivery } from '../../../shared/conversation';
 import { mailErrorSchema, type MailError } from '../../../shared/errors';
+import { replyTarget } from '../../../shared/reply-recipients';
 import type { Db } from './database';
 import { messageIdListSchema, readAddresses, readJsonColumn } from './json-column';
+import { THREAD_ORDER } from './thread-order';
 
 /** SQL for the outbox (agent replies on their way out) and drafts. Tables: migrations 4 and 6. */
 
@@ -185,15 +187,19 @@ export class OutboxRepo {
     return this.db.transaction(fn)();
   }
 
-  /** The customer's last message in the conversation: inbound normal mail first, else any inbound mail. */
+  /** The message a reply answers (shared/reply-recipients.ts replyTarget), picked from the thread in its order. */
   parentOf(conversationId: number): ParentRecord | undefined {
+    const thread = this.db
+      .prepare(`SELECT id, direction, kind FROM messages WHERE conversation_id = ? ORDER BY ${THREAD_ORDER}`)
+      .all(conversationId) as { id: number; direction: string; kind: string }[];
+    const target = replyTarget(thread);
+    if (!target) return undefined;
     const row = this.db
       .prepare(
         `SELECT id, message_id, in_reply_to, "references", from_name, from_address, to_json, cc_json, reply_to_json
-         FROM messages WHERE conversation_id = ? AND direction = 'inbound'
-         ORDER BY kind = 'normal' DESC, date DESC, id DESC LIMIT 1`,
+         FROM messages WHERE id = ?`,
       )
-      .get(conversationId) as
+      .get(target.id) as
       | {
           id: number;
           message_id: string | null;
