@@ -24,7 +24,7 @@ import { OutboxWorker, type OutboxOptions } from '../services/smtp/sender';
 import { TeamRepo } from '../services/team/team-repo';
 import { TeamService } from '../services/team/team-service';
 import { TeamSyncs, type TeamSyncOptions } from '../services/team/team-sync';
-import { isInside, type AttachmentFile } from './attachment-response';
+import { inlineImages, isInside, type AttachmentFile } from './attachment-response';
 import { preparePrivateFolder } from './data-dir';
 import { EventBus } from './event-bus';
 import { createRouter, type Router } from './router';
@@ -180,6 +180,7 @@ export function createCore(config: CoreConfig): Core {
       'conversations:add-note': (input) => conversations.addNote(input.id, input.text),
       'conversations:set-replying': (input) => conversations.setReplying(input.id, input.active),
       'messages:get-raw': (input) => conversations.raw(input.id),
+      'messages:get-inline-images': (input) => inlineImages(mailStore.inlineParts(input.id).filter((part) => isInside(attachmentsDir, part.path))),
       'conversations:send-reply': (input) => outbox.sendReply(input),
       'outbox:cancel': (input) => outbox.cancel(input.messageId),
       'outbox:retry': (input) => outbox.retry(input.messageId),

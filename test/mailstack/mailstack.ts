@@ -471,6 +471,10 @@ postmaster_address = postmaster@${MAIL_DOMAIN}
 # tests run several desktops on one user; the default of 10 per user and address is too few.
 mail_max_userip_connections = 100
 recipient_delimiter = +
+# Test files run side by side and their desktops all log in as the same support user from
+# 127.0.0.1, each channel with two sessions (inbox and Sent) plus the outbox's short ones; the
+# default of 10 per user and address would refuse logins here.
+mail_max_userip_connections = 200
 
 passdb {
   driver = passwd-file
