@@ -1,7 +1,5 @@
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { describe, expect, inject, it } from 'vitest';
-import type { Channel } from '../../shared/channel';
-import type { ConversationDetail, ConversationSummary } from '../../shared/conversation';
 import { withImapSession } from '../../test/mailstack/mailstack';
 import { cleanupsAfterAll } from '../../test/support/cleanups';
 import { call, channelFor, marker, waitFor } from '../../test/support/core';
@@ -23,9 +21,9 @@ describe('inline pictures', () => {
     const core = createCore({ dataDir: dir.path, version: '0.0.0-test', keychainService: testKeychainService() });
     onCleanup(() => core.stop());
     await core.start();
-    const channel = await call<Channel>(core, 'channels:create', channelFor(stack, support, { initialImport: 'none' }));
+    const channel = await call(core, 'channels:create', channelFor(stack, support, { initialImport: 'none' }));
     onCleanup(async () => void (await core.router.handle('channels:delete', { id: channel.id })));
-    await waitFor('the channel to connect', async () => ((await call<Channel[]>(core, 'channels:list', {}))[0]?.status.state === 'connected' ? true : undefined));
+    await waitFor('the channel to connect', async () => ((await call(core, 'channels:list', {}))[0]?.status.state === 'connected' ? true : undefined));
 
     const mark = marker();
     const raw = await new MailComposer({
@@ -42,16 +40,16 @@ describe('inline pictures', () => {
       .build();
     await withImapSession(stack, support, (client) => client.append('INBOX', raw, []));
     const conversation = await waitFor('the conversation', async () => {
-      const page = await call<{ items: ConversationSummary[] }>(core, 'conversations:list', { view: 'all', channelId: channel.id });
+      const page = await call(core, 'conversations:list', { view: 'all', channelId: channel.id });
       return page.items.find((c) => c.subject.includes(mark));
     });
-    const message = (await call<ConversationDetail>(core, 'conversations:get', { id: conversation.id })).messages[0]!;
+    const message = (await call(core, 'conversations:get', { id: conversation.id })).messages[0]!;
     expect(message.attachments.map((a) => [a.filename, a.inline])).toEqual([
       ['logo.png', true],
       ['drawing.svg', true],
     ]);
 
-    const images = await call<{ contentId: string; dataUrl: string }[]>(core, 'messages:get-inline-images', { id: message.id });
+    const images = await call(core, 'messages:get-inline-images', { id: message.id });
     expect(images).toEqual([{ contentId: 'logo@acme.test', dataUrl: `data:image/png;base64,${PNG.toString('base64')}` }]);
   });
 });
