@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { ConsoleMessage, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { deliver } from '../test/mailstack/mailstack';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import { deliver, withImapSession } from '../test/mailstack/mailstack';
 import { addMessage, generateConversations, installFakeInbox, type FakeInbox } from './support/fake-inbox';
 import { openApp, TestApp } from './support/host';
 import { LONG, fillStackChannel, openEditDialog, seeText, testTrustAndCreate } from './support/ui';
@@ -365,6 +366,40 @@ describe('Inbox end to end (real mail)', () => {
     await seeText(region, customer.address);
     // Opening marked it read.
     await expect.poll(() => row(page, subject).getByRole('img', { name: 'Unread' }).count(), { timeout: 10_000 }).toBe(0);
+  });
+
+  it('says when the mail was answered outside Auxilium, and shows a reply from another mail client', async () => {
+    const region = conversationRegion(page, subject);
+    // Someone answers from their phone: its client flags the customer's mail \\Answered ...
+    const question = await withImapSession(stack, support, async (client) => {
+      const lock = await client.getMailboxLock('INBOX');
+      try {
+        const uids = await client.search({ subject }, { uid: true });
+        const uid = Math.max(...(uids || []));
+        await client.messageFlagsAdd(String(uid), ['\\Answered'], { uid: true });
+        const found = await client.fetchOne(String(uid), { envelope: true }, { uid: true });
+        return found ? found.envelope!.messageId! : '';
+      } finally {
+        lock.release();
+      }
+    });
+    const notice = region.getByRole('note').filter({ hasText: 'Answered outside Auxilium' });
+    await notice.waitFor({ timeout: LONG });
+    // ... and its copy reaches the Sent folder later: the reply shows, and the notice goes.
+    const raw = await new MailComposer({
+      from: `Support <${support.address}>`,
+      to: customer.address,
+      subject: `Re: ${subject}`,
+      text: `The ${bodyWord} parcel left today.`,
+      inReplyTo: question,
+      references: [question],
+    })
+      .compile()
+      .build();
+    await withImapSession(stack, support, (client) => client.append('Sent', raw, ['\\Seen']));
+    const reply = region.getByRole('article').filter({ hasText: `The ${bodyWord} parcel left today.` });
+    await reply.getByText('Sent from another mail client', { exact: true }).waitFor({ timeout: LONG });
+    await notice.waitFor({ state: 'detached', timeout: LONG });
   });
 
   it('finds it by a word in the body', async () => {
