@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Channel, ChannelForm, ChannelNotice, ChannelNoticeKind, ChannelStatus } from '../../../shared/channel';
 import type { ConnectionTestResult } from '../../../shared/contract';
+import type { TeamSyncStatus } from '../../../shared/team-events';
 import { AppFailure } from '../../../shared/errors';
 import type { EventBus } from '../../core/event-bus';
 import { credentialAccount, type CredentialStore } from '../credentials/credential-store';
@@ -26,6 +27,8 @@ export interface ChannelServiceDeps {
   credentials: CredentialStore;
   events: EventBus;
   watchers: MailboxWatchers;
+  /** How the channel's team folder stands, for its card. */
+  teamStatus?: (id: string) => TeamSyncStatus | undefined;
   testConnection: ConnectionTester;
   now?: () => Date;
 }
@@ -279,13 +282,15 @@ export class ChannelService {
       smtp: { ...record.smtp, hasPassword: true },
       inbox: record.inbox,
       status,
+      ...(record.enabled && this.deps.teamStatus?.(record.id) ? { team: this.deps.teamStatus(record.id) } : {}),
       notices: [...(this.notices.get(record.id)?.values() ?? [])],
       createdAt: record.createdAt,
       updatedAt: record.updatedAt,
     };
   }
 
-  private announce(): void {
+  /** Tells the renderer how every channel stands now. */
+  announce(): void {
     this.deps.events.emit('channels:changed', { channels: this.list() });
   }
 }
