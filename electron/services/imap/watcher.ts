@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import { pipeline } from 'node:stream/promises';
-import type { FetchMessageObject, ImapFlow, MailboxObject } from 'imapflow';
+import type { FetchMessageObject, ImapFlow, ImapFlowOptions, MailboxObject } from 'imapflow';
 import type { ChannelStatus } from '../../../shared/channel';
 import type { ChannelWithSecrets } from '../channels/channel-service';
 import { deadlineError, mapImapError } from '../connection-test/map-error';
 import type { FetchedMessage, Ingestor, MailboxPosition, SyncCursor } from '../ingest/types';
 import { backoffDelay, DEFAULT_BACKOFF, describeDelay, type BackoffOptions } from './backoff';
-import { createImapClient, imapClientOptions } from './connect';
+import { connectImap, createImapClient } from './connect';
 
 export type WatcherStatus = Omit<ChannelStatus, 'since'>;
 
@@ -207,24 +207,27 @@ export class MailboxWatcher {
   private async session(onHealthy: () => void): Promise<void> {
     this.sessionError = undefined;
     this.signalled = false;
-    const options = {
-      ...imapClientOptions(this.channel.imap, {
-        timeoutMs: this.opts.connectTimeoutMs,
-        // Above the IDLE restart period: an idling session is quiet by design between server notices.
-        socketTimeoutMs: this.opts.idleRestartMs + 5 * 60_000,
-      }),
-      maxIdleTime: this.opts.idleRestartMs,
+    const timeouts = {
+      timeoutMs: this.opts.connectTimeoutMs,
+      // Above the IDLE restart period: an idling session is quiet by design between server notices.
+      socketTimeoutMs: this.opts.idleRestartMs + 5 * 60_000,
     };
-    const client = createImapClient(options, (err) => {
-      this.sessionError ??= err;
-      this.wake();
-    });
-    this.client = client;
+    // A second client is made only when an OAuth token was refused and a fresh one is tried.
+    let made: ImapFlow | undefined;
+    const make = (options: ImapFlowOptions): ImapFlow => {
+      const c = createImapClient({ ...options, maxIdleTime: this.opts.idleRestartMs }, (err) => {
+        this.sessionError ??= err;
+        this.wake();
+      });
+      this.sessionError = undefined;
+      this.client = made = c;
+      c.on('exists', () => this.wake());
+      c.on('close', () => this.wake());
+      return c;
+    };
     this.opts.ingestor.warm?.();
-    client.on('exists', () => this.wake());
-    client.on('close', () => this.wake());
     try {
-      await this.step(client, () => client.connect(), this.opts.connectTimeoutMs);
+      const client = await connectImap(this.channel.imap, timeouts, make, (c) => this.step(c, () => c.connect(), this.opts.connectTimeoutMs));
       // Without the opt-in, EXAMINE: the server itself then refuses any change, and \Recent stays.
       const readOnly = !this.channel.inbox.markSeenOnServer;
       await this.step(client, () => client.mailboxOpen(this.mailboxName, { readOnly }));
@@ -253,9 +256,9 @@ export class MailboxWatcher {
       // "Connection not available" says less than what the session reported when it broke.
       throw this.sessionError && isGeneric(error) ? this.sessionError : error;
     } finally {
-      await this.closeClient(client, this.stopping);
+      if (made) await this.closeClient(made, this.stopping);
       await this.releaseSpool();
-      if (this.client === client) this.client = undefined;
+      if (this.client === made) this.client = undefined;
     }
   }
 
