@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { eventNames } from '../../shared/contract';
+import { describeMailError } from '../../shared/errors';
 import { ChannelService, type MailboxWatchers } from '../services/channels/channel-service';
 import { testConnection } from '../services/connection-test';
 import { ConversationService } from '../services/conversations/conversation-service';
@@ -17,6 +18,8 @@ import { sweepUnreferencedFiles } from '../services/store/file-sweep';
 import { openDatabase } from '../services/store/database';
 import { MailStore } from '../services/store/mail-store';
 import { OutboxRepo } from '../services/store/outbox-repo';
+import { OAuthService } from '../services/oauth/oauth-service';
+import { toAppFailure } from '../services/oauth/oauth-failure';
 import { OutboxService } from '../services/smtp/outbox';
 import { outboundFolder } from '../services/smtp/reply-attachments';
 import { OutboxWorker, type OutboxOptions } from '../services/smtp/sender';
@@ -37,6 +40,11 @@ export interface CoreConfig {
   logger?: Logger;
   /** Outbox pacing (backoff, SMTP timeout) and test hooks; defaults suit real use. */
   outbox?: OutboxOptions;
+  /**
+   * Opens a URL in the system browser, for OAuth sign-in (Electron passes shell.openExternal).
+   * Without it, the renderer opens the sign-in page itself (the web host: a new tab).
+   */
+  openExternal?: (url: string) => Promise<void>;
 }
 
 export interface Core {
@@ -81,13 +89,20 @@ export function createCore(config: CoreConfig): Core {
   const rawStore = new RawStore(rawDir);
   const ingestor = new MailIngestor({ store: mailStore, agents, channels: channelRepo, parser, raw: rawStore, events });
   const conversations = new ConversationService({ store: mailStore, agents, events });
+  const oauth = new OAuthService({ credentials, log: logger, openExternal: config.openExternal });
   const channels = new ChannelService({
+    oauth,
     repo: channelRepo,
     credentials,
     events,
     watchers: config.watchers ?? new WatcherSupervisor({ ingestor, log: logger }),
     testConnection: (values) => testConnection(values),
   });
+
+  oauth.onSignInLost = (channelId, failure) => {
+    const entry = describeMailError(failure.oauthCode, { protocol: 'imap', host: '', port: 0, oauth: true }, failure.detail);
+    channels.signInLost(channelId, `${entry.message} — ${entry.fix}`);
+  };
 
   const outboxRepo = new OutboxRepo(db);
   const outboxWorker = new OutboxWorker({
@@ -121,6 +136,30 @@ export function createCore(config: CoreConfig): Core {
         return { id: input.id };
       },
       'channels:test-connection': (input) => channels.testConnection(input.values, input.channelId),
+      'oauth:start-sign-in': async (input) => {
+        try {
+          return await oauth.startSignIn(await channels.oauthClient(input.auth, input.channelId));
+        } catch (error) {
+          throw toAppFailure(error);
+        }
+      },
+      'oauth:finish-sign-in': async (input) => {
+        try {
+          await oauth.finishSignIn(input.signInId);
+        } catch (error) {
+          throw toAppFailure(error);
+        }
+        if (input.channelId) {
+          await channels.signedIn(input.channelId, input.signInId);
+          // Replies held while the sign-in was invalid go out now.
+          outboxWorker.resume(input.channelId);
+        }
+        return { signInId: input.signInId };
+      },
+      'oauth:cancel-sign-in': (input) => {
+        oauth.cancelSignIn(input.signInId);
+        return {};
+      },
       'conversations:list': (input) => conversations.list(input),
       'conversations:count': (input) => conversations.count(input.channelId),
       'conversations:get': (input) => conversations.get(input.id),

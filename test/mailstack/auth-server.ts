@@ -77,11 +77,14 @@ class MemoryStore {
       async destroy(id) {
         items.delete(id);
       },
-      revokeByGrantId: async (grantId) => this.revokeGrant(grantId),
+      // Called once per model: only this model's entries go (the grant itself is the provider's decision).
+      async revokeByGrantId(grantId) {
+        for (const [id, item] of items) if (item.payload.grantId === grantId) items.delete(id);
+      },
     };
   };
 
-  revokeGrant(grantId: string): void {
+  private revokeGrant(grantId: string): void {
     for (const items of this.models.values()) {
       for (const [id, item] of items) if (item.payload.grantId === grantId) items.delete(id);
     }
@@ -193,6 +196,12 @@ export async function startAuthServer(opts: { port: number; mailboxAddress: stri
       if (url.pathname === '/test/revoke-account' && req.method === 'POST') {
         const account = new URLSearchParams(await body(req)).get('account') ?? '';
         return send(res, 200, JSON.stringify({ revokedGrants: store.revokeAccount(account) }), 'application/json');
+      }
+      // An access token that stops working before its time, as when a provider revokes it on its
+      // own; unlike RFC 7009 revocation here, the refresh token stays valid.
+      if (url.pathname === '/test/end-access-token' && req.method === 'POST') {
+        const token = new URLSearchParams(await body(req)).get('token') ?? '';
+        return send(res, 200, JSON.stringify({ ended: store.models.get('AccessToken')?.delete(token) ?? false }), 'application/json');
       }
       callback(req, res);
     };

@@ -14,6 +14,12 @@ export async function revokeAccount(info: Pick<AuthServerInfo, 'issuer'>, accoun
 
 type Registration = Omit<ClientMetadata, 'client_id'> & { access_token_lifetime?: number; mailbox?: string };
 
+/** Ends one access token at the server before its time; the sign-in (refresh token) stays valid. */
+export async function endAccessToken(info: Pick<AuthServerInfo, 'issuer'>, token: string): Promise<void> {
+  const res = await fetch(`${info.issuer}/test/end-access-token`, { method: 'POST', body: new URLSearchParams({ token }) });
+  if (!res.ok || !((await res.json()) as { ended: boolean }).ended) throw new Error('no such access token');
+}
+
 /** Registers a client (RFC 7591) and returns its id and, for confidential clients, its secret. */
 export async function registerClient(
   info: Pick<AuthServerInfo, 'registrationEndpoint'>,

@@ -48,7 +48,7 @@ export async function probeImap(settings: ImapForm & ImapSettings, opts: { timeo
     if (client) await closeImap(client);
   }
   if (outcome.ok) return outcome;
-  const ctx: MailErrorContext = { protocol: 'imap', host: settings.host, port: settings.port, mailbox: settings.mailbox };
+  const ctx: MailErrorContext = { protocol: 'imap', host: settings.host, port: settings.port, mailbox: settings.mailbox, oauth: Boolean(settings.tokens) };
   return failure('imap', mapImapError(outcome.err, ctx), settings, startedAt + timeoutMs);
 }
 
@@ -118,7 +118,7 @@ export async function probeSmtp(
     if (conn) await closeSmtp(conn);
   }
   if (outcome.ok) return outcome;
-  const ctx: MailErrorContext = { protocol: 'smtp', host: settings.host, port: settings.port, fromAddress: settings.fromAddress };
+  const ctx: MailErrorContext = { protocol: 'smtp', host: settings.host, port: settings.port, fromAddress: settings.fromAddress, oauth: Boolean(settings.tokens) };
   return failure('smtp', mapSmtpError(outcome.err, ctx), settings, startedAt + timeoutMs);
 }
 

@@ -8,6 +8,7 @@ import type { FetchMessageObject, ImapFlow, ImapFlowOptions, MailboxObject } fro
 import type { ChannelStatus } from '../../../shared/channel';
 import type { ChannelWithSecrets } from '../channels/channel-service';
 import { deadlineError, mapImapError } from '../connection-test/map-error';
+import { isOAuthFailure } from '../oauth/oauth-failure';
 import type { FetchedMessage, Ingestor, MailboxPosition, SyncCursor } from '../ingest/types';
 import { backoffDelay, DEFAULT_BACKOFF, describeDelay, type BackoffOptions } from './backoff';
 import { connectImap, createImapClient } from './connect';
@@ -187,6 +188,12 @@ export class MailboxWatcher {
         });
       } catch (error) {
         if (this.stopping) break;
+        if (isOAuthFailure(error) && error.requiresSignIn) {
+          // Retrying cannot help: the card offers "Sign in again", which starts a new watcher.
+          this.opts.log?.warn({ channelId: this.channel.id, code: error.oauthCode }, 'mailbox watcher waits for a new sign-in');
+          this.report({ state: 'sign-in-required', message: this.describeFailure(error) });
+          break;
+        }
         const delay = backoffDelay(attempt, this.opts.backoff, this.opts.random);
         attempt += 1;
         const message = this.describeFailure(error);
@@ -200,7 +207,7 @@ export class MailboxWatcher {
   private describeFailure(error: unknown): string {
     if (error instanceof IngestFailure) return `Could not store imported mail: ${error.message}`;
     const { imap } = this.channel;
-    return mapImapError(error, { protocol: 'imap', host: imap.host, port: imap.port, mailbox: imap.mailbox }).message;
+    return mapImapError(error, { protocol: 'imap', host: imap.host, port: imap.port, mailbox: imap.mailbox, oauth: Boolean(imap.tokens) }).message;
   }
 
   /** One connection, from connect to failure (thrown) or stop (returns). */

@@ -238,4 +238,13 @@ export const MIGRATIONS: readonly Migration[] = [
       UPDATE messages SET arrived_at = date;
     `,
   },
+  {
+    version: 9,
+    description: 'how a channel signs in: password or OAuth 2.0',
+    sql: `
+      -- JSON: method (password | oauth2), provider, flow, tenant, issuer, scope, client ID. Never a
+      -- secret or token: the client secret and refresh token are kept in the OS keychain only.
+      ALTER TABLE channels ADD COLUMN auth_settings TEXT NOT NULL DEFAULT '{}';
+    `,
+  },
 ];
