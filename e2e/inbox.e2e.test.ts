@@ -88,6 +88,14 @@ describe('Inbox UI (stand-in host)', () => {
     addMessage(inbox, first.id, { kind: 'auto-reply', text: '', html: HOSTILE_HTML, date: new Date(Date.parse(first.lastMessageAt) + 60_000).toISOString() });
     const broken = addMessage(inbox, first.id, { text: '', parseError: 'Parsing timed out', date: new Date(Date.parse(first.lastMessageAt) + 120_000).toISOString() });
     inbox.raw.set(broken.id, 'Subject: broken\r\nContent-Type: multipart/mixed; boundary="zz"\r\n\r\n--zz\r\nraw body text');
+    // Direction controls that make a name, subject or file name read as something else.
+    const spoofed = inbox.conversations[2]!;
+    spoofed.subject = `${spoofed.subject} refund \u202Efdp.exe`;
+    spoofed.customer = { name: 'Alice \u202Etset.tnaw@\u202C', address: 'mallory@evil.test' };
+    addMessage(inbox, spoofed.id, {
+      from: spoofed.customer,
+      attachments: [{ id: 2, filename: 'invoice\u202Efdp.exe', contentType: 'application/octet-stream', size: 10, inline: false }],
+    });
     await page.goto(`${app.host.url}#/inbox/all`);
   });
 
@@ -155,6 +163,21 @@ describe('Inbox UI (stand-in host)', () => {
     await seeText(region, 'This message could not be read; shown as received');
     await seeText(region, 'raw body text');
     expect(page.url()).toMatch(/#\/inbox\/c\/100000$/);
+  });
+
+  it('shows names, subjects and file names without the direction controls that disguise them', async () => {
+    const spoofed = inbox.conversations[2]!;
+    const listed = row(page, `Order question #${spoofed.id} refund`);
+    await listed.click();
+    const region = page.getByRole('region', { name: new RegExp(`Order question #${spoofed.id}`) });
+    await seeText(region, 'invoicefdp.exe', 5_000);
+    const controls = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+    for (const text of [await listed.innerText(), await region.innerText()]) {
+      expect(text).not.toMatch(controls);
+    }
+    expect(await region.innerText()).toContain('refund fdp.exe');
+    expect(await region.innerText()).toContain('Alice tset.tnaw@ <mallory@evil.test>');
+    await row(page, 'Order question #100000').click();
   });
 
   it('shows HTML mail sanitised in a script-free sandbox: no script runs, remote content only on request', async () => {
@@ -322,6 +345,21 @@ describe('Inbox end to end (real mail)', () => {
     await row(page, subject).waitFor({ timeout: LONG });
     await search.fill(`nothing${token}matches`);
     await page.getByText('No conversations match your search.').waitFor({ timeout: LONG });
+    // Only punctuation or emoji: nothing searchable, so nothing found (not everything).
+    for (const nothing of ['?!', '😀']) {
+      await search.fill('');
+      await row(page, subject).waitFor({ timeout: LONG });
+      await search.fill(nothing);
+      await page.getByText('No conversations match your search.').waitFor({ timeout: LONG });
+    }
+    // Pasting more than the box takes keeps the first 500 characters and still searches.
+    await search.fill('');
+    await row(page, subject).waitFor({ timeout: LONG });
+    await search.focus();
+    await page.keyboard.insertText(`${bodyWord} ${'x'.repeat(700)}`);
+    expect((await search.inputValue()).length).toBe(500);
+    await page.getByText('No conversations match your search.').waitFor({ timeout: LONG });
+    expect(await page.getByText(/at most 500 characters/).count()).toBe(0);
     await search.fill('');
     await row(page, subject).waitFor({ timeout: LONG });
   });

@@ -100,7 +100,7 @@ describe('Reply composer (stand-in outbox)', () => {
   let app: TestApp;
   let page: Page;
   let inbox: FakeInbox;
-  const outbox: FakeOutbox = { drafts: new Map(), files: new Map(), sent: [], cancelled: [] };
+  const outbox: FakeOutbox = { drafts: new Map(), files: new Map(), sent: [], cancelled: [], scheduled: new Set() };
   const subject = 'Order question #3';
 
   beforeAll(async () => {
@@ -198,7 +198,8 @@ describe('Reply composer (stand-in outbox)', () => {
     await status.getByRole('button', { name: 'Undo' }).click();
     await expect.poll(() => messageBox(region).inputValue(), { timeout: 5_000 }).toBe(`Undo me ${token}`);
     expect(outbox.cancelled).toHaveLength(1);
-    await page.waitForTimeout(6_000);
+    // Nothing is left to go out later: the undo took the reply off the host's schedule.
+    expect(outbox.scheduled.size).toBe(0);
     expect(outbox.sent).toHaveLength(0);
     expect(await article(region, `Undo me ${token}`).count()).toBe(0);
     await expect.poll(() => outbox.drafts.get(3), { timeout: 5_000 }).toBe(`Undo me ${token}`);
@@ -262,6 +263,21 @@ describe('Reply composer (stand-in outbox)', () => {
     await modeButton(region, 'Reply').click();
     await messageBox(region).fill('Thanks for waiting — it is on its way.');
     await page.screenshot({ path: 'test-results/replies-stand-in.png' });
+  });
+
+  it("says so plainly when a reply would go to someone other than the conversation's customer (Reply-To)", async () => {
+    const other = 'Order question #2';
+    addMessage(inbox, 2, { text: 'Please answer my colleague instead.', replyTo: [{ name: 'Somebody', address: 'somebody@elsewhere.example' }] });
+    await row(page, other).click();
+    const region = conversationRegion(page, other);
+    await seeText(region.locator('.composer-recipients'), 'somebody@elsewhere.example', 5_000);
+    await seeText(region.locator('.composer-elsewhere'), 'Not the customer', 5_000);
+    expect(await region.locator('.composer-elsewhere').textContent()).toContain('Customer 2 <customer2@example.com>');
+
+    // Conversation 3 answers its customer: no such notice.
+    await row(page, subject).click();
+    await seeText(conversationRegion(page, subject).locator('.composer-recipients'), 'customer3@example.com', 5_000);
+    expect(await conversationRegion(page, subject).locator('.composer-elsewhere').count()).toBe(0);
   });
 });
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { authFormSchema, authIssues, DEFAULT_AUTH, storedAuthSchema } from './oauth';
+import { mailErrorSchema } from './errors';
 
 /**
  * Email channel schemas. The Create Channel form (renderer) and the main side validate with these
@@ -200,6 +201,22 @@ export const channelStatusSchema = z.object({
 });
 export type ChannelStatus = z.infer<typeof channelStatusSchema>;
 
+/**
+ * Something about the channel's server the admin should know, shown on the card beside the status:
+ * - sent-copy-failed: replies go out, but their copies could not be filed (the mapped IMAP error
+ *   with the server's words); they are filed by themselves once the server takes them;
+ * - no-sent-folder: the server has no folder marked Sent, so copies of replies are not filed at all;
+ * - idle-silent: the server accepts IDLE but did not tell about mail the poll then found, so new
+ *   mail is only seen every pollSeconds.
+ */
+export const channelNoticeSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('sent-copy-failed'), folder: z.string(), error: mailErrorSchema }),
+  z.object({ kind: z.literal('no-sent-folder') }),
+  z.object({ kind: z.literal('idle-silent'), pollSeconds: z.number() }),
+]);
+export type ChannelNotice = z.infer<typeof channelNoticeSchema>;
+export type ChannelNoticeKind = ChannelNotice['kind'];
+
 export const channelSchema = z.object({
   id: channelIdSchema,
   name: z.string(),
@@ -211,6 +228,7 @@ export const channelSchema = z.object({
   inbox: inboxSettingsSchema,
   auth: storedAuthSchema,
   status: channelStatusSchema,
+  notices: z.array(channelNoticeSchema),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -302,3 +320,12 @@ export const PROVIDER_PRESETS: readonly ProviderPreset[] = [
     ],
   },
 ];
+
+/**
+ * The channel's own addresses: the support address, the SMTP From address and the IMAP user name
+ * when it is an address. Never a recipient of our own reply; mail from them (another agent, the
+ * Sent folder) belongs to the conversation it answers.
+ */
+export function channelOwnAddresses(channel: { supportAddress: string; smtp: { fromAddress: string }; imap: { username: string } }): string[] {
+  return [channel.supportAddress, channel.smtp.fromAddress, channel.imap.username].filter((address) => address.includes('@'));
+}

@@ -95,6 +95,8 @@ export const contract = {
     output: z.object({ signInId: z.string() }),
   },
   'oauth:cancel-sign-in': { input: z.object({ signInId: z.string().max(64) }), output: z.object({}) },
+  /** For a server without a Sent folder: creates one named Sent and makes it the channel's Sent folder. */
+  'channels:create-sent-folder': { input: z.object({ id: channelIdSchema }), output: channelSchema },
 
   'conversations:list': { input: conversationListInput, output: conversationPageSchema },
   'conversations:count': { input: z.object({ channelId: z.string().optional() }), output: inboxCountsSchema },

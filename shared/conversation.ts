@@ -62,6 +62,11 @@ export const messageSchema = z.object({
       nextAttemptAt: z.string().nullable(),
       /** Sent, but the server refused these recipients (each with the mapped error): they did not get it. */
       refused: z.array(z.object({ address: z.string(), error: mailErrorSchema })),
+      /**
+       * Sent, but its copy could not be filed in the Sent folder: where, the mapped IMAP error with
+       * the server's words, and whether it is still tried again by itself. Null once it is filed.
+       */
+      filing: z.object({ folder: z.string(), error: mailErrorSchema, retrying: z.boolean() }).nullable(),
     })
     .nullable(),
 });
@@ -89,12 +94,15 @@ export const agentSchema = z.object({
 });
 export type Agent = z.infer<typeof agentSchema>;
 
+/** The search box takes at most this many characters; the main side refuses longer text. */
+export const MAX_SEARCH_LENGTH = 500;
+
 export const conversationListInput = z.object({
   view: inboxViewSchema,
   status: conversationStatusSchema.optional(),
   channelId: z.string().optional(),
   /** Full-text search over subject, participants and bodies. */
-  query: z.string().max(500).optional(),
+  query: z.string().max(MAX_SEARCH_LENGTH, `Search text can be at most ${MAX_SEARCH_LENGTH} characters`).optional(),
   /** Keyset paging: pass the previous page's `nextCursor`. */
   cursor: z.string().optional(),
   limit: z.number().int().min(1).max(500).default(100),

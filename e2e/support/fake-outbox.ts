@@ -15,6 +15,8 @@ export interface FakeOutbox {
   /** Replies that reached "sent", in order. */
   sent: FakeMessage[];
   cancelled: number[];
+  /** Replies with a send still scheduled (waiting out the undo window, or a retry). */
+  scheduled: Set<number>;
 }
 
 export const RELAY_DENIED = {
@@ -39,6 +41,7 @@ export function fakeChannel(id: string, signature: string) {
     supportAddress: 'support@auxilium.test',
     inbox: { pollIntervalSeconds: 60, initialImport: '14-days', markSeenOnServer: false, routing: 'unassigned', agentIds: [], signature, sentFolder: '', sendRatePerMinute: 0 },
     status: { state: 'connected', message: 'Watching INBOX', since: now },
+    notices: [],
     createdAt: now,
     updatedAt: now,
   };
@@ -60,7 +63,11 @@ export function outboxHandlers(outbox: FakeOutbox, channels: unknown[]): (inbox:
       throw new Error('No such message');
     };
     const later = (m: FakeMessage, ms: number, fn: () => void) => {
-      const t = setTimeout(fn, ms);
+      outbox.scheduled.add(m.id);
+      const t = setTimeout(() => {
+        outbox.scheduled.delete(m.id);
+        fn();
+      }, ms);
       timers.set(m.id, [...(timers.get(m.id) ?? []), t]);
     };
     const attempt = (m: FakeMessage) => {
@@ -119,7 +126,7 @@ export function outboxHandlers(outbox: FakeOutbox, channels: unknown[]): (inbox:
           subject: c.subject.startsWith('Re: ') ? c.subject : `Re: ${c.subject}`,
           text: String(input.text).trim(),
           date: new Date().toISOString(),
-          delivery: { state: 'queued', error: null, attempts: 0, nextAttemptAt: new Date(Date.now() + undo * 1000).toISOString(), refused: [] },
+          delivery: { state: 'queued', error: null, attempts: 0, nextAttemptAt: new Date(Date.now() + undo * 1000).toISOString(), refused: [], filing: null },
         });
         m.id = nextReplyId++;
         files.delete(c.id);
@@ -130,6 +137,7 @@ export function outboxHandlers(outbox: FakeOutbox, channels: unknown[]): (inbox:
         const { m, list } = find(input.messageId);
         if (m.delivery?.state !== 'queued' && m.delivery?.state !== 'failed') throw new Error('This reply is already on its way and can no longer be changed.');
         for (const t of timers.get(m.id) ?? []) clearTimeout(t);
+        outbox.scheduled.delete(m.id);
         list.splice(list.indexOf(m), 1);
         outbox.cancelled.push(m.id);
         return { text: m.text, attachments: [] };

@@ -1,6 +1,7 @@
 import type { ReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { withoutDirectionControls } from '../../shared/display-text';
 
 /**
  * How an attachment leaves the app, shared by the web host (`GET /attachments/:id`) and the desktop
@@ -39,10 +40,10 @@ const MAX_NAME_LENGTH = 200;
  */
 export function safeFilename(name: string): string {
   const lastSegment = name.split(/[/\\]/).pop() ?? '';
-  let clean = lastSegment
+  let clean = withoutDirectionControls(lastSegment)
     .normalize('NFC')
     // C0/C1 controls, DEL, and Unicode format/separator characters that can disguise an extension.
-    .replace(/[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g, '')
+    .replace(/[\u0000-\u001f\u007f-\u009f\u00ad\u180e\u200b-\u200d\u2028\u2029\u2060-\u2065\u206a-\u206f\ufeff\ufff9-\ufffb]/g, '')
     .replace(/[<>:"|?*]/g, '_')
     .replace(/^[\s.]+/, '')
     .replace(/[\s.]+$/, '');

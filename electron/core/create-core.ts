@@ -5,7 +5,7 @@ import { ChannelService, type MailboxWatchers } from '../services/channels/chann
 import { testConnection } from '../services/connection-test';
 import { ConversationService } from '../services/conversations/conversation-service';
 import { MailIngestor } from '../services/ingest/mail-ingestor';
-import { MailParserPool, PARSER_WORKERS } from '../services/ingest/parse';
+import { MailParserPool, parserWorkerCount } from '../services/ingest/parse';
 import { RawStore } from '../services/ingest/raw-store';
 import type { Ingestor } from '../services/ingest/types';
 import { KeychainCredentialStore, type CredentialStore } from '../services/credentials/credential-store';
@@ -22,8 +22,10 @@ import { OAuthService } from '../services/oauth/oauth-service';
 import { toAppFailure } from '../services/oauth/oauth-failure';
 import { OutboxService } from '../services/smtp/outbox';
 import { outboundFolder } from '../services/smtp/reply-attachments';
+import { createSentFolder } from '../services/smtp/mailbox-ops';
 import { OutboxWorker, type OutboxOptions } from '../services/smtp/sender';
 import { isInside, type AttachmentFile } from './attachment-response';
+import { preparePrivateFolder } from './data-dir';
 import { EventBus } from './event-bus';
 import { createRouter, type Router } from './router';
 
@@ -70,6 +72,7 @@ export interface Core {
 
 /** Builds every service from a config. Knows nothing of Electron, so tests and the web host use it too. */
 export function createCore(config: CoreConfig): Core {
+  preparePrivateFolder(config.dataDir);
   const logger = config.logger ?? createLogger(config.dataDir);
   const dbFile = join(config.dataDir, 'auxilium.sqlite');
   const db = openDatabase(dbFile, config.sqliteBinding ? { nativeBinding: config.sqliteBinding } : {});
@@ -78,14 +81,14 @@ export function createCore(config: CoreConfig): Core {
     nativeBinding: config.sqliteBinding,
     onError: (error) => logger.warn({ err: error }, 'database checkpoints moved back to the main thread'),
   });
-  const events = new EventBus();
+  const events = new EventBus((event, error) => logger.error({ event, err: error }, 'an event could not be delivered'));
   const credentials = config.credentials ?? new KeychainCredentialStore(config.keychainService);
   const channelRepo = new ChannelRepo(db);
   const attachmentsDir = join(config.dataDir, 'attachments');
   const rawDir = join(config.dataDir, 'raw');
   const mailStore = new MailStore(db);
   const agents = new AgentRepo(db);
-  const parser = new MailParserPool({ attachmentsDir, workers: PARSER_WORKERS });
+  const parser = new MailParserPool({ attachmentsDir, workers: parserWorkerCount() });
   const rawStore = new RawStore(rawDir);
   const ingestor = new MailIngestor({ store: mailStore, agents, channels: channelRepo, parser, raw: rawStore, events });
   const conversations = new ConversationService({ store: mailStore, agents, events });
@@ -95,7 +98,10 @@ export function createCore(config: CoreConfig): Core {
     repo: channelRepo,
     credentials,
     events,
-    watchers: config.watchers ?? new WatcherSupervisor({ ingestor, log: logger }),
+    watchers:
+      config.watchers ??
+      // The channel service is there by the time a watcher reports anything.
+      new WatcherSupervisor({ ingestor, log: logger, notice: (id, kind, notice) => channels.setNotice(id, kind, notice) }),
     testConnection: (values) => testConnection(values),
   });
 
@@ -113,6 +119,7 @@ export function createCore(config: CoreConfig): Core {
     secrets: (id) => channels.withSecrets(id),
     events,
     log: logger,
+    notice: (id, kind, notice) => channels.setNotice(id, kind, notice),
   });
   const outbox = new OutboxService({
     store: mailStore,
@@ -159,6 +166,10 @@ export function createCore(config: CoreConfig): Core {
       'oauth:cancel-sign-in': (input) => {
         oauth.cancelSignIn(input.signInId);
         return {};
+      },
+      'channels:create-sent-folder': async (input) => {
+        const { imap } = await channels.withSecrets(input.id);
+        return channels.setSentFolder(input.id, await createSentFolder(imap));
       },
       'conversations:list': (input) => conversations.list(input),
       'conversations:count': (input) => conversations.count(input.channelId),

@@ -7,6 +7,7 @@ import { extname, join, normalize, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { base64Length, MAX_REPLY_ATTACHMENT_BYTES } from '../../shared/attachments';
 import { eventNames } from '../../shared/contract';
+import type { AppError, Result } from '../../shared/errors';
 import { ATTACHMENT_PATH_PREFIX, openAttachment, parseAttachmentId } from '../core/attachment-response';
 import type { Core } from '../core/create-core';
 import { contentSecurityPolicy } from '../core/security-policy';
@@ -50,6 +51,25 @@ function sameSecret(a: string, b: string): boolean {
   const left = Buffer.from(a);
   const right = Buffer.from(b);
   return left.length === right.length && timingSafeEqual(left, right);
+}
+
+function badRequest(message: string): { ok: false; error: AppError } {
+  return { ok: false, error: { code: 'VALIDATION_FAILED', message, retryable: false } };
+}
+
+/** A request frame is a JSON object `{ id, channel, input }`; the id is echoed only when it is a number or string. */
+function parseRequest(frame: string): Result<{ id: number | string | null; channel: unknown; input: unknown }> {
+  let request: unknown;
+  try {
+    request = JSON.parse(frame);
+  } catch {
+    return badRequest('The request is not valid JSON.');
+  }
+  if (typeof request !== 'object' || request === null || Array.isArray(request)) {
+    return badRequest('A request must be a JSON object with id, channel and input.');
+  }
+  const { id, channel, input } = request as Record<string, unknown>;
+  return { ok: true, value: { id: typeof id === 'number' || typeof id === 'string' ? id : null, channel, input } };
 }
 
 export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
@@ -131,6 +151,9 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const sockets = new WebSocketServer({ noServer: true, maxPayload: base64Length(MAX_REPLY_ATTACHMENT_BYTES) + 1024 * 1024 });
 
   server.on('upgrade', (req, socket, head) => {
+    // Node takes its own error listener off a socket it hands over for an upgrade; without one, a
+    // client that resets the connection (ECONNRESET) would be an unhandled 'error' and end the host.
+    socket.on('error', () => socket.destroy());
     const url = new URL(req.url ?? '/', 'http://x');
     const authorised =
       url.pathname === '/ws' &&
@@ -149,16 +172,27 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ event, payload }));
     }, eventNames);
     ws.on('close', off);
-    ws.on('message', async (data) => {
-      let request: { id?: unknown; channel?: unknown; input?: unknown };
-      try {
-        request = JSON.parse(String(data));
-      } catch {
-        return;
-      }
-      const result = await options.core.router.handle(request.channel, request.input);
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: request.id, result }));
+    // ws reports a frame it cannot take (invalid UTF-8, over maxPayload) as an 'error' and closes the
+    // connection with the reason (1007, 1009); the listener keeps that from ending the host.
+    ws.on('error', () => undefined);
+    ws.on('message', (data) => {
+      void answer(data.toString()).then((reply) => {
+        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(reply));
+      });
     });
+  }
+
+  /** One request frame in, one answer out, whatever the frame holds; never throws. */
+  async function answer(frame: string): Promise<{ id: unknown; result: Result<unknown> }> {
+    const request = parseRequest(frame);
+    if (!request.ok) return { id: null, result: { ok: false, error: request.error } };
+    const { id, channel, input } = request.value;
+    try {
+      return { id, result: await options.core.router.handle(channel, input) };
+    } catch (error) {
+      const detail = error instanceof Error ? error.message : 'unknown error';
+      return { id, result: { ok: false, error: { code: 'INTERNAL', message: `Something went wrong: ${detail}`, retryable: true } } };
+    }
   }
 
   await new Promise<void>((resolve, reject) => {

@@ -1,11 +1,12 @@
 import { createReadStream, createWriteStream } from 'node:fs';
+import { PRIVATE_FILE_MODE } from '../file-modes';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import { pipeline } from 'node:stream/promises';
 import type { FetchMessageObject, ImapFlow, ImapFlowOptions, MailboxObject } from 'imapflow';
-import type { ChannelStatus } from '../../../shared/channel';
+import type { ChannelNotice, ChannelNoticeKind, ChannelStatus } from '../../../shared/channel';
 import type { ChannelWithSecrets } from '../channels/channel-service';
 import { deadlineError, mapImapError } from '../connection-test/map-error';
 import { isOAuthFailure } from '../oauth/oauth-failure';
@@ -47,6 +48,8 @@ export interface MailboxWatcherOptions {
   /** How long stop() waits for a polite LOGOUT before closing the socket. */
   logoutTimeoutMs?: number;
   log?: WatcherLog;
+  /** Shows (or, with null, takes off) a notice on the channel's card: here, a server whose IDLE does not push. */
+  notice?(channelId: string, kind: ChannelNoticeKind, notice: ChannelNotice | null): void;
 }
 
 const DEFAULTS = {
@@ -62,6 +65,11 @@ const DEFAULTS = {
 const BATCH_BYTES = 32 * 1024 * 1024;
 const DAY_MS = 24 * 60 * 60_000;
 const INITIAL_IMPORT_DAYS = 14;
+/**
+ * Polls in a row that found new mail IDLE had said nothing about before the card says the server
+ * does not push: one could be mail that landed in the instant between the poll and the check.
+ */
+const SILENT_POLLS_TO_NOTICE = 2;
 
 const realTimers: WatcherTimers = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
@@ -117,7 +125,7 @@ function connectionLost(): Error {
  * channel opted in to marking imported mail as read.
  */
 export class MailboxWatcher {
-  private readonly opts: Required<Omit<MailboxWatcherOptions, 'log' | 'tempDir'>> & Pick<MailboxWatcherOptions, 'log' | 'tempDir'>;
+  private readonly opts: Required<Omit<MailboxWatcherOptions, 'log' | 'tempDir' | 'notice'>> & Pick<MailboxWatcherOptions, 'log' | 'tempDir' | 'notice'>;
   private readonly position: MailboxPosition;
   private running: Promise<void> | undefined;
   private stopping = false;
@@ -130,6 +138,8 @@ export class MailboxWatcher {
   /** Temporary files of large messages in the batches on their way. */
   private spooled: SpoolEntry[] = [];
   private readonly closing = new Map<ImapFlow, Promise<void>>();
+  /** Polls in a row that found new mail while IDLE was active and silent; 0 once IDLE told of new mail. */
+  private silentPolls = 0;
 
   constructor(
     private readonly channel: ChannelWithSecrets,
@@ -239,8 +249,10 @@ export class MailboxWatcher {
       const readOnly = !this.channel.inbox.markSeenOnServer;
       await this.step(client, () => client.mailboxOpen(this.mailboxName, { readOnly }));
       let healthy = false;
+      let woke: 'connect' | 'signal' | 'timer' = 'connect';
       while (!this.stopping) {
-        await this.sync(client);
+        const found = await this.sync(client);
+        if (found && woke !== 'connect') this.idleEvidence(woke === 'timer');
         if (!healthy) {
           healthy = true;
           onHealthy();
@@ -253,7 +265,7 @@ export class MailboxWatcher {
         // The promise settles when IDLE is broken, which the next command does by itself.
         client.idle().catch(() => undefined);
         // The form allows 10 s and up; the floor only guards against a busy loop on a bad value.
-        const woke = await this.waitForWake(Math.max(1, this.channel.inbox.pollIntervalSeconds) * 1000);
+        woke = await this.waitForWake(Math.max(1, this.channel.inbox.pollIntervalSeconds) * 1000);
         if (this.stopping) break;
         if (!client.usable) throw this.sessionError ?? connectionLost();
         if (woke === 'timer') await this.checkMailbox(client);
@@ -270,6 +282,22 @@ export class MailboxWatcher {
   }
 
   /**
+   * New mail was found after IDLE: told by the server (pushed), or only by our poll while IDLE was
+   * active and said nothing. A server that keeps doing the latter does not push (e.g. Cyrus without
+   * idled): new mail then only shows every poll interval, and the card says so.
+   */
+  private idleEvidence(silent: boolean): void {
+    const before = this.silentPolls;
+    this.silentPolls = silent ? before + 1 : 0;
+    if (this.silentPolls === SILENT_POLLS_TO_NOTICE) {
+      this.opts.log?.info({ channelId: this.channel.id }, 'the server does not push new mail while in IDLE; relying on the poll');
+      this.opts.notice?.(this.channel.id, 'idle-silent', { kind: 'idle-silent', pollSeconds: this.channel.inbox.pollIntervalSeconds });
+    } else if (!silent && before >= SILENT_POLLS_TO_NOTICE) {
+      this.opts.notice?.(this.channel.id, 'idle-silent', null);
+    }
+  }
+
+  /**
    * The poll's own check: open the mailbox again. A session can outlive its mailbox — Dovecot keeps
    * a deleted and recreated mailbox's old view selected, and even STATUS answers from that view —
    * so only a fresh EXAMINE/SELECT shows the new UIDVALIDITY. It also proves the session still
@@ -282,13 +310,15 @@ export class MailboxWatcher {
 
   // ---- syncing ----
 
-  private async sync(client: ImapFlow): Promise<void> {
+  /** Imports what is new (and older mail still to import); true when there was new mail. */
+  private async sync(client: ImapFlow): Promise<boolean> {
     this.signalled = false;
     const mailbox = client.mailbox;
     if (!mailbox) throw this.sessionError ?? connectionLost();
-    let cursor = this.currentCursor(mailbox);
-    cursor = await this.importNew(client, cursor);
+    const before = this.currentCursor(mailbox);
+    const cursor = await this.importNew(client, before);
     if (cursor.backfillBelowUid !== null) await this.backfill(client, cursor);
+    return cursor.lastUid > before.lastUid;
   }
 
   /** The stored cursor when it belongs to this mailbox's UIDVALIDITY, else a fresh one (RFC 4549 §4.1). */
@@ -564,7 +594,7 @@ export class MailboxWatcher {
       async () => {
         const download = await client.download(String(meta.uid), undefined, { uid: true, chunkSize: 1024 * 1024 });
         if (!download.content) return false;
-        await pipeline(download.content, createWriteStream(file));
+        await pipeline(download.content, createWriteStream(file, { mode: PRIVATE_FILE_MODE }));
         return true;
       },
       Math.max(deadline, this.opts.commandTimeoutMs),

@@ -1,3 +1,4 @@
+import { channelOwnAddresses } from '../../../shared/channel';
 import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import type { Address, MessageKind } from '../../../shared/conversation';
@@ -79,8 +80,7 @@ async function removeAttachmentFiles(items: Pick<Prepared, 'parsed'>[]): Promise
 }
 
 function ownAddresses(channel: ChannelRecord | undefined): string[] {
-  if (!channel) return [];
-  return [channel.supportAddress, channel.smtp.fromAddress, channel.imap.username].filter((a) => a.includes('@'));
+  return channel ? channelOwnAddresses(channel) : [];
 }
 
 /** Parses, threads, routes and stores fetched mail; the mailbox watcher hands it batches. */
@@ -263,6 +263,7 @@ export class MailIngestor implements Ingestor {
             conversationByToken: (token) => store.conversationByToken(channelId, token),
             isParticipant: (id, address) => store.isParticipant(id, address),
           },
+          ownAddresses(channel),
         )
       : null;
 

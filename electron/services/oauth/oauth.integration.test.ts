@@ -3,8 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { defaultChannelForm, type Channel, type ChannelForm } from '../../../shared/channel';
-import type { ConnectionTestResult } from '../../../shared/contract';
-import type { ConversationDetail, ConversationSummary, Message } from '../../../shared/conversation';
+import type { Message } from '../../../shared/conversation';
 import type { AuthForm } from '../../../shared/oauth';
 import { createCore, type Core, type CoreConfig } from '../../core/create-core';
 import { deliver } from '../../../test/mailstack/mailstack';
@@ -52,8 +51,8 @@ async function startCore(): Promise<{ core: Core; dataDir: string; keychain: Key
 
 /** Start sign-in in the core, play the browser over HTTP, finish. Returns the signInId. */
 async function signIn(core: Core, input: { auth?: AuthForm; channelId?: string }): Promise<string> {
-  const started = await call<{ signInId: string; authorizationUrl: string; openedInBrowser: boolean }>(core, 'oauth:start-sign-in', input);
-  const finished = call<{ signInId: string }>(core, 'oauth:finish-sign-in', { signInId: started.signInId, channelId: input.channelId });
+  const started = await call(core, 'oauth:start-sign-in', input);
+  const finished = call(core, 'oauth:finish-sign-in', { signInId: started.signInId, channelId: input.channelId });
   const browser = await signInOverHttp(started.authorizationUrl, stack.oauth.user);
   expect(browser.text).toContain('Signed in');
   await finished;
@@ -61,26 +60,26 @@ async function signIn(core: Core, input: { auth?: AuthForm; channelId?: string }
 }
 
 async function channelState(core: Core, id: string): Promise<Channel['status']> {
-  const channel = (await call<Channel[]>(core, 'channels:list', {})).find((c) => c.id === id);
+  const channel = (await call(core, 'channels:list', {})).find((c) => c.id === id);
   if (!channel) throw new Error('channel gone');
   return channel.status;
 }
 
 async function conversationFor(core: Core, channelId: string, mark: string): Promise<ConversationSummary> {
   return waitFor(`a conversation for ${mark}`, async () => {
-    const page = await call<{ items: ConversationSummary[] }>(core, 'conversations:list', { view: 'all', channelId, limit: 500 });
+    const page = await call(core, 'conversations:list', { view: 'all', channelId, limit: 500 });
     return page.items.find((c) => c.subject.includes(mark));
   });
 }
 
 async function reply(core: Core, conversationId: number, text: string): Promise<Message> {
-  return call<Message>(core, 'conversations:send-reply', { id: conversationId, mode: 'reply', text, undoSeconds: 0 });
+  return call(core, 'conversations:send-reply', { id: conversationId, mode: 'reply', text, undoSeconds: 0 });
 }
 
 async function deliveryOf(core: Core, conversationId: number, messageId: number, test: (m: Message) => boolean, what: string): Promise<Message> {
   let last: Message | undefined;
   return waitFor(what, async () => {
-    const detail = await call<ConversationDetail>(core, 'conversations:get', { id: conversationId });
+    const detail = await call(core, 'conversations:get', { id: conversationId });
     last = detail.messages.find((m) => m.id === messageId);
     return last && test(last) ? last : undefined;
   }).catch((err: Error) => {
@@ -102,7 +101,7 @@ describe('OAuth 2.0 sign-in against a real authorization server', () => {
     const client = await registerClient(stack.oauth, nativeAppClient());
     const form = oauthForm({ clientId: client.clientId });
 
-    const started = await call<{ signInId: string; authorizationUrl: string; openedInBrowser: boolean }>(core, 'oauth:start-sign-in', { auth: form.auth });
+    const started = await call(core, 'oauth:start-sign-in', { auth: form.auth });
     const url = new URL(started.authorizationUrl);
     expect(url.origin + url.pathname).toBe(`${stack.oauth.issuer}/auth`);
     expect(url.searchParams.get('code_challenge_method')).toBe('S256');
@@ -120,11 +119,11 @@ describe('OAuth 2.0 sign-in against a real authorization server', () => {
     expect((await signInOverHttp(started.authorizationUrl, stack.oauth.user)).text).toContain('Signed in');
     await finished;
 
-    const tested = await call<ConnectionTestResult>(core, 'channels:test-connection', { values: { ...form, auth: { ...form.auth, signInId: started.signInId } } });
+    const tested = await call(core, 'channels:test-connection', { values: { ...form, auth: { ...form.auth, signInId: started.signInId } } });
     expect(tested.imap, JSON.stringify(tested.imap)).toMatchObject({ ok: true });
     expect(tested.smtp, JSON.stringify(tested.smtp)).toMatchObject({ ok: true });
 
-    const channel = await call<Channel>(core, 'channels:create', { ...form, auth: { ...form.auth, signInId: started.signInId } });
+    const channel = await call(core, 'channels:create', { ...form, auth: { ...form.auth, signInId: started.signInId } });
     onCleanup(async () => void (await core.router.handle('channels:delete', { id: channel.id })));
     expect(channel.auth).toMatchObject({ method: 'oauth2', provider: 'oidc', clientId: client.clientId });
     await waitFor('the channel to connect', async () => ((await channelState(core, channel.id)).state === 'connected' ? true : undefined));
@@ -149,7 +148,7 @@ describe('OAuth 2.0 sign-in against a real authorization server', () => {
     const client = await registerClient(stack.oauth, nativeAppClient({ accessTokenLifetime: 8 }));
     const form = oauthForm({ clientId: client.clientId });
     const signInId = await signIn(core, { auth: form.auth });
-    const channel = await call<Channel>(core, 'channels:create', { ...form, auth: { ...form.auth, signInId } });
+    const channel = await call(core, 'channels:create', { ...form, auth: { ...form.auth, signInId } });
     onCleanup(async () => void (await core.router.handle('channels:delete', { id: channel.id })));
     await waitFor('the channel to connect', async () => ((await channelState(core, channel.id)).state === 'connected' ? true : undefined));
     const tokens = (await core.channels.withSecrets(channel.id)).imap.tokens!;
@@ -193,7 +192,7 @@ describe('OAuth 2.0 sign-in against a real authorization server', () => {
     const client = await registerClient(stack.oauth, nativeAppClient());
     const form = oauthForm({ clientId: client.clientId });
     const signInId = await signIn(core, { auth: form.auth });
-    const channel = await call<Channel>(core, 'channels:create', { ...form, auth: { ...form.auth, signInId } });
+    const channel = await call(core, 'channels:create', { ...form, auth: { ...form.auth, signInId } });
     onCleanup(async () => void (await core.router.handle('channels:delete', { id: channel.id })));
     await waitFor('the channel to connect', async () => ((await channelState(core, channel.id)).state === 'connected' ? true : undefined));
     const mark = marker();
@@ -209,7 +208,7 @@ describe('OAuth 2.0 sign-in against a real authorization server', () => {
       return s.state === 'sign-in-required' ? s : undefined;
     });
     expect(status.message).toMatch(/Sign-in is no longer valid/);
-    expect((await call<ConversationDetail>(core, 'conversations:get', { id: conversation.id })).messages.length).toBeGreaterThan(0);
+    expect((await call(core, 'conversations:get', { id: conversation.id })).messages.length).toBeGreaterThan(0);
 
     await signIn(core, { channelId: channel.id });
     await deliveryOf(core, conversation.id, held.id, (m) => m.delivery?.state === 'sent', 'the held reply to be sent');
@@ -221,21 +220,21 @@ describe('OAuth 2.0 sign-in against a real authorization server', () => {
     const client = await registerClient(stack.oauth, appOnlyClient(address));
     const form = oauthForm({ flow: 'app-only', scope: '', clientId: client.clientId, clientSecret: client.clientSecret ?? '' });
 
-    const wrongSecret = await call<ConnectionTestResult>(core, 'channels:test-connection', { values: { ...form, auth: { ...form.auth, clientSecret: 'not-the-secret' } } });
+    const wrongSecret = await call(core, 'channels:test-connection', { values: { ...form, auth: { ...form.auth, clientSecret: 'not-the-secret' } } });
     expect(wrongSecret.imap).toMatchObject({ ok: false, error: { code: 'OAUTH_CLIENT_INVALID', message: 'The client ID or client secret was refused' } });
     expect(wrongSecret.smtp).toMatchObject({ ok: false, error: { code: 'OAUTH_CLIENT_INVALID' } });
-    const wrongId = await call<ConnectionTestResult>(core, 'channels:test-connection', { values: { ...form, auth: { ...form.auth, clientId: 'no-such-client' } } });
+    const wrongId = await call(core, 'channels:test-connection', { values: { ...form, auth: { ...form.auth, clientId: 'no-such-client' } } });
     expect(wrongId.imap).toMatchObject({ ok: false, error: { code: 'OAUTH_CLIENT_INVALID' } });
 
-    const tested = await call<ConnectionTestResult>(core, 'channels:test-connection', { values: form });
+    const tested = await call(core, 'channels:test-connection', { values: form });
     expect(tested.imap, JSON.stringify(tested.imap)).toMatchObject({ ok: true });
     expect(tested.smtp, JSON.stringify(tested.smtp)).toMatchObject({ ok: true });
 
-    const channel = await call<Channel>(core, 'channels:create', form);
+    const channel = await call(core, 'channels:create', form);
     onCleanup(async () => void (await core.router.handle('channels:delete', { id: channel.id })));
     await waitFor('the channel to connect', async () => ((await channelState(core, channel.id)).state === 'connected' ? true : undefined));
     // Editing with the secret left blank keeps the stored one.
-    await call<Channel>(core, 'channels:update', { id: channel.id, values: { ...form, name: 'Shared mailbox', auth: { ...form.auth, clientSecret: '' } } });
+    await call(core, 'channels:update', { id: channel.id, values: { ...form, name: 'Shared mailbox', auth: { ...form.auth, clientSecret: '' } } });
     await waitFor('the edited channel to connect', async () => ((await channelState(core, channel.id)).state === 'connected' ? true : undefined));
 
     expect(await keychain.get(oauthCredentialAccount(channel.id, 'client-secret'))).toBe(client.clientSecret);

@@ -3,7 +3,9 @@ import type { SyncCursor, MailboxPosition } from '../ingest/types';
 import type Database from 'better-sqlite3';
 import type { Db } from './database';
 import { ftsQuery, participantsText } from './fts';
+import { readAddresses } from './json-column';
 import { deliveryColumn, deliveryFromJson } from './outbox-repo';
+import { THREAD_ORDER } from './thread-order';
 
 /** SQL for conversations, messages, attachments, search, sync cursors and routing state. */
 
@@ -390,13 +392,10 @@ export class MailStore {
   }
 
   messages(conversationId: number): Message[] {
-    // In the order messages reached us, not by their Date headers (a sender's clock may be wrong).
-    // Servers keep arrival times in whole seconds while our replies carry milliseconds: compare to
-    // the second, then by insertion, so a customer's answer never shows above the reply it answers.
     const rows = this
       .prepare(
         `SELECT id, conversation_id, direction, kind, subject, from_name, from_address, to_json, cc_json, reply_to_json, date, text, html, parse_error,
-           author_agent_id, ${deliveryColumn('messages')} FROM messages WHERE conversation_id = ? ORDER BY substr(arrived_at, 1, 19), id`,
+           author_agent_id, ${deliveryColumn('messages')} FROM messages WHERE conversation_id = ? ORDER BY ${THREAD_ORDER}`,
       )
       .all(conversationId) as MessageRow[];
     const attachments = this
@@ -464,7 +463,10 @@ export class MailStore {
       where.push('c.channel_id = @channelId');
       params.channelId = query.channelId;
     }
-    const match = query.query ? ftsQuery(query.query) : null;
+    // Blank search text searches nothing; text with nothing searchable in it matches nothing.
+    const searching = (query.query ?? '').trim() !== '';
+    const match = searching ? ftsQuery(query.query!) : null;
+    if (searching && match === null) where.push('0');
     let matchAt = -1;
     if (match) {
       where.push(`c.id IN (SELECT rowid >> ${FTS_SLOT_BITS} FROM messages_fts WHERE messages_fts MATCH @match)`);
@@ -523,9 +525,9 @@ export class MailStore {
       direction: row.direction,
       kind: row.kind,
       from: { name: row.from_name, address: row.from_address },
-      to: JSON.parse(row.to_json) as Address[],
-      cc: JSON.parse(row.cc_json) as Address[],
-      replyTo: row.reply_to_json ? (JSON.parse(row.reply_to_json) as Address[]) : [],
+      to: readAddresses(row.to_json, 'To addresses'),
+      cc: readAddresses(row.cc_json, 'Cc addresses'),
+      replyTo: readAddresses(row.reply_to_json, 'Reply-To addresses'),
       subject: row.subject,
       date: row.date,
       text: row.text,

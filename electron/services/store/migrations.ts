@@ -240,9 +240,18 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 9,
+    description: 'why the Sent copy of a sent reply could not be filed',
+    sql: `
+      -- Set while a sent reply's copy could not be filed: { folder, error } with the mapped IMAP
+      -- error and the server's words, shown on the reply. Cleared once it is filed.
+      ALTER TABLE outbox ADD COLUMN filing_json TEXT;
+    `,
+  },
+  {
+    version: 10,
     description: 'how a channel signs in: password or OAuth 2.0',
     sql: `
-      -- JSON: method (password | oauth2), provider, flow, tenant, issuer, scope, client ID. Never a
+      -- JSON: method (basic | oauth2), provider, flow, tenant, issuer, scope, client ID. Never a
       -- secret or token: the client secret and refresh token are kept in the OS keychain only.
       ALTER TABLE channels ADD COLUMN auth_settings TEXT NOT NULL DEFAULT '{}';
     `,

@@ -3,7 +3,7 @@ import { ErrorAlert } from '../../components/ErrorAlert';
 import { Composer } from './Composer';
 import { ConversationActions } from './ConversationActions';
 import { useConversationStore } from './conversation-store';
-import { formatAddress } from './format';
+import { formatAddress, shown } from './format';
 import { MessageItem } from './MessageItem';
 import { useInboxStore } from './store';
 import { inboxViewHref } from '../../lib/router';
@@ -47,7 +47,7 @@ export function ConversationPane() {
         </a>
         <div className="conversation-titles">
           <h2 id={headingId} className="conversation-subject">
-            {conversation.subject || '(no subject)'}
+            {shown(conversation.subject) || '(no subject)'}
           </h2>
           <p className="muted conversation-customer">{formatAddress(conversation.customer)}</p>
         </div>

@@ -1,7 +1,7 @@
 import { memo } from 'react';
 import type { ConversationSummary } from '../../../../shared/conversation';
 import { conversationHref } from '../../lib/router';
-import { displayName, fullTime, shortTime, STATUS_LABEL } from './format';
+import { displayName, fullTime, shortTime, shown, STATUS_LABEL } from './format';
 
 /** Every row has this height (px); the list relies on it instead of measuring. Keep in step with .conv-row. */
 export const ROW_HEIGHT = 84;
@@ -20,16 +20,16 @@ export const ConversationRow = memo(function ConversationRow({ conversation: c, 
     <a className={className} href={conversationHref(c.id)} aria-current={selected ? 'true' : undefined}>
       <span className="conv-line">
         {c.unread ? <span className="unread-dot" role="img" aria-label="Unread" /> : null}
-        <span className="conv-customer" title={c.customer.address}>
+        <span className="conv-customer" title={shown(c.customer.address)}>
           {displayName(c.customer)}
         </span>
         <time className="conv-time" dateTime={c.lastMessageAt} title={fullTime(c.lastMessageAt)}>
           {shortTime(c.lastMessageAt)}
         </time>
       </span>
-      <span className="conv-subject">{c.subject || '(no subject)'}</span>
+      <span className="conv-subject">{shown(c.subject) || '(no subject)'}</span>
       <span className="conv-line conv-meta">
-        <span className="conv-snippet">{c.snippet}</span>
+        <span className="conv-snippet">{shown(c.snippet)}</span>
         <span className={`conv-status conv-status-${c.status}`}>{STATUS_LABEL[c.status]}</span>
         <span className="conv-assignee">{assignee ?? 'Unassigned'}</span>
         {channel ? <span className="conv-channel">{channel}</span> : null}

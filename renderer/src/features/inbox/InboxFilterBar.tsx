@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { conversationStatusSchema, type ConversationStatus } from '../../../../shared/conversation';
+import { conversationStatusSchema, MAX_SEARCH_LENGTH, type ConversationStatus } from '../../../../shared/conversation';
 import { useChannelsStore } from '../channels/store';
 import { STATUS_LABEL } from './format';
 import { useInboxStore } from './store';
@@ -31,6 +31,7 @@ export function InboxFilterBar() {
           placeholder="Search subject, people and messages"
           autoComplete="off"
           spellCheck={false}
+          maxLength={MAX_SEARCH_LENGTH}
           value={query}
           onChange={(event) => setQuery(event.target.value)}
           onKeyDown={(event) => {

@@ -2,7 +2,7 @@ import { memo, useId } from 'react';
 import type { Address, Message } from '../../../../shared/conversation';
 import { attachmentUrl } from '../../lib/api';
 import { DeliveryState } from './DeliveryState';
-import { formatAddress, formatSize, fullTime, KIND_LABEL } from './format';
+import { displayName, formatAddress, formatSize, fullTime, KIND_LABEL, shown } from './format';
 import { HtmlBody, PlainBody, RawBody } from './MessageBody';
 
 function AddressLine({ label, addresses }: { label: string; addresses: Address[] }) {
@@ -35,7 +35,7 @@ export const MessageItem = memo(function MessageItem({ message }: { message: Mes
       <header className="message-header">
         <h3 id={headingId} className="message-from">
           {isNote ? <span className="note-label">Internal note</span> : null}
-          <span>{isNote ? message.from.name || message.from.address : formatAddress(message.from)}</span>
+          <span>{isNote ? displayName(message.from) : formatAddress(message.from)}</span>
         </h3>
         <div className="message-badges">
           {kind ? <span className={`badge badge-kind badge-kind-${message.kind}`}>{kind}</span> : null}
@@ -53,7 +53,7 @@ export const MessageItem = memo(function MessageItem({ message }: { message: Mes
       {message.parseError ? (
         <RawBody messageId={message.id} reason={message.parseError} />
       ) : message.html && !isNote ? (
-        <HtmlBody html={message.html} title={`Message from ${message.from.name || message.from.address}`} />
+        <HtmlBody html={message.html} title={`Message from ${displayName(message.from)}`} />
       ) : (
         <PlainBody text={message.text} />
       )}
@@ -64,11 +64,11 @@ export const MessageItem = memo(function MessageItem({ message }: { message: Mes
             {attachments.map((attachment) => (
               <li key={attachment.id} className="attachment">
                 <PaperclipIcon />
-                <span className="attachment-name text-break">{attachment.filename || '(unnamed)'}</span>
+                <span className="attachment-name text-break">{shown(attachment.filename) || '(unnamed)'}</span>
                 <span className="muted attachment-size">{formatSize(attachment.size)}</span>
                 {/* Always a download (the host sends it as one), never opened inside the app. */}
                 <a className="btn btn-ghost btn-small" href={attachmentUrl(attachment.id)} download>
-                  Download<span className="sr-only"> {attachment.filename || '(unnamed)'}</span>
+                  Download<span className="sr-only"> {shown(attachment.filename) || '(unnamed)'}</span>
                 </a>
               </li>
             ))}
