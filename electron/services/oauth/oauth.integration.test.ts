@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { defaultChannelForm, type Channel, type ChannelForm } from '../../../shared/channel';
-import type { Message } from '../../../shared/conversation';
+import type { ConversationSummary, Message } from '../../../shared/conversation';
 import type { AuthForm } from '../../../shared/oauth';
 import { createCore, type Core, type CoreConfig } from '../../core/create-core';
 import { deliver } from '../../../test/mailstack/mailstack';
