@@ -78,7 +78,8 @@ describe('OAuth 2.0 login (SASL XOAUTH2 / OAUTHBEARER) in the connect helpers', 
   it('refuses a token granted for another mailbox: the server checks whose mailbox it opens', async () => {
     const { source } = await appOnlyTokens(stack.users.support.address);
     const [i, s] = await Promise.all([probeImap(imap(source)), probeSmtp(smtp(source), { recipient: address })]);
-    expect(i).toMatchObject({ ok: false, error: { code: 'AUTH_FAILED' } });
-    expect(s).toMatchObject({ ok: false, error: { code: 'AUTH_FAILED' } });
+    // Reported as a refused token (with what to check), not as a wrong password.
+    expect(i).toMatchObject({ ok: false, error: { code: 'OAUTH_TOKEN_REFUSED', message: 'The IMAP server refused the access token' } });
+    expect(s).toMatchObject({ ok: false, error: { code: 'OAUTH_TOKEN_REFUSED', message: 'The SMTP server refused the access token' } });
   });
 });
