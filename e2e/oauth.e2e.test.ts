@@ -1,7 +1,7 @@
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { deliver } from '../test/mailstack/mailstack';
-import { nativeAppClient, registerClient } from '../test/mailstack/oauth-clients';
+import { nativeAppClient, registerClient, revokeAccount } from '../test/mailstack/oauth-clients';
 import { openApp, TestApp } from './support/host';
 import { LONG, card, createDialog, group, result, seeText, testConnection } from './support/ui';
 
@@ -16,13 +16,20 @@ const stack = inject('mailstack');
 const address = stack.oauth.address;
 const customer = stack.users.customer;
 
-/** Completes the provider's pages in the tab the app opened, as the admin would. */
+/**
+ * Completes the provider's pages in the tab the app opened, as the admin would: the login page
+ * (unless the provider still remembers the browser's session), then the consent page.
+ */
 async function completeSignIn(tab: Page): Promise<void> {
-  await tab.waitForLoadState();
-  await tab.getByLabel('Email address').fill(stack.oauth.user.login);
-  await tab.getByLabel('Password').fill(stack.oauth.user.password);
-  await tab.getByRole('button', { name: 'Sign in' }).click();
-  await tab.getByRole('button', { name: 'Allow' }).click();
+  const allow = tab.getByRole('button', { name: 'Allow' });
+  const login = tab.getByLabel('Email address');
+  await login.or(allow).first().waitFor({ timeout: LONG });
+  if (await login.isVisible()) {
+    await login.fill(stack.oauth.user.login);
+    await tab.getByLabel('Password').fill(stack.oauth.user.password);
+    await tab.getByRole('button', { name: 'Sign in' }).click();
+  }
+  await allow.click();
   await tab.getByRole('heading', { name: 'Signed in' }).waitFor({ timeout: LONG });
   expect(new URL(tab.url()).hostname).toBe('127.0.0.1');
   await tab.close();
@@ -40,6 +47,8 @@ async function fillServer(section: Locator, port: number, tlsMode?: string): Pro
 describe('OAuth 2.0 sign-in in the Create Channel dialog', () => {
   let app: TestApp;
   let page: Page;
+  /** The subject of the conversation the first test creates. */
+  let conversation = '';
 
   beforeAll(async () => {
     app = await TestApp.start();
@@ -112,5 +121,31 @@ describe('OAuth 2.0 sign-in in the Create Channel dialog', () => {
     await region.getByRole('textbox', { name: 'Message', exact: true }).press('Control+Enter');
     const reply = region.getByRole('article').filter({ hasText: replyText });
     await reply.locator('.delivery-badge').getByText('Sent', { exact: true }).waitFor({ timeout: LONG });
+    conversation = subject;
+  });
+
+  it('when the sign-in is withdrawn, the card asks to sign in again and the reply waits; signing in again sends it', async () => {
+    expect(await revokeAccount(stack.oauth, address)).toBeGreaterThan(0);
+    const region = page.getByRole('region', { name: conversation, exact: true });
+    const heldText = `Held until the sign-in is back (${conversation}).`;
+    await region.getByRole('textbox', { name: 'Message', exact: true }).fill(heldText);
+    await region.getByRole('textbox', { name: 'Message', exact: true }).press('Control+Enter');
+    const held = region.getByRole('article').filter({ hasText: heldText });
+    await seeText(held, /Sign-in is no longer valid/);
+    expect(await held.locator('.delivery-badge').getByText('Sent', { exact: true }).count()).toBe(0);
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Channels' }).click();
+    const channel = card(page, 'OAuth Support');
+    await seeText(channel, 'Sign-in needed');
+    await seeText(channel, /Replies wait in the outbox/);
+    await channel.screenshot({ path: 'test-results/oauth-sign-in-again.png' });
+    const tabOpened = page.context().waitForEvent('page', { timeout: LONG });
+    await channel.getByRole('button', { name: 'Sign in again' }).click();
+    await completeSignIn(await tabOpened);
+    await seeText(channel, 'Connected');
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^All\b/ }).click();
+    await page.getByRole('list', { name: 'Conversations' }).getByRole('link', { name: new RegExp(conversation) }).click();
+    await held.locator('.delivery-badge').getByText('Sent', { exact: true }).waitFor({ timeout: LONG });
   });
 });

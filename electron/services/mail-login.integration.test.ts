@@ -81,5 +81,7 @@ describe('OAuth 2.0 login (SASL XOAUTH2 / OAUTHBEARER) in the connect helpers', 
     // Reported as a refused token (with what to check), not as a wrong password.
     expect(i).toMatchObject({ ok: false, error: { code: 'OAUTH_TOKEN_REFUSED', message: 'The IMAP server refused the access token' } });
     expect(s).toMatchObject({ ok: false, error: { code: 'OAUTH_TOKEN_REFUSED', message: 'The SMTP server refused the access token' } });
+    // Dovecot's RFC 7628 error answer, decoded, for the admin who wants the detail.
+    expect(i.ok ? '' : i.error.detail).toMatch(/the server said: \{"status":/);
   });
 });

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
-import { startAuthServer, type AuthServerInfo } from './auth-server';
+import type { AuthServerInfo } from './auth-server';
 import { readCyrusPid, startCyrus, stopMaster, type CyrusServer } from './cyrus.js';
 
 const execFileAsync = promisify(execFile);
@@ -151,6 +151,8 @@ export async function startMailStack(opts: { dir?: string; cyrus?: boolean } = {
   const oauthAddress = `oauth@${MAIL_DOMAIN}`;
   const certPem = await makeCert(l);
   const mailOwner = lookupIds('nobody');
+  // Loaded here, not at the top: test files import this module for its helpers and need no provider.
+  const { startAuthServer } = await import('./auth-server');
   const authServer = await startAuthServer({ port: oauthPort, mailboxAddress: oauthAddress });
   await writeDovecotConfig(l, ports, smtpUsers, oauthAddress, authServer, mailOwner);
   await writePostfixConfig(l, ports, [...smtpUsers.map((u) => u.address), oauthAddress], cyrusUsers ? cyrusLmtp : undefined);

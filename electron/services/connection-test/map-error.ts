@@ -33,6 +33,8 @@ interface Signal {
   authenticationFailed: boolean;
   tlsFailed: boolean;
   mailboxMissing: boolean;
+  /** imapflow: the decoded JSON a server sent back to a refused OAUTHBEARER/XOAUTH2 login. */
+  oauthError: string;
 }
 
 function str(v: unknown): string {
@@ -55,6 +57,7 @@ function readSignal(err: unknown): Signal {
     authenticationFailed: e.authenticationFailed === true,
     tlsFailed: e.tlsFailed === true,
     mailboxMissing: e.mailboxMissing === true,
+    oauthError: typeof e.oauthError === 'object' && e.oauthError !== null ? JSON.stringify(e.oauthError) : '',
   };
 }
 
@@ -160,7 +163,7 @@ function oauthFailureIn(err: unknown) {
 function detailOf(s: Signal): string | undefined {
   const text = (s.server || s.message).trim();
   if (!text) return undefined;
-  const challenge = decodeSaslJson(text);
+  const challenge = s.oauthError || decodeSaslJson(text);
   return (challenge ? `${text} — the server said: ${challenge}` : text).slice(0, 1000);
 }
 

@@ -16,10 +16,11 @@ export interface AuthSectionProps {
   savedOAuth: boolean;
   signingIn: boolean;
   onSignIn(): void;
+  onCancelSignIn(): void;
 }
 
 /** How IMAP and SMTP sign in: the passwords in the server sections, or OAuth 2.0 with one sign-in for both. */
-export function AuthSection({ form, savedOAuth, signingIn, onSignIn }: AuthSectionProps) {
+export function AuthSection({ form, savedOAuth, signingIn, onSignIn, onCancelSignIn }: AuthSectionProps) {
   const { register, control, setValue, clearErrors, formState } = form;
   const errors = formState.errors.auth;
   const [method, watchedProvider, flow, signInId] = useWatch({ control, name: ['auth.method', 'auth.provider', 'auth.flow', 'auth.signInId'] });
@@ -119,6 +120,11 @@ export function AuthSection({ form, savedOAuth, signingIn, onSignIn }: AuthSecti
               <button type="button" className="btn btn-secondary" aria-disabled={signingIn || undefined} onClick={onSignIn}>
                 {signingIn ? 'Waiting for the browser…' : signInId || savedOAuth ? 'Sign in again' : 'Sign in'}
               </button>
+              {signingIn ? (
+                <button type="button" className="btn btn-ghost btn-small" onClick={onCancelSignIn}>
+                  Cancel sign-in
+                </button>
+              ) : null}
               <p className="muted" role="status" id="auth-sign-in-status">
                 {signingIn
                   ? 'Complete the sign-in in your browser, then come back here.'

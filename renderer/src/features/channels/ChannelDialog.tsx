@@ -20,7 +20,7 @@ import { Modal } from '../../components/Modal';
 import { invoke } from '../../lib/api';
 import { formPath } from './format';
 import { AuthSection } from './AuthSection';
-import { signInWithBrowser } from './sign-in';
+import { cancelSignIn, signInWithBrowser } from './sign-in';
 import { InboxSettingsSection } from './InboxSettingsSection';
 import { ServerSection } from './ServerSection';
 import { useChannelsStore } from './store';
@@ -87,6 +87,8 @@ export function ChannelDialog({ mode, onClose }: { mode: ChannelDialogMode; onCl
   const authMethod = useWatch({ control, name: 'auth.method' });
   const savedOAuth = editing?.auth.method === 'oauth2';
   const alive = useRef(true);
+  /** The sign-in waiting for the browser, so closing the dialog (or Cancel) can give it up. */
+  const pendingSignIn = useRef<string | null>(null);
   const testRun = useRef(0);
   const resultsRef = useRef<HTMLDivElement>(null);
 
@@ -94,6 +96,7 @@ export function ChannelDialog({ mode, onClose }: { mode: ChannelDialogMode; onCl
     alive.current = true;
     return () => {
       alive.current = false;
+      if (pendingSignIn.current) cancelSignIn(pendingSignIn.current);
     };
   }, []);
 
@@ -147,7 +150,11 @@ export function ChannelDialog({ mode, onClose }: { mode: ChannelDialogMode; onCl
       return false;
     }
     setSigningIn(true);
-    const result = await signInWithBrowser({ auth: getValues().auth as ChannelForm['auth'], ...(editing ? { channelId: editing.id } : {}) });
+    const result = await signInWithBrowser(
+      { auth: getValues().auth as ChannelForm['auth'], ...(editing ? { channelId: editing.id } : {}) },
+      (signInId) => (pendingSignIn.current = signInId),
+    );
+    pendingSignIn.current = null;
     if (!alive.current) return false;
     setSigningIn(false);
     if (!result.ok) {
@@ -289,7 +296,13 @@ export function ChannelDialog({ mode, onClose }: { mode: ChannelDialogMode; onCl
                 </ul>
               </fieldset>
 
-              <AuthSection form={form} savedOAuth={savedOAuth} signingIn={signingIn} onSignIn={() => void signIn()} />
+              <AuthSection
+                form={form}
+                savedOAuth={savedOAuth}
+                signingIn={signingIn}
+                onSignIn={() => void signIn()}
+                onCancelSignIn={() => pendingSignIn.current && cancelSignIn(pendingSignIn.current)}
+              />
               {signInError ? <ErrorAlert error={signInError} title="Sign-in did not complete." onDismiss={() => setSignInError(null)} /> : null}
 
               <ServerSection protocol="imap" form={form} passwordSaved={Boolean(editing?.imap.hasPassword)} oauth={authMethod === 'oauth2'} />
