@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { ConsoleMessage, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { deliver } from '../test/mailstack/mailstack';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import { deliver, withImapSession } from '../test/mailstack/mailstack';
 import { addMessage, generateConversations, installFakeInbox, type FakeInbox } from './support/fake-inbox';
 import { openApp, TestApp } from './support/host';
 import { LONG, fillStackChannel, openEditDialog, seeText, testTrustAndCreate } from './support/ui';
@@ -52,7 +53,12 @@ function row(page: Page, subject: string) {
   return page.getByRole('list', { name: 'Conversations' }).getByRole('link', { name: new RegExp(subject.replace(/[#.*+?^${}()|[\]\\]/g, '\\$&')) });
 }
 
+/** A 1×1 PNG. */
+const LOGO_DATA_URL =
+  'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+
 describe('Inbox UI (stand-in host)', () => {
+  let pictured: { id: number };
   let app: TestApp;
   let page: Page;
   let inbox: FakeInbox;
@@ -76,7 +82,9 @@ describe('Inbox UI (stand-in host)', () => {
       }
       Object.assign(window, { Notification: RecordingNotification, shownNotifications: shown });
     });
-    inbox = await installFakeInbox(page, generateConversations(100_000));
+    inbox = await installFakeInbox(page, generateConversations(100_000), {
+      handlers: () => ({ 'messages:get-inline-images': (input) => (input.id === pictured.id ? [{ contentId: 'logo@acme.test', dataUrl: LOGO_DATA_URL }] : []) }),
+    });
     inbox.agents.push({ id: 1, name: 'Ada Lovelace', email: 'ada@auxilium.test' }, { id: 2, name: 'Grace Hopper', email: 'grace@auxilium.test' });
     inbox.meAgentId = 1;
     const first = inbox.conversations[0]!;
@@ -95,6 +103,10 @@ describe('Inbox UI (stand-in host)', () => {
     addMessage(inbox, spoofed.id, {
       from: spoofed.customer,
       attachments: [{ id: 2, filename: 'invoice\u202Efdp.exe', contentType: 'application/octet-stream', size: 10, inline: false }],
+    });
+    pictured = addMessage(inbox, inbox.conversations[3]!.id, {
+      html: '<p>Our logo:</p><img src="cid:logo%40acme.test" alt="Logo"><img src="cid:missing@acme.test" alt="Missing">',
+      attachments: [{ id: 3, filename: 'logo.png', contentType: 'image/png', size: 68, inline: true }],
     });
     await page.goto(`${app.host.url}#/inbox/all`);
   });
@@ -177,6 +189,24 @@ describe('Inbox UI (stand-in host)', () => {
     }
     expect(await region.innerText()).toContain('refund fdp.exe');
     expect(await region.innerText()).toContain('Alice tset.tnaw@ <mallory@evil.test>');
+    await row(page, 'Order question #100000').click();
+  });
+
+  it('shows the pictures an HTML mail names by cid: inside the sandboxed frame, and lists them for download', async () => {
+    const c = inbox.conversations[3]!;
+    await row(page, c.subject).click();
+    const region = conversationRegion(page, c.subject);
+    const frame = region.locator('iframe');
+    await frame.waitFor();
+    await expect.poll(async () => (await frame.getAttribute('srcdoc')) ?? '', { timeout: 5_000 }).toContain(`src="${LOGO_DATA_URL}"`);
+    const srcdoc = (await frame.getAttribute('srcdoc')) ?? '';
+    // The strict CSP stays: data: pictures only, nothing remote.
+    expect(srcdoc).toContain('img-src data: cid:');
+    expect(srcdoc).toContain('src="cid:missing@acme.test"');
+    expect(await frame.contentFrame().locator('img[alt="Logo"]').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(1);
+    await seeText(region, 'logo.png', 5_000);
+    await seeText(region, 'in the message', 5_000);
+    await region.getByRole('link', { name: 'Download logo.png', exact: true }).waitFor();
     await row(page, 'Order question #100000').click();
   });
 
@@ -336,6 +366,40 @@ describe('Inbox end to end (real mail)', () => {
     await seeText(region, customer.address);
     // Opening marked it read.
     await expect.poll(() => row(page, subject).getByRole('img', { name: 'Unread' }).count(), { timeout: 10_000 }).toBe(0);
+  });
+
+  it('says when the mail was answered outside Auxilium, and shows a reply from another mail client', async () => {
+    const region = conversationRegion(page, subject);
+    // Someone answers from their phone: its client flags the customer's mail \\Answered ...
+    const question = await withImapSession(stack, support, async (client) => {
+      const lock = await client.getMailboxLock('INBOX');
+      try {
+        const uids = await client.search({ subject }, { uid: true });
+        const uid = Math.max(...(uids || []));
+        await client.messageFlagsAdd(String(uid), ['\\Answered'], { uid: true });
+        const found = await client.fetchOne(String(uid), { envelope: true }, { uid: true });
+        return found ? found.envelope!.messageId! : '';
+      } finally {
+        lock.release();
+      }
+    });
+    const notice = region.getByRole('note').filter({ hasText: 'Answered outside Auxilium' });
+    await notice.waitFor({ timeout: LONG });
+    // ... and its copy reaches the Sent folder later: the reply shows, and the notice goes.
+    const raw = await new MailComposer({
+      from: `Support <${support.address}>`,
+      to: customer.address,
+      subject: `Re: ${subject}`,
+      text: `The ${bodyWord} parcel left today.`,
+      inReplyTo: question,
+      references: [question],
+    })
+      .compile()
+      .build();
+    await withImapSession(stack, support, (client) => client.append('Sent', raw, ['\\Seen']));
+    const reply = region.getByRole('article').filter({ hasText: `The ${bodyWord} parcel left today.` });
+    await reply.getByText('Sent from another mail client', { exact: true }).waitFor({ timeout: LONG });
+    await notice.waitFor({ state: 'detached', timeout: LONG });
   });
 
   it('finds it by a word in the body', async () => {

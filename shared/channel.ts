@@ -197,6 +197,11 @@ export const channelStatusSchema = z.object({
   state: channelStateSchema,
   /** One line for the card, e.g. "Watching INBOX" or "Authentication failed — retrying in 30 s". */
   message: z.string(),
+  /**
+   * The second session, on the Sent folder, that shows replies sent from anywhere: watched or not,
+   * and one line saying which folder or why not. Absent until it has reported.
+   */
+  sent: z.object({ watched: z.boolean(), message: z.string() }).optional(),
   since: z.string(),
 });
 export type ChannelStatus = z.infer<typeof channelStatusSchema>;

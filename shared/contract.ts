@@ -109,6 +109,11 @@ export const contract = {
   'conversations:add-note': { input: z.object({ id: z.number().int(), text: z.string().trim().min(1, 'Write a note first').max(100_000) }), output: messageSchema },
   /** The message exactly as received, for mail that could not be parsed. */
   'messages:get-raw': { input: z.object({ id: z.number().int() }), output: z.object({ raw: z.string(), truncated: z.boolean() }) },
+  /** The pictures a message's HTML shows by `cid:`, as data: URLs (raster images only, up to a size per message). */
+  'messages:get-inline-images': {
+    input: z.object({ id: z.number().int() }),
+    output: z.array(z.object({ contentId: z.string(), dataUrl: z.string() })),
+  },
 
   /**
    * Queues an agent's reply: stored at once (it survives a restart or being offline), sent after the

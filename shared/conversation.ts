@@ -51,6 +51,13 @@ export const messageSchema = z.object({
   parseError: z.string().nullable(),
   /** For a note: the agent who wrote it. */
   authorAgentId: z.number().nullable(),
+  /**
+   * For a reply found in the mailbox rather than sent from this desktop (its delivery is null): the
+   * agent who sent it from Auxilium, as named in the reply; null when it came from another mail client.
+   */
+  sentBy: z.string().nullable(),
+  /** For customer mail: flagged \\Answered on the server, by whoever answered it from wherever. */
+  answeredOnServer: z.boolean(),
   /** For an agent's reply: where it is on its way out; null for everything else. */
   delivery: z
     .object({

@@ -1,5 +1,5 @@
 import type { ReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { withoutDirectionControls } from '../../shared/display-text';
 
@@ -117,4 +117,35 @@ export async function openAttachment(file: AttachmentFile): Promise<{ headers: R
     await handle.close().catch(() => undefined);
     return undefined;
   }
+}
+
+/** Pictures a mail may show inside its HTML (`cid:`): raster types only, as an SVG is a document. */
+const INLINE_IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
+/** Per message; pictures past it stay downloadable from the attachment list. */
+export const MAX_INLINE_IMAGE_BYTES = 10 * 1024 * 1024;
+
+export interface InlineImageFile {
+  contentId: string;
+  contentType: string;
+  path: string;
+  size: number;
+}
+
+/**
+ * A message's inline pictures as `data:` URLs, for the renderer to put where its HTML says `cid:`.
+ * The mail frame's CSP allows `data:` images and nothing else by default, so no new way out of the
+ * sandbox is opened; files of other types are left out.
+ */
+export async function inlineImages(files: readonly InlineImageFile[]): Promise<{ contentId: string; dataUrl: string }[]> {
+  const out: { contentId: string; dataUrl: string }[] = [];
+  let total = 0;
+  for (const file of files) {
+    const type = file.contentType.toLowerCase();
+    if (!INLINE_IMAGE_TYPES.has(type) || total + file.size > MAX_INLINE_IMAGE_BYTES) continue;
+    const bytes = await readFile(file.path).catch(() => undefined);
+    if (!bytes) continue;
+    total += bytes.length;
+    out.push({ contentId: file.contentId, dataUrl: `data:${type};base64,${bytes.toString('base64')}` });
+  }
+  return out;
 }

@@ -24,7 +24,7 @@ import { OutboxService } from '../services/smtp/outbox';
 import { outboundFolder } from '../services/smtp/reply-attachments';
 import { createSentFolder } from '../services/smtp/mailbox-ops';
 import { OutboxWorker, type OutboxOptions } from '../services/smtp/sender';
-import { isInside, type AttachmentFile } from './attachment-response';
+import { inlineImages, isInside, type AttachmentFile } from './attachment-response';
 import { preparePrivateFolder } from './data-dir';
 import { EventBus } from './event-bus';
 import { createRouter, type Router } from './router';
@@ -178,6 +178,7 @@ export function createCore(config: CoreConfig): Core {
       'conversations:assign': (input) => conversations.assign(input.id, input.agentId),
       'conversations:add-note': (input) => conversations.addNote(input.id, input.text),
       'messages:get-raw': (input) => conversations.raw(input.id),
+      'messages:get-inline-images': (input) => inlineImages(mailStore.inlineParts(input.id).filter((part) => isInside(attachmentsDir, part.path))),
       'conversations:send-reply': (input) => outbox.sendReply(input),
       'outbox:cancel': (input) => outbox.cancel(input.messageId),
       'outbox:retry': (input) => outbox.retry(input.messageId),

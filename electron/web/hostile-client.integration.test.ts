@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { tempDir, testKeychainService } from '../../test/support/temp';
+import { sessionCookie } from '../../test/support/web-session';
 
 // What any local process can send the web host, against the host in a process of its own
 // (test/support/web-host-child.ts): after each attack the process must still run and answer.
@@ -15,7 +16,7 @@ const rendererDir = tempDir();
 let child: ChildProcess;
 let output = '';
 let url: URL;
-let token: string;
+let cookie: string;
 
 beforeAll(async () => {
   writeFileSync(join(rendererDir.path, 'index.html'), '<!doctype html><html><head><title>Auxilium</title></head><body></body></html>');
@@ -33,8 +34,8 @@ beforeAll(async () => {
     });
     child.once('exit', (code) => reject(new Error(`the web host exited with ${code}:\n${output}`)));
   });
-  const page = await (await fetch(url)).text();
-  token = /name="auxilium-token" content="([^"]+)"/.exec(page)?.[1] ?? '';
+  cookie = await sessionCookie(url.href);
+  url = new URL('/', url);
 });
 
 afterAll(() => {
@@ -44,7 +45,7 @@ afterAll(() => {
 });
 
 function open(): Promise<WebSocket> {
-  const ws = new WebSocket(`ws://${url.host}/ws?token=${encodeURIComponent(token)}`, { origin: url.origin });
+  const ws = new WebSocket(`ws://${url.host}/ws`, { origin: url.origin, headers: { Cookie: cookie } });
   return new Promise((resolve, reject) => {
     ws.once('open', () => resolve(ws));
     ws.once('error', reject);
@@ -80,7 +81,7 @@ describe('the web host facing a hostile local client', () => {
         socket.once('close', resolve);
       });
       socket.write(
-        `GET /ws?token=guess HTTP/1.1\r\nHost: ${url.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+        `GET /ws HTTP/1.1\r\nHost: ${url.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
           'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
       );
       // Half the time before the host answers, half the time after.

@@ -516,6 +516,10 @@ ssl_min_protocol = TLSv1.2
 mail_location = maildir:~/Maildir
 postmaster_address = postmaster@${MAIL_DOMAIN}
 recipient_delimiter = +
+# Test files run side by side and their desktops all log in as the same support user from
+# 127.0.0.1, each channel with two sessions (inbox and Sent) plus the outbox's short ones; the
+# default of 10 per user and address would refuse logins here.
+mail_max_userip_connections = 200
 
 passdb {
   driver = passwd-file

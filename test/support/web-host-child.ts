@@ -3,7 +3,7 @@
 //   AUX_CHILD_DATA_DIR      the core's data folder
 //   AUX_CHILD_RENDERER_DIR  a folder with an index.html to serve
 //   AUX_CHILD_KEYCHAIN      the keychain service name
-// Prints `listening <url>` once it serves.
+// Prints `listening <address with the key>` once it serves.
 import { createCore } from '../../electron/core/create-core';
 import { startWebHost } from '../../electron/web/server';
 
@@ -18,4 +18,4 @@ if (!dataDir || !rendererDir || !keychainService) {
 const core = createCore({ dataDir, version: '0.0.0-child', keychainService });
 await core.start();
 const host = await startWebHost({ core, rendererDir, port: 0 });
-process.stdout.write(`listening ${host.url}\n`);
+process.stdout.write(`listening ${host.openUrl}\n`);

@@ -312,6 +312,9 @@ export class ChannelService {
     const previous = this.statuses.get(id);
     const unchanged = previous && previous.state === status.state && previous.message === status.message;
     if (!unchanged) this.statuses.set(id, { ...status, since: this.now().toISOString() });
+    else if (previous.sent?.watched !== status.sent?.watched || previous.sent?.message !== status.sent?.message) {
+      this.statuses.set(id, { ...previous, ...status, since: previous.since });
+    }
   }
 
   private async saveSecrets(id: string, form: ChannelForm): Promise<void> {

@@ -392,23 +392,25 @@ describe('MailboxWatcher against Dovecot', () => {
 });
 
 describe('WatcherSupervisor', () => {
-  it('runs one watcher per channel, replaces it on restart, and stops it cleanly', async () => {
+  it('runs an inbox and a Sent folder watcher per channel, replaces them on restart, and stops them cleanly', async () => {
     const ingestor = new MemoryIngestor();
     const supervisor = new WatcherSupervisor({ ingestor, ...FAST });
     const ch = channel();
     const status = new StatusLog();
+    // Both sessions are up: the inbox's state, and the Sent folder's line.
+    const both = (s: WatcherStatus) => connected(s) && s.sent?.watched === true && s.sent.message === 'Watching Sent';
     supervisor.start(ch, status.set);
-    await status.waitFor(connected);
+    await status.waitFor(both);
     // What the channel service does on an edit: stop, then start with the new settings.
     const mark = status.all.length;
     await supervisor.stop(ch.id);
     supervisor.start(ch, status.set);
-    await status.waitFor(connected, 20_000, mark);
+    await status.waitFor(both, 20_000, mark);
     // A start for a channel that is still watched replaces the old session rather than adding one.
     supervisor.start(ch, status.set);
-    await status.waitFor(connected, 20_000, status.all.length);
+    await status.waitFor(both, 20_000, status.all.length);
     expect(supervisor.active()).toEqual([ch.id]);
-    expect(openSocketsTo(IMAP_PORT)).toBe(1);
+    expect(openSocketsTo(IMAP_PORT)).toBe(2);
     await supervisor.stopAll();
     expect(openSocketsTo(IMAP_PORT)).toBe(0);
     expect(supervisor.active()).toEqual([]);

@@ -10,7 +10,8 @@ import type { ChannelNotice, ChannelNoticeKind, ChannelStatus } from '../../../s
 import type { ChannelWithSecrets } from '../channels/channel-service';
 import { deadlineError, mapImapError } from '../connection-test/map-error';
 import { isOAuthFailure } from '../oauth/oauth-failure';
-import type { FetchedMessage, Ingestor, MailboxPosition, SyncCursor } from '../ingest/types';
+import type { FetchedMessage, Ingestor, MailboxPosition, MailboxRole, SyncCursor } from '../ingest/types';
+import { lookupFolder } from '../smtp/mailbox-ops';
 import { backoffDelay, DEFAULT_BACKOFF, describeDelay, type BackoffOptions } from './backoff';
 import { connectImap, createImapClient } from './connect';
 
@@ -80,7 +81,11 @@ interface MessageMeta {
   uid: number;
   size: number;
   internalDate?: Date;
+  answered: boolean;
 }
+
+// Without CONDSTORE, \\Answered is re-read for this many of the newest messages on each poll.
+const RECENT_FLAGS = 500;
 
 /** Temporary files of large messages, per batch. */
 interface SpoolEntry {
@@ -113,16 +118,25 @@ class IngestFailure extends Error {
   }
 }
 
+/** The server has no folder where sent mail would be found: nothing to watch for this role. */
+class NoSentFolder extends Error {
+  constructor() {
+    super('No Sent folder on the server: replies sent from other mail clients are not shown');
+  }
+}
+
 /** Raised when the session ends under us (server BYE, reset) without a more precise error. */
 function connectionLost(): Error {
   return Object.assign(new Error('Connection not available'), { code: 'NoConnection' });
 }
 
 /**
- * Watches one channel's mailbox: imports what is new (and, on a new channel, recent older mail
- * newest first), then waits in IDLE, with a poll as a fallback. Any failure closes the session and
- * reconnects with backoff, for as long as the watcher runs. It never changes the mailbox unless the
- * channel opted in to marking imported mail as read.
+ * Watches one mailbox of a channel in one IMAP session (a session can IDLE on one mailbox only):
+ * the inbox, or with the role 'sent' the folder where the team's sent mail is found. It imports what
+ * is new (and, on a new channel, recent older mail newest first), then waits in IDLE, with a poll as
+ * a fallback. Any failure closes the session and reconnects with backoff, for as long as the watcher
+ * runs. It never changes the mailbox unless the channel opted in to marking imported inbox mail as
+ * read; the Sent folder is always opened read-only.
  */
 export class MailboxWatcher {
   private readonly opts: Required<Omit<MailboxWatcherOptions, 'log' | 'tempDir' | 'notice'>> & Pick<MailboxWatcherOptions, 'log' | 'tempDir' | 'notice'>;
@@ -138,6 +152,12 @@ export class MailboxWatcher {
   /** Temporary files of large messages in the batches on their way. */
   private spooled: SpoolEntry[] = [];
   private readonly closing = new Map<ImapFlow, Promise<void>>();
+  /** The mailbox this session watches; for 'sent' found on the server at each connect. */
+  private mailboxName: string;
+  /** HIGHESTMODSEQ when flags were last read (CONDSTORE servers), for reading only what changed since. */
+  private flagsModseq: bigint | undefined;
+  /** The server reported changed flags while idling. */
+  private flagsChanged = false;
   /** Polls in a row that found new mail while IDLE was active and silent; 0 once IDLE told of new mail. */
   private silentPolls = 0;
 
@@ -145,6 +165,7 @@ export class MailboxWatcher {
     private readonly channel: ChannelWithSecrets,
     private readonly setStatus: (status: WatcherStatus) => void,
     options: MailboxWatcherOptions,
+    readonly role: MailboxRole = 'inbox',
   ) {
     this.opts = {
       now: () => new Date(),
@@ -155,7 +176,8 @@ export class MailboxWatcher {
       // An option passed as undefined keeps its default.
       ...(Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as MailboxWatcherOptions),
     };
-    this.position = { channelId: channel.id, mailbox: channel.imap.mailbox, uidValidity: '' };
+    this.mailboxName = channel.imap.mailbox;
+    this.position = { channelId: channel.id, mailbox: this.mailboxName, uidValidity: '', role };
   }
 
   get channelId(): string {
@@ -184,8 +206,9 @@ export class MailboxWatcher {
     if (!this.stopping) this.setStatus(status);
   }
 
-  private get mailboxName(): string {
-    return this.channel.imap.mailbox;
+  /** Inbox mail is marked read only with the channel's opt-in; the Sent folder never changes. */
+  private get readOnly(): boolean {
+    return this.role === 'sent' || !this.channel.inbox.markSeenOnServer;
   }
 
   private async run(): Promise<void> {
@@ -216,6 +239,7 @@ export class MailboxWatcher {
 
   private describeFailure(error: unknown): string {
     if (error instanceof IngestFailure) return `Could not store imported mail: ${error.message}`;
+    if (error instanceof NoSentFolder) return error.message;
     const { imap } = this.channel;
     return mapImapError(error, { protocol: 'imap', host: imap.host, port: imap.port, mailbox: imap.mailbox, oauth: Boolean(imap.tokens) }).message;
   }
@@ -240,14 +264,24 @@ export class MailboxWatcher {
       this.client = made = c;
       c.on('exists', () => this.wake());
       c.on('close', () => this.wake());
+      c.on('flags', () => {
+        this.flagsChanged = true;
+        this.wake();
+      });
       return c;
     };
     this.opts.ingestor.warm?.();
+    this.flagsModseq = undefined;
     try {
       const client = await connectImap(this.channel.imap, timeouts, make, (c) => this.step(c, () => c.connect(), this.opts.connectTimeoutMs));
+      if (this.role === 'sent') {
+        const folder = await this.step(client, () => lookupFolder(client, { sentFolder: this.channel.inbox.sentFolder }));
+        if (!folder) throw new NoSentFolder();
+        this.mailboxName = folder;
+        this.position.mailbox = folder;
+      }
       // Without the opt-in, EXAMINE: the server itself then refuses any change, and \Recent stays.
-      const readOnly = !this.channel.inbox.markSeenOnServer;
-      await this.step(client, () => client.mailboxOpen(this.mailboxName, { readOnly }));
+      await this.step(client, () => client.mailboxOpen(this.mailboxName, { readOnly: this.readOnly }));
       let healthy = false;
       let woke: 'connect' | 'signal' | 'timer' = 'connect';
       while (!this.stopping) {
@@ -269,6 +303,7 @@ export class MailboxWatcher {
         if (this.stopping) break;
         if (!client.usable) throw this.sessionError ?? connectionLost();
         if (woke === 'timer') await this.checkMailbox(client);
+        if (woke === 'timer' || this.flagsChanged) await this.refreshFlags(client);
       }
     } catch (error) {
       if (this.stopping) return;
@@ -287,6 +322,8 @@ export class MailboxWatcher {
    * idled): new mail then only shows every poll interval, and the card says so.
    */
   private idleEvidence(silent: boolean): void {
+    // The card's notice is about the inbox; the Sent folder's session behaves the same on one server.
+    if (this.role !== 'inbox') return;
     const before = this.silentPolls;
     this.silentPolls = silent ? before + 1 : 0;
     if (this.silentPolls === SILENT_POLLS_TO_NOTICE) {
@@ -304,8 +341,32 @@ export class MailboxWatcher {
    * answers at all, and a mailbox that is gone fails here and is retried.
    */
   private async checkMailbox(client: ImapFlow): Promise<void> {
-    const readOnly = !this.channel.inbox.markSeenOnServer;
-    await this.step(client, () => client.mailboxOpen(this.mailboxName, { readOnly }));
+    await this.step(client, () => client.mailboxOpen(this.mailboxName, { readOnly: this.readOnly }));
+  }
+
+  /**
+   * \\Answered of inbox mail already imported, kept fresh cheaply: with CONDSTORE only what changed
+   * since the last read, otherwise the newest messages again. Someone may answer a customer from
+   * another mail client; the conversation says so when no reply of ours follows.
+   */
+  private async refreshFlags(client: ImapFlow): Promise<void> {
+    this.flagsChanged = false;
+    const mailbox = client.mailbox;
+    if (this.role !== 'inbox' || !this.opts.ingestor.updateFlags || !mailbox || mailbox.exists === 0) return;
+    const modseq = mailbox.highestModseq;
+    if (modseq !== undefined && this.flagsModseq !== undefined && modseq === this.flagsModseq) return;
+    const since = modseq !== undefined ? this.flagsModseq : undefined;
+    const range = since !== undefined ? '1:*' : `${Math.max(1, mailbox.exists - RECENT_FLAGS + 1)}:*`;
+    const flags = await this.step(client, async () => {
+      const out: { uid: number; answered: boolean }[] = [];
+      // Sequence numbers for "the newest N"; UIDs identify them.
+      for await (const msg of client.fetch(range, { uid: true, flags: true }, since !== undefined ? { changedSince: since } : {})) {
+        out.push({ uid: msg.uid, answered: msg.flags?.has('\\Answered') ?? false });
+      }
+      return out;
+    });
+    this.opts.ingestor.updateFlags({ ...this.position }, flags);
+    this.flagsModseq = modseq;
   }
 
   // ---- syncing ----
@@ -318,6 +379,8 @@ export class MailboxWatcher {
     const before = this.currentCursor(mailbox);
     const cursor = await this.importNew(client, before);
     if (cursor.backfillBelowUid !== null) await this.backfill(client, cursor);
+    // Once per session: what changed while nobody was watching.
+    if (this.flagsModseq === undefined) await this.refreshFlags(client);
     return cursor.lastUid > before.lastUid;
   }
 
@@ -506,8 +569,8 @@ export class MailboxWatcher {
     return this.step(client, async () => {
       const metas: MessageMeta[] = [];
       // Only collected here: running any other command inside this loop would deadlock the session.
-      for await (const msg of client.fetch(range, { uid: true, size: true, internalDate: true }, { uid: true })) {
-        metas.push({ uid: msg.uid, size: msg.size ?? 0, internalDate: toDate(msg.internalDate) });
+      for await (const msg of client.fetch(range, { uid: true, size: true, internalDate: true, flags: true }, { uid: true })) {
+        metas.push({ uid: msg.uid, size: msg.size ?? 0, internalDate: toDate(msg.internalDate), answered: msg.flags?.has('\\Answered') ?? false });
       }
       return metas;
     });
@@ -573,7 +636,7 @@ export class MailboxWatcher {
     }
     return batch.flatMap((meta) => {
       const source = sources.get(meta.uid);
-      return source ? [{ uid: meta.uid, size: meta.size, source, ...(meta.internalDate ? { internalDate: meta.internalDate } : {}) }] : [];
+      return source ? [{ uid: meta.uid, size: meta.size, source, answered: meta.answered, ...(meta.internalDate ? { internalDate: meta.internalDate } : {}) }] : [];
     });
   }
 
@@ -627,7 +690,7 @@ export class MailboxWatcher {
 
   /** Only with the channel's opt-in, and only after the messages are safely stored. */
   private async markSeen(client: ImapFlow, batch: MessageMeta[]): Promise<void> {
-    if (!this.channel.inbox.markSeenOnServer || batch.length === 0) return;
+    if (this.readOnly || batch.length === 0) return;
     await this.step(client, () => client.messageFlagsAdd(batch.map((m) => m.uid).join(','), ['\\Seen'], { uid: true }));
   }
 
@@ -707,6 +770,7 @@ export class MailboxWatcher {
     // The 'error' listener stays: imapflow may still report a late socket error on a closed client.
     client.removeAllListeners('exists');
     client.removeAllListeners('close');
+    client.removeAllListeners('flags');
     if (socket && !socket.closed) {
       await new Promise<void>((resolve) => {
         socket.once('close', () => resolve());

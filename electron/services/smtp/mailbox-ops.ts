@@ -29,10 +29,13 @@ export async function withImap<T>(settings: ImapSettings, fn: (client: ImapFlow)
   }
 }
 
-/** The folder marked \Sent (RFC 6154 SPECIAL-USE, or imapflow's well-known names), if the server has one. */
+/**
+ * The folder marked \Sent (RFC 6154 SPECIAL-USE, or imapflow's well-known names), else Gmail's
+ * own name for it, if the server has one.
+ */
 export async function specialUseSent(client: ImapFlow): Promise<string | undefined> {
   const folders = await client.list();
-  return folders.find((f) => f.specialUse === '\\Sent')?.path;
+  return (folders.find((f) => f.specialUse === '\\Sent') ?? folders.find((f) => f.path === '[Gmail]/Sent Mail'))?.path;
 }
 
 /**

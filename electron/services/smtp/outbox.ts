@@ -35,7 +35,6 @@ function notFound(what: string): AppFailure {
   return new AppFailure({ code: 'NOT_FOUND', message: `This ${what} no longer exists.`, hint: 'It may have been deleted in another window.', retryable: false });
 }
 
-
 export class OutboxService {
   private readonly now: () => Date;
 

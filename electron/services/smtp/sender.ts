@@ -56,6 +56,18 @@ export interface OutboxWorkerDeps extends OutboxOptions {
 }
 
 /**
+ * The X-Auxilium-Agent header: who wrote a reply, so every desktop that finds it in the Sent folder
+ * can say so. One line, no control characters; nodemailer encodes anything beyond ASCII (RFC 2047).
+ */
+export function agentHeader(agent: { name: string; email: string }): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = (text: string) => text.replace(/[\u0000-\u001f\u007f<>]+/g, ' ').replace(/\s+/g, ' ').trim();
+  const name = clean(agent.name);
+  const email = clean(agent.email);
+  return name ? `${name} <${email}>` : email;
+}
+
+/**
  * Builds the MIME with nodemailer (never by hand): the text as typed, an HTML alternative when the
  * agent used simple formatting, the attached files. No Auto-Submitted: this is a human reply.
  */
@@ -75,8 +87,8 @@ export function buildMime(out: OutgoingRecord, date: Date): Promise<Buffer> {
     references: out.references.length > 0 ? out.references.map(angle) : undefined,
     // Streamed from their files while the message is built.
     attachments: out.attachments.length > 0 ? out.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, path: a.path })) : undefined,
-    // Lets our own ingest recognise the copy as ours wherever it turns up.
-    headers: { 'X-Auxilium-Conversation': out.token },
+    // Lets our own ingest recognise the copy as ours wherever it turns up, and name its author.
+    headers: { 'X-Auxilium-Conversation': out.token, ...(out.agent ? { 'X-Auxilium-Agent': agentHeader(out.agent) } : {}) },
   })
     .compile()
     .build();

@@ -157,6 +157,8 @@ export interface OutgoingRecord {
   text: string;
   /** Files the agent attached, on disk. */
   attachments: AttachmentFile[];
+  /** The agent who wrote it, named in the reply so other desktops can say who sent it. */
+  agent: { name: string; email: string } | null;
 }
 
 export interface AttachmentFile {
@@ -260,8 +262,8 @@ export class OutboxRepo {
     const row = this.db
       .prepare(
         `SELECT m.id, m.channel_id, m.conversation_id, c.token, m.message_id, m.in_reply_to, m."references", m.subject,
-           m.from_name, m.from_address, m.to_json, m.cc_json, m.text
-         FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.id = ?`,
+           m.from_name, m.from_address, m.to_json, m.cc_json, m.text, a.name AS agent_name, a.email AS agent_email
+         FROM messages m JOIN conversations c ON c.id = m.conversation_id LEFT JOIN agents a ON a.id = m.author_agent_id WHERE m.id = ?`,
       )
       .get(messageId) as
       | {
@@ -278,6 +280,8 @@ export class OutboxRepo {
           to_json: string;
           cc_json: string;
           text: string;
+          agent_name: string | null;
+          agent_email: string | null;
         }
       | undefined;
     return (
@@ -295,6 +299,7 @@ export class OutboxRepo {
         cc: readAddresses(row.cc_json, 'Cc addresses'),
         text: row.text,
         attachments: this.attachments(row.id),
+        agent: row.agent_name !== null && row.agent_email !== null ? { name: row.agent_name, email: row.agent_email } : null,
       }
     );
   }

@@ -88,6 +88,14 @@ export function ChannelCard({ channel, onEdit, onDelete }: ChannelCardProps) {
             </span>
           </dd>
         </div>
+        {channel.status.sent ? (
+          <div>
+            <dt>Sent folder</dt>
+            <dd className={channel.status.sent.watched ? 'muted text-break' : 'text-break'}>
+              {channel.status.sent.watched ? channel.status.sent.message : `Not watched: ${channel.status.sent.message}`}
+            </dd>
+          </div>
+        ) : null}
         <div>
           <dt>Servers</dt>
           <dd className="text-break muted">

@@ -1,5 +1,6 @@
 import { useEffect, useId, useRef } from 'react';
 import { ErrorAlert } from '../../components/ErrorAlert';
+import { answeredWithoutReply } from './answered';
 import { Composer } from './Composer';
 import { ConversationActions } from './ConversationActions';
 import { useConversationStore } from './conversation-store';
@@ -38,6 +39,7 @@ export function ConversationPane() {
 
   const { conversation, messages } = detail;
   const ordered = [...messages].sort((a, b) => a.date.localeCompare(b.date) || a.id - b.id);
+  const answeredElsewhere = answeredWithoutReply(ordered);
   return (
     <section className="conversation" aria-labelledby={headingId}>
       <header className="conversation-header">
@@ -62,7 +64,7 @@ export function ConversationPane() {
         <ol role="list" className="thread-list" aria-label="Messages">
           {ordered.map((message) => (
             <li key={message.id}>
-              <MessageItem message={message} />
+              <MessageItem message={message} answeredElsewhere={answeredElsewhere.has(message.id)} />
             </li>
           ))}
         </ol>
@@ -71,3 +73,4 @@ export function ConversationPane() {
     </section>
   );
 }
+

@@ -4,6 +4,26 @@ import { ErrorAlert } from '../../components/ErrorAlert';
 import { invoke } from '../../lib/api';
 import { hasRemoteContent, mailSrcdoc } from './sanitize';
 
+const NO_IMAGES: ReadonlyMap<string, string> = new Map();
+
+/** The message's own pictures its HTML names by `cid:` (Content-ID → data: URL); none until they arrive. */
+function useInlineImages(messageId: number, html: string): ReadonlyMap<string, string> {
+  const [images, setImages] = useState(NO_IMAGES);
+  const wanted = /cid:/i.test(html);
+  useEffect(() => {
+    setImages(NO_IMAGES);
+    if (!wanted) return;
+    let alive = true;
+    void invoke('messages:get-inline-images', { id: messageId }).then((result) => {
+      if (alive && result.ok) setImages(new Map(result.value.map((image) => [image.contentId, image.dataUrl])));
+    });
+    return () => {
+      alive = false;
+    };
+  }, [messageId, wanted]);
+  return images;
+}
+
 /** Plain text stays text: no HTML, no clickable links that could run anything. */
 export function PlainBody({ text }: { text: string }) {
   return <div className="message-text">{text || <span className="muted">(no text)</span>}</div>;
@@ -15,10 +35,11 @@ export function PlainBody({ text }: { text: string }) {
  * and the web host into a new tab — so a click never navigates the app. Remote images load only
  * after the user asks, for this message alone.
  */
-export function HtmlBody({ html, title }: { html: string; title: string }) {
+export function HtmlBody({ html, title, messageId }: { html: string; title: string; messageId: number }) {
   const [allowRemote, setAllowRemote] = useState(false);
+  const inlineImages = useInlineImages(messageId, html);
   const remote = useMemo(() => hasRemoteContent(html), [html]);
-  const frame = useMemo(() => mailSrcdoc(html, allowRemote), [html, allowRemote]);
+  const frame = useMemo(() => mailSrcdoc(html, allowRemote, inlineImages), [html, allowRemote, inlineImages]);
   return (
     <div className="message-html">
       {remote && !allowRemote ? (

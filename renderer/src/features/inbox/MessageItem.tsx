@@ -15,12 +15,27 @@ function AddressLine({ label, addresses }: { label: string; addresses: Address[]
   );
 }
 
-/** One message of the thread; notes look different (yellow) and say so in words, not only colour. */
-export const MessageItem = memo(function MessageItem({ message }: { message: Message }) {
+/**
+ * Who sent a reply found in the mailbox rather than from this desktop (it has no delivery of ours):
+ * the agent our outbox named in it, or else a mail client outside Auxilium.
+ */
+function sentElsewhereLabel(message: Message): string | null {
+  if (message.direction !== 'outbound' || message.delivery) return null;
+  return message.sentBy ? `Sent by ${message.sentBy}` : 'Sent from another mail client';
+}
+
+/**
+ * One message of the thread; notes look different (yellow) and say so in words, not only colour.
+ * `answeredElsewhere`: the customer's message is \Answered on the server but no reply follows it here.
+ */
+export const MessageItem = memo(function MessageItem({ message, answeredElsewhere = false }: { message: Message; answeredElsewhere?: boolean }) {
   const headingId = useId();
   const isNote = message.direction === 'note';
-  const kind = KIND_LABEL[message.kind];
-  const attachments = message.attachments.filter((a) => !a.inline || !message.html);
+  // An outgoing reply says who sent it below; "Sent by us" on top would only repeat it.
+  const kind = message.direction === 'outbound' && message.kind === 'own' ? undefined : KIND_LABEL[message.kind];
+  // Pictures shown inside the HTML are listed too, so they can be saved like any other file.
+  const attachments = message.attachments;
+  const sentElsewhere = sentElsewhereLabel(message);
   const className = [
     'message',
     isNote ? 'message-note' : null,
@@ -53,7 +68,7 @@ export const MessageItem = memo(function MessageItem({ message }: { message: Mes
       {message.parseError ? (
         <RawBody messageId={message.id} reason={message.parseError} />
       ) : message.html && !isNote ? (
-        <HtmlBody html={message.html} title={`Message from ${displayName(message.from)}`} />
+        <HtmlBody html={message.html} title={`Message from ${displayName(message.from)}`} messageId={message.id} />
       ) : (
         <PlainBody text={message.text} />
       )}
@@ -65,7 +80,10 @@ export const MessageItem = memo(function MessageItem({ message }: { message: Mes
               <li key={attachment.id} className="attachment">
                 <PaperclipIcon />
                 <span className="attachment-name text-break">{shown(attachment.filename) || '(unnamed)'}</span>
-                <span className="muted attachment-size">{formatSize(attachment.size)}</span>
+                <span className="muted attachment-size">
+                  {formatSize(attachment.size)}
+                  {attachment.inline && message.html ? ' · in the message' : ''}
+                </span>
                 {/* Always a download (the host sends it as one), never opened inside the app. */}
                 <a className="btn btn-ghost btn-small" href={attachmentUrl(attachment.id)} download>
                   Download<span className="sr-only"> {shown(attachment.filename) || '(unnamed)'}</span>
@@ -76,6 +94,12 @@ export const MessageItem = memo(function MessageItem({ message }: { message: Mes
         </div>
       ) : null}
       {message.direction === 'outbound' && message.delivery ? <DeliveryState message={message} /> : null}
+      {sentElsewhere ? <p className="message-sent-by muted">{sentElsewhere}</p> : null}
+      {answeredElsewhere ? (
+        <p className="message-answered-elsewhere" role="note">
+          Answered outside Auxilium — the reply is not in the Sent folder we watch.
+        </p>
+      ) : null}
     </article>
   );
 });

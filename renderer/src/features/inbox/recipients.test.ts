@@ -19,6 +19,8 @@ function message(extra: Partial<Message>): Message {
     attachments: [],
     parseError: null,
     authorAgentId: null,
+    sentBy: null,
+    answeredOnServer: false,
     delivery: null,
     ...extra,
   };
