@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { teamSyncStatusSchema } from './team-events';
+import { authFormSchema, authIssues, DEFAULT_AUTH, storedAuthSchema } from './oauth';
 import { mailErrorSchema } from './errors';
 
 /**
@@ -114,14 +115,20 @@ export const DEFAULT_INBOX_SETTINGS: InboxSettings = {
   teamFolder: '',
 };
 
-export const channelFormSchema = z.object({
-  name: z.string().trim().min(1, 'Channel Name is required').max(100, 'Channel Name is too long'),
-  type: channelTypeSchema,
-  imap: imapFormSchema,
-  smtp: smtpFormSchema,
-  supportAddress: emailAddressSchema,
-  inbox: inboxSettingsSchema.default(DEFAULT_INBOX_SETTINGS),
-});
+export const channelFormSchema = z
+  .object({
+    name: z.string().trim().min(1, 'Channel Name is required').max(100, 'Channel Name is too long'),
+    type: channelTypeSchema,
+    imap: imapFormSchema,
+    smtp: smtpFormSchema,
+    supportAddress: emailAddressSchema,
+    inbox: inboxSettingsSchema.default(DEFAULT_INBOX_SETTINGS),
+    /** How IMAP and SMTP sign in: the passwords below, or OAuth 2.0. */
+    auth: authFormSchema.default(DEFAULT_AUTH),
+  })
+  .superRefine((form, ctx) => {
+    for (const issue of authIssues(form.auth)) ctx.addIssue({ code: 'custom', ...issue });
+  });
 export type ChannelForm = z.infer<typeof channelFormSchema>;
 export type ChannelFormInput = z.input<typeof channelFormSchema>;
 export type ImapForm = z.infer<typeof imapFormSchema>;
@@ -129,8 +136,20 @@ export type SmtpForm = z.infer<typeof smtpFormSchema>;
 
 const PASSWORD_REQUIRED = 'Password is required';
 
-/** Creating needs both passwords; editing keeps a stored password when the field is left blank. */
+/**
+ * Creating needs both passwords, or with OAuth a completed sign-in (or, app-only, the client secret);
+ * editing keeps a stored password or secret when the field is left blank.
+ */
 export const createChannelInput = channelFormSchema.superRefine((form, ctx) => {
+  if (form.auth.method === 'oauth2') {
+    if (form.auth.flow === 'interactive' && form.auth.signInId === '') {
+      ctx.addIssue({ code: 'custom', path: ['auth', 'signInId'], message: 'Sign in with the mailbox account first' });
+    }
+    if (form.auth.flow === 'app-only' && form.auth.clientSecret === '') {
+      ctx.addIssue({ code: 'custom', path: ['auth', 'clientSecret'], message: 'Client secret is required for app-only access' });
+    }
+    return;
+  }
   for (const protocol of ['imap', 'smtp'] as const) {
     if (form[protocol].password === '') {
       ctx.addIssue({ code: 'custom', path: [protocol, 'password'], message: PASSWORD_REQUIRED });
@@ -162,6 +181,7 @@ export function defaultChannelForm(): ChannelForm {
     },
     supportAddress: '',
     inbox: { ...DEFAULT_INBOX_SETTINGS, agentIds: [] },
+    auth: { ...DEFAULT_AUTH },
   };
 }
 
@@ -177,7 +197,8 @@ const publicServer = {
   trustedCertificate: trustedCertificateSchema.nullable(),
 };
 
-export const channelStateSchema = z.enum(['disabled', 'starting', 'connected', 'syncing', 'retrying', 'error']);
+/** sign-in-required: an OAuth channel whose sign-in is no longer valid; it waits for "Sign in again". */
+export const channelStateSchema = z.enum(['disabled', 'starting', 'connected', 'syncing', 'retrying', 'error', 'sign-in-required']);
 export type ChannelState = z.infer<typeof channelStateSchema>;
 
 export const channelStatusSchema = z.object({
@@ -218,6 +239,7 @@ export const channelSchema = z.object({
   smtp: z.object({ ...publicServer, fromName: z.string(), fromAddress: z.string() }),
   supportAddress: z.string(),
   inbox: inboxSettingsSchema,
+  auth: storedAuthSchema,
   status: channelStatusSchema,
   /** How sharing team state through the mailbox stands (absent while disabled). */
   team: teamSyncStatusSchema.optional(),
@@ -238,6 +260,7 @@ export function channelToForm(channel: Channel): ChannelForm {
     smtp: { ...smtp, password: '' },
     supportAddress: channel.supportAddress,
     inbox: channel.inbox,
+    auth: { ...storedAuthSchema.parse(channel.auth), clientSecret: '', signInId: '' },
   };
 }
 

@@ -19,6 +19,7 @@ import {
 } from './conversation';
 import { draftAttachmentSchema, outgoingAttachmentSchema } from './attachments';
 import { mailErrorSchema } from './errors';
+import { authFormSchema } from './oauth';
 
 /**
  * The one list of everything the renderer may ask of the main side, and every event it may hear.
@@ -76,6 +77,24 @@ export const contract = {
   'channels:set-enabled': { input: z.object({ id: channelIdSchema, enabled: z.boolean() }), output: channelSchema },
   'channels:delete': { input: z.object({ id: channelIdSchema }), output: z.object({ id: channelIdSchema }) },
   'channels:test-connection': { input: testConnectionInput, output: connectionTestResultSchema },
+  /**
+   * OAuth 2.0 sign-in in the browser. With `auth`, for the dialog's form (its blank client secret is
+   * the stored one of `channelId`); without, "Sign in again" for the saved channel `channelId`.
+   * `openedInBrowser` false: the caller opens `authorizationUrl` itself (web host).
+   */
+  'oauth:start-sign-in': {
+    input: z.object({ auth: authFormSchema.optional(), channelId: channelIdSchema.optional() }),
+    output: z.object({ signInId: z.string(), authorizationUrl: z.string(), openedInBrowser: z.boolean() }),
+  },
+  /**
+   * Waits until the browser comes back and the tokens are in. With `channelId` (Sign in again) the
+   * new sign-in is saved for that channel at once; otherwise the form carries `signInId` to Create.
+   */
+  'oauth:finish-sign-in': {
+    input: z.object({ signInId: z.string().max(64), channelId: channelIdSchema.optional() }),
+    output: z.object({ signInId: z.string() }),
+  },
+  'oauth:cancel-sign-in': { input: z.object({ signInId: z.string().max(64) }), output: z.object({}) },
   /** For a server without a Sent folder: creates one named Sent and makes it the channel's Sent folder. */
   'channels:create-sent-folder': { input: z.object({ id: channelIdSchema }), output: channelSchema },
 

@@ -24,6 +24,15 @@ export const mailErrorCodeSchema = z.enum([
   'SENT_FOLDER_NOT_FOUND',
   'SENT_COPY_REFUSED',
   'SERVER_ERROR',
+  'OAUTH_SIGN_IN_EXPIRED',
+  'OAUTH_CONSENT_REQUIRED',
+  'OAUTH_MFA_REQUIRED',
+  'OAUTH_APP_NOT_FOUND',
+  'OAUTH_CLIENT_INVALID',
+  'OAUTH_BLOCKED_BY_ADMIN',
+  'OAUTH_TOKEN_REFUSED',
+  'OAUTH_PROVIDER_UNREACHABLE',
+  'OAUTH_SIGN_IN_FAILED',
 ]);
 export type MailErrorCode = z.infer<typeof mailErrorCodeSchema>;
 
@@ -84,6 +93,8 @@ export interface MailErrorContext {
   port: number;
   mailbox?: string;
   fromAddress?: string;
+  /** The channel signs in with OAuth 2.0: a refused login is about the token, not a password. */
+  oauth?: boolean;
 }
 
 type Entry = {
@@ -214,6 +225,70 @@ export const MAIL_ERRORS: Record<MailErrorCode, Entry> = {
     message: (c) => `The ${PROTOCOL_NAME[c.protocol]} server refused the request`,
     cause: () => 'The server answered with an error the app does not recognise; its exact words are below.',
     fix: () => 'Read the server response below; if it is unclear, show it to your mail administrator.',
+    retryable: false,
+  },
+  OAUTH_SIGN_IN_EXPIRED: {
+    message: () => 'Sign-in is no longer valid',
+    cause: () =>
+      'The provider no longer accepts the stored sign-in: it was revoked, the password was changed, access for the app was removed, or it expired (Google: invalid_grant; apps in "Testing" status lose it after 7 days).',
+    fix: () => 'Click Sign in again and sign in with the mailbox account. Replies wait in the outbox until then; imported mail stays.',
+    retryable: false,
+  },
+  OAUTH_CONSENT_REQUIRED: {
+    message: () => 'The app is not allowed to use this mailbox yet (consent required)',
+    cause: () => 'Nobody has consented to the permissions the app registration asks for (Microsoft AADSTS65001), or the consent was withdrawn.',
+    fix: () =>
+      'Sign in again and accept the permissions, or have an administrator grant admin consent: Microsoft Entra admin center › App registrations › your app › API permissions › Grant admin consent.',
+    retryable: false,
+  },
+  OAUTH_MFA_REQUIRED: {
+    message: () => 'Multi-factor authentication is required',
+    cause: () => 'A Conditional Access policy asks for a second factor before it gives out tokens (Microsoft AADSTS50076 / AADSTS50079).',
+    fix: () => 'Click Sign in again and complete the multi-factor prompt in the browser (set it up first if asked).',
+    retryable: false,
+  },
+  OAUTH_APP_NOT_FOUND: {
+    message: () => 'The app registration was not found in this tenant',
+    cause: () => 'The client ID does not belong to an app in the tenant you entered, or the app was deleted (Microsoft AADSTS700016).',
+    fix: () => 'Copy the Application (client) ID and the Directory (tenant) ID from the app’s Overview page in the Microsoft Entra admin center, and check the app is not deleted.',
+    retryable: false,
+  },
+  OAUTH_CLIENT_INVALID: {
+    message: () => 'The client ID or client secret was refused',
+    cause: () =>
+      'The provider does not know this client, or the secret is wrong or expired (Microsoft AADSTS7000215 invalid secret, AADSTS7000222 expired secret; invalid_client).',
+    fix: () =>
+      'Check the client ID. Create a new client secret in the app registration (Microsoft: Certificates & secrets; Google: Credentials) and paste its value, not its ID.',
+    retryable: false,
+  },
+  OAUTH_BLOCKED_BY_ADMIN: {
+    message: () => 'Your administrator blocks this app',
+    cause: () => 'The Google Workspace (or Microsoft 365) administrator does not allow this app to access mail (Google: admin_policy_enforced).',
+    fix: () => 'Ask the administrator to allow the app: Google Admin console › Security › Access and data control › API controls › Manage third-party app access › trust the client ID.',
+    retryable: false,
+  },
+  OAUTH_TOKEN_REFUSED: {
+    message: (c) => `The ${PROTOCOL_NAME[c.protocol]} server refused the access token`,
+    cause: (c) =>
+      `The sign-in worked, but the mail server did not accept its token for this mailbox: the app registration lacks the mail permission (Microsoft: IMAP.AccessAsUser.All / SMTP.Send, or IMAP.AccessAsApp / SMTP.SendAsApp for app-only; Google: https://mail.google.com/), ${
+        c.protocol === 'smtp' ? 'SMTP AUTH is disabled for the mailbox' : 'IMAP is disabled for the mailbox'
+      }, the username is not the signed-in mailbox, or (app-only) the app was not given access to this mailbox in Exchange.`,
+    fix: (c) =>
+      `Check the username is the mailbox address you signed in with and the app’s permissions. Microsoft 365: enable ${
+        c.protocol === 'smtp' ? 'Authenticated SMTP' : 'IMAP'
+      } for the mailbox in the Microsoft 365 admin center; for app-only access register the service principal in Exchange (New-ServicePrincipal) and grant it the mailbox (Add-MailboxPermission). The server’s answer is below.`,
+    retryable: false,
+  },
+  OAUTH_PROVIDER_UNREACHABLE: {
+    message: () => 'The sign-in service could not be reached',
+    cause: () => 'The provider’s token or discovery endpoint did not answer: no network, a proxy or firewall, or a wrong issuer URL.',
+    fix: () => 'Check this computer is online; for another provider, check the issuer URL (its /.well-known/openid-configuration must open in a browser). The app tries again by itself.',
+    retryable: true,
+  },
+  OAUTH_SIGN_IN_FAILED: {
+    message: () => 'Sign-in did not complete',
+    cause: () => 'The browser sign-in was cancelled, access was denied, it timed out, or the provider reported an error (below).',
+    fix: () => 'Click Sign in and complete the provider’s pages, accepting the permissions the app asks for. If the provider names an error below, it says what to change.',
     retryable: false,
   },
 };

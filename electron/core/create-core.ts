@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { eventNames } from '../../shared/contract';
+import { describeMailError } from '../../shared/errors';
 import { ChannelService, type MailboxWatchers } from '../services/channels/channel-service';
 import { testConnection } from '../services/connection-test';
 import { ConversationService } from '../services/conversations/conversation-service';
@@ -17,6 +18,8 @@ import { sweepUnreferencedFiles } from '../services/store/file-sweep';
 import { openDatabase } from '../services/store/database';
 import { MailStore } from '../services/store/mail-store';
 import { OutboxRepo } from '../services/store/outbox-repo';
+import { OAuthService } from '../services/oauth/oauth-service';
+import { toAppFailure } from '../services/oauth/oauth-failure';
 import { OutboxService } from '../services/smtp/outbox';
 import { outboundFolder } from '../services/smtp/reply-attachments';
 import { createSentFolder } from '../services/smtp/mailbox-ops';
@@ -48,6 +51,11 @@ export interface CoreConfig {
    * `watchers` stand in for the mail server: there is no server to share through then.
    */
   team?: TeamSyncOptions | false;
+  /**
+   * Opens a URL in the system browser, for OAuth sign-in (Electron passes shell.openExternal).
+   * Without it, the renderer opens the sign-in page itself (the web host: a new tab).
+   */
+  openExternal?: (url: string) => Promise<void>;
 }
 
 export interface Core {
@@ -116,7 +124,9 @@ export function createCore(config: CoreConfig): Core {
     // The channel service is there by the time a watcher reports anything.
     new WatcherSupervisor({ ingestor, log: logger, notice: (id, kind, notice) => channels.setNotice(id, kind, notice) });
   const teamSyncs = config.team === false || (config.watchers && config.team === undefined) ? undefined : new TeamSyncs(team, teamRepo, { log: logger, ...config.team });
+  const oauth = new OAuthService({ credentials, log: logger, openExternal: config.openExternal });
   const channels = new ChannelService({
+    oauth,
     repo: channelRepo,
     credentials,
     events,
@@ -134,6 +144,11 @@ export function createCore(config: CoreConfig): Core {
     testConnection: (values) => testConnection(values),
   });
   team.onStatus(() => channels.announce());
+
+  oauth.onSignInLost = (channelId, failure) => {
+    const entry = describeMailError(failure.oauthCode, { protocol: 'imap', host: '', port: 0, oauth: true }, failure.detail);
+    channels.signInLost(channelId, `${entry.message} — ${entry.fix}`);
+  };
 
   const outboxRepo = new OutboxRepo(db);
   const outboxWorker = new OutboxWorker({
@@ -168,6 +183,30 @@ export function createCore(config: CoreConfig): Core {
         return { id: input.id };
       },
       'channels:test-connection': (input) => channels.testConnection(input.values, input.channelId),
+      'oauth:start-sign-in': async (input) => {
+        try {
+          return await oauth.startSignIn(await channels.oauthClient(input.auth, input.channelId));
+        } catch (error) {
+          throw toAppFailure(error);
+        }
+      },
+      'oauth:finish-sign-in': async (input) => {
+        try {
+          await oauth.finishSignIn(input.signInId);
+        } catch (error) {
+          throw toAppFailure(error);
+        }
+        if (input.channelId) {
+          await channels.signedIn(input.channelId, input.signInId);
+          // Replies held while the sign-in was invalid go out now.
+          outboxWorker.resume(input.channelId);
+        }
+        return { signInId: input.signInId };
+      },
+      'oauth:cancel-sign-in': (input) => {
+        oauth.cancelSignIn(input.signInId);
+        return {};
+      },
       'channels:create-sent-folder': async (input) => {
         const { imap } = await channels.withSecrets(input.id);
         return channels.setSentFolder(input.id, await createSentFolder(imap));

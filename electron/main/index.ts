@@ -106,7 +106,13 @@ app.whenReady().then(async () => {
   serveRenderer();
 
   const dataDir = dataDirArgument(process.argv) ?? process.env.AUXILIUM_DATA_DIR ?? app.getPath('userData');
-  core = createCore({ dataDir, version: app.getVersion(), sqliteBinding: sqliteBinding() });
+  core = createCore({
+    dataDir,
+    version: app.getVersion(),
+    sqliteBinding: sqliteBinding(),
+    // OAuth sign-in happens in the system browser (RFC 8252), never in an embedded window.
+    openExternal: (url) => shell.openExternal(url),
+  });
   bindIpc(core);
   await core.start();
   mainWindow = createWindow();

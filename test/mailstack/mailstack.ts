@@ -12,6 +12,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
+import type { AuthServerInfo } from './auth-server';
 import { readCyrusPid, startCyrus, stopMaster, type CyrusServer } from './cyrus.js';
 
 const execFileAsync = promisify(execFile);
@@ -57,6 +58,11 @@ export interface MailStack {
   closed: number;
   /** `cc` is a second customer-side mailbox, e.g. for a Cc that is deferred for a while (deferRecipients). */
   users: { support: MailUser; customer: MailUser; other: MailUser; cc: MailUser };
+  /**
+   * A mailbox that accepts only OAuth 2.0 (XOAUTH2, OAUTHBEARER) for IMAP and SMTP, and the
+   * authorization server whose tokens open it. Dovecot asks that server about every token.
+   */
+  oauth: AuthServerInfo & { address: string };
   relayDeniedRecipient: string;
   stop(): Promise<void>;
 }
@@ -79,6 +85,8 @@ interface Layout {
   dovecotDir: string;
   dovecotConf: string;
   dovecotUsers: string;
+  dovecotUserdb: string;
+  dovecotOAuth: string;
   dovecotLog: string;
   mailDir: string;
   postfixDir: string;
@@ -100,6 +108,8 @@ function layout(dir: string): Layout {
     dovecotDir,
     dovecotConf: path.join(dovecotDir, 'dovecot.conf'),
     dovecotUsers: path.join(dovecotDir, 'users'),
+    dovecotUserdb: path.join(dovecotDir, 'userdb'),
+    dovecotOAuth: path.join(dovecotDir, 'dovecot-oauth2.conf.ext'),
     dovecotLog: path.join(dir, 'dovecot.log'),
     mailDir: path.join(dir, 'mail'),
     postfixDir,
@@ -129,8 +139,8 @@ export async function startMailStack(opts: { dir?: string; cyrus?: boolean } = {
     await rm(sub, { recursive: true, force: true });
   }
 
-  const { closed, cyrusImapPlain, cyrusImapTls, cyrusLmtp, ...ports } = await freePorts([
-    'closed', 'cyrusImapPlain', 'cyrusImapTls', 'cyrusLmtp', ...PORT_NAMES,
+  const { closed, oauth: oauthPort, cyrusImapPlain, cyrusImapTls, cyrusLmtp, ...ports } = await freePorts([
+    'closed', 'oauth', 'cyrusImapPlain', 'cyrusImapTls', 'cyrusLmtp', ...PORT_NAMES,
   ]);
 
   const users = makeUsers(MAIL_DOMAIN);
@@ -138,10 +148,14 @@ export async function startMailStack(opts: { dir?: string; cyrus?: boolean } = {
   // Cyrus users log in to Postfix through Dovecot's auth like everyone else; their mail goes to Cyrus.
   const smtpUsers = [...Object.values(users), ...Object.values(cyrusUsers ?? {})];
 
+  const oauthAddress = `oauth@${MAIL_DOMAIN}`;
   const certPem = await makeCert(l);
   const mailOwner = lookupIds('nobody');
-  await writeDovecotConfig(l, ports, smtpUsers, mailOwner);
-  await writePostfixConfig(l, ports, smtpUsers, cyrusUsers ? cyrusLmtp : undefined);
+  // Loaded here, not at the top: test files import this module for its helpers and need no provider.
+  const { startAuthServer } = await import('./auth-server');
+  const authServer = await startAuthServer({ port: oauthPort, mailboxAddress: oauthAddress });
+  await writeDovecotConfig(l, ports, smtpUsers, oauthAddress, authServer, mailOwner);
+  await writePostfixConfig(l, ports, [...smtpUsers.map((u) => u.address), oauthAddress], cyrusUsers ? cyrusLmtp : undefined);
 
   const silent = await startSilentServer();
   const dovecotPidFile = path.join(l.dovecotDir, 'run', 'master.pid');
@@ -184,7 +198,7 @@ export async function startMailStack(opts: { dir?: string; cyrus?: boolean } = {
       // A master started by restartDovecot() belongs to this stack too.
       const restarted = readPid(restartedDovecotPidFile(l));
       if (restarted && restarted !== dovecotPid && isAlive(restarted)) signal(restarted, 'SIGTERM');
-      await Promise.all([waitForExit(dovecotPid), waitForExit(restarted), silent.close(), cyrus?.stop()]);
+      await Promise.all([waitForExit(dovecotPid), waitForExit(restarted), silent.close(), cyrus?.stop(), authServer.stop()]);
     })();
     return stopped;
   };
@@ -242,6 +256,13 @@ export async function startMailStack(opts: { dir?: string; cyrus?: boolean } = {
     silent: silent.port,
     closed,
     users,
+    oauth: {
+      address: oauthAddress,
+      issuer: authServer.issuer,
+      registrationEndpoint: authServer.registrationEndpoint,
+      user: authServer.user,
+      introspectionClient: authServer.introspectionClient,
+    },
     relayDeniedRecipient: 'someone@elsewhere.example',
     stop,
   };
@@ -430,19 +451,46 @@ async function writeDovecotConfig(
   l: Layout,
   p: Ports,
   users: MailUser[],
+  oauthAddress: string,
+  auth: { issuer: string; introspectionClient: { clientId: string; clientSecret: string } },
   owner: { uid: number; gid: number },
 ): Promise<void> {
   await mkdir(l.dovecotDir, { recursive: true });
   await mkdir(l.mailDir, { recursive: true });
   await chown(l.mailDir, owner.uid, owner.gid);
 
-  // passwd-file: user:{scheme}pass:uid:gid:gecos:home:shell:extra
-  const lines = users.map(
-    (u) => `${u.user}:{PLAIN}${u.password}:${owner.uid}:${owner.gid}::${path.join(l.mailDir, u.user)}::`,
+  // passwd-file: user:{scheme}pass:uid:gid:gecos:home:shell:extra. The OAuth mailbox has no password
+  // at all: it is in the userdb (where its mail lives) but not in the password passdb.
+  const entry = (user: string, password: string): string =>
+    `${user}:${password}:${owner.uid}:${owner.gid}::${path.join(l.mailDir, user)}::`;
+  const passwords = users.map((u) => entry(u.user, `{PLAIN}${u.password}`));
+  const files: [string, string[]][] = [
+    [l.dovecotUsers, passwords],
+    [l.dovecotUserdb, [...passwords, entry(oauthAddress, '')]],
+  ];
+  for (const [file, lines] of files) {
+    await writeFile(file, lines.join('\n') + '\n', { mode: 0o640 });
+    // The auth process reads it as default_internal_user.
+    await chown(file, 0, lookupIds('dovecot').gid);
+  }
+  // Every XOAUTH2/OAUTHBEARER login is checked by asking the authorization server (RFC 7662
+  // introspection, as the client Dovecot is registered as). Its answer names the mailbox the token
+  // opens; it must be the one logging in.
+  const { clientId, clientSecret } = auth.introspectionClient;
+  const issuerUrl = new URL(auth.issuer);
+  await writeFile(
+    l.dovecotOAuth,
+    `introspection_mode = post
+introspection_url = http://${clientId}:${clientSecret}@${issuerUrl.host}/token/introspection
+force_introspection = yes
+username_attribute = mailbox
+active_attribute = active
+active_value = true
+timeout_msecs = 10000
+`,
+    { mode: 0o640 },
   );
-  await writeFile(l.dovecotUsers, lines.join('\n') + '\n', { mode: 0o640 });
-  // The auth process reads it as default_internal_user.
-  await chown(l.dovecotUsers, 0, lookupIds('dovecot').gid);
+  await chown(l.dovecotOAuth, 0, lookupIds('dovecot').gid);
 
   const conf = `# Generated by test/mailstack/mailstack.ts for a throwaway test server.
 instance_name = auxilium-mailstack
@@ -455,7 +503,7 @@ default_login_user = dovenull
 default_internal_user = dovecot
 # The "TLS off" tests need plaintext LOGIN on the plain port; STARTTLS is still offered there.
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login xoauth2 oauthbearer
 auth_username_format = %Lu
 auth_verbose = yes
 # Real servers slow down failed logins; here that would only slow down wrong-password tests and
@@ -478,11 +526,17 @@ mail_max_userip_connections = 200
 
 passdb {
   driver = passwd-file
+  mechanisms = plain login
   args = scheme=PLAIN ${l.dovecotUsers}
+}
+passdb {
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = ${l.dovecotOAuth}
 }
 userdb {
   driver = passwd-file
-  args = ${l.dovecotUsers}
+  args = ${l.dovecotUserdb}
 }
 
 namespace inbox {
@@ -543,10 +597,10 @@ service auth {
   await writeFile(l.dovecotConf, conf);
 }
 
-async function writePostfixConfig(l: Layout, p: Ports, users: MailUser[], cyrusLmtp: number | undefined): Promise<void> {
+async function writePostfixConfig(l: Layout, p: Ports, addresses: string[], cyrusLmtp: number | undefined): Promise<void> {
   const d = l.postfixDir;
   await mkdir(d, { recursive: true });
-  await writeFile(path.join(d, 'vmailbox'), users.map((u) => `${u.address} OK`).join('\n') + '\n');
+  await writeFile(path.join(d, 'vmailbox'), addresses.map((a) => `${a} OK`).join('\n') + '\n');
   await writeFile(path.join(d, 'transport'), cyrusLmtp ? `${CYRUS_DOMAIN} lmtp:inet:${HOST}:${cyrusLmtp}\n` : '');
   await writeDeferredRecipients(d, [DEFERRED_RECIPIENT]);
 

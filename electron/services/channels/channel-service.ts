@@ -1,14 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import type { Channel, ChannelForm, ChannelNotice, ChannelNoticeKind, ChannelStatus } from '../../../shared/channel';
+import { storedAuthSchema, type AuthForm } from '../../../shared/oauth';
 import type { ConnectionTestResult } from '../../../shared/contract';
 import type { TeamSyncStatus } from '../../../shared/team-events';
 import { AppFailure } from '../../../shared/errors';
 import type { EventBus } from '../../core/event-bus';
 import { credentialAccount, type CredentialStore } from '../credentials/credential-store';
+import type { AccessTokenSource } from '../mail-login';
+import type { OAuthClient, OAuthService } from '../oauth/oauth-service';
+import { OAuthFailure, toAppFailure } from '../oauth/oauth-failure';
 import { settingsWithoutPasswords, type ChannelRepo, type ChannelRecord } from '../store/channel-repo';
 
-/** A channel's settings with both passwords, for the code that connects (watcher, sender, tests). */
-export type ChannelWithSecrets = ChannelForm & { id: string };
+/**
+ * A channel's settings with both passwords or, for OAuth, the channel's token source, for the code
+ * that connects (watcher, sender, Test Connection).
+ */
+export type ChannelLogin = Omit<ChannelForm, 'imap' | 'smtp'> & {
+  imap: ChannelForm['imap'] & { tokens?: AccessTokenSource };
+  smtp: ChannelForm['smtp'] & { tokens?: AccessTokenSource };
+};
+export type ChannelWithSecrets = ChannelLogin & { id: string };
 
 /**
  * The hook the mailbox watcher plugs into: the channel service calls `start` when a channel becomes
@@ -20,7 +31,7 @@ export interface MailboxWatchers {
   stop(channelId: string): Promise<void>;
 }
 
-export type ConnectionTester = (values: ChannelForm) => Promise<ConnectionTestResult>;
+export type ConnectionTester = (values: ChannelLogin) => Promise<ConnectionTestResult>;
 
 export interface ChannelServiceDeps {
   repo: ChannelRepo;
@@ -30,6 +41,7 @@ export interface ChannelServiceDeps {
   /** How the channel's team folder stands, for its card. */
   teamStatus?: (id: string) => TeamSyncStatus | undefined;
   testConnection: ConnectionTester;
+  oauth: OAuthService;
   now?: () => Date;
 }
 
@@ -64,6 +76,11 @@ function refuseStoredPasswordForAnotherServer(stored: ChannelRecord, form: Chann
 
 export class ChannelService {
   private readonly statuses = new Map<string, ChannelStatus>();
+  /**
+   * OAuth channels whose sign-in stopped working. A session that logged in earlier may still be
+   * connected, but the card keeps saying "Sign in again" until someone does.
+   */
+  private readonly signedOut = new Map<string, string>();
   /** Per channel, the notices its card shows (at most one of each kind); they last until this process ends or a report clears them. */
   private readonly notices = new Map<string, Map<ChannelNoticeKind, ChannelNotice>>();
   private readonly now: () => Date;
@@ -95,8 +112,8 @@ export class ChannelService {
 
   async create(form: ChannelForm): Promise<Channel> {
     const id = randomUUID();
-    // Passwords first: if the keychain refuses, nothing is saved and the admin sees why.
-    await this.savePasswords(id, form);
+    // Secrets first: if the keychain refuses, nothing is saved and the admin sees why.
+    await this.saveSecrets(id, form);
     const timestamp = this.now().toISOString();
     const record: ChannelRecord = {
       id,
@@ -111,7 +128,7 @@ export class ChannelService {
     try {
       this.deps.repo.save(record);
     } catch (error) {
-      await this.deletePasswords(id).catch(() => undefined);
+      await this.deleteSecrets(id).catch(() => undefined);
       throw error;
     }
     await this.activate(record);
@@ -119,11 +136,18 @@ export class ChannelService {
     return this.toChannel(record);
   }
 
-  /** A blank password keeps the stored one, as long as it still goes to the same server. */
+  /**
+   * A blank password keeps the stored one, as long as it still goes to the same server; a blank
+   * client secret keeps the stored one.
+   */
   async update(id: string, form: ChannelForm): Promise<Channel> {
     const previous = this.record(id);
-    refuseStoredPasswordForAnotherServer(previous, form);
-    await this.savePasswords(id, form);
+    if (form.auth.method === 'basic') refuseStoredPasswordForAnotherServer(previous, form);
+    await this.saveSecrets(id, form);
+    // Back to passwords: the refresh token and client secret have no use any more.
+    if (previous.auth.method === 'oauth2' && form.auth.method === 'basic') await this.deps.oauth.forget(id);
+    // New settings get a new token source: whether they sign in is the watcher's to find out.
+    this.signedOut.delete(id);
     const record: ChannelRecord = {
       ...previous,
       name: form.name,
@@ -161,34 +185,81 @@ export class ChannelService {
     await this.deps.watchers.stop(id);
     // The row goes only after the keychain entries are gone, so a keychain failure leaves the channel
     // visible and deletable again rather than orphaning its passwords.
-    await this.deletePasswords(id);
+    await this.deleteSecrets(id);
     this.deps.repo.delete(id);
     this.statuses.delete(id);
+    this.signedOut.delete(id);
     this.notices.delete(id);
     this.announce();
   }
 
-  /** Tests the unsaved form. When editing, blank passwords are filled from the keychain. */
+  /**
+   * Tests the unsaved form. When editing, blank passwords (or client secret) are filled from the
+   * keychain. With OAuth, the tokens come from the form's sign-in, from client credentials, or from
+   * the saved channel's sign-in.
+   */
   async testConnection(values: ChannelForm, channelId?: string): Promise<ConnectionTestResult> {
+    if (values.auth.method === 'oauth2') {
+      const tokens = await this.formTokens(values.auth, channelId);
+      return this.deps.testConnection({ ...values, imap: { ...values.imap, tokens }, smtp: { ...values.smtp, tokens } });
+    }
     if (channelId) refuseStoredPasswordForAnotherServer(this.record(channelId), values);
     const filled = channelId ? await this.fillStoredPasswords(channelId, values) : values;
     return this.deps.testConnection(filled);
   }
 
-  /** Settings with passwords, for the watcher and the sender. Never leaves the main side. */
+  /** The OAuth client of a form (its blank secret filled from the keychain), or of the saved channel. */
+  async oauthClient(auth: AuthForm | undefined, channelId: string | undefined): Promise<OAuthClient> {
+    const stored = auth ? storedAuthSchema.parse(auth) : this.record(channelId ?? '').auth;
+    const typed = auth?.clientSecret ?? '';
+    return { ...stored, clientSecret: typed || (channelId ? await this.deps.oauth.storedClientSecret(channelId) : '') };
+  }
+
+  /** "Sign in again": the new sign-in replaces the stored one and the channel starts over with it. */
+  async signedIn(id: string, signInId: string): Promise<void> {
+    const record = this.record(id);
+    try {
+      await this.deps.oauth.saveForChannel(id, await this.oauthClient(undefined, id), signInId);
+    } catch (error) {
+      throw toAppFailure(error);
+    }
+    this.signedOut.delete(id);
+    if (record.enabled) {
+      await this.deps.watchers.stop(id);
+      await this.activate(record);
+    }
+    this.announce();
+  }
+
+  /** The channel's sign-in stopped working (seen by the watcher, the outbox or a test): say so on its card. */
+  signInLost(id: string, message: string): void {
+    if (!this.deps.repo.get(id)?.enabled) return;
+    this.signedOut.set(id, message);
+    this.setStatus(id, { state: 'sign-in-required', message });
+    this.announce();
+  }
+
+  private async formTokens(auth: AuthForm, channelId: string | undefined): Promise<AccessTokenSource> {
+    const { oauth } = this.deps;
+    if (auth.signInId) return oauth.signInTokens(auth.signInId);
+    if (auth.flow === 'app-only') return oauth.appOnlyTokens(await this.oauthClient(auth, channelId));
+    const record = channelId ? this.deps.repo.get(channelId) : undefined;
+    if (record?.auth.method === 'oauth2') return oauth.channelTokens(record.id, record.auth);
+    const notSignedIn = new OAuthFailure('OAUTH_SIGN_IN_FAILED', 'Not signed in yet: click Sign in first');
+    return { get: () => Promise.reject(notSignedIn), refused: () => undefined };
+  }
+
+  /** Settings with passwords or the token source, for the watcher and the sender. Never leaves the main side. */
   async withSecrets(id: string): Promise<ChannelWithSecrets> {
     const record = this.record(id);
+    const base = { id, name: record.name, type: record.type, supportAddress: record.supportAddress, inbox: record.inbox, auth: { ...record.auth, clientSecret: '', signInId: '' } };
+    if (record.auth.method === 'oauth2') {
+      const tokens = this.deps.oauth.channelTokens(id, record.auth);
+      return { ...base, imap: { ...record.imap, password: '', tokens }, smtp: { ...record.smtp, password: '', tokens } };
+    }
     const imapPassword = (await this.deps.credentials.get(credentialAccount(id, 'imap'))) ?? '';
     const smtpPassword = (await this.deps.credentials.get(credentialAccount(id, 'smtp'))) ?? '';
-    return {
-      id,
-      name: record.name,
-      type: record.type,
-      supportAddress: record.supportAddress,
-      inbox: record.inbox,
-      imap: { ...record.imap, password: imapPassword },
-      smtp: { ...record.smtp, password: smtpPassword },
-    };
+    return { ...base, imap: { ...record.imap, password: imapPassword }, smtp: { ...record.smtp, password: smtpPassword } };
   }
 
   private async fillStoredPasswords(id: string, values: ChannelForm): Promise<ChannelForm> {
@@ -213,7 +284,8 @@ export class ChannelService {
       return;
     }
     this.deps.watchers.start(channel, (status) => {
-      this.setStatus(record.id, status);
+      const signedOut = this.signedOut.get(record.id);
+      this.setStatus(record.id, signedOut && status.state !== 'sign-in-required' ? { state: 'sign-in-required', message: signedOut } : status);
       this.announce();
     });
   }
@@ -248,15 +320,24 @@ export class ChannelService {
     }
   }
 
-  private async savePasswords(id: string, form: ChannelForm): Promise<void> {
+  private async saveSecrets(id: string, form: ChannelForm): Promise<void> {
+    if (form.auth.method === 'oauth2') {
+      try {
+        await this.deps.oauth.saveForChannel(id, { ...storedAuthSchema.parse(form.auth), clientSecret: form.auth.clientSecret }, form.auth.signInId);
+      } catch (error) {
+        throw toAppFailure(error);
+      }
+      return;
+    }
     for (const protocol of PROTOCOLS) {
       const password = form[protocol].password;
       if (password !== '') await this.deps.credentials.set(credentialAccount(id, protocol), password);
     }
   }
 
-  private async deletePasswords(id: string): Promise<void> {
+  private async deleteSecrets(id: string): Promise<void> {
     for (const protocol of PROTOCOLS) await this.deps.credentials.delete(credentialAccount(id, protocol));
+    await this.deps.oauth.forget(id);
   }
 
   private record(id: string): ChannelRecord {
@@ -277,10 +358,12 @@ export class ChannelService {
       type: record.type,
       enabled: record.enabled,
       supportAddress: record.supportAddress,
-      // hasPassword is true by construction: a channel cannot be created without both passwords.
-      imap: { ...record.imap, hasPassword: true },
-      smtp: { ...record.smtp, hasPassword: true },
+      // hasPassword is true by construction: a channel cannot be created without both passwords
+      // (an OAuth channel has none, and signs in instead).
+      imap: { ...record.imap, hasPassword: record.auth.method === 'basic' },
+      smtp: { ...record.smtp, hasPassword: record.auth.method === 'basic' },
       inbox: record.inbox,
+      auth: record.auth,
       status,
       ...(record.enabled && this.deps.teamStatus?.(record.id) ? { team: this.deps.teamStatus(record.id) } : {}),
       notices: [...(this.notices.get(record.id)?.values() ?? [])],

@@ -1,4 +1,5 @@
 import { describeMailError, type MailError, type MailErrorCode, type MailErrorContext } from '../../../shared/errors';
+import { isOAuthFailure } from '../oauth/oauth-failure';
 
 /**
  * Turns what imapflow and nodemailer throw into the user-facing MailError. The shapes are the
@@ -32,6 +33,8 @@ interface Signal {
   authenticationFailed: boolean;
   tlsFailed: boolean;
   mailboxMissing: boolean;
+  /** imapflow: the decoded JSON a server sent back to a refused OAUTHBEARER/XOAUTH2 login. */
+  oauthError: string;
 }
 
 function str(v: unknown): string {
@@ -54,6 +57,7 @@ function readSignal(err: unknown): Signal {
     authenticationFailed: e.authenticationFailed === true,
     tlsFailed: e.tlsFailed === true,
     mailboxMissing: e.mailboxMissing === true,
+    oauthError: typeof e.oauthError === 'object' && e.oauthError !== null ? JSON.stringify(e.oauthError) : '',
   };
 }
 
@@ -135,15 +139,45 @@ const SMTP_ROWS: Row[] = [
 ];
 
 function mapWith(rows: Row[], err: unknown, ctx: MailErrorContext): MailError {
+  // No token to log in with: the provider's answer decides (nodemailer passes it on as EAUTH).
+  const oauth = oauthFailureIn(err);
+  if (oauth) return describeMailError(oauth.oauthCode, ctx, oauth.detail);
   const s = readSignal(err);
   const code = rows.find(([, test]) => test(s))?.[0] ?? 'SERVER_ERROR';
-  return describeMailError(code, ctx, detailOf(s));
+  // A fresh token was refused (connect helpers retry once): not a password problem.
+  const mapped = code === 'AUTH_FAILED' && ctx.oauth ? 'OAUTH_TOKEN_REFUSED' : code;
+  return describeMailError(mapped, ctx, detailOf(s));
 }
 
-/** The server's verbatim reply when there is one, else the library's (or TLS library's) message. */
+function oauthFailureIn(err: unknown) {
+  if (isOAuthFailure(err)) return err;
+  const cause = (err as { cause?: unknown } | null)?.cause;
+  return isOAuthFailure(cause) ? cause : undefined;
+}
+
+/**
+ * The server's verbatim reply when there is one, else the library's (or TLS library's) message. A
+ * failed XOAUTH2/OAUTHBEARER answer carries base64 JSON ({"status":"401","schemes":"bearer",...},
+ * RFC 7628 §3.2.2); it is shown decoded.
+ */
 function detailOf(s: Signal): string | undefined {
   const text = (s.server || s.message).trim();
-  return text ? text.slice(0, 1000) : undefined;
+  if (!text) return undefined;
+  const challenge = s.oauthError || decodeSaslJson(text);
+  return (challenge ? `${text} — the server said: ${challenge}` : text).slice(0, 1000);
+}
+
+export function decodeSaslJson(text: string): string | undefined {
+  for (const word of text.match(/[A-Za-z0-9+/]{16,}={0,2}/g) ?? []) {
+    const decoded = Buffer.from(word, 'base64').toString('utf8');
+    if (!/^\s*\{/.test(decoded)) continue;
+    try {
+      return JSON.stringify(JSON.parse(decoded));
+    } catch {
+      // not JSON after all
+    }
+  }
+  return undefined;
 }
 
 export function mapImapError(err: unknown, ctx: MailErrorContext): MailError {

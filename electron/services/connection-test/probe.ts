@@ -3,8 +3,8 @@ import type { ImapFlow } from 'imapflow';
 import { resolveTlsMode, type ImapForm, type Protocol, type SmtpForm, type TlsMode } from '../../../shared/channel';
 import type { ProbeResult } from '../../../shared/contract';
 import type { MailError, MailErrorContext } from '../../../shared/errors';
-import { createImapClient, imapClientOptions } from '../imap/connect';
-import { smtpConnectionOptions } from '../smtp/connect';
+import { connectImap, createImapClient, type ImapSettings } from '../imap/connect';
+import { smtpConnectionOptions, smtpLogin, type SmtpSettings } from '../smtp/connect';
 import { fetchServerCertificate } from './certificate';
 import { deadlineError, mapImapError, mapSmtpError } from './map-error';
 
@@ -24,23 +24,22 @@ type Outcome = { ok: true; summary: string } | { ok: false; err: unknown };
  * Connects, logs in and opens the configured mailbox with EXAMINE (read-only: no flag, no message
  * and no \Recent state changes), then logs out. Never throws.
  */
-export async function probeImap(settings: ImapForm, opts: { timeoutMs?: number } = {}): Promise<ProbeResult> {
+export async function probeImap(settings: ImapForm & ImapSettings, opts: { timeoutMs?: number } = {}): Promise<ProbeResult> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const startedAt = Date.now();
   const mode = resolveTlsMode('imap', settings);
   let client: ImapFlow | undefined;
   let outcome: Outcome;
   try {
-    // disableAutoIdle: the probe logs out right away, IDLE would only add a round trip.
-    const c = (client = createImapClient({ ...imapClientOptions(settings, { timeoutMs }), disableAutoIdle: true }));
     const summary = await withDeadline(
       timeoutMs,
       (async () => {
-        await c.connect();
+        // disableAutoIdle: the probe logs out right away, IDLE would only add a round trip.
+        const c = await connectImap(settings, { timeoutMs }, (options) => (client = createImapClient({ ...options, disableAutoIdle: true })));
         const box = await c.mailboxOpen(settings.mailbox, { readOnly: true });
         return `Logged in and opened ${box.path} (${count(box.exists, 'message')}) over ${OVER[mode]}`;
       })(),
-      () => c.close(),
+      () => client?.close(),
     );
     outcome = { ok: true, summary };
   } catch (err) {
@@ -49,7 +48,7 @@ export async function probeImap(settings: ImapForm, opts: { timeoutMs?: number }
     if (client) await closeImap(client);
   }
   if (outcome.ok) return outcome;
-  const ctx: MailErrorContext = { protocol: 'imap', host: settings.host, port: settings.port, mailbox: settings.mailbox };
+  const ctx: MailErrorContext = { protocol: 'imap', host: settings.host, port: settings.port, mailbox: settings.mailbox, oauth: Boolean(settings.tokens) };
   return failure('imap', mapImapError(outcome.err, ctx), settings, startedAt + timeoutMs);
 }
 
@@ -70,7 +69,7 @@ async function closeImap(client: ImapFlow): Promise<void> {
  * Never throws.
  */
 export async function probeSmtp(
-  settings: SmtpForm,
+  settings: SmtpForm & SmtpSettings,
   opts: { recipient: string; timeoutMs?: number },
 ): Promise<ProbeResult> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -80,6 +79,7 @@ export async function probeSmtp(
   let outcome: Outcome;
   try {
     const { auth, ...options } = smtpConnectionOptions(settings, { timeoutMs });
+    const login = smtpLogin(auth);
     const check = envelopeCheck(settings.fromAddress, opts.recipient);
     const c = (conn = new SMTPConnection({
       ...options,
@@ -101,7 +101,7 @@ export async function probeSmtp(
       timeoutMs,
       (async () => {
         await step((done) => c.connect(done));
-        await step((done) => c.login(auth, done));
+        await step((done) => c.login(login, done));
         await step((done) => c.login({ method: ENVELOPE_CHECK }, done));
         const refusal = check.refusal();
         if (refusal) throw refusal;
@@ -118,7 +118,7 @@ export async function probeSmtp(
     if (conn) await closeSmtp(conn);
   }
   if (outcome.ok) return outcome;
-  const ctx: MailErrorContext = { protocol: 'smtp', host: settings.host, port: settings.port, fromAddress: settings.fromAddress };
+  const ctx: MailErrorContext = { protocol: 'smtp', host: settings.host, port: settings.port, fromAddress: settings.fromAddress, oauth: Boolean(settings.tokens) };
   return failure('smtp', mapSmtpError(outcome.err, ctx), settings, startedAt + timeoutMs);
 }
 

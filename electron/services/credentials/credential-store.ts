@@ -124,3 +124,8 @@ export class KeychainCredentialStore implements CredentialStore {
 export function credentialAccount(channelId: string, protocol: 'imap' | 'smtp'): string {
   return `channel:${channelId}:${protocol}`;
 }
+
+/** Keychain account names for a channel's OAuth 2.0 refresh token and client secret. */
+export function oauthCredentialAccount(channelId: string, item: 'refresh-token' | 'client-secret'): string {
+  return `channel:${channelId}:oauth-${item}`;
+}

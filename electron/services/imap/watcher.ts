@@ -5,14 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import { pipeline } from 'node:stream/promises';
-import type { FetchMessageObject, ImapFlow, MailboxObject } from 'imapflow';
+import type { FetchMessageObject, ImapFlow, ImapFlowOptions, MailboxObject } from 'imapflow';
 import type { ChannelNotice, ChannelNoticeKind, ChannelStatus } from '../../../shared/channel';
 import type { ChannelWithSecrets } from '../channels/channel-service';
 import { deadlineError, mapImapError } from '../connection-test/map-error';
+import { isOAuthFailure } from '../oauth/oauth-failure';
 import type { FetchedMessage, Ingestor, MailboxPosition, MailboxRole, SyncCursor } from '../ingest/types';
 import { lookupFolder } from '../smtp/mailbox-ops';
 import { backoffDelay, DEFAULT_BACKOFF, describeDelay, type BackoffOptions } from './backoff';
-import { createImapClient, imapClientOptions } from './connect';
+import { connectImap, createImapClient } from './connect';
 
 export type WatcherStatus = Omit<ChannelStatus, 'since'>;
 
@@ -220,6 +221,12 @@ export class MailboxWatcher {
         });
       } catch (error) {
         if (this.stopping) break;
+        if (isOAuthFailure(error) && error.requiresSignIn) {
+          // Retrying cannot help: the card offers "Sign in again", which starts a new watcher.
+          this.opts.log?.warn({ channelId: this.channel.id, code: error.oauthCode }, 'mailbox watcher waits for a new sign-in');
+          this.report({ state: 'sign-in-required', message: this.describeFailure(error) });
+          break;
+        }
         const delay = backoffDelay(attempt, this.opts.backoff, this.opts.random);
         attempt += 1;
         const message = this.describeFailure(error);
@@ -234,36 +241,39 @@ export class MailboxWatcher {
     if (error instanceof IngestFailure) return `Could not store imported mail: ${error.message}`;
     if (error instanceof NoSentFolder) return error.message;
     const { imap } = this.channel;
-    return mapImapError(error, { protocol: 'imap', host: imap.host, port: imap.port, mailbox: imap.mailbox }).message;
+    return mapImapError(error, { protocol: 'imap', host: imap.host, port: imap.port, mailbox: imap.mailbox, oauth: Boolean(imap.tokens) }).message;
   }
 
   /** One connection, from connect to failure (thrown) or stop (returns). */
   private async session(onHealthy: () => void): Promise<void> {
     this.sessionError = undefined;
     this.signalled = false;
-    const options = {
-      ...imapClientOptions(this.channel.imap, {
-        timeoutMs: this.opts.connectTimeoutMs,
-        // Above the IDLE restart period: an idling session is quiet by design between server notices.
-        socketTimeoutMs: this.opts.idleRestartMs + 5 * 60_000,
-      }),
-      maxIdleTime: this.opts.idleRestartMs,
+    const timeouts = {
+      timeoutMs: this.opts.connectTimeoutMs,
+      // Above the IDLE restart period: an idling session is quiet by design between server notices.
+      socketTimeoutMs: this.opts.idleRestartMs + 5 * 60_000,
     };
-    const client = createImapClient(options, (err) => {
-      this.sessionError ??= err;
-      this.wake();
-    });
-    this.client = client;
+    // A second client is made only when an OAuth token was refused and a fresh one is tried.
+    let made: ImapFlow | undefined;
+    const make = (options: ImapFlowOptions): ImapFlow => {
+      const c = createImapClient({ ...options, maxIdleTime: this.opts.idleRestartMs }, (err) => {
+        this.sessionError ??= err;
+        this.wake();
+      });
+      this.sessionError = undefined;
+      this.client = made = c;
+      c.on('exists', () => this.wake());
+      c.on('close', () => this.wake());
+      c.on('flags', () => {
+        this.flagsChanged = true;
+        this.wake();
+      });
+      return c;
+    };
     this.opts.ingestor.warm?.();
-    client.on('exists', () => this.wake());
-    client.on('close', () => this.wake());
-    client.on('flags', () => {
-      this.flagsChanged = true;
-      this.wake();
-    });
     this.flagsModseq = undefined;
     try {
-      await this.step(client, () => client.connect(), this.opts.connectTimeoutMs);
+      const client = await connectImap(this.channel.imap, timeouts, make, (c) => this.step(c, () => c.connect(), this.opts.connectTimeoutMs));
       if (this.role === 'sent') {
         const folder = await this.step(client, () => lookupFolder(client, { sentFolder: this.channel.inbox.sentFolder }));
         if (!folder) throw new NoSentFolder();
@@ -300,9 +310,9 @@ export class MailboxWatcher {
       // "Connection not available" says less than what the session reported when it broke.
       throw this.sessionError && isGeneric(error) ? this.sessionError : error;
     } finally {
-      await this.closeClient(client, this.stopping);
+      if (made) await this.closeClient(made, this.stopping);
       await this.releaseSpool();
-      if (this.client === client) this.client = undefined;
+      if (this.client === made) this.client = undefined;
     }
   }
 

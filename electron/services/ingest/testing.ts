@@ -115,3 +115,17 @@ export function openHarness(dir: string, options: { parser?: MessageParser; chan
     },
   };
 }
+
+/**
+ * Writes a channel row as a version-2 database held it (before later migrations added columns), for
+ * tests that upgrade an old database: the current repo writes columns such a database lacks.
+ */
+export function insertVersion2Channel(db: Db, record: ChannelRecord): void {
+  db.prepare(
+    `INSERT INTO channels (id, name, type, enabled, support_address, imap_settings, smtp_settings, inbox_settings, created_at, updated_at)
+     VALUES (?, ?, 'email', ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(
+    record.id, record.name, record.enabled ? 1 : 0, record.supportAddress,
+    JSON.stringify(record.imap), JSON.stringify(record.smtp), JSON.stringify(record.inbox), record.createdAt, record.updatedAt,
+  );
+}

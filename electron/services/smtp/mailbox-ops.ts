@@ -2,7 +2,7 @@ import type { ImapFlow } from 'imapflow';
 import { AppFailure } from '../../../shared/errors';
 import { mapImapError } from '../connection-test/map-error';
 import { appendMessage } from '../imap/append';
-import { createImapClient, imapClientOptions, type ImapSettings } from '../imap/connect';
+import { connectImap, createImapClient, type ImapSettings } from '../imap/connect';
 
 /**
  * What the outbox does over IMAP, each in a short session of its own (never the watcher's): find a
@@ -19,8 +19,7 @@ const TIMEOUT_MS = 20_000;
 
 export async function withImap<T>(settings: ImapSettings, fn: (client: ImapFlow) => Promise<T>): Promise<T> {
   let failure: Error | undefined;
-  const client = createImapClient(imapClientOptions(settings, { timeoutMs: TIMEOUT_MS }), (err) => (failure ??= err));
-  await client.connect();
+  const client = await connectImap(settings, { timeoutMs: TIMEOUT_MS }, (options) => createImapClient(options, (err) => (failure ??= err)));
   try {
     const result = await fn(client);
     if (failure) throw failure;

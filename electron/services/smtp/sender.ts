@@ -6,6 +6,7 @@ import type { MailError } from '../../../shared/errors';
 import type { EventBus } from '../../core/event-bus';
 import type { ChannelWithSecrets } from '../channels/channel-service';
 import { mapAppendError, mapImapError, mapSmtpError } from '../connection-test/map-error';
+import { SIGN_IN_AGAIN } from '../oauth/oauth-failure';
 import type { BackoffOptions } from '../imap/backoff';
 import { readRaw, type RawStore } from '../ingest/raw-store';
 import type { Logger } from '../logging/logger';
@@ -196,6 +197,21 @@ export class OutboxWorker {
     this.timer = setTimeout(() => this.tick(), Math.max(0, Math.min(delayMs, IDLE_RECHECK_MS)));
   }
 
+  /**
+   * The channel can send again after a new sign-in: the replies that waited for it go now, not
+   * when their backoff would have let them.
+   */
+  resume(channelId: string): void {
+    this.channelWaitsUntil.delete(channelId);
+    const now = this.now().toISOString();
+    for (const head of this.deps.repo.heads()) {
+      if (head.channelId === channelId && head.state === 'queued' && head.error && SIGN_IN_AGAIN.includes(head.error.code)) {
+        this.deps.repo.markQueued(head.messageId, now, head.error);
+      }
+    }
+    this.kick();
+  }
+
   private tick(): void {
     this.timer = undefined;
     if (!this.running) return;
@@ -346,7 +362,7 @@ export class OutboxWorker {
     } catch (err) {
       const failures = (this.checkFailures.get(head.messageId) ?? 0) + 1;
       this.checkFailures.set(head.messageId, failures);
-      const error = mapImapError(err, { protocol: 'imap', host: secrets.imap.host, port: secrets.imap.port, mailbox: channel.inbox.sentFolder || 'Sent' });
+      const error = mapImapError(err, { protocol: 'imap', host: secrets.imap.host, port: secrets.imap.port, mailbox: channel.inbox.sentFolder || 'Sent', oauth: Boolean(secrets.imap.tokens) });
       log.warn({ messageId: head.messageId, code: error.code }, 'outbox: could not check the Sent folder for an interrupted reply');
       // Still 'sending': the reply is not sent again until we know it did not go out.
       repo.markQueued(head.messageId, this.channelWaits(channel.id, this.later(failures)), error, 'sending');
@@ -405,8 +421,13 @@ export class OutboxWorker {
       refused = refusedRecipients(info, secrets);
       if (refused.length > 0) log.warn({ messageId, refused: refused.length }, 'outbox: some recipients were refused');
     } catch (err) {
-      const error = mapSmtpError(err, { protocol: 'smtp', host: secrets.smtp.host, port: secrets.smtp.port, fromAddress: secrets.smtp.fromAddress });
-      if (isTemporary(err, error)) {
+      const error = mapSmtpError(err, { protocol: 'smtp', host: secrets.smtp.host, port: secrets.smtp.port, fromAddress: secrets.smtp.fromAddress, oauth: Boolean(secrets.smtp.tokens) });
+      if (SIGN_IN_AGAIN.includes(error.code)) {
+        // Nothing is wrong with the reply: it waits, with every other reply of the channel, until an
+        // admin signs in again (resume() then sends it at once).
+        repo.markQueued(messageId, this.channelWaits(channel.id, this.later(attempts)), { ...error, retryable: true });
+        log.warn({ messageId, code: error.code }, 'outbox: waiting for a new sign-in');
+      } else if (isTemporary(err, error)) {
         // A deferred address (greylisting, a full mailbox) is about this customer; anything else
         // temporary (no connection, a busy or throttling server) holds every reply of the channel.
         const next = this.later(attempts);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_INBOX_SETTINGS, imapFormSchema, inboxSettingsSchema, smtpFormSchema, type ChannelForm, type InboxSettings } from '../../../shared/channel';
+import { DEFAULT_AUTH, storedAuthSchema, type StoredAuth } from '../../../shared/oauth';
 import type { Db } from './database';
 import { readJsonColumn } from './json-column';
 
@@ -16,6 +17,7 @@ export interface ChannelRecord {
   imap: z.infer<typeof storedImapSchema>;
   smtp: z.infer<typeof storedSmtpSchema>;
   inbox: InboxSettings;
+  auth: StoredAuth;
   createdAt: string;
   updatedAt: string;
 }
@@ -29,13 +31,14 @@ interface ChannelRow {
   imap_settings: string;
   smtp_settings: string;
   inbox_settings: string;
+  auth_settings: string;
   created_at: string;
   updated_at: string;
 }
 
-/** Drops the passwords: whatever reaches SQLite goes through here. */
-export function settingsWithoutPasswords(form: ChannelForm): Pick<ChannelRecord, 'imap' | 'smtp' | 'inbox'> {
-  return { imap: storedImapSchema.parse(form.imap), smtp: storedSmtpSchema.parse(form.smtp), inbox: form.inbox };
+/** Drops the passwords and the client secret: whatever reaches SQLite goes through here. */
+export function settingsWithoutPasswords(form: ChannelForm): Pick<ChannelRecord, 'imap' | 'smtp' | 'inbox' | 'auth'> {
+  return { imap: storedImapSchema.parse(form.imap), smtp: storedSmtpSchema.parse(form.smtp), inbox: form.inbox, auth: storedAuthSchema.parse(form.auth) };
 }
 
 function fromRow(row: ChannelRow): ChannelRecord {
@@ -49,6 +52,8 @@ function fromRow(row: ChannelRow): ChannelRecord {
     smtp: readJsonColumn(storedSmtpSchema, row.smtp_settings, 'SMTP settings'),
     // Rows from before inbox settings existed (or missing keys) take the defaults.
     inbox: inboxSettingsSchema.parse({ ...DEFAULT_INBOX_SETTINGS, ...JSON.parse(row.inbox_settings) }),
+    // Channels from before OAuth sign in with passwords.
+    auth: storedAuthSchema.parse({ ...DEFAULT_AUTH, ...JSON.parse(row.auth_settings) }),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -71,12 +76,13 @@ export class ChannelRepo {
   save(record: ChannelRecord): void {
     this.db
       .prepare(
-        `INSERT INTO channels (id, name, type, enabled, support_address, imap_settings, smtp_settings, inbox_settings, created_at, updated_at)
-         VALUES (@id, @name, @type, @enabled, @supportAddress, @imap, @smtp, @inbox, @createdAt, @updatedAt)
+        `INSERT INTO channels (id, name, type, enabled, support_address, imap_settings, smtp_settings, inbox_settings, auth_settings, created_at, updated_at)
+         VALUES (@id, @name, @type, @enabled, @supportAddress, @imap, @smtp, @inbox, @auth, @createdAt, @updatedAt)
          ON CONFLICT (id) DO UPDATE SET
            name = excluded.name, type = excluded.type, enabled = excluded.enabled,
            support_address = excluded.support_address, imap_settings = excluded.imap_settings,
            smtp_settings = excluded.smtp_settings, inbox_settings = excluded.inbox_settings,
+           auth_settings = excluded.auth_settings,
            updated_at = excluded.updated_at`,
       )
       .run({
@@ -85,6 +91,7 @@ export class ChannelRepo {
         imap: JSON.stringify(storedImapSchema.parse(record.imap)),
         smtp: JSON.stringify(storedSmtpSchema.parse(record.smtp)),
         inbox: JSON.stringify(inboxSettingsSchema.parse(record.inbox)),
+        auth: JSON.stringify(storedAuthSchema.parse(record.auth)),
       });
   }
 

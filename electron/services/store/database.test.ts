@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultChannelForm } from '../../../shared/channel';
+import { insertVersion2Channel } from '../ingest/testing';
 import { ChannelRepo, settingsWithoutPasswords, type ChannelRecord } from './channel-repo';
 import { migrate, openDatabase } from './database';
 import { MIGRATIONS } from './migrations';
@@ -37,7 +38,7 @@ describe('database', () => {
   it('applies only the migrations a database has not seen, and keeps data across them', () => {
     const file = tempFile();
     const db = openDatabase(file, { migrations: MIGRATIONS.slice(0, 2) });
-    new ChannelRepo(db).save(record('a'));
+    insertVersion2Channel(db, record('a'));
     const next = [...MIGRATIONS, { version: 99, description: 'test column', sql: 'ALTER TABLE channels ADD COLUMN extra TEXT' }];
     migrate(db, next);
     migrate(db, next); // a second run is a no-op, not a duplicate-column error

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/support/temp';
-import { channelRecord, fetched, mail, openHarness } from '../ingest/testing';
+import { channelRecord, fetched, insertVersion2Channel, mail, openHarness } from '../ingest/testing';
 import { ChannelRepo } from './channel-repo';
 import { openDatabase } from './database';
 import { MIGRATIONS } from './migrations';
@@ -17,7 +17,7 @@ describe('mail store schema', () => {
     cleanups.push(dir.remove);
     const file = join(dir.path, 'auxilium.sqlite');
     const old = openDatabase(file, { migrations: MIGRATIONS.filter((m) => m.version <= 2) });
-    new ChannelRepo(old).save(channelRecord('kept'));
+    insertVersion2Channel(old, channelRecord('kept'));
     old.close();
     const db = openDatabase(file);
     expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.at(-1)!.version);

@@ -351,4 +351,13 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX messages_team_event ON messages (team_event_id) WHERE team_event_id IS NOT NULL;
     `,
   },
+  {
+    version: 12,
+    description: 'how a channel signs in: password or OAuth 2.0',
+    sql: `
+      -- JSON: method (basic | oauth2), provider, flow, tenant, issuer, scope, client ID. Never a
+      -- secret or token: the client secret and refresh token are kept in the OS keychain only.
+      ALTER TABLE channels ADD COLUMN auth_settings TEXT NOT NULL DEFAULT '{}';
+    `,
+  },
 ];

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { ImapFlow } from 'imapflow';
+import type { ImapFlow, ImapFlowOptions } from 'imapflow';
 import type { Snapshot, TeamEvent } from '../../../shared/team-events';
 import type { ChannelWithSecrets, MailboxWatchers } from '../channels/channel-service';
 import { mapImapError } from '../connection-test/map-error';
 import { backoffDelay, DEFAULT_BACKOFF, describeDelay, type BackoffOptions } from '../imap/backoff';
 import { appendMessage } from '../imap/append';
-import { createImapClient, imapClientOptions } from '../imap/connect';
+import { connectImap, createImapClient } from '../imap/connect';
 import { composeTeamMessage, EVENT_HEADER, readTeamMessage, TEAM_FETCH, TEAM_HEADER } from './team-message';
 import type { TeamCursor, TeamRepo } from './team-repo';
 import type { FolderItem, TeamLog, TeamService, TeamTransport } from './team-service';
@@ -179,18 +179,22 @@ class TeamFolderSync {
 
   private async session(onHealthy: () => void): Promise<void> {
     let sessionError: Error | undefined;
-    const client = createImapClient(
-      { ...imapClientOptions(this.channel.imap, { timeoutMs: this.opts.connectTimeoutMs, socketTimeoutMs: 30 * 60_000 }), maxIdleTime: 20 * 60_000 },
-      (err) => {
+    // Made by connectImap, which signs in with the channel's password or OAuth token (and makes a
+    // second client when a refused token is replaced by a fresh one).
+    const make = (options: ImapFlowOptions): ImapFlow => {
+      const made = createImapClient({ ...options, maxIdleTime: 20 * 60_000 }, (err) => {
         sessionError ??= err;
         this.wake();
-      },
-    );
-    this.client = client;
-    client.on('exists', () => this.wake());
-    client.on('close', () => this.wake());
+      });
+      sessionError = undefined;
+      this.client = made;
+      made.on('exists', () => this.wake());
+      made.on('close', () => this.wake());
+      return made;
+    };
+    let client: ImapFlow | undefined;
     try {
-      await client.connect();
+      client = await connectImap(this.channel.imap, { timeoutMs: this.opts.connectTimeoutMs, socketTimeoutMs: 30 * 60_000 }, make);
       this.folder = this.channel.inbox.teamFolder || `${client.namespace?.prefix ?? ''}${DEFAULT_TEAM_FOLDER}`;
       await this.open(client);
       onHealthy();
@@ -213,9 +217,10 @@ class TeamFolderSync {
       if (this.stopped) return;
       throw sessionError ?? error;
     } finally {
-      if (this.client === client) this.client = undefined;
+      const made = this.client;
+      this.client = undefined;
       this.presence = [];
-      await client.logout().catch(() => client.close());
+      await made?.logout().catch(() => made.close());
     }
   }
 

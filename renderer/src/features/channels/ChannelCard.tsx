@@ -1,8 +1,11 @@
 import { useId, useState } from 'react';
 import type { Channel, ChannelNotice } from '../../../../shared/channel';
 import type { TeamSyncStatus } from '../../../../shared/team-events';
+import type { AppError } from '../../../../shared/errors';
+import { ErrorAlert } from '../../components/ErrorAlert';
 import { ServerReply } from '../../components/ServerReply';
 import { STATE_LABEL, shortFingerprint, stateTone } from './format';
+import { signInWithBrowser } from './sign-in';
 import { useChannelsStore } from './store';
 
 const PROTOCOL_LABEL = { imap: 'IMAP', smtp: 'SMTP' } as const;
@@ -36,6 +39,8 @@ export function ChannelCard({ channel, onEdit, onDelete }: ChannelCardProps) {
   const titleId = useId();
   const setEnabled = useChannelsStore((s) => s.setEnabled);
   const [busy, setBusy] = useState(false);
+  const [signingIn, setSigningIn] = useState(false);
+  const [signInError, setSignInError] = useState<AppError | null>(null);
   const tone = stateTone(channel.status.state);
   // One note per trusted certificate; IMAP and SMTP often present the same one.
   const trusted: { protocols: string[]; fingerprint: string }[] = [];
@@ -45,6 +50,16 @@ export function ChannelCard({ channel, onEdit, onDelete }: ChannelCardProps) {
     const same = trusted.find((t) => t.fingerprint === cert.fingerprint256);
     if (same) same.protocols.push(PROTOCOL_LABEL[protocol]);
     else trusted.push({ protocols: [PROTOCOL_LABEL[protocol]], fingerprint: cert.fingerprint256 });
+  }
+
+  /** The stored sign-in stopped working: sign in again in the browser; the channel then starts over. */
+  async function signInAgain() {
+    if (signingIn) return;
+    setSigningIn(true);
+    setSignInError(null);
+    const result = await signInWithBrowser({ channelId: channel.id });
+    setSigningIn(false);
+    if (!result.ok) setSignInError(result.error);
   }
 
   async function toggleEnabled() {
@@ -131,6 +146,16 @@ export function ChannelCard({ channel, onEdit, onDelete }: ChannelCardProps) {
           ))}
         </ul>
       ) : null}
+
+      {channel.status.state === 'sign-in-required' ? (
+        <div className="card-notes">
+          <p className="note note-warn">Replies wait in the outbox and imported mail stays until someone signs in again.</p>
+          <button type="button" className="btn btn-primary btn-small" aria-disabled={signingIn || undefined} onClick={() => void signInAgain()}>
+            {signingIn ? 'Waiting for the browser…' : 'Sign in again'}
+          </button>
+        </div>
+      ) : null}
+      {signInError ? <ErrorAlert error={signInError} title="Sign-in did not complete." onDismiss={() => setSignInError(null)} /> : null}
 
       {channel.notices.length > 0 ? (
         <ul className="card-notes" role="list" aria-label="Server notices">

@@ -19,6 +19,8 @@ import { Field, fieldAria } from '../../components/Field';
 import { Modal } from '../../components/Modal';
 import { invoke } from '../../lib/api';
 import { formPath } from './format';
+import { AuthSection } from './AuthSection';
+import { cancelSignIn, signInWithBrowser } from './sign-in';
 import { InboxSettingsSection } from './InboxSettingsSection';
 import { ServerSection } from './ServerSection';
 import { useChannelsStore } from './store';
@@ -41,6 +43,7 @@ const SHOWN_FIELDS = new Set<string>([
   'inbox.signature',
   'inbox.sentFolder',
   'inbox.sendRatePerMinute',
+  ...['tenant', 'issuer', 'scope', 'clientId', 'clientSecret', 'signInId'].map((f) => `auth.${f}`),
 ]);
 
 type TestState =
@@ -79,7 +82,13 @@ export function ChannelDialog({ mode, onClose }: { mode: ChannelDialogMode; onCl
   const [test, setTest] = useState<TestState>({ status: 'idle' });
   const [saveError, setSaveError] = useState<AppError | null>(null);
   const [saving, setSaving] = useState(false);
+  const [signingIn, setSigningIn] = useState(false);
+  const [signInError, setSignInError] = useState<AppError | null>(null);
+  const authMethod = useWatch({ control, name: 'auth.method' });
+  const savedOAuth = editing?.auth.method === 'oauth2';
   const alive = useRef(true);
+  /** The sign-in waiting for the browser, so closing the dialog (or Cancel) can give it up. */
+  const pendingSignIn = useRef<string | null>(null);
   const testRun = useRef(0);
   const resultsRef = useRef<HTMLDivElement>(null);
 
@@ -87,6 +96,7 @@ export function ChannelDialog({ mode, onClose }: { mode: ChannelDialogMode; onCl
     alive.current = true;
     return () => {
       alive.current = false;
+      if (pendingSignIn.current) cancelSignIn(pendingSignIn.current);
     };
   }, []);
 
@@ -129,8 +139,40 @@ export function ChannelDialog({ mode, onClose }: { mode: ChannelDialogMode; onCl
     if (chosen?.sentFolder !== undefined) setValue('inbox.sentFolder', chosen.sentFolder, { shouldDirty: true });
   }
 
+  /** OAuth sign-in in the browser for the form's settings; true once the form holds a sign-in. */
+  async function signIn(): Promise<boolean> {
+    if (signingIn) return false;
+    setSignInError(null);
+    const parsed = channelFormSchema.safeParse(getValues());
+    const authIssues = parsed.success ? [] : parsed.error.issues.filter((issue) => issue.path[0] === 'auth');
+    if (!parsed.success && authIssues.length > 0) {
+      applyFieldErrors(authIssues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })));
+      return false;
+    }
+    setSigningIn(true);
+    const result = await signInWithBrowser(
+      { auth: getValues().auth as ChannelForm['auth'], ...(editing ? { channelId: editing.id } : {}) },
+      (signInId) => (pendingSignIn.current = signInId),
+    );
+    pendingSignIn.current = null;
+    if (!alive.current) return false;
+    setSigningIn(false);
+    if (!result.ok) {
+      setSignInError(result.error);
+      return false;
+    }
+    setValue('auth.signInId', result.value.signInId, { shouldDirty: true });
+    clearErrors('auth.signInId');
+    return true;
+  }
+
   async function testConnection() {
     if (test.status === 'running') return;
+    const values = getValues();
+    // Test Connection with OAuth signs in first when nothing would give it a token yet.
+    if (values.auth?.method === 'oauth2' && values.auth.flow === 'interactive' && !values.auth.signInId && !savedOAuth) {
+      if (!(await signIn())) return;
+    }
     const run = ++testRun.current;
     setTest({ status: 'running' });
     clearErrors();
@@ -254,8 +296,17 @@ export function ChannelDialog({ mode, onClose }: { mode: ChannelDialogMode; onCl
                 </ul>
               </fieldset>
 
-              <ServerSection protocol="imap" form={form} passwordSaved={Boolean(editing?.imap.hasPassword)} />
-              <ServerSection protocol="smtp" form={form} passwordSaved={Boolean(editing?.smtp.hasPassword)} />
+              <AuthSection
+                form={form}
+                savedOAuth={savedOAuth}
+                signingIn={signingIn}
+                onSignIn={() => void signIn()}
+                onCancelSignIn={() => pendingSignIn.current && cancelSignIn(pendingSignIn.current)}
+              />
+              {signInError ? <ErrorAlert error={signInError} title="Sign-in did not complete." onDismiss={() => setSignInError(null)} /> : null}
+
+              <ServerSection protocol="imap" form={form} passwordSaved={Boolean(editing?.imap.hasPassword)} oauth={authMethod === 'oauth2'} />
+              <ServerSection protocol="smtp" form={form} passwordSaved={Boolean(editing?.smtp.hasPassword)} oauth={authMethod === 'oauth2'} />
 
               <fieldset className="section" aria-labelledby="support-legend">
                 <legend className="section-legend">

@@ -16,10 +16,12 @@ export interface ServerSectionProps {
   form: ChannelFormApi;
   /** Editing a channel whose password is stored: a blank field keeps it. */
   passwordSaved: boolean;
+  /** The channel signs in with OAuth 2.0: no password field; the username is the mailbox address. */
+  oauth?: boolean;
 }
 
 /** One fieldset named "IMAP Settings" / "SMTP Settings" with the server fields of the guide. */
-export function ServerSection({ protocol, form, passwordSaved }: ServerSectionProps) {
+export function ServerSection({ protocol, form, passwordSaved, oauth = false }: ServerSectionProps) {
   const { register, formState, control, setValue } = form;
   const errors = formState.errors[protocol];
   const [showPassword, setShowPassword] = useState(false);
@@ -68,7 +70,12 @@ export function ServerSection({ protocol, form, passwordSaved }: ServerSectionPr
         </Field>
       </div>
       <div className="grid-2">
-        <Field id={id('username')} label="Username" error={errors?.username?.message} hint="Usually the full email address.">
+        <Field
+          id={id('username')}
+          label="Username"
+          error={errors?.username?.message}
+          hint={oauth ? 'The mailbox address the sign-in opens.' : 'Usually the full email address.'}
+        >
           <input
             className="input"
             type="text"
@@ -78,6 +85,7 @@ export function ServerSection({ protocol, form, passwordSaved }: ServerSectionPr
             {...register(`${protocol}.username`)}
           />
         </Field>
+        {oauth ? null : (
         <Field
           id={id('password')}
           label="Password"
@@ -109,6 +117,7 @@ export function ServerSection({ protocol, form, passwordSaved }: ServerSectionPr
             </button>
           </div>
         </Field>
+        )}
       </div>
 
       <div className="tls-row">

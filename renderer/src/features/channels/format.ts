@@ -10,6 +10,7 @@ export const STATE_LABEL: Record<ChannelState, string> = {
   syncing: 'Syncing',
   retrying: 'Retrying',
   error: 'Error',
+  'sign-in-required': 'Sign-in needed',
 };
 
 /** Colour family of a connection state, used as a CSS modifier. */
@@ -23,6 +24,7 @@ export function stateTone(state: ChannelState): 'ok' | 'busy' | 'warn' | 'bad' |
     case 'retrying':
       return 'warn';
     case 'error':
+    case 'sign-in-required':
       return 'bad';
     case 'disabled':
       return 'off';
