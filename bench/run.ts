@@ -7,13 +7,14 @@ import { deliveryBenchmark } from './delivery';
 import { initialImportBenchmark } from './initial-import';
 import { replySendBenchmark } from './reply-send';
 import { searchBenchmark } from './search';
+import { teamSyncBenchmark } from './team-sync';
 
 /**
  * `npm run bench [-- --quick] [--out FILE] [--only NAME]`: starts the test mail servers, runs each
  * benchmark beside its baseline, prints a table and writes the figures as JSON.
  */
 
-const BENCHMARKS: Benchmark[] = [deliveryBenchmark, initialImportBenchmark, searchBenchmark, replySendBenchmark];
+const BENCHMARKS: Benchmark[] = [deliveryBenchmark, initialImportBenchmark, searchBenchmark, replySendBenchmark, teamSyncBenchmark];
 
 function option(name: string): string | undefined {
   const index = process.argv.indexOf(name);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { teamSyncStatusSchema } from './team-events';
 import { authFormSchema, authIssues, DEFAULT_AUTH, storedAuthSchema } from './oauth';
 import { mailErrorSchema } from './errors';
 
@@ -93,6 +94,12 @@ export const inboxSettingsSchema = z.object({
   sentFolder: z.string().max(512),
   /** Provider send limit per minute (Microsoft 365: 30); 0 means no limit. Replies queue rather than fail. */
   sendRatePerMinute: z.number().int().min(0).max(10_000),
+  /**
+   * The folder of the mailbox where the team's desktops share notes, statuses, assignments and the
+   * roster: '' is "Auxilium Team" under the server's personal namespace (e.g. "INBOX.Auxilium Team"),
+   * 'none' keeps all of that on this desktop only, anything else is a folder name.
+   */
+  teamFolder: z.string().trim().max(512, 'Folder name is too long'),
 });
 export type InboxSettings = z.infer<typeof inboxSettingsSchema>;
 
@@ -105,6 +112,7 @@ export const DEFAULT_INBOX_SETTINGS: InboxSettings = {
   signature: '',
   sentFolder: '',
   sendRatePerMinute: 0,
+  teamFolder: '',
 };
 
 export const channelFormSchema = z
@@ -233,6 +241,8 @@ export const channelSchema = z.object({
   inbox: inboxSettingsSchema,
   auth: storedAuthSchema,
   status: channelStatusSchema,
+  /** How sharing team state through the mailbox stands (absent while disabled). */
+  team: teamSyncStatusSchema.optional(),
   notices: z.array(channelNoticeSchema),
   createdAt: z.string(),
   updatedAt: z.string(),

@@ -107,6 +107,11 @@ export const contract = {
   'conversations:assign': { input: z.object({ id: z.number().int(), agentId: z.number().int().nullable() }), output: conversationDetailSchema },
   /** Internal notes are stored with the conversation and never emailed. */
   'conversations:add-note': { input: z.object({ id: z.number().int(), text: z.string().trim().min(1, 'Write a note first').max(100_000) }), output: messageSchema },
+  /**
+   * The composer of this conversation has text (`active`), or was emptied or sent. Other desktops
+   * show "… is replying" until it stops or lapses; send it again within a minute while typing.
+   */
+  'conversations:set-replying': { input: z.object({ id: z.number().int(), active: z.boolean() }), output: z.object({}) },
   /** The message exactly as received, for mail that could not be parsed. */
   'messages:get-raw': { input: z.object({ id: z.number().int() }), output: z.object({ raw: z.string(), truncated: z.boolean() }) },
   /** The pictures a message's HTML shows by `cid:`, as data: URLs (raster images only, up to a size per message). */

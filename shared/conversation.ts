@@ -91,6 +91,8 @@ export const conversationSummarySchema = z.object({
   snippet: z.string(),
   unread: z.boolean(),
   messageCount: z.number(),
+  /** Agents on other desktops writing a reply here right now, by name. */
+  replying: z.array(z.string()).optional(),
 });
 export type ConversationSummary = z.infer<typeof conversationSummarySchema>;
 

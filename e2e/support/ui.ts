@@ -113,8 +113,15 @@ export async function waitForTlsText(section: Locator, pattern: RegExp, timeout 
 /**
  * Opens Add Channel from the Channels page and fills in a channel for one mail-stack user: STARTTLS
  * both ways, the user as From and Support Address. Returns the dialog, not yet tested or created.
+ * The team folder is one of its own unless `teamFolder` names one: test files share the stack's
+ * mailboxes, and one file's notes and agents must not reach another file's app.
  */
-export async function fillStackChannel(page: Page, stack: MailStackInfo, user: MailUser, options: { fromName?: string } = {}): Promise<Locator> {
+export async function fillStackChannel(
+  page: Page,
+  stack: MailStackInfo,
+  user: MailUser,
+  options: { fromName?: string; teamFolder?: string } = {},
+): Promise<Locator> {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Channels' }).click();
   await page.getByRole('button', { name: 'Add Channel' }).click();
   const dialog = createDialog(page);
@@ -127,5 +134,6 @@ export async function fillStackChannel(page: Page, stack: MailStackInfo, user: M
   if (options.fromName) await smtp.getByLabel('From Name').fill(options.fromName);
   await smtp.getByLabel('From Address').fill(user.address);
   await group(dialog, 'Support Email Address').getByLabel('Support Address').fill(user.address);
+  await dialog.getByLabel('Team folder').fill(options.teamFolder ?? `Auxilium Team ${Math.random().toString(36).slice(2)}`);
   return dialog;
 }

@@ -24,6 +24,9 @@ import { OutboxService } from '../services/smtp/outbox';
 import { outboundFolder } from '../services/smtp/reply-attachments';
 import { createSentFolder } from '../services/smtp/mailbox-ops';
 import { OutboxWorker, type OutboxOptions } from '../services/smtp/sender';
+import { TeamRepo } from '../services/team/team-repo';
+import { TeamService } from '../services/team/team-service';
+import { TeamSyncs, type TeamSyncOptions } from '../services/team/team-sync';
 import { inlineImages, isInside, type AttachmentFile } from './attachment-response';
 import { preparePrivateFolder } from './data-dir';
 import { EventBus } from './event-bus';
@@ -43,6 +46,12 @@ export interface CoreConfig {
   /** Outbox pacing (backoff, SMTP timeout) and test hooks; defaults suit real use. */
   outbox?: OutboxOptions;
   /**
+   * Sharing team state through each channel's team folder; defaults suit real use. `false` keeps
+   * it on this desktop (changes still queue, for when it is turned on). Off by default when
+   * `watchers` stand in for the mail server: there is no server to share through then.
+   */
+  team?: TeamSyncOptions | false;
+  /**
    * Opens a URL in the system browser, for OAuth sign-in (Electron passes shell.openExternal).
    * Without it, the renderer opens the sign-in page itself (the web host: a new tab).
    */
@@ -55,6 +64,8 @@ export interface Core {
   eventNames: typeof eventNames;
   channels: ChannelService;
   conversations: ConversationService;
+  /** Team state shared with the other desktops on the same mailbox. */
+  team: TeamService;
   /** Agent replies: queue, undo, retry, drafts. */
   outbox: OutboxService;
   /** Where the mailbox watcher hands fetched mail. */
@@ -90,20 +101,49 @@ export function createCore(config: CoreConfig): Core {
   const agents = new AgentRepo(db);
   const parser = new MailParserPool({ attachmentsDir, workers: parserWorkerCount() });
   const rawStore = new RawStore(rawDir);
-  const ingestor = new MailIngestor({ store: mailStore, agents, channels: channelRepo, parser, raw: rawStore, events });
-  const conversations = new ConversationService({ store: mailStore, agents, events });
+  const teamRepo = new TeamRepo(db);
+  const team = new TeamService({ repo: teamRepo, store: mailStore, agents, channels: channelRepo, events, desktopId: teamRepo.desktopId(), log: logger });
+  const ingestor = new MailIngestor({
+    store: mailStore,
+    agents,
+    channels: channelRepo,
+    parser,
+    raw: rawStore,
+    events,
+    afterStore: (channelId, outcome) => {
+      try {
+        team.afterIngest(channelId, outcome);
+      } catch (error) {
+        logger.error({ err: error, channelId }, 'could not apply team state to new mail');
+      }
+    },
+  });
+  const conversations = new ConversationService({ store: mailStore, agents, events, team });
+  const mailWatchers =
+    config.watchers ??
+    // The channel service is there by the time a watcher reports anything.
+    new WatcherSupervisor({ ingestor, log: logger, notice: (id, kind, notice) => channels.setNotice(id, kind, notice) });
+  const teamSyncs = config.team === false || (config.watchers && config.team === undefined) ? undefined : new TeamSyncs(team, teamRepo, { log: logger, ...config.team });
   const oauth = new OAuthService({ credentials, log: logger, openExternal: config.openExternal });
   const channels = new ChannelService({
     oauth,
     repo: channelRepo,
     credentials,
     events,
-    watchers:
-      config.watchers ??
-      // The channel service is there by the time a watcher reports anything.
-      new WatcherSupervisor({ ingestor, log: logger, notice: (id, kind, notice) => channels.setNotice(id, kind, notice) }),
+    // The team folder gets a session of its own beside the mailbox's: one IDLE per connection.
+    watchers: {
+      start(channel, setStatus) {
+        mailWatchers.start(channel, setStatus);
+        teamSyncs?.start(channel);
+      },
+      async stop(channelId) {
+        await Promise.all([mailWatchers.stop(channelId), teamSyncs?.stop(channelId)]);
+      },
+    },
+    teamStatus: (id) => team.syncStatus(id),
     testConnection: (values) => testConnection(values),
   });
+  team.onStatus(() => channels.announce());
 
   oauth.onSignInLost = (channelId, failure) => {
     const entry = describeMailError(failure.oauthCode, { protocol: 'imap', host: '', port: 0, oauth: true }, failure.detail);
@@ -177,6 +217,7 @@ export function createCore(config: CoreConfig): Core {
       'conversations:set-status': (input) => conversations.setStatus(input.id, input.status),
       'conversations:assign': (input) => conversations.assign(input.id, input.agentId),
       'conversations:add-note': (input) => conversations.addNote(input.id, input.text),
+      'conversations:set-replying': (input) => conversations.setReplying(input.id, input.active),
       'messages:get-raw': (input) => conversations.raw(input.id),
       'messages:get-inline-images': (input) => inlineImages(mailStore.inlineParts(input.id).filter((part) => isInside(attachmentsDir, part.path))),
       'conversations:send-reply': (input) => outbox.sendReply(input),
@@ -202,6 +243,7 @@ export function createCore(config: CoreConfig): Core {
     eventNames,
     channels,
     conversations,
+    team,
     outbox,
     ingestor,
     attachmentsDir,
@@ -233,6 +275,7 @@ export function createCore(config: CoreConfig): Core {
       if (started) await channels.stop();
       started = false;
       await ingestor.close();
+      team.close();
       await parser.close();
       await checkpointer.stop();
       if (db.open) db.close();

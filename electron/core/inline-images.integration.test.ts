@@ -1,7 +1,5 @@
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { describe, expect, inject, it } from 'vitest';
-import type { Channel } from '../../shared/channel';
-import type { ConversationDetail, ConversationSummary } from '../../shared/conversation';
 import { withImapSession } from '../../test/mailstack/mailstack';
 import { cleanupsAfterAll } from '../../test/support/cleanups';
 import { call, channelFor, marker, waitFor } from '../../test/support/core';

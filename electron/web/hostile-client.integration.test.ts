@@ -20,7 +20,8 @@ let cookie: string;
 
 beforeAll(async () => {
   writeFileSync(join(rendererDir.path, 'index.html'), '<!doctype html><html><head><title>Auxilium</title></head><body></body></html>');
-  child = spawn(join(REPO, 'node_modules/.bin/tsx'), [join(REPO, 'test/support/web-host-child.ts')], {
+  // node itself (not the tsx wrapper, which would leave its node child running when killed).
+  child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'test/support/web-host-child.ts')], {
     cwd: REPO,
     env: { ...process.env, AUX_CHILD_DATA_DIR: dataDir.path, AUX_CHILD_RENDERER_DIR: rendererDir.path, AUX_CHILD_KEYCHAIN: testKeychainService() },
     stdio: ['ignore', 'pipe', 'pipe'],

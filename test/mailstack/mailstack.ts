@@ -515,6 +515,9 @@ ssl_key = <${l.keyFile}
 ssl_min_protocol = TLSv1.2
 mail_location = maildir:~/Maildir
 postmaster_address = postmaster@${MAIL_DOMAIN}
+# Every desktop of a team keeps two sessions per mailbox (the mailbox and its team folder), and the
+# tests run several desktops on one user; the default of 10 per user and address is too few.
+mail_max_userip_connections = 100
 recipient_delimiter = +
 # Test files run side by side and their desktops all log in as the same support user from
 # 127.0.0.1, each channel with two sessions (inbox and Sent) plus the outbox's short ones; the

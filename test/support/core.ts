@@ -6,7 +6,11 @@ import type { MailStackInfo, MailUser } from '../mailstack/mailstack';
 
 /** Helpers for tests and benchmarks that drive a real core against the test mail stack. */
 
-/** A channel for a mail-stack user over implicit TLS, trusting the stack's self-signed certificate. */
+/**
+ * A channel for a mail-stack user over implicit TLS, trusting the stack's self-signed certificate.
+ * Each gets a team folder of its own unless `inbox` names one: test files share the stack's
+ * mailboxes, and one file's notes, statuses and agents must not reach another file's desktops.
+ */
 export function channelFor(stack: MailStackInfo, user: MailUser, inbox: Partial<InboxSettings> = {}): ChannelForm {
   const base = defaultChannelForm();
   const trustedCertificate = { pem: stack.certPem, fingerprint256: new X509Certificate(stack.certPem).fingerprint256 };
@@ -17,7 +21,7 @@ export function channelFor(stack: MailStackInfo, user: MailUser, inbox: Partial<
     imap: { ...base.imap, ...server, port: stack.imap.implicitTls },
     smtp: { ...base.smtp, ...server, port: stack.smtp.implicitTls, fromAddress: user.address },
     supportAddress: user.address,
-    inbox: { ...base.inbox, ...inbox },
+    inbox: { ...base.inbox, teamFolder: `Auxilium Team ${marker()}`, ...inbox },
   };
 }
 

@@ -1,5 +1,5 @@
 // The web host in a process of its own, so a test can tell whether something a client sends ends it.
-// Started by electron/web/server.integration.test.ts with node_modules/.bin/tsx:
+// Started by electron/web/hostile-client.integration.test.ts with `node --import tsx`:
 //   AUX_CHILD_DATA_DIR      the core's data folder
 //   AUX_CHILD_RENDERER_DIR  a folder with an index.html to serve
 //   AUX_CHILD_KEYCHAIN      the keychain service name

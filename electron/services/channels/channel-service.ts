@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Channel, ChannelForm, ChannelNotice, ChannelNoticeKind, ChannelStatus } from '../../../shared/channel';
 import { storedAuthSchema, type AuthForm } from '../../../shared/oauth';
 import type { ConnectionTestResult } from '../../../shared/contract';
+import type { TeamSyncStatus } from '../../../shared/team-events';
 import { AppFailure } from '../../../shared/errors';
 import type { EventBus } from '../../core/event-bus';
 import { credentialAccount, type CredentialStore } from '../credentials/credential-store';
@@ -37,6 +38,8 @@ export interface ChannelServiceDeps {
   credentials: CredentialStore;
   events: EventBus;
   watchers: MailboxWatchers;
+  /** How the channel's team folder stands, for its card. */
+  teamStatus?: (id: string) => TeamSyncStatus | undefined;
   testConnection: ConnectionTester;
   oauth: OAuthService;
   now?: () => Date;
@@ -379,13 +382,15 @@ export class ChannelService {
       inbox: record.inbox,
       auth: record.auth,
       status,
+      ...(record.enabled && this.deps.teamStatus?.(record.id) ? { team: this.deps.teamStatus(record.id) } : {}),
       notices: [...(this.notices.get(record.id)?.values() ?? [])],
       createdAt: record.createdAt,
       updatedAt: record.updatedAt,
     };
   }
 
-  private announce(): void {
+  /** Tells the renderer how every channel stands now. */
+  announce(): void {
     this.deps.events.emit('channels:changed', { channels: this.list() });
   }
 }

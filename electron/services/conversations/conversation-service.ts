@@ -5,6 +5,7 @@ import type { EventBus } from '../../core/event-bus';
 import { readRaw } from '../ingest/raw-store';
 import type { AgentRepo } from '../store/agent-repo';
 import type { ConversationPage, MailStore } from '../store/mail-store';
+import type { TeamService } from '../team/team-service';
 import { ensureReplyTo } from './reply-to';
 
 export const RAW_VIEW_LIMIT = 2 * 1024 * 1024;
@@ -13,7 +14,8 @@ export interface ConversationServiceDeps {
   store: MailStore;
   agents: AgentRepo;
   events: EventBus;
-  now?: () => Date;
+  /** Shares statuses, assignments, notes and the roster with the team's other desktops. */
+  team: TeamService;
 }
 
 function notFound(what: string): AppFailure {
@@ -22,14 +24,11 @@ function notFound(what: string): AppFailure {
 
 /** What agents do in the inbox: list, open, set status, assign, write notes; and who the agents are. */
 export class ConversationService {
-  private readonly now: () => Date;
-
-  constructor(private readonly deps: ConversationServiceDeps) {
-    this.now = deps.now ?? (() => new Date());
-  }
+  constructor(private readonly deps: ConversationServiceDeps) {}
 
   list(input: ParsedInput<'conversations:list'>): ConversationPage {
-    return this.deps.store.list({ ...input, meAgentId: this.deps.agents.meAgentId() });
+    const page = this.deps.store.list({ ...input, meAgentId: this.deps.agents.meAgentId() });
+    return { ...page, items: page.items.map((item) => this.withReplying(item)) };
   }
 
   count(channelId?: string): { mine: number; unassigned: number; all: number } {
@@ -47,58 +46,30 @@ export class ConversationService {
   }
 
   setStatus(id: number, status: ConversationStatus): ConversationDetail {
-    if (!this.deps.store.setStatus(id, status)) throw notFound('conversation');
+    if (!this.deps.team.setStatus(id, status)) throw notFound('conversation');
     this.changed([id]);
     return this.detail(id);
   }
 
   assign(id: number, agentId: number | null): ConversationDetail {
     if (agentId !== null && !this.deps.agents.get(agentId)) throw notFound('agent');
-    if (!this.deps.store.assign(id, agentId)) throw notFound('conversation');
+    if (!this.deps.team.assign(id, agentId)) throw notFound('conversation');
     this.changed([id]);
     return this.detail(id);
   }
 
-  /** Notes are stored as messages with direction 'note'; nothing ever sends them. */
+  /** The agent here is writing a reply (`active`), or stopped or sent it: the team sees it. */
+  setReplying(id: number, active: boolean): Record<string, never> {
+    this.deps.team.replying(id, active);
+    return {};
+  }
+
+  /** Notes are stored as messages with direction 'note'; nothing ever sends them. The team gets them. */
   addNote(id: number, text: string): Message {
-    const { store, agents } = this.deps;
-    const conversation = store.conversation(id);
-    if (!conversation) throw notFound('conversation');
-    const meId = agents.meAgentId();
-    const me = meId === null ? undefined : agents.get(meId);
-    const at = this.now().toISOString();
-    const messageId = store.transaction(() =>
-      store.insertMessage(
-        {
-          conversationId: id,
-          channelId: conversation.channelId,
-          direction: 'note',
-          kind: 'normal',
-          messageId: null,
-          inReplyTo: null,
-          references: [],
-          dedupeKey: null,
-          subject: conversation.subject,
-          from: me ? { name: me.name, address: me.email } : { name: 'Me', address: '' },
-          to: [],
-          cc: [],
-          date: at,
-          text,
-          html: null,
-          parseError: null,
-          raw: null,
-          rawPath: null,
-          size: Buffer.byteLength(text),
-          authorAgentId: me?.id ?? null,
-          createdAt: at,
-          attachments: [],
-        },
-        // A note is not customer activity: the inbox order and snippet stay as they were.
-        { at, unread: false, reopen: false, summary: false },
-      ),
-    );
+    const messageId = this.deps.team.addNote(id, text);
+    if (messageId === undefined) throw notFound('conversation');
     this.changed([id]);
-    const message = store.message(messageId);
+    const message = this.deps.store.message(messageId);
     if (!message) throw notFound('message');
     return message;
   }
@@ -128,17 +99,22 @@ export class ConversationService {
       });
     }
     let saved: Agent;
+    let previousEmail: string | undefined;
     if (input.id === undefined) saved = agents.insert({ name: input.name, email: input.email });
     else {
+      previousEmail = agents.get(input.id)?.email;
       saved = { id: input.id, name: input.name, email: input.email };
       if (!agents.update(saved)) throw notFound('agent');
     }
+    this.deps.team.agentSaved(saved, previousEmail);
     this.deps.events.emit('agents:changed', {});
     return saved;
   }
 
   deleteAgent(id: number): { id: number } {
-    if (!this.deps.agents.delete(id)) throw notFound('agent');
+    const agent = this.deps.agents.get(id);
+    if (!agent || !this.deps.agents.delete(id)) throw notFound('agent');
+    this.deps.team.agentRemoved(agent.email);
     this.deps.events.emit('agents:changed', {});
     // Their conversations went back to the unassigned queue.
     this.deps.events.emit('conversations:changed', { ids: [], created: [] });
@@ -160,7 +136,11 @@ export class ConversationService {
     const record = this.deps.store.conversation(id);
     if (!record) throw notFound('conversation');
     const { token: _token, ...conversation } = record;
-    return { conversation, messages: this.deps.store.messages(id) };
+    return { conversation: this.withReplying(conversation), messages: this.deps.store.messages(id) };
+  }
+
+  private withReplying<T extends { id: number; channelId: string }>(conversation: T): T & { replying: string[] } {
+    return { ...conversation, replying: this.deps.team.replyingIn(conversation.id, conversation.channelId) };
   }
 
   private changed(ids: number[]): void {

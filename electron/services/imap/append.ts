@@ -1,4 +1,4 @@
-import type { ImapFlow } from 'imapflow';
+import type { AppendResponseObject, ImapFlow } from 'imapflow';
 
 /**
  * Every IMAP APPEND of the app goes through appendMessage(). A message appended over IMAP must have
@@ -6,8 +6,8 @@ import type { ImapFlow } from 'imapflow';
  * message ("NO Message contains bare newlines"). The MIME nodemailer builds has bare LF in its
  * bodies; nodemailer only fixes that on the SMTP wire, so the CRLF form is also what recipients got.
  */
-export async function appendMessage(client: ImapFlow, folder: string, raw: Buffer, flags: string[] = []): Promise<void> {
-  await client.append(folder, withCrlf(raw), flags);
+export async function appendMessage(client: ImapFlow, folder: string, raw: Buffer, flags: string[] = []): Promise<AppendResponseObject | false> {
+  return client.append(folder, withCrlf(raw), flags);
 }
 
 const CR = 0x0d;

@@ -30,6 +30,8 @@ export interface MailIngestorDeps {
   parser: MessageParser;
   raw: RawKeeper;
   events: EventBus;
+  /** Told of every stored batch before the app hears of it (team state waiting for this mail applies). */
+  afterStore?: (channelId: string, outcome: IngestOutcome) => void;
   now?: () => Date;
 }
 
@@ -247,6 +249,7 @@ export class MailIngestor implements Ingestor {
 
     outcome.created = [...created];
     outcome.touched = [...touched];
+    if (touched.size > 0) this.deps.afterStore?.(position.channelId, outcome);
     if (touched.size > 0) this.deps.events.emit('conversations:changed', { ids: outcome.touched, created: outcome.created });
     return outcome;
   }

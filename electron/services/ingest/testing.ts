@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import { defaultChannelForm } from '../../../shared/channel';
 import type { InboxSettings } from '../../../shared/channel';
 import { EventBus } from '../../core/event-bus';
+import { TeamRepo } from '../team/team-repo';
+import { TeamService } from '../team/team-service';
 import { ConversationService } from '../conversations/conversation-service';
 import { AgentRepo } from '../store/agent-repo';
 import { ChannelRepo, settingsWithoutPasswords, type ChannelRecord } from '../store/channel-repo';
@@ -78,6 +80,8 @@ export interface Harness {
   ingestor: MailIngestor;
   conversations: ConversationService;
   position: MailboxPosition;
+  team: TeamService;
+  teamRepo: TeamRepo;
   changes: { ids: number[]; created: number[] }[];
   close(): Promise<void>;
 }
@@ -95,10 +99,15 @@ export function openHarness(dir: string, options: { parser?: MessageParser; chan
   events.on('conversations:changed', (payload) => changes.push(payload));
   const pool = options.parser ? null : new MailParserPool({ attachmentsDir: join(dir, 'attachments') });
   const parser = options.parser ?? (pool as MailParserPool);
-  const ingestor = new MailIngestor({ store, agents, channels, parser, raw: new RawStore(join(dir, 'raw')), events });
+  const teamRepo = new TeamRepo(db);
+  const team = new TeamService({ repo: teamRepo, store, agents, channels, events, desktopId: teamRepo.desktopId() });
+  const ingestor = new MailIngestor({
+    store, agents, channels, parser, raw: new RawStore(join(dir, 'raw')), events,
+    afterStore: (channelId, outcome) => team.afterIngest(channelId, outcome),
+  });
   return {
-    dir, db, store, agents, channels, events, ingestor, changes,
-    conversations: new ConversationService({ store, agents, events }),
+    dir, db, store, agents, channels, events, ingestor, changes, team, teamRepo,
+    conversations: new ConversationService({ store, agents, events, team }),
     position: { channelId: channel.id, mailbox: 'INBOX', uidValidity: '1' },
     async close() {
       await pool?.close();

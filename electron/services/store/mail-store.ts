@@ -95,6 +95,8 @@ export interface NewMessage {
   rawPath: string | null;
   size: number;
   authorAgentId: number | null;
+  /** For a note: the team event that carries it, so it is stored once on every desktop. */
+  teamEventId?: string;
   /** For a reply found in the mailbox: the agent named in its X-Auxilium-Agent header. */
   sentBy?: string | null;
   /** Inbound mail flagged \\Answered on the server when it was imported. */
@@ -333,10 +335,10 @@ export class MailStore {
       .prepare(
         `INSERT INTO messages (conversation_id, channel_id, direction, kind, mailbox, uid_validity, uid, message_id, in_reply_to,
            "references", dedupe_key, subject, from_name, from_address, to_json, cc_json, reply_to_json, date, arrived_at, text, html, parse_error, raw, raw_path,
-           size, author_agent_id, sent_by, answered_on_server, fts_rowid, created_at)
+           size, author_agent_id, sent_by, answered_on_server, team_event_id, fts_rowid, created_at)
          VALUES (@conversationId, @channelId, @direction, @kind, @mailbox, @uidValidity, @uid, @messageId, @inReplyTo,
            @references, @dedupeKey, @subject, @fromName, @fromAddress, @to, @cc, @replyTo, @date, @arrivedAt, @text, @html, @parseError, @raw, @rawPath,
-           @size, @authorAgentId, @sentBy, @answeredOnServer, @ftsRowid, @createdAt)`,
+           @size, @authorAgentId, @sentBy, @answeredOnServer, @teamEventId, @ftsRowid, @createdAt)`,
       )
       .run({
         ...message,
@@ -350,6 +352,7 @@ export class MailStore {
         cc: JSON.stringify(message.cc),
         replyTo: message.replyTo ? JSON.stringify(message.replyTo) : null,
         arrivedAt: message.arrivedAt ?? message.date,
+        teamEventId: message.teamEventId ?? null,
         sentBy: message.sentBy ?? null,
         answeredOnServer: message.answeredOnServer ? 1 : 0,
         ftsRowid,
@@ -507,6 +510,12 @@ export class MailStore {
 
   assign(id: number, agentId: number | null): boolean {
     return this.prepare('UPDATE conversations SET assignee_id = ? WHERE id = ?').run(agentId, id).changes > 0;
+  }
+
+  /** The note a team event carries, when it is stored here. */
+  noteByTeamEvent(eventId: string): number | undefined {
+    const row = this.prepare('SELECT id FROM messages WHERE team_event_id = ?').get(eventId) as { id: number } | undefined;
+    return row?.id;
   }
 
   /** True when the conversation was unread. */

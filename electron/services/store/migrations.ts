@@ -245,7 +245,7 @@ export const MIGRATIONS: readonly Migration[] = [
       -- Set while a sent reply's copy could not be filed: { folder, error } with the mapped IMAP
       -- error and the server's words, shown on the reply. Cleared once it is filed.
       ALTER TABLE outbox ADD COLUMN filing_json TEXT;
-    `,
+      `,
   },
   {
     version: 10,
@@ -299,6 +299,60 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 11,
+    description: 'team state shared through a folder of the mailbox',
+    sql: `
+      -- Per channel: the team folder, which numbering (UIDVALIDITY) we read it by, and how far.
+      CREATE TABLE team_sync (
+        channel_id     TEXT PRIMARY KEY,
+        folder         TEXT NOT NULL,
+        uid_validity   TEXT,
+        last_uid       INTEGER NOT NULL DEFAULT 0,
+        -- Events read since the last snapshot was written or read: when to write the next one.
+        since_snapshot INTEGER NOT NULL DEFAULT 0
+      ) STRICT;
+
+      -- The fold of the folder's events (team/fold.ts), one row per conversation ('c:' + its
+      -- reference, kept even while the conversation's mail has not arrived here), per agent
+      -- ('a:' + email), and the recent event ids ('recent').
+      CREATE TABLE team_state (
+        channel_id TEXT NOT NULL,
+        key        TEXT NOT NULL,
+        state_json TEXT NOT NULL,
+        PRIMARY KEY (channel_id, key)
+      ) STRICT, WITHOUT ROWID;
+
+      -- Changes made here on their way into the folder. A row stays until the event is read back
+      -- from the folder, so what the desktop shows never falls back to the older value meanwhile.
+      -- 'appending' is written before the APPEND: a row found so at start-up is looked up on the
+      -- server before it is appended again.
+      CREATE TABLE team_outbox (
+        seq          INTEGER PRIMARY KEY,
+        channel_id   TEXT NOT NULL,
+        event_id     TEXT NOT NULL,
+        conversation TEXT,
+        event_json   TEXT NOT NULL,
+        state        TEXT NOT NULL CHECK (state IN ('queued', 'appending', 'appended')),
+        appended_uid INTEGER,
+        UNIQUE (channel_id, event_id)
+      ) STRICT;
+      CREATE INDEX team_outbox_conversation ON team_outbox (channel_id, conversation);
+
+      -- Messages of the folder that are not valid team messages: never applied, never expunged.
+      CREATE TABLE team_malformed (
+        channel_id   TEXT NOT NULL,
+        uid_validity TEXT NOT NULL,
+        uid          INTEGER NOT NULL,
+        reason       TEXT NOT NULL,
+        PRIMARY KEY (channel_id, uid_validity, uid)
+      ) STRICT;
+
+      -- A note from the team is stored once, by its event id.
+      ALTER TABLE messages ADD COLUMN team_event_id TEXT;
+      CREATE UNIQUE INDEX messages_team_event ON messages (team_event_id) WHERE team_event_id IS NOT NULL;
+    `,
+  },
+  {
+    version: 12,
     description: 'how a channel signs in: password or OAuth 2.0',
     sql: `
       -- JSON: method (basic | oauth2), provider, flow, tenant, issuer, scope, client ID. Never a

@@ -1,5 +1,6 @@
 import { useId, useState } from 'react';
 import type { Channel, ChannelNotice } from '../../../../shared/channel';
+import type { TeamSyncStatus } from '../../../../shared/team-events';
 import type { AppError } from '../../../../shared/errors';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { ServerReply } from '../../components/ServerReply';
@@ -8,6 +9,24 @@ import { signInWithBrowser } from './sign-in';
 import { useChannelsStore } from './store';
 
 const PROTOCOL_LABEL = { imap: 'IMAP', smtp: 'SMTP' } as const;
+
+const TEAM_TONE: Record<TeamSyncStatus['state'], string> = { off: 'off', connecting: 'busy', connected: 'ok', 'catching-up': 'busy', offline: 'warn' };
+
+/** "Connected", "Catching up 1,200 events", "Offline, 3 waiting". */
+export function teamSyncLabel(team: TeamSyncStatus): string {
+  switch (team.state) {
+    case 'off':
+      return 'Off';
+    case 'connecting':
+      return 'Connecting';
+    case 'connected':
+      return team.waiting > 0 ? `Connected, sending ${team.waiting}` : 'Connected';
+    case 'catching-up':
+      return `Catching up ${team.behind.toLocaleString('en')} event${team.behind === 1 ? '' : 's'}`;
+    case 'offline':
+      return team.waiting > 0 ? `Offline, ${team.waiting} waiting` : 'Offline';
+  }
+}
 
 export interface ChannelCardProps {
   channel: Channel;
@@ -88,6 +107,20 @@ export function ChannelCard({ channel, onEdit, onDelete }: ChannelCardProps) {
             </span>
           </dd>
         </div>
+        {channel.team && (
+          <div>
+            <dt>Team sync</dt>
+            <dd>
+              <span className={`status status-${TEAM_TONE[channel.team.state]}`}>
+                <span className="status-dot" aria-hidden="true" />
+                <span className="status-state">{teamSyncLabel(channel.team)}</span>
+              </span>
+              <span className="status-message" title={channel.team.message}>
+                {channel.team.message}
+              </span>
+            </dd>
+          </div>
+        )}
         {channel.status.sent ? (
           <div>
             <dt>Sent folder</dt>

@@ -34,6 +34,7 @@ export function InboxSettingsSection({ form, creating }: { form: ChannelFormApi;
   const signatureError = errors?.signature?.message;
   const sentFolderError = errors?.sentFolder?.message;
   const rateError = errors?.sendRatePerMinute ? RATE_MESSAGE : undefined;
+  const teamFolderError = errors?.teamFolder?.message;
   const [sentChoice, setSentChoice] = useState<SentChoice>(() => sentChoiceOf(getValues('inbox.sentFolder')));
   const [customFolder, setCustomFolder] = useState(() => (sentChoiceOf(getValues('inbox.sentFolder')) === 'custom' ? (getValues('inbox.sentFolder') ?? '') : ''));
   const host = (smtpHost ?? '').trim().toLowerCase();
@@ -42,7 +43,7 @@ export function InboxSettingsSection({ form, creating }: { form: ChannelFormApi;
 
   // A channel saved before replies existed has no reply settings yet: start from the defaults.
   useEffect(() => {
-    for (const key of ['signature', 'sentFolder', 'sendRatePerMinute'] as const) {
+    for (const key of ['signature', 'sentFolder', 'sendRatePerMinute', 'teamFolder'] as const) {
       if (getValues(`inbox.${key}`) === undefined) setValue(`inbox.${key}`, DEFAULT_INBOX_SETTINGS[key]);
     }
   }, [getValues, setValue]);
@@ -224,6 +225,27 @@ export function InboxSettingsSection({ form, creating }: { form: ChannelFormApi;
           </Field>
         </div>
       ) : null}
+      <div className="grid-2">
+        <Field
+          id="inbox-team-folder"
+          label="Team folder"
+          error={teamFolderError}
+          hint={
+            <>
+              The folder of this mailbox where your team's desktops share notes, statuses, assignments and agents. Empty: “Auxilium Team”,
+              where the server keeps folders (e.g. INBOX.Auxilium Team). “none”: keep them on this desktop only.
+            </>
+          }
+        >
+          <input
+            className="input"
+            type="text"
+            placeholder="Auxilium Team"
+            {...fieldAria('inbox-team-folder', teamFolderError, { hint: true })}
+            {...register('inbox.teamFolder')}
+          />
+        </Field>
+      </div>
     </fieldset>
   );
 }

@@ -8,6 +8,7 @@ import { useChannelsStore } from '../channels/store';
 import { UNDO_SECONDS, useComposerStore, type ComposerMode, type DraftStatus } from './composer-store';
 import { formatAddress, formatSize, shown } from './format';
 import { notTheCustomer, replyRecipients } from './recipients';
+import { useReplyingPresence } from './replying';
 import { SendStatusBar } from './SendStatusBar';
 
 const MODES: { mode: ComposerMode; label: string }[] = [
@@ -115,6 +116,8 @@ export function Composer({ detail }: { detail: ConversationDetail }) {
   useEffect(() => {
     useComposerStore.getState().open(conversationId);
   }, [conversationId]);
+
+  useReplyingPresence(conversationId, openedFor === conversationId && !isNote && text.trim() !== '');
 
   useEffect(() => {
     if (focusRequest > 0) textRef.current?.focus();

@@ -4,7 +4,7 @@ import { answeredWithoutReply } from './answered';
 import { Composer } from './Composer';
 import { ConversationActions } from './ConversationActions';
 import { useConversationStore } from './conversation-store';
-import { formatAddress, shown } from './format';
+import { formatAddress, replyingText, shown } from './format';
 import { MessageItem } from './MessageItem';
 import { useInboxStore } from './store';
 import { inboxViewHref } from '../../lib/router';
@@ -68,6 +68,10 @@ export function ConversationPane() {
             </li>
           ))}
         </ol>
+        {/* Someone on another desktop is answering: say so before a second answer is written. */}
+        <p className="replying-notice" role="status">
+          {conversation.replying && conversation.replying.length > 0 ? replyingText(conversation.replying) : ''}
+        </p>
         <Composer detail={detail} />
       </div>
     </section>

@@ -1,7 +1,7 @@
 import { memo } from 'react';
 import type { ConversationSummary } from '../../../../shared/conversation';
 import { conversationHref } from '../../lib/router';
-import { displayName, fullTime, shortTime, shown, STATUS_LABEL } from './format';
+import { displayName, fullTime, replyingText, shortTime, shown, STATUS_LABEL } from './format';
 
 /** Every row has this height (px); the list relies on it instead of measuring. Keep in step with .conv-row. */
 export const ROW_HEIGHT = 84;
@@ -29,7 +29,12 @@ export const ConversationRow = memo(function ConversationRow({ conversation: c, 
       </span>
       <span className="conv-subject">{shown(c.subject) || '(no subject)'}</span>
       <span className="conv-line conv-meta">
-        <span className="conv-snippet">{shown(c.snippet)}</span>
+        {/* Another desktop's agent writing here now: said in place of the snippet, so two do not answer at once. */}
+        {c.replying && c.replying.length > 0 ? (
+          <span className="conv-snippet conv-replying">{replyingText(c.replying)}</span>
+        ) : (
+          <span className="conv-snippet">{shown(c.snippet)}</span>
+        )}
         <span className={`conv-status conv-status-${c.status}`}>{STATUS_LABEL[c.status]}</span>
         <span className="conv-assignee">{assignee ?? 'Unassigned'}</span>
         {channel ? <span className="conv-channel">{channel}</span> : null}

@@ -50,3 +50,10 @@ export function formatSize(bytes: number): string {
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(bytes < 10 * 1024 ? 1 : 0)} KB`;
   return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
+
+/** "Alice is replying", "Alice and Bob are replying". */
+export function replyingText(names: readonly string[]): string {
+  const who = names.map((name) => shown(name) || 'Someone');
+  if (who.length === 1) return `${who[0]} is replying`;
+  return `${who.slice(0, -1).join(', ')} and ${who.at(-1)} are replying`;
+}

@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import type { TeamEvent } from '../../../shared/team-events';
+import { teamEventSchema } from '../../../shared/team-events';
+import { effectiveStatus, fold, mergeSeed, nothingTouched, type OrderedEvent } from './fold';
+
+let n = 0;
+function id(): string {
+  n += 1;
+  return `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+}
+
+const at = (second: number) => new Date(Date.UTC(2026, 11, 3, 8, 0, second)).toISOString();
+const base = (second = 0) => ({ v: 1 as const, id: id(), at: at(second), by: 'alice@example.com' });
+const C = 'id:first@customer.example';
+
+function ordered(events: TeamEvent[]): OrderedEvent[] {
+  return events.map((event, i) => ({ uid: i + 1, serverAt: at(i), event }));
+}
+
+describe('the team fold', () => {
+  it('status and assignee: the last write in folder order wins, whatever the authors\' clocks say', () => {
+    const events: TeamEvent[] = [
+      { ...base(50), type: 'status.changed', conversation: C, status: 'closed' },
+      { ...base(10), type: 'status.changed', conversation: C, status: 'pending' },
+      { ...base(0), type: 'assignee.changed', conversation: C, assignee: 'bob@example.com' },
+      { ...base(0), type: 'assignee.changed', conversation: C, assignee: null },
+    ];
+    const state = fold(ordered(events));
+    expect(state.conversations[C]?.status?.value).toBe('pending');
+    expect(state.conversations[C]?.assignee?.value).toBeNull();
+  });
+
+  it('notes append in folder order and an event appended twice counts once', () => {
+    const note: TeamEvent = { ...base(), type: 'note.added', conversation: C, authorName: 'Alice', text: 'first' };
+    const close: TeamEvent = { ...base(), type: 'status.changed', conversation: C, status: 'closed' };
+    const reopen: TeamEvent = { ...base(), type: 'status.changed', conversation: C, status: 'open' };
+    // `close` was appended again after `reopen` (its first answer was lost): the repeat changes nothing.
+    const state = fold(ordered([note, close, reopen, note, close, { ...base(), type: 'note.added', conversation: C, authorName: 'Bob', text: 'second' }]));
+    expect(state.conversations[C]?.notes.map((x) => x.text)).toEqual(['first', 'second']);
+    expect(state.conversations[C]?.status?.value).toBe('open');
+  });
+
+  it('the first round-robin proposal wins; a manual assignment before or after takes precedence', () => {
+    const proposals: TeamEvent[] = [
+      { ...base(), type: 'conversation.routed', conversation: C, assignee: 'carol@example.com' },
+      { ...base(), type: 'conversation.routed', conversation: C, assignee: 'dan@example.com' },
+    ];
+    expect(fold(ordered(proposals)).conversations[C]?.assignee).toMatchObject({ value: 'carol@example.com', routed: true });
+    const manualAfter = fold(ordered([...proposals, { ...base(), type: 'assignee.changed', conversation: C, assignee: 'erin@example.com' }]));
+    expect(manualAfter.conversations[C]?.assignee?.value).toBe('erin@example.com');
+    const manualBefore = fold(ordered([{ ...base(), type: 'assignee.changed', conversation: C, assignee: 'erin@example.com' }, ...proposals]));
+    expect(manualBefore.conversations[C]?.assignee?.value).toBe('erin@example.com');
+  });
+
+  it('pending local changes apply after the folder\'s events, and vanish into them once read back', () => {
+    const mine: TeamEvent = { ...base(), type: 'status.changed', conversation: C, status: 'closed' };
+    const theirs: TeamEvent = { ...base(), type: 'status.changed', conversation: C, status: 'pending' };
+    expect(fold(ordered([theirs]), [mine]).conversations[C]?.status?.value).toBe('closed');
+    // Read back after theirs: the same result, and the pending copy is a no-op.
+    expect(fold(ordered([theirs, mine]), [mine]).conversations[C]?.status?.value).toBe('closed');
+    // Read back before theirs: theirs wins on every desktop, this one included.
+    expect(fold(ordered([mine, theirs]), [mine]).conversations[C]?.status?.value).toBe('pending');
+  });
+
+  it('agents: added, renamed, moved to a new address and removed', () => {
+    const state = fold(
+      ordered([
+        { ...base(), type: 'agent.saved', email: 'alice@example.com', name: 'Alice' },
+        { ...base(), type: 'agent.saved', email: 'bob@example.com', name: 'Bob' },
+        { ...base(), type: 'agent.saved', email: 'alice@example.com', name: 'Alice A.' },
+        { ...base(), type: 'agent.saved', email: 'bob@new.example.com', name: 'Bob', previousEmail: 'bob@example.com' },
+        { ...base(), type: 'agent.removed', email: 'alice@example.com' },
+      ]),
+    );
+    expect(state.agents['alice@example.com']).toMatchObject({ name: 'Alice A.', removed: true });
+    expect(state.agents['bob@example.com']).toMatchObject({ removed: true, movedTo: 'bob@new.example.com' });
+    expect(state.agents['bob@new.example.com']).toMatchObject({ name: 'Bob', removed: false });
+  });
+
+  it('every order of the same seeds merges to the same state', () => {
+    const a = fold(ordered([{ ...base(), type: 'status.changed', conversation: C, status: 'closed' }, { ...base(), type: 'note.added', conversation: C, authorName: 'A', text: 'a' }]));
+    const later = ordered([{ ...base(), type: 'status.changed', conversation: C, status: 'pending' }, { ...base(), type: 'note.added', conversation: C, authorName: 'B', text: 'b' }]);
+    const b = fold(later.map((e) => ({ ...e, serverAt: at(30 + e.uid) })));
+    const ab = fold([]);
+    mergeSeed(ab, a, nothingTouched());
+    mergeSeed(ab, b, nothingTouched());
+    const ba = fold([]);
+    mergeSeed(ba, b, nothingTouched());
+    mergeSeed(ba, a, nothingTouched());
+    mergeSeed(ba, a, nothingTouched());
+    expect(ab.conversations).toEqual(ba.conversations);
+    expect(ab.conversations[C]?.status?.value).toBe('pending');
+    expect(ab.conversations[C]?.notes.map((x) => x.text).sort()).toEqual(['a', 'b']);
+  });
+
+  it('a customer message that reached the server after the status was set reopens; one before does not', () => {
+    const status = { value: 'closed' as const, event: 'e', at: at(30) };
+    expect(effectiveStatus(status, at(29))).toBe('closed');
+    expect(effectiveStatus(status, at(30))).toBe('closed');
+    expect(effectiveStatus(status, at(31))).toBe('open');
+    expect(effectiveStatus({ ...status, value: 'pending' }, at(31))).toBe('open');
+    expect(effectiveStatus(undefined, at(31))).toBeUndefined();
+  });
+
+  it('the schema refuses malformed events rather than guessing', () => {
+    expect(teamEventSchema.safeParse({ ...base(), type: 'status.changed', conversation: C, status: 'deleted' }).success).toBe(false);
+    expect(teamEventSchema.safeParse({ ...base(), type: 'status.changed', conversation: '42', status: 'closed' }).success).toBe(false);
+    expect(teamEventSchema.safeParse({ ...base(), id: 'not-a-uuid', type: 'agent.removed', email: 'a@example.com' }).success).toBe(false);
+    expect(teamEventSchema.safeParse({ ...base(), type: 'agent.saved', email: 'A@Example.com', name: 'A' }).data).toMatchObject({ email: 'a@example.com' });
+  });
+});
