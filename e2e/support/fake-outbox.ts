@@ -1,4 +1,5 @@
 import type { ChannelNotice } from '../../shared/channel';
+import { storedAuthSchema, DEFAULT_AUTH } from '../../shared/oauth';
 import { addMessage, keepFirstMessage, type FakeInbox, type FakeMessage, type Handler } from './fake-inbox';
 
 /**
@@ -51,6 +52,7 @@ export function fakeChannel(id: string, signature: string) {
     supportAddress: 'support@auxilium.test',
     inbox: { pollIntervalSeconds: 60, initialImport: '14-days', markSeenOnServer: false, routing: 'unassigned', agentIds: [], signature, sentFolder: '', sendRatePerMinute: 0 },
     status: { state: 'connected', message: 'Watching INBOX', since: now },
+    auth: storedAuthSchema.parse(DEFAULT_AUTH),
     notices: [] as ChannelNotice[],
     createdAt: now,
     updatedAt: now,

@@ -74,6 +74,22 @@ function refuseStoredPasswordForAnotherServer(stored: ChannelRecord, form: Chann
   });
 }
 
+/**
+ * A stored sign-in (refresh token) belongs to the provider and app registration it was made with:
+ * switching to OAuth, or to another provider, tenant, issuer or client, needs a new sign-in.
+ */
+function refuseStoredSignInForAnotherApp(stored: ChannelRecord, form: ChannelForm): void {
+  const auth = form.auth;
+  if (auth.method !== 'oauth2' || auth.flow !== 'interactive' || auth.signInId) return;
+  const before = stored.auth;
+  const sameApp =
+    before.method === 'oauth2' && before.flow === 'interactive' && before.provider === auth.provider &&
+    before.tenant === auth.tenant && before.issuer === auth.issuer && before.clientId === auth.clientId;
+  if (sameApp) return;
+  const field = { path: 'auth.signInId', message: 'Sign in again: the sign-in settings changed' };
+  throw new AppFailure({ code: 'VALIDATION_FAILED', message: `${field.path}: ${field.message}`, hint: 'A saved sign-in is only used with the provider and app it was made with.', retryable: false, fields: [field] });
+}
+
 export class ChannelService {
   private readonly statuses = new Map<string, ChannelStatus>();
   /**
@@ -143,6 +159,7 @@ export class ChannelService {
   async update(id: string, form: ChannelForm): Promise<Channel> {
     const previous = this.record(id);
     if (form.auth.method === 'basic') refuseStoredPasswordForAnotherServer(previous, form);
+    refuseStoredSignInForAnotherApp(previous, form);
     await this.saveSecrets(id, form);
     // Back to passwords: the refresh token and client secret have no use any more.
     if (previous.auth.method === 'oauth2' && form.auth.method === 'basic') await this.deps.oauth.forget(id);
