@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ConsoleMessage, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { deliver } from '../test/mailstack/mailstack';
-import { addMessage, generateConversations, installFakeInbox, type FakeInbox } from './support/fake-inbox';
+import { addMessage, countsOf, generateConversations, installFakeInbox, type FakeInbox } from './support/fake-inbox';
 import { openApp, TestApp } from './support/host';
 import { LONG, fillStackChannel, openEditDialog, seeText, testTrustAndCreate } from './support/ui';
 
@@ -89,6 +89,8 @@ describe('Inbox UI (stand-in host)', () => {
     const broken = addMessage(inbox, first.id, { text: '', parseError: 'Parsing timed out', date: new Date(Date.parse(first.lastMessageAt) + 120_000).toISOString() });
     inbox.raw.set(broken.id, 'Subject: broken\r\nContent-Type: multipart/mixed; boundary="zz"\r\n\r\n--zz\r\nraw body text');
     await page.goto(`${app.host.url}#/inbox/all`);
+    // These checks cover every status; the default (open and pending) has its own tests in triage.e2e.test.ts.
+    await page.getByLabel('Status').selectOption({ label: 'Any' });
   });
 
   afterAll(async () => {
@@ -97,9 +99,9 @@ describe('Inbox UI (stand-in host)', () => {
 
   it('shows the views with counts in the sidebar', async () => {
     const nav = page.getByRole('navigation', { name: 'Main' });
-    const open = inbox.conversations.filter((c) => c.status === 'open').length;
-    await nav.getByRole('link', { name: `All ${open} open`, exact: true }).waitFor();
-    await nav.getByRole('link', { name: `Unassigned ${open} open`, exact: true }).waitFor();
+    const counts = countsOf(inbox);
+    await nav.getByRole('link', { name: `All ${counts.unread.all} unread ${counts.all} open`, exact: true }).waitFor();
+    await nav.getByRole('link', { name: `Unassigned ${counts.unread.unassigned} unread ${counts.unassigned} open`, exact: true }).waitFor();
     await nav.getByRole('link', { name: 'Mine 0 open', exact: true }).waitFor();
     await page.getByRole('status').filter({ hasText: '100,000 conversations' }).waitFor();
   });
@@ -179,10 +181,10 @@ describe('Inbox UI (stand-in host)', () => {
 
   it('sets status and assignee, and adds an internal note', async () => {
     const region = conversationRegion(page, 'Order question #100000');
-    await region.getByLabel('Status').selectOption({ label: 'Closed' });
+    await region.getByLabel('Status').selectOption({ label: 'Pending' });
     await region.getByLabel('Assignee').selectOption({ label: 'Ada Lovelace (Me)' });
     await seeText(row(page, 'Order question #100000'), 'Ada Lovelace (Me)');
-    await seeText(row(page, 'Order question #100000'), 'Closed');
+    await seeText(row(page, 'Order question #100000'), 'Pending');
 
     // One composer: choose Note (the other modes are Reply and Reply all).
     await region.getByRole('group', { name: 'Compose' }).getByRole('button', { name: 'Note', exact: true }).click();
@@ -200,8 +202,11 @@ describe('Inbox UI (stand-in host)', () => {
     inbox.conversations.unshift(fresh);
     inbox.emit('conversations:changed', { ids: [fresh.id], created: [fresh.id] });
     await row(page, `Brand new ${token}`).waitFor({ timeout: 10_000 });
-    const open = inbox.conversations.filter((c) => c.status === 'open').length;
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: `All ${open} open`, exact: true }).waitFor();
+    const counts = countsOf(inbox);
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: `All ${counts.unread.all} unread ${counts.all} open`, exact: true })
+      .waitFor();
     await expect
       .poll(() => page.evaluate(() => (window as unknown as { shownNotifications: unknown[] }).shownNotifications))
       .toEqual([{ title: 'New conversation', body: `Customer 99999: Brand new ${token}` }]);
@@ -299,7 +304,7 @@ describe('Inbox end to end (real mail)', () => {
     });
     await row(page, subject).waitFor({ timeout: LONG });
     expect(await row(page, subject).getByRole('img', { name: 'Unread' }).count()).toBe(1);
-    await nav.getByRole('link', { name: /^Unassigned [1-9]\d* open$/ }).waitFor({ timeout: LONG });
+    await nav.getByRole('link', { name: /^Unassigned [1-9]\d* unread [1-9]\d* open$/ }).waitFor({ timeout: LONG });
 
     await nav.getByRole('link', { name: /^Unassigned\b/ }).click();
     await row(page, subject).waitFor({ timeout: LONG });

@@ -91,6 +91,10 @@ export const inboxSettingsSchema = z.object({
   sentFolder: z.string().max(512),
   /** Provider send limit per minute (Microsoft 365: 30); 0 means no limit. Replies queue rather than fail. */
   sendRatePerMinute: z.number().int().min(0).max(10_000),
+  /** Replying to an unassigned conversation assigns it to the agent who replied. */
+  assignOnReply: z.boolean(),
+  /** Replying sets the conversation to pending (waiting on the customer); their answer opens it again. */
+  pendingOnReply: z.boolean(),
 });
 export type InboxSettings = z.infer<typeof inboxSettingsSchema>;
 
@@ -103,6 +107,8 @@ export const DEFAULT_INBOX_SETTINGS: InboxSettings = {
   signature: '',
   sentFolder: '',
   sendRatePerMinute: 0,
+  assignOnReply: true,
+  pendingOnReply: true,
 };
 
 export const channelFormSchema = z.object({

@@ -9,10 +9,12 @@ import {
 import {
   agentInput,
   agentSchema,
+  bulkPatchSchema,
   conversationDetailSchema,
   conversationListInput,
   conversationPageSchema,
   conversationStatusSchema,
+  conversationSummarySchema,
   inboxCountsSchema,
   messageSchema,
   settingsSchema,
@@ -79,11 +81,18 @@ export const contract = {
 
   'conversations:list': { input: conversationListInput, output: conversationPageSchema },
   'conversations:count': { input: z.object({ channelId: z.string().optional() }), output: inboxCountsSchema },
-  /** Opening a conversation marks it read. */
-  'conversations:get': { input: z.object({ id: z.number().int() }), output: conversationDetailSchema },
+  /** Opening a conversation marks it read, unless `markRead` is false (an agent marked it unread while reading). */
+  'conversations:get': { input: z.object({ id: z.number().int(), markRead: z.boolean().default(true) }), output: conversationDetailSchema },
   'conversations:set-status': { input: z.object({ id: z.number().int(), status: conversationStatusSchema }), output: conversationDetailSchema },
   /** agentId null puts the conversation back into the unassigned queue. */
   'conversations:assign': { input: z.object({ id: z.number().int(), agentId: z.number().int().nullable() }), output: conversationDetailSchema },
+  /** One conversation's list row, without opening it (it stays unread), e.g. to name it in a notification. */
+  'conversations:get-summary': { input: z.object({ id: z.number().int() }), output: conversationSummarySchema },
+  /** Bulk actions on a multi-selection: close, reopen, assign, mark read or unread, all in one transaction. */
+  'conversations:update-many': {
+    input: z.object({ ids: z.array(z.number().int()).min(1, 'Choose conversations first').max(1000), patch: bulkPatchSchema }),
+    output: z.object({ ids: z.array(z.number()) }),
+  },
   /** Internal notes are stored with the conversation and never emailed. */
   'conversations:add-note': { input: z.object({ id: z.number().int(), text: z.string().trim().min(1, 'Write a note first').max(100_000) }), output: messageSchema },
   /** The message exactly as received, for mail that could not be parsed. */
@@ -139,7 +148,14 @@ export const events = {
   /** A channel was created, changed, enabled, disabled, deleted, or its connection state moved. */
   'channels:changed': z.object({ channels: z.array(channelSchema) }),
   /** Conversations were created or changed (new mail, status, assignment, notes); `created` are new ones. */
-  'conversations:changed': z.object({ ids: z.array(z.number()), created: z.array(z.number()) }),
+  'conversations:changed': z.object({
+    ids: z.array(z.number()),
+    created: z.array(z.number()),
+    /** Existing conversations a customer wrote to again (not auto-replies or lists). */
+    replied: z.array(z.number()).optional(),
+    /** Conversations where an agent's reply just failed for good. */
+    failed: z.array(z.number()).optional(),
+  }),
   /** Agents or the "who am I" setting changed. */
   'agents:changed': z.object({}),
 } as const;

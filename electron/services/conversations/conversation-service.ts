@@ -1,4 +1,4 @@
-import type { Agent, ConversationDetail, ConversationStatus, Message } from '../../../shared/conversation';
+import type { Agent, BulkPatch, ConversationDetail, ConversationStatus, ConversationSummary, InboxCounts, Message } from '../../../shared/conversation';
 import type { ParsedInput } from '../../../shared/contract';
 import { AppFailure } from '../../../shared/errors';
 import type { EventBus } from '../../core/event-bus';
@@ -32,18 +32,25 @@ export class ConversationService {
     return this.deps.store.list({ ...input, meAgentId: this.deps.agents.meAgentId() });
   }
 
-  count(channelId?: string): { mine: number; unassigned: number; all: number } {
+  count(channelId?: string): InboxCounts {
     return this.deps.store.counts(this.deps.agents.meAgentId(), channelId);
   }
 
-  /** Opening a conversation marks it read. */
-  async get(id: number): Promise<ConversationDetail> {
+  /** Opening a conversation marks it read (unless told not to). */
+  async get(id: number, markRead = true): Promise<ConversationDetail> {
     // The composer previews recipients from Reply-To, so it is read before the messages are shown.
     await ensureReplyTo(this.deps.store, id);
-    const wasUnread = this.deps.store.markRead(id);
+    const wasUnread = markRead && this.deps.store.markRead(id);
     const detail = this.detail(id);
     if (wasUnread) this.changed([id]);
     return detail;
+  }
+
+  summary(id: number): ConversationSummary {
+    const record = this.deps.store.conversation(id);
+    if (!record) throw notFound('conversation');
+    const { token: _token, ...summary } = record;
+    return summary;
   }
 
   setStatus(id: number, status: ConversationStatus): ConversationDetail {
@@ -57,6 +64,15 @@ export class ConversationService {
     if (!this.deps.store.assign(id, agentId)) throw notFound('conversation');
     this.changed([id]);
     return this.detail(id);
+  }
+
+  /** One change to many conversations (a bulk action); conversations deleted meanwhile are skipped. */
+  updateMany(ids: readonly number[], patch: BulkPatch): { ids: number[] } {
+    const { assigneeId } = patch;
+    if (assigneeId !== undefined && assigneeId !== null && !this.deps.agents.get(assigneeId)) throw notFound('agent');
+    const changed = this.deps.store.updateMany([...new Set(ids)], patch);
+    if (changed.length > 0) this.changed(changed);
+    return { ids: changed };
   }
 
   /** Notes are stored as messages with direction 'note'; nothing ever sends them. */
@@ -157,10 +173,7 @@ export class ConversationService {
   }
 
   private detail(id: number): ConversationDetail {
-    const record = this.deps.store.conversation(id);
-    if (!record) throw notFound('conversation');
-    const { token: _token, ...conversation } = record;
-    return { conversation, messages: this.deps.store.messages(id) };
+    return { conversation: this.summary(id), messages: this.deps.store.messages(id) };
   }
 
   private changed(ids: number[]): void {

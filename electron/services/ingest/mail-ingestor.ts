@@ -212,15 +212,20 @@ export class MailIngestor implements Ingestor {
 
     const created = new Set<number>();
     const touched = new Set<number>();
+    const replied = new Set<number>();
     const skipped: Prepared[] = [];
+    // The backlog of an "import all" first sync is history, not work: it arrives closed, so years of
+    // old mail do not bury what customers write now (14 days of it stays open, as recent work).
+    const backlog = move.backfillBelow !== undefined && channel?.inbox.initialImport === 'all';
     try {
       store.transaction(() => {
         for (const item of prepared) {
-          const conversationId = this.storeOne(position, channel, item, created);
+          const conversationId = this.storeOne(position, channel, item, created, backlog);
           if (conversationId === null) skipped.push(item);
           else {
             touched.add(conversationId);
             if (item.parseError !== null) outcome.unparsed += 1;
+            if (item.kind === 'normal' && !backlog && !created.has(conversationId)) replied.add(conversationId);
           }
         }
         store.moveCursor(position, move);
@@ -235,12 +240,12 @@ export class MailIngestor implements Ingestor {
 
     outcome.created = [...created];
     outcome.touched = [...touched];
-    if (touched.size > 0) this.deps.events.emit('conversations:changed', { ids: outcome.touched, created: outcome.created });
+    if (touched.size > 0) this.deps.events.emit('conversations:changed', { ids: outcome.touched, created: outcome.created, replied: [...replied] });
     return outcome;
   }
 
   /** Stores one message inside the batch transaction; null when it was a duplicate and skipped. */
-  private storeOne(position: MailboxPosition, channel: ChannelRecord | undefined, item: Prepared, created: Set<number>): number | null {
+  private storeOne(position: MailboxPosition, channel: ChannelRecord | undefined, item: Prepared, created: Set<number>, backlog: boolean): number | null {
     const { store } = this.deps;
     const channelId = position.channelId;
     if (store.hasUid(position, item.uid) || store.hasDedupeKey(channelId, item.dedupeKey)) return null;
@@ -278,9 +283,11 @@ export class MailIngestor implements Ingestor {
         subject: parsed ? parsed.subject : UNREADABLE_SUBJECT,
         customer: { name: customer.name, address: customer.address },
         // Only real customer mail is routed: an auto-reply or a list mail must not take an agent's turn.
-        assigneeId: item.kind === 'normal' ? this.route(channel) : null,
+        assigneeId: item.kind === 'normal' && !backlog ? this.route(channel) : null,
         token: newConversationToken(),
         at: item.receivedAt,
+        // Auto-replies, bounces and list mail need no answer: they are kept, but out of the open queue.
+        status: item.kind === 'normal' && !backlog ? 'open' : 'closed',
       });
       created.add(conversationId);
     }
@@ -314,7 +321,7 @@ export class MailIngestor implements Ingestor {
         createdAt: this.now().toISOString(),
         attachments: parsed?.attachments ?? [],
       },
-      { at: item.receivedAt, unread: inbound, reopen: item.kind === 'normal' && !created.has(conversationId), summary: true },
+      { at: item.receivedAt, unread: inbound, reopen: item.kind === 'normal' && !backlog && !created.has(conversationId), summary: true },
     );
     return conversationId;
   }

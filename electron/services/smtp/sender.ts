@@ -278,6 +278,11 @@ export class OutboxWorker {
     this.deps.events.emit('conversations:changed', { ids: [row.conversationId], created: [] });
   }
 
+  /** A reply failed for good: the window raises a notification, since nobody may be looking at it. */
+  private failed(row: Pick<OutboxRow, 'conversationId'>): void {
+    this.deps.events.emit('conversations:changed', { ids: [row.conversationId], created: [], failed: [row.conversationId] });
+  }
+
   private async process(head: OutboxRow, channel: ChannelRecord | undefined): Promise<void> {
     const { repo } = this.deps;
     if (!channel) {
@@ -285,7 +290,7 @@ export class OutboxWorker {
         head.messageId,
         appError('The channel of this conversation no longer exists', 'The email channel this reply was to go out through was deleted.', 'Copy the text and reply from another channel.', false),
       );
-      this.changed(head);
+      this.failed(head);
       return;
     }
     let secrets: ChannelWithSecrets;
@@ -400,6 +405,8 @@ export class OutboxWorker {
       } else {
         repo.markFailed(messageId, { ...error, retryable: false });
         log.warn({ messageId, code: error.code, attempts }, 'outbox: permanent failure');
+        this.failed(out);
+        return;
       }
       this.changed(out);
       return;

@@ -238,4 +238,13 @@ export const MIGRATIONS: readonly Migration[] = [
       UPDATE messages SET arrived_at = date;
     `,
   },
+  {
+    version: 9,
+    description: 'reply state per conversation for the inbox list',
+    sql: `
+      -- The list shows per row whether a reply failed or is still waiting, and the sidebar counts
+      -- conversations with a failed reply: both look the outbox up by conversation.
+      CREATE INDEX outbox_conversation ON outbox (conversation_id, state);
+    `,
+  },
 ];

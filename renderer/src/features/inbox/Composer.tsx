@@ -116,8 +116,13 @@ export function Composer({ detail }: { detail: ConversationDetail }) {
     useComposerStore.getState().open(conversationId);
   }, [conversationId]);
 
+  // Only a request made while this composer is shown takes focus: opening a conversation must leave
+  // the focus (and the scroll position) with the reader, not jump to the text box.
+  const seenFocusRequest = useRef(focusRequest);
   useEffect(() => {
-    if (focusRequest > 0) textRef.current?.focus();
+    if (focusRequest === seenFocusRequest.current) return;
+    seenFocusRequest.current = focusRequest;
+    textRef.current?.focus();
   }, [focusRequest]);
 
   // A reload or closed window must not lose the last half second of typing.
