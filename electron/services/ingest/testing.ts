@@ -78,7 +78,7 @@ export interface Harness {
   ingestor: MailIngestor;
   conversations: ConversationService;
   position: MailboxPosition;
-  changes: { ids: number[]; created: number[] }[];
+  changes: { ids: number[]; created: number[]; replied?: number[]; failed?: number[] }[];
   close(): Promise<void>;
 }
 
