@@ -237,6 +237,28 @@ describe('Agent triage (stand-in host)', () => {
     held.queuedReplies = 1;
     await page.goto(`${app.host.url}#/inbox/all`);
     await row(page, subjectOf(held.id)).getByText('Reply held: channel disabled').waitFor();
+    // The composer says so before the agent sends.
+    await row(page, subjectOf(held.id)).click();
+    const region = page.getByRole('region', { name: subjectOf(held.id), exact: true });
+    await region.getByRole('note').filter({ hasText: 'The channel Support Email is disabled.' }).waitFor();
+  });
+
+  it('tells the agent what they can do about a failed reply, and leaves the server fix to the admin', async () => {
+    const failing = inbox.conversations.find((c) => c.failedReplies > 0)!;
+    const error = {
+      code: 'MESSAGE_REJECTED', message: 'Message rejected', cause: 'SPF/DKIM/DMARC failure.', fix: 'Configure DNS records (SPF, DKIM, DMARC) for your sending domain.', retryable: false,
+    };
+    inbox.messages.set(failing.id, [
+      {
+        id: failing.id * 1000, conversationId: failing.id, direction: 'outbound', kind: 'normal', from: { name: 'Acme Support', address: 'support@auxilium.test' },
+        to: [failing.customer], cc: [], replyTo: [], subject: `Re: ${failing.subject}`, date: new Date().toISOString(), text: 'We refunded you.', html: null,
+        attachments: [], parseError: null, authorAgentId: 1, delivery: { state: 'failed', error, attempts: 1, nextAttemptAt: null, refused: [] },
+      },
+    ]);
+    await page.goto(`${app.host.url}#/inbox/c/${failing.id}`);
+    const reply = page.getByRole('article').filter({ hasText: 'We refunded you.' });
+    await reply.getByText('Retrying will not help until the sending domain is fixed. Tell your admin (the fix is under Channels → Support Email)').waitFor();
+    await reply.getByText('Configure DNS records').waitFor();
   });
 
   it('counts unread per view and notifies of a customer reply in an existing conversation', async () => {

@@ -12,7 +12,7 @@ import type { ChannelRecord } from '../store/channel-repo';
 import { snippetOf } from '../store/mail-store';
 import type { OutboxRepo, OutboxRow, OutgoingRecord } from '../store/outbox-repo';
 import { smtpConnectionOptions } from './connect';
-import { replyHtml } from './formatting';
+import { replyHtml } from '../../../shared/formatting';
 import { fileCopy, fileFolder, flagAnswered, hasMessageId, lookupFolder, withImap } from './mailbox-ops';
 import { OUTBOX_BACKOFF, retryDelay, SendRateLimiter } from './pacing';
 

@@ -173,6 +173,11 @@ export function Composer({ detail }: { detail: ConversationDetail }) {
           void actions.submit();
         }}
       >
+        {channel && !channel.enabled && !isNote ? (
+          <p className="note note-warn composer-held" role="note">
+            The channel {channel.name} is disabled. Replies you send wait in the outbox and go out once an admin enables it under Channels.
+          </p>
+        ) : null}
         {recipients ? (
           <dl className="composer-recipients" aria-label="Recipients">
             {channel ? <RecipientLine label="From" addresses={[{ name: channel.smtp.fromName, address: channel.smtp.fromAddress }]} /> : null}

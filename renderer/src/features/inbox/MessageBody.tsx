@@ -1,12 +1,35 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useId, useMemo, useState } from 'react';
 import type { AppError } from '../../../../shared/errors';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { invoke } from '../../lib/api';
+import { splitQuoted } from './format';
 import { hasRemoteContent, mailSrcdoc } from './sanitize';
 
-/** Plain text stays text: no HTML, no clickable links that could run anything. */
+/**
+ * Plain text stays text: no HTML, no clickable links that could run anything. The history a sender
+ * quoted below their words is folded away behind a toggle, so a long thread reads as the thread.
+ */
 export function PlainBody({ text }: { text: string }) {
-  return <div className="message-text">{text || <span className="muted">(no text)</span>}</div>;
+  const { body, quoted } = useMemo(() => splitQuoted(text), [text]);
+  const [showQuoted, setShowQuoted] = useState(false);
+  const quotedId = useId();
+  return (
+    <div className="message-text">
+      {body || <span className="muted">(no text)</span>}
+      {quoted ? (
+        <>
+          <div>
+            <button type="button" className="quote-toggle" aria-expanded={showQuoted} aria-controls={quotedId} onClick={() => setShowQuoted(!showQuoted)}>
+              {showQuoted ? 'Hide quoted text' : 'Show quoted text'}
+            </button>
+          </div>
+          <div id={quotedId} className="message-quoted" hidden={!showQuoted}>
+            {quoted}
+          </div>
+        </>
+      ) : null}
+    </div>
+  );
 }
 
 /**

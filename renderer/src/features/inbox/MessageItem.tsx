@@ -1,4 +1,5 @@
-import { memo, useId } from 'react';
+import { memo, useId, useMemo } from 'react';
+import { replyHtml } from '../../../../shared/formatting';
 import type { Address, Message } from '../../../../shared/conversation';
 import { attachmentUrl } from '../../lib/api';
 import { DeliveryState } from './DeliveryState';
@@ -10,7 +11,15 @@ function AddressLine({ label, addresses }: { label: string; addresses: Address[]
   return (
     <div className="message-address">
       <dt>{label}</dt>
-      <dd>{addresses.map(formatAddress).join(', ')}</dd>
+      <dd>
+        {/* Each address is one unit: it moves to the next line whole rather than breaking mid-word. */}
+        {addresses.map((address, i) => (
+          <span key={`${address.address}-${i}`}>
+            {i > 0 ? ', ' : null}
+            <span className="address">{formatAddress(address)}</span>
+          </span>
+        ))}
+      </dd>
     </div>
   );
 }
@@ -21,6 +30,11 @@ export const MessageItem = memo(function MessageItem({ message }: { message: Mes
   const isNote = message.direction === 'note';
   const kind = KIND_LABEL[message.kind];
   const attachments = message.attachments.filter((a) => !a.inline || !message.html);
+  // An agent's reply shows as the customer got it: the simple formatting typed in the composer, applied.
+  const formatted = useMemo(
+    () => (message.direction === 'outbound' && !message.html ? replyHtml(message.text) : null),
+    [message.direction, message.html, message.text],
+  );
   const className = [
     'message',
     isNote ? 'message-note' : null,
@@ -35,7 +49,7 @@ export const MessageItem = memo(function MessageItem({ message }: { message: Mes
       <header className="message-header">
         <h3 id={headingId} className="message-from">
           {isNote ? <span className="note-label">Internal note</span> : null}
-          <span>{isNote ? message.from.name || message.from.address : formatAddress(message.from)}</span>
+          <span className="address">{isNote ? message.from.name || message.from.address : formatAddress(message.from)}</span>
         </h3>
         <div className="message-badges">
           {kind ? <span className={`badge badge-kind badge-kind-${message.kind}`}>{kind}</span> : null}
@@ -54,6 +68,8 @@ export const MessageItem = memo(function MessageItem({ message }: { message: Mes
         <RawBody messageId={message.id} reason={message.parseError} />
       ) : message.html && !isNote ? (
         <HtmlBody html={message.html} title={`Message from ${message.from.name || message.from.address}`} />
+      ) : formatted ? (
+        <HtmlBody html={formatted} title={`Reply from ${message.from.name || message.from.address}`} />
       ) : (
         <PlainBody text={message.text} />
       )}

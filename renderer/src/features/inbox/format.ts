@@ -44,3 +44,41 @@ export function formatSize(bytes: number): string {
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(bytes < 10 * 1024 ? 1 : 0)} KB`;
   return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
+
+/** An attribution line that introduces quoted history ("On Tue, 1 Dec 2026, Carol wrote:"). */
+const ATTRIBUTION = /^(?:On\b.+\bwrote:|Am\b.+\bschrieb\b.*:|Le\b.+\ba écrit\s*:|-{2,}\s*Original Message\s*-{2,})\s*$/i;
+
+/**
+ * Splits a plain-text message into what the sender wrote and the history they quoted below it:
+ * from the first line after which every non-blank line is quoted ("> …"), together with the
+ * attribution line just above it; or everything after an "Original Message" divider. Quotes in
+ * the middle of a message (answers between quoted lines) stay in the body.
+ */
+export function splitQuoted(text: string): { body: string; quoted: string } {
+  const lines = text.split(/\r?\n/);
+  let start = lines.length;
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const line = lines[i]!.trim();
+    if (line === '' || line.startsWith('>')) {
+      if (line.startsWith('>')) start = i;
+      continue;
+    }
+    break;
+  }
+  // The attribution may wrap over two lines ("On Tue, 1 Dec 2026 at 10:00, Carol Customer\n<carol@…> wrote:").
+  for (let back = 1; back <= 3 && start < lines.length; back++) {
+    const index = start - back;
+    if (index < 0) break;
+    const candidate = lines.slice(index, start).map((l) => l.trim()).filter(Boolean).join(' ');
+    if (ATTRIBUTION.test(candidate)) {
+      start = index;
+      break;
+    }
+  }
+  const divider = lines.findIndex((l) => /^-{2,}\s*Original Message\s*-{2,}\s*$/i.test(l.trim()));
+  if (divider !== -1 && divider < start) start = divider;
+  const body = lines.slice(0, start).join('\n').trimEnd();
+  // A message that is all quote (a forward with no words of its own) shows it, rather than nothing.
+  if (start >= lines.length || body.trim() === '') return { body: text, quoted: '' };
+  return { body, quoted: lines.slice(start).join('\n') };
+}
