@@ -1,6 +1,6 @@
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { countsOf, generateConversations, installFakeInbox, type FakeInbox } from './support/fake-inbox';
+import { addMessage, countsOf, generateConversations, installFakeInbox, type FakeInbox } from './support/fake-inbox';
 import { fakeChannel, outboxHandlers, type FakeOutbox } from './support/fake-outbox';
 import { TestApp } from './support/host';
 
@@ -286,5 +286,115 @@ describe('Agent triage (stand-in host)', () => {
     inbox.emit('conversations:changed', { ids: [target.id], created: [] });
     await expect.poll(() => inbox.calls.filter((c) => c.channel === 'conversations:get' && c.input.markRead === false).length).toBeGreaterThan(0);
     expect(target.unread).toBe(true);
+  });
+});
+
+describe('Reading a long thread (stand-in host)', () => {
+  let app: TestApp;
+  let page: Page;
+  let inbox: FakeInbox;
+  const subject = subjectOf(3);
+
+  beforeAll(async () => {
+    app = await TestApp.start();
+    // The smallest window the app is meant for.
+    const context = await app.browser.newContext({ viewport: { width: 1024, height: 700 } });
+    page = await context.newPage();
+    inbox = await installFakeInbox(page, generateConversations(3));
+    const c = inbox.conversations.find((x) => x.id === 3)!;
+    c.customer = { name: 'Bartholomew Featherstonehaugh-Montgomery', address: 'bartholomew.featherstonehaugh-montgomery@customer-support.example.com' };
+    const start = Date.parse('2026-11-20T09:00:00Z');
+    for (let i = 0; i < 12; i++) {
+      const inbound = i % 2 === 0;
+      addMessage(inbox, 3, {
+        direction: inbound ? 'inbound' : 'outbound',
+        from: inbound ? c.customer : { name: 'Acme Support', address: 'support@auxilium.test' },
+        to: inbound ? [{ name: 'Acme Support', address: 'support@auxilium.test' }] : [c.customer],
+        cc: inbound ? [{ name: 'Accounts Payable Department', address: 'accounts.payable.department@customer-support.example.com' }] : [],
+        date: new Date(start + i * 3_600_000).toISOString(),
+        text:
+          i === 11
+            ? '**Good news**: your *refund* is on its way.\n- Amount: 20 EUR\n- See [your order](https://shop.example/orders/3)'
+            : `Message ${i} says something.\n${'More words in this message. '.repeat(12)}\n\nOn Mon, 19 Nov 2026, Someone wrote:\n> QUOTED-${i} earlier text\n> more of it`,
+        delivery: inbound ? null : { state: 'sent', error: null, attempts: 1, nextAttemptAt: null, refused: [] },
+      });
+    }
+    await page.goto(`${app.host.url}#/inbox/c/3`);
+    await page.getByRole('region', { name: subject, exact: true }).waitFor();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('folds quoted history behind a toggle', async () => {
+    const region = page.getByRole('region', { name: subject, exact: true });
+    const first = region.getByRole('article').filter({ hasText: 'Message 0 says something.' });
+    expect(await first.getByText('QUOTED-0 earlier text').isVisible()).toBe(false);
+    const toggle = first.getByRole('button', { name: 'Show quoted text' });
+    expect(await toggle.getAttribute('aria-expanded')).toBe('false');
+    await toggle.click();
+    await first.getByText('QUOTED-0 earlier text').waitFor();
+    await first.getByRole('button', { name: 'Hide quoted text' }).click();
+    await first.getByText('QUOTED-0 earlier text').waitFor({ state: 'hidden' });
+  });
+
+  it('opens at the start of the newest message, not at the composer', async () => {
+    await page.goto(`${app.host.url}#/inbox/c/2`);
+    await page.getByRole('region', { name: subjectOf(2), exact: true }).waitFor();
+    await page.goto(`${app.host.url}#/inbox/c/3`);
+    const region = page.getByRole('region', { name: subject, exact: true });
+    const newest = region.getByRole('article').last();
+    await newest.waitFor();
+    const thread = page.locator('.thread');
+    await expect
+      .poll(async () => {
+        const [t, n] = await Promise.all([thread.boundingBox(), newest.boundingBox()]);
+        return t && n ? Math.round(n.y - t.y) : null;
+      })
+      .toBeLessThan(40);
+    const [t, n] = await Promise.all([thread.boundingBox(), newest.boundingBox()]);
+    expect(n!.y).toBeGreaterThanOrEqual(t!.y - 1);
+  });
+
+  it('shows the formatting the agent typed in their own reply', async () => {
+    const newest = page.getByRole('region', { name: subject, exact: true }).getByRole('article').last();
+    const frame = newest.frameLocator('iframe');
+    await frame.locator('strong', { hasText: 'Good news' }).waitFor();
+    await frame.locator('em', { hasText: 'refund' }).waitFor();
+    await frame.locator('li', { hasText: 'Amount: 20 EUR' }).waitFor();
+    expect(await frame.getByRole('link', { name: 'your order' }).getAttribute('href')).toBe('https://shop.example/orders/3');
+    expect(await newest.getByText('**Good news**').count()).toBe(0);
+  });
+
+  it('at 1024×700 keeps addresses whole and the reading pane without a sideways scroll', async () => {
+    const region = page.getByRole('region', { name: subject, exact: true });
+    // Every place a line breaks inside an address: the characters on both sides of the break.
+    const broken = await region.locator('.address').evaluateAll((els) => {
+      const found: string[] = [];
+      for (const el of els) {
+        const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+        let previous: { char: string; top: number } | null = null;
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+          const text = node.textContent ?? '';
+          for (let i = 0; i < text.length; i++) {
+            const range = document.createRange();
+            range.setStart(node, i);
+            range.setEnd(node, i + 1);
+            const rect = range.getBoundingClientRect();
+            if (rect.width === 0 && text[i] === ' ') continue;
+            const top = Math.round(rect.top);
+            if (previous && top > previous.top + 2 && !/[\s@.,-]/.test(previous.char) && !/[\s<]/.test(text[i]!)) found.push(`${previous.char}|${text[i]} in ${el.textContent}`);
+            previous = { char: text[i]!, top };
+          }
+        }
+      }
+      return found;
+    });
+    expect(broken).toEqual([]);
+    const thread = page.locator('.thread');
+    expect(await thread.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    await page.screenshot({ path: 'test-results/reading-1024.png' });
   });
 });

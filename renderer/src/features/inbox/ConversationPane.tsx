@@ -3,7 +3,7 @@ import { ErrorAlert } from '../../components/ErrorAlert';
 import { Composer } from './Composer';
 import { ConversationActions } from './ConversationActions';
 import { useConversationStore } from './conversation-store';
-import { formatAddress } from './format';
+import { AddressText } from './AddressText';
 import { MessageItem } from './MessageItem';
 import { useInboxStore } from './store';
 import { inboxViewHref } from '../../lib/router';
@@ -56,7 +56,7 @@ export function ConversationPane() {
             {conversation.subject || '(no subject)'}
           </h2>
           <p className="muted conversation-customer">
-            <span className="address">{formatAddress(conversation.customer)}</span>
+            <AddressText address={conversation.customer} />
           </p>
         </div>
         <ConversationActions conversation={conversation} />

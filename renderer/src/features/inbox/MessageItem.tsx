@@ -2,8 +2,9 @@ import { memo, useId, useMemo } from 'react';
 import { replyHtml } from '../../../../shared/formatting';
 import type { Address, Message } from '../../../../shared/conversation';
 import { attachmentUrl } from '../../lib/api';
+import { AddressText } from './AddressText';
 import { DeliveryState } from './DeliveryState';
-import { formatAddress, formatSize, fullTime, KIND_LABEL } from './format';
+import { formatSize, fullTime, KIND_LABEL } from './format';
 import { HtmlBody, PlainBody, RawBody } from './MessageBody';
 
 function AddressLine({ label, addresses }: { label: string; addresses: Address[] }) {
@@ -16,7 +17,7 @@ function AddressLine({ label, addresses }: { label: string; addresses: Address[]
         {addresses.map((address, i) => (
           <span key={`${address.address}-${i}`}>
             {i > 0 ? ', ' : null}
-            <span className="address">{formatAddress(address)}</span>
+            <AddressText address={address} />
           </span>
         ))}
       </dd>
@@ -49,7 +50,7 @@ export const MessageItem = memo(function MessageItem({ message }: { message: Mes
       <header className="message-header">
         <h3 id={headingId} className="message-from">
           {isNote ? <span className="note-label">Internal note</span> : null}
-          <span className="address">{isNote ? message.from.name || message.from.address : formatAddress(message.from)}</span>
+          {isNote ? <span>{message.from.name || message.from.address}</span> : <AddressText address={message.from} />}
         </h3>
         <div className="message-badges">
           {kind ? <span className={`badge badge-kind badge-kind-${message.kind}`}>{kind}</span> : null}
