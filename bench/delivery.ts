@@ -19,7 +19,7 @@ export const deliveryBenchmark: Benchmark = {
 
     const core = startCore(ctx.tempDir());
     await core.start();
-    const channel = await call<Channel>(core, 'channels:create', channelFor(stack, user, { initialImport: 'none' }));
+    const channel = await call(core, 'channels:create', channelFor(stack, user, { initialImport: 'none' }));
     await waitUntil(() => core.channels.get(channel.id).status.state === 'connected', 30_000, 'the watcher to connect');
 
     const bare = imapClient(stack, user);

@@ -28,14 +28,14 @@ export const replySendBenchmark: Benchmark = {
     });
     await core.start();
     const form = channelFor(stack, support, { initialImport: 'none' });
-    const channel = await call<Channel>(core, 'channels:create', form);
+    const channel = await call(core, 'channels:create', form);
     await waitUntil(() => core.channels.get(channel.id).status.state === 'connected', 30_000, 'the watcher to connect');
     const subject = `Reply bench ${Date.now()}`;
     await deliver(stack, { from: customer.address, to: support.address, subject, text: 'Please answer me.' });
     let conversationId = 0;
     await waitUntil(
       async () => {
-        const page = await call<ConversationPage>(core, 'conversations:list', { view: 'all', query: subject, limit: 1 });
+        const page = await call(core, 'conversations:list', { view: 'all', query: subject, limit: 1 });
         conversationId = page.items[0]?.id ?? 0;
         return conversationId > 0;
       },
@@ -49,12 +49,12 @@ export const replySendBenchmark: Benchmark = {
     try {
       for (let i = 0; i < count; i++) {
         const start = performance.now();
-        const reply = await call<Message>(core, 'conversations:send-reply', { id: conversationId, mode: 'reply', text, undoSeconds: 0 });
+        const reply = await call(core, 'conversations:send-reply', { id: conversationId, mode: 'reply', text, undoSeconds: 0 });
         const acceptedAt = await new Promise<number>((resolve) => accepted.set(reply.id, resolve));
         ours.push(acceptedAt - start);
         // The Sent copy and \Answered follow acceptance; let them finish before the next reply.
         await waitUntil(
-          async () => (await call<ConversationDetail>(core, 'conversations:get', { id: conversationId })).messages.some((m) => m.id === reply.id && m.delivery?.state === 'sent'),
+          async () => (await call(core, 'conversations:get', { id: conversationId })).messages.some((m) => m.id === reply.id && m.delivery?.state === 'sent'),
           30_000,
           'the reply to be marked sent',
         );

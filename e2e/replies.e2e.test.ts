@@ -100,7 +100,7 @@ describe('Reply composer (stand-in outbox)', () => {
   let app: TestApp;
   let page: Page;
   let inbox: FakeInbox;
-  const outbox: FakeOutbox = { drafts: new Map(), files: new Map(), sent: [], cancelled: [] };
+  const outbox: FakeOutbox = { drafts: new Map(), files: new Map(), sent: [], cancelled: [], scheduled: new Set() };
   const subject = 'Order question #3';
 
   beforeAll(async () => {
@@ -198,7 +198,8 @@ describe('Reply composer (stand-in outbox)', () => {
     await status.getByRole('button', { name: 'Undo' }).click();
     await expect.poll(() => messageBox(region).inputValue(), { timeout: 5_000 }).toBe(`Undo me ${token}`);
     expect(outbox.cancelled).toHaveLength(1);
-    await page.waitForTimeout(6_000);
+    // Nothing is left to go out later: the undo took the reply off the host's schedule.
+    expect(outbox.scheduled.size).toBe(0);
     expect(outbox.sent).toHaveLength(0);
     expect(await article(region, `Undo me ${token}`).count()).toBe(0);
     await expect.poll(() => outbox.drafts.get(3), { timeout: 5_000 }).toBe(`Undo me ${token}`);
@@ -407,8 +408,10 @@ describe('Replies end to end (real mail)', () => {
     await seeText(list, manual.name, 10_000);
 
     await messageBox(region).press('Control+Enter');
-    const reply = article(region, text);
+    // The thread shows the reply formatted, as the customer gets it.
+    const reply = article(region, `is attached (${token} files)`);
     await badge(reply, 'Sent').waitFor({ timeout: LONG });
+    await reply.locator('strong', { hasText: 'manual' }).waitFor();
     await reply.getByRole('link', { name: `Download ${manual.name}` }).waitFor();
     expect(await list.count()).toBe(0);
 

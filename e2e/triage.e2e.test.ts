@@ -45,7 +45,7 @@ describe('Agent triage (stand-in host)', () => {
   let app: TestApp;
   let page: Page;
   let inbox: FakeInbox;
-  const outbox: FakeOutbox = { drafts: new Map(), files: new Map(), sent: [], cancelled: [] };
+  const outbox: FakeOutbox = { drafts: new Map(), files: new Map(), sent: [], cancelled: [], scheduled: new Set() };
   /** Ids in list order (newest first): 30 conversations, open / pending / closed by id % 3. */
   let ids: number[];
   const visible = () => inbox.conversations.filter((c) => c.status !== 'closed').map((c) => c.id);
@@ -246,7 +246,7 @@ describe('Agent triage (stand-in host)', () => {
   it('tells the agent what they can do about a failed reply, and leaves the server fix to the admin', async () => {
     const failing = inbox.conversations.find((c) => c.failedReplies > 0)!;
     const error = {
-      code: 'MESSAGE_REJECTED', message: 'Message rejected', cause: 'SPF/DKIM/DMARC failure.', fix: 'Configure DNS records (SPF, DKIM, DMARC) for your sending domain.', retryable: false,
+      code: 'MESSAGE_REJECTED' as const, message: 'Message rejected', cause: 'SPF/DKIM/DMARC failure.', fix: 'Configure DNS records (SPF, DKIM, DMARC) for your sending domain.', retryable: false,
     };
     inbox.messages.set(failing.id, [
       {
@@ -286,6 +286,33 @@ describe('Agent triage (stand-in host)', () => {
     inbox.emit('conversations:changed', { ids: [target.id], created: [] });
     await expect.poll(() => inbox.calls.filter((c) => c.channel === 'conversations:get' && c.input.markRead === false).length).toBeGreaterThan(0);
     expect(target.unread).toBe(true);
+  });
+
+  it('keeps saved replies for the team and inserts one from the composer with Ctrl+/', async () => {
+    await page.goto(`${app.host.url}#/settings`);
+    const section = page.getByRole('region', { name: 'Saved replies' });
+    await section.getByRole('button', { name: 'New saved reply' }).click();
+    await section.getByRole('button', { name: 'Add saved reply' }).click();
+    await section.getByRole('alert').getByText('Name is required').waitFor();
+    await section.getByLabel('Name').fill('Refund on its way');
+    await section.getByLabel('Text').fill('Your refund was sent today; it shows in 3 to 5 days.');
+    await section.getByRole('button', { name: 'Add saved reply' }).click();
+    await section.getByRole('listitem', { name: 'Refund on its way' }).waitFor();
+
+    const target = inbox.conversations.find((c) => c.status !== 'closed')!;
+    await page.goto(`${app.host.url}#/inbox/c/${target.id}`);
+    const region = page.getByRole('region', { name: subjectOf(target.id), exact: true });
+    const message = region.getByRole('textbox', { name: 'Message', exact: true });
+    await message.click();
+    await page.keyboard.type('Hi Carol,\n\n');
+    await page.keyboard.press('Control+/');
+    const search = region.getByRole('combobox', { name: 'Search saved replies' });
+    await expect.poll(() => search.evaluate((el) => el === document.activeElement)).toBe(true);
+    await page.keyboard.type('refund');
+    await region.getByRole('option', { name: /Refund on its way/ }).waitFor();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => message.inputValue()).toBe('Hi Carol,\n\nYour refund was sent today; it shows in 3 to 5 days.');
+    await expect.poll(() => message.evaluate((el) => el === document.activeElement)).toBe(true);
   });
 });
 
@@ -359,11 +386,13 @@ describe('Reading a long thread (stand-in host)', () => {
 
   it('shows the formatting the agent typed in their own reply', async () => {
     const newest = page.getByRole('region', { name: subject, exact: true }).getByRole('article').last();
-    const frame = newest.frameLocator('iframe');
-    await frame.locator('strong', { hasText: 'Good news' }).waitFor();
-    await frame.locator('em', { hasText: 'refund' }).waitFor();
-    await frame.locator('li', { hasText: 'Amount: 20 EUR' }).waitFor();
-    expect(await frame.getByRole('link', { name: 'your order' }).getAttribute('href')).toBe('https://shop.example/orders/3');
+    await newest.locator('strong', { hasText: 'Good news' }).waitFor();
+    await newest.locator('em', { hasText: 'refund' }).waitFor();
+    await newest.getByRole('listitem').filter({ hasText: 'Amount: 20 EUR' }).waitFor();
+    const link = newest.getByRole('link', { name: 'your order' });
+    expect(await link.getAttribute('href')).toBe('https://shop.example/orders/3');
+    // A click opens the browser, never navigates the app.
+    expect(await link.getAttribute('target')).toBe('_blank');
     expect(await newest.getByText('**Good news**').count()).toBe(0);
   });
 

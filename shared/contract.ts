@@ -21,6 +21,7 @@ import {
 } from './conversation';
 import { draftAttachmentSchema, outgoingAttachmentSchema } from './attachments';
 import { mailErrorSchema } from './errors';
+import { savedReplyInput, savedReplySchema } from './saved-replies';
 
 /**
  * The one list of everything the renderer may ask of the main side, and every event it may hear.
@@ -140,6 +141,9 @@ export const contract = {
   'agents:list': { input: empty, output: z.array(agentSchema) },
   'agents:save': { input: agentInput, output: agentSchema },
   'agents:delete': { input: z.object({ id: z.number().int() }), output: z.object({ id: z.number().int() }) },
+  'saved-replies:list': { input: empty, output: z.array(savedReplySchema) },
+  'saved-replies:save': { input: savedReplyInput, output: savedReplySchema },
+  'saved-replies:delete': { input: z.object({ id: z.number().int() }), output: z.object({ id: z.number().int() }) },
   'settings:get': { input: empty, output: settingsSchema },
   'settings:set-me': { input: z.object({ agentId: z.number().int().nullable() }), output: settingsSchema },
 } as const;
@@ -158,6 +162,8 @@ export const events = {
   }),
   /** Agents or the "who am I" setting changed. */
   'agents:changed': z.object({}),
+  /** A saved reply was added, changed or deleted. */
+  'saved-replies:changed': z.object({}),
 } as const;
 
 export type Contract = typeof contract;

@@ -1,4 +1,7 @@
 import type { Page, WebSocketRoute } from 'playwright-core';
+import { z } from 'zod';
+import { contract, isChannelName } from '../../shared/contract';
+import type { ConversationSummary, Message } from '../../shared/conversation';
 
 /**
  * An in-memory stand-in for the inbox side of the host, spliced into the page's WebSocket: calls
@@ -7,46 +10,9 @@ import type { Page, WebSocketRoute } from 'playwright-core';
  * cannot reach quickly (100k conversations) and with hand-made hostile messages.
  */
 
-export interface FakeMessage {
-  id: number;
-  conversationId: number;
-  direction: 'inbound' | 'outbound' | 'note';
-  kind: 'normal' | 'auto-reply' | 'list' | 'bounce' | 'own';
-  from: { name: string; address: string };
-  to: { name: string; address: string }[];
-  cc: { name: string; address: string }[];
-  replyTo: { name: string; address: string }[];
-  subject: string;
-  date: string;
-  text: string;
-  html: string | null;
-  attachments: { id: number; filename: string; contentType: string; size: number; inline: boolean }[];
-  parseError: string | null;
-  authorAgentId: number | null;
-  /** For an agent's reply: its outbox state (see e2e/support/fake-outbox.ts). */
-  delivery?: {
-    state: 'queued' | 'sending' | 'sent' | 'failed';
-    error: { code: string; message: string; cause: string; fix: string; detail?: string; retryable: boolean } | null;
-    attempts: number;
-    nextAttemptAt: string | null;
-    refused: { address: string; error: { code: string; message: string; cause: string; fix: string; detail?: string; retryable: boolean } }[];
-  } | null;
-}
-
-export interface FakeConversation {
-  id: number;
-  channelId: string;
-  subject: string;
-  customer: { name: string; address: string };
-  status: 'open' | 'pending' | 'closed';
-  assigneeId: number | null;
-  lastMessageAt: string;
-  snippet: string;
-  unread: boolean;
-  messageCount: number;
-  failedReplies: number;
-  queuedReplies: number;
-}
+/** The stand-in speaks the contract's types, and its answers are parsed against the contract. */
+export type FakeMessage = Message;
+export type FakeConversation = ConversationSummary;
 
 export interface FakeInbox {
   conversations: FakeConversation[];
@@ -101,6 +67,7 @@ function messageFor(c: FakeConversation, id: number, extra: Partial<FakeMessage>
     attachments: [],
     parseError: null,
     authorAgentId: null,
+    delivery: null,
     ...extra,
   };
 }
@@ -136,6 +103,16 @@ export function countsOf(inbox: Pick<FakeInbox, 'conversations' | 'meAgentId'>) 
 }
 
 export type Handler = (input: Record<string, unknown>) => unknown;
+
+/** A stand-in answer that the real host could not give fails here, naming the call, not later in the page. */
+function answerByContract(channel: string, value: unknown): unknown {
+  if (!isChannelName(channel)) throw new Error(`The stand-in answered ${channel}, which the contract does not list`);
+  const parsed = (contract[channel].output as z.ZodType).safeParse(value);
+  if (parsed.success) return parsed.data;
+  const problem = `The stand-in's answer to ${channel} is outside the contract: ${z.prettifyError(parsed.error)}`;
+  console.error(problem);
+  throw new Error(problem);
+}
 
 export interface FakeInboxOptions {
   /** More stand-in calls (e.g. the outbox), added to or replacing the built-in ones. */
@@ -266,7 +243,7 @@ export async function installFakeInbox(page: Page, conversations: FakeConversati
       inbox.calls.push({ channel: request.channel, input: request.input });
       let result: unknown;
       try {
-        result = { ok: true, value: handler(request.input) };
+        result = { ok: true, value: answerByContract(request.channel, handler(request.input)) };
       } catch (error) {
         result = { ok: false, error: { code: 'NOT_FOUND', message: (error as Error).message, retryable: false } };
       }

@@ -15,6 +15,8 @@ export interface FakeOutbox {
   /** Replies that reached "sent", in order. */
   sent: FakeMessage[];
   cancelled: number[];
+  /** Replies with a send still scheduled (waiting out the undo window, or a retry). */
+  scheduled: Set<number>;
 }
 
 export const RELAY_DENIED = {
@@ -60,7 +62,11 @@ export function outboxHandlers(outbox: FakeOutbox, channels: unknown[]): (inbox:
       throw new Error('No such message');
     };
     const later = (m: FakeMessage, ms: number, fn: () => void) => {
-      const t = setTimeout(fn, ms);
+      outbox.scheduled.add(m.id);
+      const t = setTimeout(() => {
+        outbox.scheduled.delete(m.id);
+        fn();
+      }, ms);
       timers.set(m.id, [...(timers.get(m.id) ?? []), t]);
     };
     const attempt = (m: FakeMessage) => {
@@ -130,6 +136,7 @@ export function outboxHandlers(outbox: FakeOutbox, channels: unknown[]): (inbox:
         const { m, list } = find(input.messageId);
         if (m.delivery?.state !== 'queued' && m.delivery?.state !== 'failed') throw new Error('This reply is already on its way and can no longer be changed.');
         for (const t of timers.get(m.id) ?? []) clearTimeout(t);
+        outbox.scheduled.delete(m.id);
         list.splice(list.indexOf(m), 1);
         outbox.cancelled.push(m.id);
         return { text: m.text, attachments: [] };

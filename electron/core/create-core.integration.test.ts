@@ -7,6 +7,7 @@ import { tempDir, testKeychainService } from '../../test/support/temp';
 import type { MailboxWatchers } from '../services/channels/channel-service';
 import { credentialAccount, KeychainCredentialStore } from '../services/credentials/credential-store';
 import { createCore, type Core } from './create-core';
+import { call } from '../../test/support/core';
 
 // The channel lifecycle through the same router the renderer uses, with the real OS keychain
 // (Secret Service) and a real SQLite file. No mail server is needed until the watcher exists.
@@ -46,12 +47,6 @@ function form(overrides: Partial<ChannelForm> = {}): ChannelForm {
   };
 }
 
-async function call<T>(core: Core, channel: string, input: unknown): Promise<T> {
-  const result = await core.router.handle(channel, input);
-  if (!result.ok) throw new Error(`${channel} failed: ${JSON.stringify(result.error)}`);
-  return result.value as T;
-}
-
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile())
@@ -65,7 +60,7 @@ describe('channels through the core', () => {
     const heard: EventPayload<'channels:changed'>[] = [];
     core.events.on('channels:changed', (payload) => heard.push(payload));
 
-    const channel = await call<Channel>(core, 'channels:create', form());
+    const channel = await call(core, 'channels:create', form());
     expect(channel).toMatchObject({ name: 'Support Email', type: 'email', enabled: true, supportAddress: 'support@example.test' });
     expect(channel.imap.hasPassword && channel.smtp.hasPassword).toBe(true);
     expect(channel.status.state).toBe('starting');
@@ -87,12 +82,12 @@ describe('channels through the core', () => {
   it('edits a channel, keeping a password left blank and replacing one that was typed', async () => {
     const { core, watchers, keychain } = setup();
     await core.start();
-    const created = await call<Channel>(core, 'channels:create', form());
+    const created = await call(core, 'channels:create', form());
     const values = form({ name: 'Renamed' });
     values.imap.password = '';
     values.smtp.password = 'new-smtp-password';
     values.imap.mailbox = 'Support';
-    const updated = await call<Channel>(core, 'channels:update', { id: created.id, values });
+    const updated = await call(core, 'channels:update', { id: created.id, values });
     expect(updated).toMatchObject({ name: 'Renamed', imap: { mailbox: 'Support' } });
     expect(await keychain.get(credentialAccount(created.id, 'imap'))).toBe('imap-Secret-1');
     expect(await keychain.get(credentialAccount(created.id, 'smtp'))).toBe('new-smtp-password');
@@ -103,11 +98,11 @@ describe('channels through the core', () => {
   it('disables and enables a channel, stopping and starting its watcher', async () => {
     const { core, watchers } = setup();
     await core.start();
-    const created = await call<Channel>(core, 'channels:create', form());
-    const disabled = await call<Channel>(core, 'channels:set-enabled', { id: created.id, enabled: false });
+    const created = await call(core, 'channels:create', form());
+    const disabled = await call(core, 'channels:set-enabled', { id: created.id, enabled: false });
     expect(disabled.enabled).toBe(false);
     expect(disabled.status.state).toBe('disabled');
-    const enabled = await call<Channel>(core, 'channels:set-enabled', { id: created.id, enabled: true });
+    const enabled = await call(core, 'channels:set-enabled', { id: created.id, enabled: true });
     expect(enabled.enabled).toBe(true);
     expect(enabled.status.state).toBe('starting');
     expect(watchers.calls).toEqual([`start ${created.id} with password`, `stop ${created.id}`, `start ${created.id} with password`]);
@@ -116,9 +111,9 @@ describe('channels through the core', () => {
   it('deletes a channel with its keychain entries', async () => {
     const { core, watchers, keychain } = setup();
     await core.start();
-    const created = await call<Channel>(core, 'channels:create', form());
+    const created = await call(core, 'channels:create', form());
     await call(core, 'channels:delete', { id: created.id });
-    expect(await call<Channel[]>(core, 'channels:list', {})).toEqual([]);
+    expect(await call(core, 'channels:list', {})).toEqual([]);
     expect(await keychain.get(credentialAccount(created.id, 'imap'))).toBeNull();
     expect(await keychain.get(credentialAccount(created.id, 'smtp'))).toBeNull();
     expect(watchers.calls.at(-1)).toBe(`stop ${created.id}`);
@@ -129,14 +124,14 @@ describe('channels through the core', () => {
   it('keeps channels across a restart and resumes watching the enabled ones', async () => {
     const first = setup();
     await first.core.start();
-    const kept = await call<Channel>(first.core, 'channels:create', form({ name: 'Kept' }));
-    const off = await call<Channel>(first.core, 'channels:create', form({ name: 'Off' }));
+    const kept = await call(first.core, 'channels:create', form({ name: 'Kept' }));
+    const off = await call(first.core, 'channels:create', form({ name: 'Off' }));
     await call(first.core, 'channels:set-enabled', { id: off.id, enabled: false });
     await first.core.stop();
 
     const second = setup(first.dir, first.keychainService);
     await second.core.start();
-    const channels = await call<Channel[]>(second.core, 'channels:list', {});
+    const channels = await call(second.core, 'channels:list', {});
     expect(channels.map((c) => [c.name, c.enabled])).toEqual([
       ['Kept', true],
       ['Off', false],
@@ -156,12 +151,12 @@ describe('channels through the core', () => {
       expect(result.error.code).toBe('VALIDATION_FAILED');
       expect(result.error.fields?.map((f) => f.path).sort()).toEqual(['imap.password', 'smtp.port']);
     }
-    expect(await call<Channel[]>(core, 'channels:list', {})).toEqual([]);
+    expect(await call(core, 'channels:list', {})).toEqual([]);
   });
 
   it('reports the keychain status', async () => {
     const { core } = setup();
-    const info = await call<{ keychain: { available: boolean } }>(core, 'app:get-info', {});
+    const info = await call(core, 'app:get-info', {});
     expect(info.keychain.available).toBe(true);
   });
 });

@@ -4,7 +4,7 @@ import { ChannelService, type MailboxWatchers } from '../services/channels/chann
 import { testConnection } from '../services/connection-test';
 import { ConversationService } from '../services/conversations/conversation-service';
 import { MailIngestor } from '../services/ingest/mail-ingestor';
-import { MailParserPool, PARSER_WORKERS } from '../services/ingest/parse';
+import { MailParserPool, parserWorkerCount } from '../services/ingest/parse';
 import { RawStore } from '../services/ingest/raw-store';
 import type { Ingestor } from '../services/ingest/types';
 import { KeychainCredentialStore, type CredentialStore } from '../services/credentials/credential-store';
@@ -17,6 +17,7 @@ import { sweepUnreferencedFiles } from '../services/store/file-sweep';
 import { openDatabase } from '../services/store/database';
 import { MailStore } from '../services/store/mail-store';
 import { OutboxRepo } from '../services/store/outbox-repo';
+import { SavedReplyRepo } from '../services/store/saved-reply-repo';
 import { OutboxService } from '../services/smtp/outbox';
 import { outboundFolder } from '../services/smtp/reply-attachments';
 import { OutboxWorker, type OutboxOptions } from '../services/smtp/sender';
@@ -70,17 +71,17 @@ export function createCore(config: CoreConfig): Core {
     nativeBinding: config.sqliteBinding,
     onError: (error) => logger.warn({ err: error }, 'database checkpoints moved back to the main thread'),
   });
-  const events = new EventBus();
+  const events = new EventBus((event, error) => logger.error({ event, err: error }, 'an event could not be delivered'));
   const credentials = config.credentials ?? new KeychainCredentialStore(config.keychainService);
   const channelRepo = new ChannelRepo(db);
   const attachmentsDir = join(config.dataDir, 'attachments');
   const rawDir = join(config.dataDir, 'raw');
   const mailStore = new MailStore(db);
   const agents = new AgentRepo(db);
-  const parser = new MailParserPool({ attachmentsDir, workers: PARSER_WORKERS });
+  const parser = new MailParserPool({ attachmentsDir, workers: parserWorkerCount() });
   const rawStore = new RawStore(rawDir);
   const ingestor = new MailIngestor({ store: mailStore, agents, channels: channelRepo, parser, raw: rawStore, events });
-  const conversations = new ConversationService({ store: mailStore, agents, events });
+  const conversations = new ConversationService({ store: mailStore, agents, savedReplies: new SavedReplyRepo(db), events });
   const channels = new ChannelService({
     repo: channelRepo,
     credentials,
@@ -140,6 +141,9 @@ export function createCore(config: CoreConfig): Core {
       'agents:list': () => conversations.agentsList(),
       'agents:save': (input) => conversations.saveAgent(input),
       'agents:delete': (input) => conversations.deleteAgent(input.id),
+      'saved-replies:list': () => conversations.savedRepliesList(),
+      'saved-replies:save': (input) => conversations.saveSavedReply(input),
+      'saved-replies:delete': (input) => conversations.deleteSavedReply(input.id),
       'settings:get': () => conversations.settings(),
       'settings:set-me': (input) => conversations.setMe(input.agentId),
     },

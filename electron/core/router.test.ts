@@ -1,29 +1,35 @@
 import { describe, expect, it } from 'vitest';
 import { defaultChannelForm } from '../../shared/channel';
+import { channelNames } from '../../shared/contract';
 import { AppFailure } from '../../shared/errors';
 import { createRouter, type Handlers } from './router';
 
-function handlers(overrides: Partial<Handlers>): Handlers {
-  const fail = () => {
-    throw new Error('not used');
-  };
-  return {
-    'app:get-info': fail,
-    'channels:list': fail,
-    'channels:create': fail,
-    'channels:update': fail,
-    'channels:set-enabled': fail,
-    'channels:delete': fail,
-    'channels:test-connection': fail,
-    ...overrides,
-  } as Handlers;
+/** Every channel of the contract, each recording that it was called; `overrides` replace some. */
+function handlers(overrides: Partial<Handlers>, called: string[] = []): Handlers {
+  const recorders = Object.fromEntries(
+    channelNames.map((name) => [
+      name,
+      () => {
+        called.push(name);
+        throw new Error('not used');
+      },
+    ]),
+  );
+  return { ...recorders, ...overrides } as Handlers;
 }
 
 describe('router', () => {
   it('refuses unknown channels without calling anything', async () => {
-    const router = createRouter(handlers({}), () => undefined);
-    const result = await router.handle('shell:open-everything', {});
-    expect(result).toMatchObject({ ok: false, error: { code: 'INTERNAL' } });
+    const called: string[] = [];
+    const router = createRouter(handlers({}, called), () => undefined);
+    for (const name of ['shell:open-everything', '__proto__', 'constructor', 'toString']) {
+      const result = await router.handle(name, {});
+      expect(result).toMatchObject({ ok: false, error: { code: 'INTERNAL' } });
+    }
+    expect(called).toEqual([]);
+    // The recorders do record: a known channel reaches its handler.
+    await router.handle('channels:list', {});
+    expect(called).toEqual(['channels:list']);
   });
 
   it('answers invalid input with field errors and never reaches the handler', async () => {

@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -46,6 +47,18 @@ function connect(options: { token?: string; origin?: string; hostHeader?: string
   });
 }
 
+/** Whether a TCP connection to host:port is accepted. */
+function reachable(address: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: address, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
 function request(ws: WebSocket, channel: string, input: unknown): Promise<{ ok: boolean; value?: unknown; error?: { code: string } }> {
   const id = Math.random();
   return new Promise((resolve) => {
@@ -58,8 +71,11 @@ function request(ws: WebSocket, channel: string, input: unknown): Promise<{ ok: 
 }
 
 describe('web host', () => {
-  it('listens on 127.0.0.1 only', () => {
-    expect(host.url).toBe(`http://127.0.0.1:${host.port}/`);
+  it('listens on 127.0.0.1 only', async () => {
+    expect(await reachable('127.0.0.1', host.port)).toBe(true);
+    // Another loopback address of this machine reaches a socket bound to all interfaces, not ours.
+    expect(await reachable('127.0.0.2', host.port)).toBe(false);
+    expect(await reachable('::1', host.port)).toBe(false);
   });
 
   it('serves the app with a per-run token and a strict CSP', async () => {

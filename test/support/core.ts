@@ -1,6 +1,7 @@
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { defaultChannelForm, type ChannelForm, type InboxSettings } from '../../shared/channel';
 import type { Core } from '../../electron/core/create-core';
+import type { ChannelName, Input, Output } from '../../shared/contract';
 import type { MailStackInfo, MailUser } from '../mailstack/mailstack';
 
 /** Helpers for tests and benchmarks that drive a real core against the test mail stack. */
@@ -20,11 +21,12 @@ export function channelFor(stack: MailStackInfo, user: MailUser, inbox: Partial<
   };
 }
 
-/** A router call that must succeed; its error, when it fails, is the test failure. */
-export async function call<T>(core: Core, channel: string, input: unknown): Promise<T> {
+/** A router call by its contract name, that must succeed; its error, when it fails, is the test failure. */
+export async function call<K extends ChannelName>(core: Core, channel: K, input: Input<K>): Promise<Output<K>> {
   const result = await core.router.handle(channel, input);
   if (!result.ok) throw new Error(`${channel} failed: ${JSON.stringify(result.error)}`);
-  return result.value as T;
+  // The router parsed the value with this channel's output schema.
+  return result.value as Output<K>;
 }
 
 /** Polls until `probe` returns something other than undefined. */

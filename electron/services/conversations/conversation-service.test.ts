@@ -113,6 +113,22 @@ describe('ConversationService', () => {
     expect(() => h.conversations.updateMany([c!], { assigneeId: 12345 })).toThrow(/agent no longer exists/);
   });
 
+  it('adds, changes and deletes saved replies, in name order, announcing each change', async () => {
+    const h = setup();
+    const changes: unknown[] = [];
+    h.events.on('saved-replies:changed', (p) => changes.push(p));
+    const refund = h.conversations.saveSavedReply({ name: 'Refund', body: 'Your refund is on its way.' });
+    const apology = h.conversations.saveSavedReply({ name: 'apology', body: 'Sorry for the wait.' });
+    expect(h.conversations.savedRepliesList().map((r) => r.name)).toEqual(['apology', 'Refund']);
+    h.conversations.saveSavedReply({ id: refund.id, name: 'Refund sent', body: 'Refunded today.' });
+    expect(h.conversations.savedRepliesList().find((r) => r.id === refund.id)).toMatchObject({ name: 'Refund sent', body: 'Refunded today.' });
+    h.conversations.deleteSavedReply(apology.id);
+    expect(h.conversations.savedRepliesList().map((r) => r.id)).toEqual([refund.id]);
+    expect(changes).toHaveLength(4);
+    expect((await failure(() => h.conversations.deleteSavedReply(apology.id))).error.code).toBe('NOT_FOUND');
+    expect((await failure(() => h.conversations.saveSavedReply({ id: apology.id, name: 'x', body: 'y' }))).error.code).toBe('NOT_FOUND');
+  });
+
   it('keeps a conversation unread when fetched with markRead false', async () => {
     const h = setup();
     const id = seed(h, 1, '2026-01-01T00:00:00.000Z');

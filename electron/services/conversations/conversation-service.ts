@@ -3,7 +3,9 @@ import type { ParsedInput } from '../../../shared/contract';
 import { AppFailure } from '../../../shared/errors';
 import type { EventBus } from '../../core/event-bus';
 import { readRaw } from '../ingest/raw-store';
+import type { SavedReply, SavedReplyInput } from '../../../shared/saved-replies';
 import type { AgentRepo } from '../store/agent-repo';
+import type { SavedReplyRepo } from '../store/saved-reply-repo';
 import type { ConversationPage, MailStore } from '../store/mail-store';
 import { ensureReplyTo } from './reply-to';
 
@@ -12,6 +14,7 @@ export const RAW_VIEW_LIMIT = 2 * 1024 * 1024;
 export interface ConversationServiceDeps {
   store: MailStore;
   agents: AgentRepo;
+  savedReplies: SavedReplyRepo;
   events: EventBus;
   now?: () => Date;
 }
@@ -158,6 +161,31 @@ export class ConversationService {
     this.deps.events.emit('agents:changed', {});
     // Their conversations went back to the unassigned queue.
     this.deps.events.emit('conversations:changed', { ids: [], created: [] });
+    return { id };
+  }
+
+  // ---- saved replies ----
+
+  savedRepliesList(): SavedReply[] {
+    return this.deps.savedReplies.list();
+  }
+
+  saveSavedReply(input: SavedReplyInput): SavedReply {
+    const { savedReplies } = this.deps;
+    const at = this.now().toISOString();
+    let saved: SavedReply;
+    if (input.id === undefined) saved = savedReplies.add(input, at);
+    else {
+      if (!savedReplies.update({ id: input.id, name: input.name, body: input.body }, at)) throw notFound('saved reply');
+      saved = { id: input.id, name: input.name, body: input.body, updatedAt: at };
+    }
+    this.deps.events.emit('saved-replies:changed', {});
+    return saved;
+  }
+
+  deleteSavedReply(id: number): { id: number } {
+    if (!this.deps.savedReplies.remove(id)) throw notFound('saved reply');
+    this.deps.events.emit('saved-replies:changed', {});
     return { id };
   }
 

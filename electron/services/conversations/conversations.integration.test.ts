@@ -3,6 +3,7 @@ import type { EventPayload } from '../../../shared/contract';
 import { tempDir, testKeychainService } from '../../../test/support/temp';
 import { createCore, type Core } from '../../core/create-core';
 import { mail } from '../ingest/testing';
+import { call } from '../../../test/support/core';
 
 // The inbox through the same router the renderer uses, with mail handed to the core's ingestor the
 // way the mailbox watcher does, a real SQLite file and the real OS keychain.
@@ -19,12 +20,6 @@ function setup(path?: string): { core: Core; dir: string } {
   return { core, dir: dir.path };
 }
 
-async function call<T>(core: Core, channel: string, input: unknown): Promise<T> {
-  const result = await core.router.handle(channel, input);
-  if (!result.ok) throw new Error(`${channel} failed: ${JSON.stringify(result.error)}`);
-  return result.value as T;
-}
-
 describe('conversations through the router', () => {
   it('lists ingested mail, opens it, assigns and closes it, and keeps that across a restart', async () => {
     const { core, dir } = setup();
@@ -35,31 +30,31 @@ describe('conversations through the router', () => {
     await core.ingestor.ingest(position, [{ uid: 1, size: 0, source: mail({ subject: 'Where is my parcel?' }) }], { advanceTo: 1 });
     expect(changes).toHaveLength(1);
 
-    const page = await call<{ items: { id: number; unread: boolean }[]; total: number }>(core, 'conversations:list', { view: 'unassigned', query: 'parc' });
+    const page = await call(core, 'conversations:list', { view: 'unassigned', query: 'parc' });
     expect(page.total).toBe(1);
     const id = page.items[0]!.id;
     expect(page.items[0]!.unread).toBe(true);
     expect(await call(core, 'conversations:count', {})).toEqual({ mine: 0, unassigned: 1, all: 1, unread: { mine: 0, unassigned: 1, all: 1 }, failed: 0 });
 
-    const me = await call<{ id: number }>(core, 'agents:save', { name: 'Ann', email: 'ann@acme.test' });
+    const me = await call(core, 'agents:save', { name: 'Ann', email: 'ann@acme.test' });
     await call(core, 'settings:set-me', { agentId: me.id });
     await call(core, 'conversations:assign', { id, agentId: me.id });
     await call(core, 'conversations:set-status', { id, status: 'closed' });
-    const note = await call<{ direction: string }>(core, 'conversations:add-note', { id, text: 'Sent a new parcel' });
+    const note = await call(core, 'conversations:add-note', { id, text: 'Sent a new parcel' });
     expect(note.direction).toBe('note');
     const unknown = await core.router.handle('conversations:assign', { id, agentId: 999 });
     expect(unknown).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
 
-    const detail = await call<{ conversation: { unread: boolean }; messages: { id: number }[] }>(core, 'conversations:get', { id });
+    const detail = await call(core, 'conversations:get', { id });
     expect(detail.conversation.unread).toBe(false);
-    const raw = await call<{ raw: string; truncated: boolean }>(core, 'messages:get-raw', { id: detail.messages[0]!.id });
+    const raw = await call(core, 'messages:get-raw', { id: detail.messages[0]!.id });
     expect(raw.raw).toContain('Subject: Where is my parcel?');
 
     await core.stop();
     const again = setup(dir).core;
-    const after = await call<{ conversation: { status: string; assigneeId: number } }>(again, 'conversations:get', { id });
+    const after = await call(again, 'conversations:get', { id });
     expect(after.conversation).toMatchObject({ status: 'closed', assigneeId: me.id });
     expect(await call(again, 'settings:get', {})).toEqual({ meAgentId: me.id });
-    expect((await call<{ items: unknown[] }>(again, 'conversations:list', { view: 'mine', status: 'closed' })).items).toHaveLength(1);
+    expect((await call(again, 'conversations:list', { view: 'mine', status: 'closed' })).items).toHaveLength(1);
   });
 });

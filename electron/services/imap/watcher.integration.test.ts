@@ -305,8 +305,7 @@ describe('MailboxWatcher against Dovecot', () => {
     const first = await status.waitFor((s) => s.state === 'retrying');
     expect(first.message).toMatch(/^Authentication failed — retrying in \d+ s$/);
     // Still retrying after several attempts; never an error state, never disabled.
-    await new Promise((r) => setTimeout(r, 1_500));
-    expect(status.all.filter((s) => s.state === 'retrying').length).toBeGreaterThan(1);
+    await expect.poll(() => status.all.filter((s) => s.state === 'retrying').length, { timeout: 10_000 }).toBeGreaterThan(1);
     expect(status.all.every((s) => s.state === 'starting' || s.state === 'retrying')).toBe(true);
     expect(ingestor.calls).toHaveLength(0);
   });

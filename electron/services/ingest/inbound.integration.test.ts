@@ -33,7 +33,7 @@ function form(user: MailUser, name: string, inbox: Parameters<typeof channelFor>
 
 async function waitConnected(core: Core, channelId: string, timeoutMs = WAIT_MS): Promise<void> {
   await waitFor(`channel ${channelId} connected`, async () => {
-    const channel = (await call<Channel[]>(core, 'channels:list', {})).find((c) => c.id === channelId);
+    const channel = (await call(core, 'channels:list', {})).find((c) => c.id === channelId);
     return channel?.status.state === 'connected' ? true : undefined;
   }, timeoutMs);
 }
@@ -80,7 +80,7 @@ describe('inbound mail through the real mail stack, watcher and SQLite store', (
     onCleanup(() => core.stop());
     await core.start();
     // Other suites leave mail in support's INBOX: 'none' imports only what arrives from now on.
-    const channel = await call<Channel>(core, 'channels:create', form(support, 'Support', { initialImport: 'none', markSeenOnServer: false }));
+    const channel = await call(core, 'channels:create', form(support, 'Support', { initialImport: 'none', markSeenOnServer: false }));
     channelId = channel.id;
     onCleanup(async () => void (await core.router.handle('channels:delete', { id: channelId })));
     await waitConnected(core, channelId);
@@ -94,11 +94,11 @@ describe('inbound mail through the real mail stack, watcher and SQLite store', (
   }
 
   async function conversationsWith(mark: string): Promise<ConversationSummary[]> {
-    const page = await call<{ items: ConversationSummary[] }>(core, 'conversations:list', { view: 'all', channelId, limit: 500 });
+    const page = await call(core, 'conversations:list', { view: 'all', channelId, limit: 500 });
     return page.items.filter((c) => c.subject.includes(mark));
   }
 
-  const detail = (id: number) => call<ConversationDetail>(core, 'conversations:get', { id });
+  const detail = (id: number) => call(core, 'conversations:get', { id });
 
   async function waitForMessages(id: number, count: number): Promise<ConversationDetail> {
     return waitFor(`conversation ${id} to hold ${count} messages`, async () => {
@@ -184,7 +184,7 @@ describe('inbound mail through the real mail stack, watcher and SQLite store', (
     const mark = marker();
     const first = await newConversation(mark);
     await call(core, 'conversations:set-status', { id: first.id, status: 'closed' });
-    const countsBefore = await call<{ all: number }>(core, 'conversations:count', {});
+    const countsBefore = await call(core, 'conversations:count', {});
 
     await send({
       from: customer,
@@ -238,7 +238,7 @@ describe('inbound mail through the real mail stack, watcher and SQLite store', (
     expect(d.messages.find((m) => m.kind === 'bounce')!.from.address.toLowerCase()).toMatch(/^mailer-daemon@/);
     expect(d.conversation.status).toBe('closed');
     expect(await conversationsWith(mark)).toHaveLength(1);
-    expect((await call<{ all: number }>(core, 'conversations:count', {})).all).toBe(countsBefore.all);
+    expect((await call(core, 'conversations:count', {})).all).toBe(countsBefore.all);
     // Still closed a moment later (nothing asynchronous reopens it).
     await sleep(500);
     expect((await detail(first.id)).conversation.status).toBe('closed');
@@ -247,7 +247,7 @@ describe('inbound mail through the real mail stack, watcher and SQLite store', (
   it('reopens a closed conversation when the customer replies', async () => {
     const mark = marker();
     const first = await newConversation(mark);
-    const closed = await call<ConversationDetail>(core, 'conversations:set-status', { id: first.id, status: 'closed' });
+    const closed = await call(core, 'conversations:set-status', { id: first.id, status: 'closed' });
     expect(closed.conversation.status).toBe('closed');
     await send({
       from: customer,
@@ -361,7 +361,7 @@ describe('inbound mail through the real mail stack, watcher and SQLite store', (
       const again = createCore({ dataDir: dir.path, version: '0.0.0-test', keychainService });
       onCleanup(() => again.stop());
       await again.start();
-      const [bulkChannel] = await call<Channel[]>(again, 'channels:list', {});
+      const [bulkChannel] = await call(again, 'channels:list', {});
       expect(bulkChannel?.imap.mailbox).toBe(bulkMailbox);
       onCleanup(async () => void (await again.router.handle('channels:delete', { id: bulkChannel!.id })));
 
@@ -386,9 +386,9 @@ describe('inbound mail through the real mail stack, watcher and SQLite store', (
       expect([...ids].sort()).toEqual([...appended].sort());
       const uids = check.prepare('SELECT count(DISTINCT uid) AS n FROM messages').get() as { n: number };
       expect(uids.n).toBe(BULK);
-      expect((await call<{ total: number }>(again, 'conversations:list', { view: 'all', limit: 1 })).total).toBe(BULK);
+      expect((await call(again, 'conversations:list', { view: 'all', limit: 1 })).total).toBe(BULK);
       // History, not work: the backlog of an "import all" is out of the open queue.
-      expect((await call<{ all: number }>(again, 'conversations:count', {})).all).toBe(0);
+      expect((await call(again, 'conversations:count', {})).all).toBe(0);
     },
     240_000,
   );

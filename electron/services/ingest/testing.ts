@@ -7,6 +7,7 @@ import { AgentRepo } from '../store/agent-repo';
 import { ChannelRepo, settingsWithoutPasswords, type ChannelRecord } from '../store/channel-repo';
 import { openDatabase, type Db } from '../store/database';
 import { MailStore } from '../store/mail-store';
+import { SavedReplyRepo } from '../store/saved-reply-repo';
 import { MailIngestor, type MessageParser } from './mail-ingestor';
 import { MailParserPool } from './parse';
 import { RawStore } from './raw-store';
@@ -98,7 +99,7 @@ export function openHarness(dir: string, options: { parser?: MessageParser; chan
   const ingestor = new MailIngestor({ store, agents, channels, parser, raw: new RawStore(join(dir, 'raw')), events });
   return {
     dir, db, store, agents, channels, events, ingestor, changes,
-    conversations: new ConversationService({ store, agents, events }),
+    conversations: new ConversationService({ store, agents, savedReplies: new SavedReplyRepo(db), events }),
     position: { channelId: channel.id, mailbox: 'INBOX', uidValidity: '1' },
     async close() {
       await pool?.close();

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { z } from 'zod';
 
 /**
  * The seam between the mailbox watcher (which fetches) and ingest (which parses, threads, routes
@@ -75,39 +76,39 @@ export interface Ingestor {
   warm?(): void;
 }
 
-export interface ParsedAddress {
-  name: string;
-  address: string;
-}
+export const parsedAddressSchema = z.object({ name: z.string(), address: z.string() });
+export type ParsedAddress = z.infer<typeof parsedAddressSchema>;
 
-export interface ParsedAttachment {
-  filename: string;
-  contentType: string;
-  size: number;
+export const parsedAttachmentSchema = z.object({
+  filename: z.string(),
+  contentType: z.string(),
+  size: z.number(),
   /** Content-ID without angle brackets, for cid: references from the HTML body. */
-  contentId: string | null;
-  inline: boolean;
+  contentId: z.string().nullable(),
+  inline: z.boolean(),
   /** The decoded content, written to a file by the parser so large attachments never sit in memory. */
-  path: string;
-}
+  path: z.string(),
+});
+export type ParsedAttachment = z.infer<typeof parsedAttachmentSchema>;
 
-/** What the parser (running in a worker thread) extracts from one raw message. */
-export interface ParsedMessage {
-  messageId: string | null;
-  inReplyTo: string | null;
-  references: string[];
-  subject: string;
-  from: ParsedAddress | null;
-  replyTo: ParsedAddress[];
-  to: ParsedAddress[];
-  cc: ParsedAddress[];
+/** What the parser (running in a worker thread) extracts from one raw message; its replies are parsed against this. */
+export const parsedMessageSchema = z.object({
+  messageId: z.string().nullable(),
+  inReplyTo: z.string().nullable(),
+  references: z.array(z.string()),
+  subject: z.string(),
+  from: parsedAddressSchema.nullable(),
+  replyTo: z.array(parsedAddressSchema),
+  to: z.array(parsedAddressSchema),
+  cc: z.array(parsedAddressSchema),
   /** The Date header, or null when missing or unreadable. */
-  date: string | null;
-  text: string;
-  html: string | null;
-  attachments: ParsedAttachment[];
+  date: z.string().nullable(),
+  text: z.string(),
+  html: z.string().nullable(),
+  attachments: z.array(parsedAttachmentSchema),
   /** Header names lower-cased, values as strings, for loop detection (auto-submitted, list-id, …). */
-  headers: Record<string, string>;
+  headers: z.record(z.string(), z.string()),
   /** multipart/report; report-type=delivery-status: the Message-ID(s) of the original it reports on. */
-  bounceOf: string[];
-}
+  bounceOf: z.array(z.string()),
+});
+export type ParsedMessage = z.infer<typeof parsedMessageSchema>;

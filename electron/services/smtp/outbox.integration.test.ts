@@ -72,9 +72,9 @@ async function startEnv(prefix: string, inbox: Partial<ChannelForm['inbox']> = {
   const core = createCore({ dataDir: dir.path, version: '0.0.0-test', keychainService, outbox: OUTBOX });
   onCleanup(() => core.stop());
   await core.start();
-  const channel = await call<Channel>(core, 'channels:create', supportForm(inbox));
+  const channel = await call(core, 'channels:create', supportForm(inbox));
   await waitFor('the channel to connect', async () => {
-    const c = (await call<Channel[]>(core, 'channels:list', {})).find((x) => x.id === channel.id);
+    const c = (await call(core, 'channels:list', {})).find((x) => x.id === channel.id);
     return c?.status.state === 'connected' ? true : undefined;
   });
   onCleanup(async () => void (await core.router.handle('channels:delete', { id: channel.id })));
@@ -88,7 +88,7 @@ async function customerWritesIn(env: Env, mark: string, headers?: Record<string,
   const subject = `Where is my order ${mark}?`;
   await deliver(stack, { from: customer.address, to: support.address, subject, text: `Order ${mark} has not arrived.`, headers });
   const conversation = await waitFor(`a conversation for ${mark}`, async () => {
-    const page = await call<{ items: ConversationSummary[] }>(env.core, 'conversations:list', { view: 'all', channelId: env.channelId, limit: 500 });
+    const page = await call(env.core, 'conversations:list', { view: 'all', channelId: env.channelId, limit: 500 });
     return page.items.find((c) => c.subject.includes(mark));
   });
   const row = env.db.prepare("SELECT message_id FROM messages WHERE conversation_id = ? AND direction = 'inbound' ORDER BY id LIMIT 1").get(conversation.id) as {
@@ -109,7 +109,7 @@ async function waitForDelivery(core: Core, conversationId: number, messageId: nu
   return waitFor(
     what,
     async () => {
-      const detail = await call<ConversationDetail>(core, 'conversations:get', { id: conversationId });
+      const detail = await call(core, 'conversations:get', { id: conversationId });
       const message = detail.messages.find((m) => m.id === messageId);
       return message && test(message) ? message : undefined;
     },
@@ -135,7 +135,7 @@ describe('agent replies through the real mail stack', () => {
     });
     onCleanup(off);
 
-    const reply = await call<Message>(env.core, 'conversations:send-reply', { id: first.id, mode: 'reply', text: `Your order ${mark} ships today.`, undoSeconds: 0 });
+    const reply = await call(env.core, 'conversations:send-reply', { id: first.id, mode: 'reply', text: `Your order ${mark} ships today.`, undoSeconds: 0 });
     expect(reply.delivery).toMatchObject({ state: 'queued', attempts: 0 });
     expect(reply.direction).toBe('outbound');
     const sent = await waitForDelivery(env.core, first.id, reply.id, (m) => m.delivery?.state === 'sent', 'the reply to be sent');
@@ -183,12 +183,12 @@ describe('agent replies through the real mail stack', () => {
       headers: { 'In-Reply-To': `<${ourId}>`, References: `<${first.messageId}> <${ourId}>` },
     });
     const detail = await waitFor('the customer’s answer in the conversation', async () => {
-      const d = await call<ConversationDetail>(env.core, 'conversations:get', { id: first.id });
+      const d = await call(env.core, 'conversations:get', { id: first.id });
       return d.messages.length >= 3 ? d : undefined;
     });
     expect(detail.messages.map((m) => m.direction)).toEqual(['inbound', 'outbound', 'inbound']);
     expect(detail.messages[2]!.text).toContain(`Thanks, ${mark} arrived.`);
-    const page = await call<{ items: ConversationSummary[] }>(env.core, 'conversations:list', { view: 'all', channelId: env.channelId, limit: 500 });
+    const page = await call(env.core, 'conversations:list', { view: 'all', channelId: env.channelId, limit: 500 });
     expect(page.items.filter((c) => c.subject.includes(mark))).toHaveLength(1);
   });
 
@@ -197,11 +197,11 @@ describe('agent replies through the real mail stack', () => {
     const first = await customerWritesIn(env, mark);
     await call(env.core, 'drafts:save', { conversationId: first.id, text: `Draft ${mark}` });
     expect(await call(env.core, 'drafts:get', { conversationId: first.id })).toEqual({ text: `Draft ${mark}`, attachments: [] });
-    const reply = await call<Message>(env.core, 'conversations:send-reply', { id: first.id, mode: 'reply', text: `Undo me ${mark}`, undoSeconds: 3 });
+    const reply = await call(env.core, 'conversations:send-reply', { id: first.id, mode: 'reply', text: `Undo me ${mark}`, undoSeconds: 3 });
     expect(await call(env.core, 'drafts:get', { conversationId: first.id })).toEqual({ text: '', attachments: [] });
     const ourId = headerMessageId(env, reply.id);
     expect(await call(env.core, 'outbox:cancel', { messageId: reply.id })).toEqual({ text: `Undo me ${mark}`, attachments: [] });
-    const detail = await call<ConversationDetail>(env.core, 'conversations:get', { id: first.id });
+    const detail = await call(env.core, 'conversations:get', { id: first.id });
     expect(detail.messages.map((m) => m.direction)).toEqual(['inbound']);
     await sleep(4_500);
     expect(await messagesWithId(customer, 'INBOX', ourId)).toHaveLength(0);
@@ -213,9 +213,9 @@ describe('agent replies through the real mail stack', () => {
     // The customer asks for answers at an outside domain, which this Postfix refuses to relay to.
     const first = await customerWritesIn(env, mark, { 'Reply-To': stack.relayDeniedRecipient });
     // The composer previews the same address the reply goes to: the message carries its Reply-To.
-    const opened = await call<ConversationDetail>(env.core, 'conversations:get', { id: first.id });
+    const opened = await call(env.core, 'conversations:get', { id: first.id });
     expect(opened.messages[0]!.replyTo.map((a) => a.address)).toEqual([stack.relayDeniedRecipient]);
-    const reply = await call<Message>(env.core, 'conversations:send-reply', { id: first.id, mode: 'reply', text: `Relay ${mark}`, undoSeconds: 0 });
+    const reply = await call(env.core, 'conversations:send-reply', { id: first.id, mode: 'reply', text: `Relay ${mark}`, undoSeconds: 0 });
     expect(reply.to.map((a) => a.address)).toEqual([stack.relayDeniedRecipient]);
     const failed = await waitForDelivery(env.core, first.id, reply.id, (m) => m.delivery?.state === 'failed', 'the reply to fail');
     expect(failed.delivery).toMatchObject({ state: 'failed', attempts: 1, nextAttemptAt: null, error: { code: 'RELAY_DENIED', message: 'Relay access denied', retryable: false } });
@@ -226,12 +226,12 @@ describe('agent replies through the real mail stack', () => {
     await sleep(2_500);
     expect((await waitForDelivery(env.core, first.id, reply.id, () => true, 'the reply')).delivery).toMatchObject({ state: 'failed', attempts: 1 });
 
-    const retried = await call<Message>(env.core, 'outbox:retry', { messageId: reply.id });
+    const retried = await call(env.core, 'outbox:retry', { messageId: reply.id });
     expect(retried.delivery?.state).toBe('queued');
     await waitForDelivery(env.core, first.id, reply.id, (m) => m.delivery?.state === 'failed' && m.delivery.attempts === 2, 'the retry to fail again');
 
     expect(await call(env.core, 'outbox:cancel', { messageId: reply.id })).toEqual({ text: `Relay ${mark}`, attachments: [] });
-    const detail = await call<ConversationDetail>(env.core, 'conversations:get', { id: first.id });
+    const detail = await call(env.core, 'conversations:get', { id: first.id });
     expect(detail.messages.map((m) => m.direction)).toEqual(['inbound']);
     const refused = await env.core.router.handle('outbox:cancel', { messageId: reply.id });
     expect(refused).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
@@ -241,13 +241,13 @@ describe('agent replies through the real mail stack', () => {
     const mark = marker();
     const deferred = await customerWritesIn(env, `${mark}-a`, { 'Reply-To': DEFERRED_RECIPIENT });
     const other = await customerWritesIn(env, `${mark}-b`);
-    const first = await call<Message>(env.core, 'conversations:send-reply', { id: deferred.id, mode: 'reply', text: `Deferred ${mark}`, undoSeconds: 0 });
+    const first = await call(env.core, 'conversations:send-reply', { id: deferred.id, mode: 'reply', text: `Deferred ${mark}`, undoSeconds: 0 });
     const waiting = await waitForDelivery(env.core, deferred.id, first.id, (m) => m.delivery?.state === 'queued' && m.delivery.error != null, 'the first reply to be deferred');
     expect(waiting.delivery).toMatchObject({ state: 'queued', error: { code: 'RECIPIENT_DEFERRED', retryable: true } });
     expect(waiting.delivery!.error!.detail).toMatch(/^450 4\.2\.0 <deferred@auxilium\.test>/);
 
     // Written later, to another customer: it goes out while the first one is still waiting.
-    const second = await call<Message>(env.core, 'conversations:send-reply', { id: other.id, mode: 'reply', text: `Not held ${mark}`, undoSeconds: 0 });
+    const second = await call(env.core, 'conversations:send-reply', { id: other.id, mode: 'reply', text: `Not held ${mark}`, undoSeconds: 0 });
     await waitForDelivery(env.core, other.id, second.id, (m) => m.delivery?.state === 'sent', 'the second reply to go out');
     const ourId = headerMessageId(env, second.id);
     await waitFor('the second reply in the customer’s INBOX', async () => ((await messagesWithId(customer, 'INBOX', ourId)).length > 0 ? true : undefined));
@@ -262,7 +262,7 @@ describe('agent replies through the real mail stack', () => {
   it('a reply all the server takes for the customer but refuses for two Cc shows it was sent, and who did not get it and why', async () => {
     const mark = marker();
     const first = await customerWritesIn(env, mark, { Cc: `${DEFERRED_RECIPIENT}, ${stack.relayDeniedRecipient}` });
-    const reply = await call<Message>(env.core, 'conversations:send-reply', { id: first.id, mode: 'reply-all', text: `To all ${mark}`, undoSeconds: 0 });
+    const reply = await call(env.core, 'conversations:send-reply', { id: first.id, mode: 'reply-all', text: `To all ${mark}`, undoSeconds: 0 });
     expect(reply.cc.map((a) => a.address)).toEqual([DEFERRED_RECIPIENT, stack.relayDeniedRecipient]);
     const sent = await waitForDelivery(env.core, first.id, reply.id, (m) => m.delivery?.state === 'sent', 'the reply to be sent');
     expect(sent.delivery!.refused.map((r) => [r.address, r.error.code])).toEqual([
@@ -279,7 +279,7 @@ describe('agent replies through the real mail stack', () => {
     await deferRecipients(stack, [cc.address]);
     onCleanup(() => deferRecipients(stack, []));
     const first = await customerWritesIn(env, mark, { Cc: cc.address });
-    const reply = await call<Message>(env.core, 'conversations:send-reply', { id: first.id, mode: 'reply-all', text: `Greylisted ${mark}`, undoSeconds: 0 });
+    const reply = await call(env.core, 'conversations:send-reply', { id: first.id, mode: 'reply-all', text: `Greylisted ${mark}`, undoSeconds: 0 });
     const sent = await waitForDelivery(env.core, first.id, reply.id, (m) => m.delivery?.state === 'sent' && m.delivery.refused.length > 0, 'the reply to be sent');
     expect(sent.delivery!.refused).toMatchObject([{ address: cc.address, error: { code: 'RECIPIENT_DEFERRED', retryable: true } }]);
 
@@ -299,7 +299,7 @@ describe('agent replies through the real mail stack', () => {
     await stopPostfix(stack);
     let restarted = false;
     onCleanup(async () => void (restarted || (await startPostfix(stack))));
-    const reply = await call<Message>(env.core, 'conversations:send-reply', { id: first.id, mode: 'reply', text: `Offline ${mark}`, undoSeconds: 0 });
+    const reply = await call(env.core, 'conversations:send-reply', { id: first.id, mode: 'reply', text: `Offline ${mark}`, undoSeconds: 0 });
     const waiting = await waitForDelivery(
       env.core,
       first.id,
@@ -328,7 +328,7 @@ describe('agent replies through the real mail stack', () => {
     await call(env.core, 'channels:set-enabled', { id: env.channelId, enabled: false });
     let enabled = false;
     try {
-      const reply = await call<Message>(env.core, 'conversations:send-reply', { id: first.id, mode: 'reply', text: `Held ${mark}`, undoSeconds: 0 });
+      const reply = await call(env.core, 'conversations:send-reply', { id: first.id, mode: 'reply', text: `Held ${mark}`, undoSeconds: 0 });
       const ourId = headerMessageId(env, reply.id);
       await sleep(2_000);
       const held = await waitForDelivery(env.core, first.id, reply.id, () => true, 'the held reply');
@@ -351,7 +351,7 @@ describe('a crash between SMTP acceptance and marking the reply sent', () => {
   it('sends a reply again when it was left in sending but is not in the Sent folder (the crash came before acceptance)', async () => {
     const env = await startEnv('auxilium-outbox-uncertain-');
     const first = await customerWritesIn(env, marker());
-    const reply = await call<Message>(env.core, 'conversations:send-reply', { id: first.id, mode: 'reply', text: 'Never left', undoSeconds: 30 });
+    const reply = await call(env.core, 'conversations:send-reply', { id: first.id, mode: 'reply', text: 'Never left', undoSeconds: 30 });
     await env.core.stop();
     // As if the process died right after recording the attempt, before the SMTP transaction.
     const rw = new Database(join(env.dataDir, 'auxilium.sqlite'));
@@ -420,8 +420,8 @@ describe('the per-channel send rate', () => {
     const env = await startEnv('auxilium-outbox-rate-', { sendRatePerMinute: 1 });
     const a = await customerWritesIn(env, marker());
     const b = await customerWritesIn(env, marker());
-    const first = await call<Message>(env.core, 'conversations:send-reply', { id: a.id, mode: 'reply', text: 'First', undoSeconds: 0 });
-    const second = await call<Message>(env.core, 'conversations:send-reply', { id: b.id, mode: 'reply', text: 'Second', undoSeconds: 0 });
+    const first = await call(env.core, 'conversations:send-reply', { id: a.id, mode: 'reply', text: 'First', undoSeconds: 0 });
+    const second = await call(env.core, 'conversations:send-reply', { id: b.id, mode: 'reply', text: 'Second', undoSeconds: 0 });
     await waitForDelivery(env.core, a.id, first.id, (m) => m.delivery?.state === 'sent', 'the first reply to be sent');
     const waiting = await waitForDelivery(
       env.core,
@@ -443,7 +443,7 @@ describe('attachments on replies', () => {
   const photo = { filename: 'kettle photo.jpg', contentType: 'image/jpeg', bytes: Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), randomBytes(300_000)]) };
   const invoice = { filename: 'Rechnung März.pdf', contentType: 'application/pdf', bytes: Buffer.from(`%PDF-1.4\n${randomBytes(2_000).toString('hex')}`) };
   const attach = (conversationId: number, f: typeof photo) =>
-    call<DraftAttachment>(env.core, 'drafts:add-attachment', { conversationId, filename: f.filename, contentType: f.contentType, content: f.bytes.toString('base64') });
+    call(env.core, 'drafts:add-attachment', { conversationId, filename: f.filename, contentType: f.contentType, content: f.bytes.toString('base64') });
   const listedAs = (f: typeof photo) => ({ id: expect.any(Number), filename: f.filename, contentType: f.contentType, size: f.bytes.length });
   const outboundFiles = () => {
     const dir = join(env.dataDir, 'attachments', 'outbound');
@@ -471,7 +471,7 @@ describe('attachments on replies', () => {
     env = { ...env, core: again };
     expect(await call(env.core, 'drafts:get', { conversationId: first.id })).toEqual({ text: `Draft ${mark}`, attachments: attached });
 
-    const reply = await call<Message>(env.core, 'conversations:send-reply', {
+    const reply = await call(env.core, 'conversations:send-reply', {
       id: first.id, mode: 'reply', text: `Here are the **photo** and the invoice ${mark}`, undoSeconds: 0,
     });
     expect(reply.attachments.map((a) => [a.filename, a.size])).toEqual([[photo.filename, photo.bytes.length], [invoice.filename, invoice.bytes.length]]);
@@ -498,7 +498,7 @@ describe('attachments on replies', () => {
     }
 
     // The sent reply in the conversation lists both, and each downloads as the file that was sent.
-    const detail = await call<ConversationDetail>(env.core, 'conversations:get', { id: first.id });
+    const detail = await call(env.core, 'conversations:get', { id: first.id });
     const sent = detail.messages.find((m) => m.id === reply.id)!;
     expect(sent.attachments.map((a) => a.filename)).toEqual([photo.filename, invoice.filename]);
     expect(readFileSync(env.core.attachmentFile(sent.attachments[0]!.id)!.path).equals(photo.bytes)).toBe(true);
@@ -512,7 +512,7 @@ describe('attachments on replies', () => {
     const first = await customerWritesIn(env, mark);
     const before = outboundFiles();
     const big = (filename: string) => ({ conversationId: first.id, filename, contentType: 'application/octet-stream', content: Buffer.alloc(13 * 1024 * 1024, 7).toString('base64') });
-    const kept = await call<DraftAttachment>(env.core, 'drafts:add-attachment', big('first.iso'));
+    const kept = await call(env.core, 'drafts:add-attachment', big('first.iso'));
     const result = await env.core.router.handle('drafts:add-attachment', big('second.iso'));
     expect(result).toMatchObject({
       ok: false,
@@ -533,11 +533,11 @@ describe('attachments on replies', () => {
     await attach(first.id, photo);
     await attach(first.id, invoice);
     const files = outboundFiles();
-    const reply = await call<Message>(env.core, 'conversations:send-reply', { id: first.id, mode: 'reply', text: `Undo with files ${mark}`, undoSeconds: 3 });
-    expect((await call<{ attachments: unknown[] }>(env.core, 'drafts:get', { conversationId: first.id })).attachments).toEqual([]);
+    const reply = await call(env.core, 'conversations:send-reply', { id: first.id, mode: 'reply', text: `Undo with files ${mark}`, undoSeconds: 3 });
+    expect((await call(env.core, 'drafts:get', { conversationId: first.id })).attachments).toEqual([]);
     const ourId = headerMessageId(env, reply.id);
 
-    const back = await call<{ text: string; attachments: DraftAttachment[] }>(env.core, 'outbox:cancel', { messageId: reply.id });
+    const back = await call(env.core, 'outbox:cancel', { messageId: reply.id });
     expect(back).toEqual({ text: `Undo with files ${mark}`, attachments: [listedAs(photo), listedAs(invoice)] });
     expect(await call(env.core, 'drafts:get', { conversationId: first.id })).toEqual({ text: '', attachments: back.attachments });
     expect(outboundFiles()).toEqual(files);
@@ -545,7 +545,7 @@ describe('attachments on replies', () => {
     await sleep(4_500);
     expect(await messagesWithId(customer, 'INBOX', ourId)).toHaveLength(0);
 
-    const again = await call<Message>(env.core, 'conversations:send-reply', { id: first.id, mode: 'reply', text: `Sent after all ${mark}`, undoSeconds: 0 });
+    const again = await call(env.core, 'conversations:send-reply', { id: first.id, mode: 'reply', text: `Sent after all ${mark}`, undoSeconds: 0 });
     const [received] = await waitFor('the second reply in the customer’s INBOX', async () => {
       const found = await messagesWithId(customer, 'INBOX', headerMessageId(env, again.id));
       return found.length > 0 ? found : undefined;
@@ -563,7 +563,7 @@ describe('a Sent copy that could not be filed', () => {
     // The channel files into a folder that does not exist yet: appending to it fails.
     const env = await startEnv('auxilium-outbox-file-later-', { sentFolder: folder });
     const first = await customerWritesIn(env, mark);
-    const reply = await call<Message>(env.core, 'conversations:send-reply', { id: first.id, mode: 'reply', text: `File me later ${mark}`, undoSeconds: 0 });
+    const reply = await call(env.core, 'conversations:send-reply', { id: first.id, mode: 'reply', text: `File me later ${mark}`, undoSeconds: 0 });
     await waitForDelivery(env.core, first.id, reply.id, (m) => m.delivery?.state === 'sent', 'the reply to be sent');
     const ourId = headerMessageId(env, reply.id);
     await waitFor('the reply in the customer’s INBOX', async () => ((await messagesWithId(customer, 'INBOX', ourId)).length > 0 ? true : undefined));
@@ -597,7 +597,7 @@ describe('a Sent copy that could not be filed', () => {
     expect(copy!.flags).toContain('\\Seen');
     // Sent exactly once: filing again never meant sending again.
     expect(await messagesWithId(customer, 'INBOX', ourId)).toHaveLength(1);
-    const detail = await call<ConversationDetail>(env.core, 'conversations:get', { id: first.id });
+    const detail = await call(env.core, 'conversations:get', { id: first.id });
     expect(detail.messages.find((m) => m.id === reply.id)!.delivery).toMatchObject({ state: 'sent', attempts: 1 });
   });
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_INBOX_SETTINGS, imapFormSchema, inboxSettingsSchema, smtpFormSchema, type ChannelForm, type InboxSettings } from '../../../shared/channel';
 import type { Db } from './database';
+import { readJsonColumn } from './json-column';
 
 const storedImapSchema = imapFormSchema.omit({ password: true });
 const storedSmtpSchema = smtpFormSchema.omit({ password: true });
@@ -44,8 +45,8 @@ function fromRow(row: ChannelRow): ChannelRecord {
     type: 'email',
     enabled: row.enabled === 1,
     supportAddress: row.support_address,
-    imap: storedImapSchema.parse(JSON.parse(row.imap_settings)),
-    smtp: storedSmtpSchema.parse(JSON.parse(row.smtp_settings)),
+    imap: readJsonColumn(storedImapSchema, row.imap_settings, 'IMAP settings'),
+    smtp: readJsonColumn(storedSmtpSchema, row.smtp_settings, 'SMTP settings'),
     // Rows from before inbox settings existed (or missing keys) take the defaults.
     inbox: inboxSettingsSchema.parse({ ...DEFAULT_INBOX_SETTINGS, ...JSON.parse(row.inbox_settings) }),
     createdAt: row.created_at,

@@ -14,6 +14,7 @@ import type { SyncCursor, MailboxPosition } from '../ingest/types';
 import type Database from 'better-sqlite3';
 import type { Db } from './database';
 import { ftsQuery, participantsText } from './fts';
+import { readAddresses } from './json-column';
 import { deliveryColumn, deliveryFromJson } from './outbox-repo';
 
 /** SQL for conversations, messages, attachments, search, sync cursors and routing state. */
@@ -586,9 +587,9 @@ export class MailStore {
       direction: row.direction,
       kind: row.kind,
       from: { name: row.from_name, address: row.from_address },
-      to: JSON.parse(row.to_json) as Address[],
-      cc: JSON.parse(row.cc_json) as Address[],
-      replyTo: row.reply_to_json ? (JSON.parse(row.reply_to_json) as Address[]) : [],
+      to: readAddresses(row.to_json, 'To addresses'),
+      cc: readAddresses(row.cc_json, 'Cc addresses'),
+      replyTo: readAddresses(row.reply_to_json, 'Reply-To addresses'),
       subject: row.subject,
       date: row.date,
       text: row.text,

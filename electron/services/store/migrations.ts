@@ -247,4 +247,18 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX outbox_conversation ON outbox (conversation_id, state);
     `,
   },
+  {
+    version: 10,
+    description: 'saved replies',
+    sql: `
+      -- Replies the team reuses. Team-wide: no owner column; the newest change wins.
+      CREATE TABLE saved_replies (
+        id         INTEGER PRIMARY KEY,
+        name       TEXT NOT NULL,
+        body       TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];

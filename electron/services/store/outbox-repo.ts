@@ -1,7 +1,9 @@
+import { z } from 'zod';
 import type { DraftAttachment } from '../../../shared/attachments';
 import type { Address, Delivery } from '../../../shared/conversation';
 import { mailErrorSchema, type MailError } from '../../../shared/errors';
 import type { Db } from './database';
+import { messageIdListSchema, readAddresses, readJsonColumn } from './json-column';
 
 /** SQL for the outbox (agent replies on their way out) and drafts. Tables: migrations 4 and 6. */
 
@@ -57,8 +59,10 @@ function parseError(json: string | null): MailError | null {
   }
 }
 
+const refusedSchema = z.array(z.object({ address: z.string(), error: mailErrorSchema }));
+
 function parseRefused(json: string | null): Delivery['refused'] {
-  return json ? (JSON.parse(json) as Delivery['refused']) : [];
+  return json ? readJsonColumn(refusedSchema, json, 'refused recipients') : [];
 }
 
 function fromRow(row: RawOutboxRow): OutboxRow {
@@ -91,10 +95,18 @@ export function deliveryColumn(alias: string): string {
      FROM outbox o WHERE o.message_id = ${alias}.id) AS delivery_json`;
 }
 
+const deliveryColumnSchema = z.object({
+  state: z.enum(['queued', 'sending', 'sent', 'failed']),
+  error: z.string().nullable(),
+  attempts: z.number(),
+  nextAttemptAt: z.string(),
+  refused: z.string().nullable(),
+});
+
 /** The delivery of a message from `deliveryColumn`'s JSON. */
 export function deliveryFromJson(json: string | null | undefined): Delivery | null {
   if (!json) return null;
-  const value = JSON.parse(json) as { state: OutboxState; error: string | null; attempts: number; nextAttemptAt: string; refused: string | null };
+  const value = readJsonColumn(deliveryColumnSchema, json, 'delivery state');
   return {
     state: value.state,
     error: parseError(value.error),
@@ -189,11 +201,11 @@ export class OutboxRepo {
         id: row.id,
         messageId: row.message_id,
         inReplyTo: row.in_reply_to,
-        references: JSON.parse(row.references) as string[],
+        references: readJsonColumn(messageIdListSchema, row.references, 'References'),
         from: { name: row.from_name, address: row.from_address },
-        to: JSON.parse(row.to_json) as Address[],
-        cc: JSON.parse(row.cc_json) as Address[],
-        replyTo: row.reply_to_json ? (JSON.parse(row.reply_to_json) as Address[]) : [],
+        to: readAddresses(row.to_json, 'To addresses'),
+        cc: readAddresses(row.cc_json, 'Cc addresses'),
+        replyTo: readAddresses(row.reply_to_json, 'Reply-To addresses'),
       }
     );
   }
@@ -260,11 +272,11 @@ export class OutboxRepo {
         token: row.token,
         headerMessageId: row.message_id,
         inReplyTo: row.in_reply_to,
-        references: JSON.parse(row.references) as string[],
+        references: readJsonColumn(messageIdListSchema, row.references, 'References'),
         subject: row.subject,
         from: { name: row.from_name, address: row.from_address },
-        to: JSON.parse(row.to_json) as Address[],
-        cc: JSON.parse(row.cc_json) as Address[],
+        to: readAddresses(row.to_json, 'To addresses'),
+        cc: readAddresses(row.cc_json, 'Cc addresses'),
         text: row.text,
         attachments: this.attachments(row.id),
       }

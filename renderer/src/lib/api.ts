@@ -1,5 +1,6 @@
-import type { AuxiliumApi, ChannelName, EventName, EventPayload, Input, Output } from '../../../shared/contract';
-import type { Result } from '../../../shared/errors';
+import { z } from 'zod';
+import { contract, events, type AuxiliumApi, type ChannelName, type EventName, type EventPayload, type Input, type Output } from '../../../shared/contract';
+import { resultSchema, type Result } from '../../../shared/errors';
 
 /**
  * The renderer's only way to the main side. In Electron, preload exposes `window.auxilium`; in a
@@ -13,7 +14,13 @@ declare global {
   }
 }
 
-type Pending = (result: Result<unknown>) => void;
+type Pending = (result: unknown) => void;
+
+/** What the web host sends: the answer to a call, or an event. Each part is parsed again below. */
+const frameSchema = z.union([
+  z.object({ id: z.number(), result: z.unknown() }),
+  z.object({ event: z.string(), payload: z.unknown() }),
+]);
 
 function connectionLost(): Result<never> {
   return {
@@ -49,12 +56,18 @@ function webSocketApi(): AuxiliumApi {
         if (listeners.size > 0) setTimeout(() => void open().catch(() => undefined), 1000);
       };
       ws.onmessage = (message) => {
-        const data = JSON.parse(String(message.data)) as { id?: number; result?: Result<unknown>; event?: string; payload?: unknown };
-        if (data.event) {
-          for (const listener of listeners.get(data.event) ?? []) listener(data.payload);
-        } else if (data.id !== undefined && data.result) {
-          pending.get(data.id)?.(data.result);
-          pending.delete(data.id);
+        let frame: z.infer<typeof frameSchema>;
+        try {
+          frame = frameSchema.parse(JSON.parse(String(message.data)));
+        } catch (error) {
+          console.error('Ignored a message from the host that is not in the expected form', error);
+          return;
+        }
+        if ('event' in frame) {
+          for (const listener of listeners.get(frame.event) ?? []) listener(frame.payload);
+        } else {
+          pending.get(frame.id)?.(frame.result);
+          pending.delete(frame.id);
         }
       };
     });
@@ -87,12 +100,26 @@ function webSocketApi(): AuxiliumApi {
 
 const transport: AuxiliumApi = window.auxilium ?? webSocketApi();
 
-export function invoke<K extends ChannelName>(channel: K, input: Input<K>): Promise<Result<Output<K>>> {
-  return transport.invoke(channel, input);
+/**
+ * Answers and events are parsed against the contract on this side too, whichever transport brought
+ * them: the rest of the renderer can trust their types.
+ */
+export async function invoke<K extends ChannelName>(channel: K, input: Input<K>): Promise<Result<Output<K>>> {
+  const result: unknown = await transport.invoke(channel, input);
+  const parsed = resultSchema(contract[channel].output as z.ZodType).safeParse(result);
+  if (parsed.success) return parsed.data as Result<Output<K>>;
+  return {
+    ok: false,
+    error: { code: 'INTERNAL', message: `The answer to ${channel} was not in the expected form: ${z.prettifyError(parsed.error)}`, retryable: false },
+  };
 }
 
 export function onEvent<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void {
-  return transport.on(event, listener);
+  return transport.on(event, (payload: unknown) => {
+    const parsed = events[event].safeParse(payload);
+    if (parsed.success) listener(parsed.data as EventPayload<E>);
+    else console.error(`Ignored a ${event} event that is not in the expected form`, parsed.error);
+  });
 }
 
 /**

@@ -1,10 +1,12 @@
 /// <reference types="electron-vite/node" />
 import { randomUUID } from 'node:crypto';
 import { readdir, rm } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { workerLocation } from '../../worker-location';
-import type { ParsedMessage } from '../types';
+import { z } from 'zod';
+import { parsedMessageSchema, type ParsedMessage } from '../types';
 
 export { classify, type MessageKind, type ClassifyContext } from './classify';
 
@@ -38,15 +40,27 @@ interface Slot {
   ready: boolean;
 }
 
-type WorkerReply = { id: number; ok: true; message: ParsedMessage } | { id: number; ok: false; error: string };
+/** What a parser worker posts back; parsed like any input from outside this thread. */
+const workerReplySchema = z.union([
+  z.object({ ready: z.literal(true) }),
+  z.object({ id: z.number(), ok: z.literal(true), message: parsedMessageSchema }),
+  z.object({ id: z.number(), ok: z.literal(false), error: z.string() }),
+]);
 
 /** The parser worker, beside this file from source and bundled into out/main/chunks by the build. */
 function parserLocation(): Promise<URL | string> {
   return workerLocation(() => import('./parse-worker.mjs?modulePath'), new URL('./parse-worker.mjs', import.meta.url));
 }
 
-/** Parser threads the app runs: with the main thread and the mail server, they keep a two-core machine busy during an import. */
-export const PARSER_WORKERS = 2;
+/**
+ * Parser threads the app runs: one per core, leaving one for the main thread, so a laptop with
+ * more cores imports faster. Never fewer than two: the main thread is not busy all the time during
+ * an import, and two workers with it and the mail server keep a two-core machine busy. At most
+ * eight, since each worker may grow to WORKER_HEAP_MB.
+ */
+export function parserWorkerCount(cores: number = availableParallelism()): number {
+  return Math.min(8, Math.max(2, cores - 1));
+}
 
 // A runaway message must not take the whole app's memory with it; the worker dies instead and
 // the message is kept raw.
@@ -156,7 +170,12 @@ export class MailParserPool {
       resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: WORKER_NEW_SPACE_MB },
     });
     const slot: Slot = { worker, jobs: [], timer: null, partialPrefix, ready: false };
-    worker.on('message', (reply: WorkerReply | { ready: true }) => {
+    worker.on('message', (data: unknown) => {
+      const parsed = workerReplySchema.safeParse(data);
+      // Only a bug in the worker answers outside the schema; that message is kept raw rather than stored wrong.
+      const reply = parsed.success
+        ? parsed.data
+        : { id: (data as { id?: unknown } | null)?.id, ok: false as const, error: `The parser answered in an unexpected form: ${z.prettifyError(parsed.error)}` };
       if ('ready' in reply) {
         slot.ready = true;
       } else if (slot.jobs[0]?.id === reply.id) {

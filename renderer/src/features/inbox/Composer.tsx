@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import { MAX_REPLY_ATTACHMENT_BYTES, megabytes } from '../../../../shared/attachments';
 import type { Channel } from '../../../../shared/channel';
 import type { Address, ConversationDetail } from '../../../../shared/conversation';
@@ -8,6 +8,7 @@ import { useChannelsStore } from '../channels/store';
 import { UNDO_SECONDS, useComposerStore, type ComposerMode, type DraftStatus } from './composer-store';
 import { formatAddress, formatSize } from './format';
 import { replyRecipients } from './recipients';
+import { SavedReplyPicker } from './SavedReplyPicker';
 import { SendStatusBar } from './SendStatusBar';
 
 const MODES: { mode: ComposerMode; label: string }[] = [
@@ -110,6 +111,13 @@ export function Composer({ detail }: { detail: ConversationDetail }) {
   const channel: Channel | undefined = useChannelsStore((s) => s.channels.find((c) => c.id === detail.conversation.channelId));
   const textRef = useRef<HTMLTextAreaElement>(null);
   const titleId = useId();
+  const [picking, setPicking] = useState(false);
+  // Where the cursor was when the picker opened: the saved reply goes there.
+  const caret = useRef(0);
+  const openPicker = () => {
+    caret.current = textRef.current?.selectionStart ?? text.length;
+    setPicking(true);
+  };
   const isNote = mode === 'note';
 
   useEffect(() => {
@@ -207,11 +215,31 @@ export function Composer({ detail }: { detail: ConversationDetail }) {
               if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
                 event.preventDefault();
                 void actions.submit();
+              } else if (event.key === '/' && (event.ctrlKey || event.metaKey)) {
+                event.preventDefault();
+                openPicker();
               }
             }}
             {...fieldAria('composer-text', textError ?? undefined, { hint: true })}
           />
         </Field>
+        <div className="composer-tools">
+          <button type="button" className="btn btn-secondary btn-small" aria-keyshortcuts={isMac ? 'Meta+/' : 'Control+/'} aria-expanded={picking} onClick={() => (picking ? setPicking(false) : openPicker())}>
+            Saved replies <kbd aria-hidden="true">{isMac ? '⌘/' : 'Ctrl+/'}</kbd>
+          </button>
+        </div>
+        {picking ? (
+          <SavedReplyPicker
+            onInsert={(body) => {
+              setPicking(false);
+              actions.insertText(body, caret.current);
+            }}
+            onClose={() => {
+              setPicking(false);
+              textRef.current?.focus();
+            }}
+          />
+        ) : null}
         {isNote ? null : <Attachments disabled={busy || !ready} />}
         {isNote ? null : (
           <div className="composer-signature">

@@ -3,7 +3,13 @@ import type { AppError } from '../../../../shared/errors';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { invoke } from '../../lib/api';
 import { splitQuoted } from './format';
-import { hasRemoteContent, mailSrcdoc } from './sanitize';
+import { hasRemoteContent, mailSrcdoc, ownHtmlFragment } from './sanitize';
+
+/** An agent's reply with the simple formatting they typed (bold, italic, links, lists), shown in place. */
+export function FormattedBody({ html }: { html: string }) {
+  const clean = useMemo(() => ownHtmlFragment(html), [html]);
+  return <div className="message-text message-formatted" dangerouslySetInnerHTML={{ __html: clean }} />;
+}
 
 /**
  * Plain text stays text: no HTML, no clickable links that could run anything. The history a sender

@@ -5,7 +5,7 @@ import { attachmentUrl } from '../../lib/api';
 import { AddressText } from './AddressText';
 import { DeliveryState } from './DeliveryState';
 import { formatSize, fullTime, KIND_LABEL } from './format';
-import { HtmlBody, PlainBody, RawBody } from './MessageBody';
+import { FormattedBody, HtmlBody, PlainBody, RawBody } from './MessageBody';
 
 function AddressLine({ label, addresses }: { label: string; addresses: Address[] }) {
   if (addresses.length === 0) return null;
@@ -70,7 +70,7 @@ export const MessageItem = memo(function MessageItem({ message }: { message: Mes
       ) : message.html && !isNote ? (
         <HtmlBody html={message.html} title={`Message from ${message.from.name || message.from.address}`} />
       ) : formatted ? (
-        <HtmlBody html={formatted} title={`Reply from ${message.from.name || message.from.address}`} />
+        <FormattedBody html={formatted} />
       ) : (
         <PlainBody text={message.text} />
       )}
