@@ -35,6 +35,7 @@ export function BulkBar() {
             ref={(el) => {
               if (el) el.indeterminate = count > 0 && !all;
             }}
+            aria-label="Select all conversations"
             onChange={() => (all || count > 0 ? store.clearSelection() : store.selectAll())}
             disabled={itemCount === 0}
           />
