@@ -13,6 +13,9 @@ export default defineConfig({
           include: ['{shared,electron,renderer,scripts}/**/*.test.ts'],
           exclude: ['**/*.integration.test.ts', '**/node_modules/**'],
           environment: 'node',
+          // A guard against hangs, not a speed check: some unit tests start worker threads or write
+          // tens of megabytes, which on a busy two-core machine can take longer than vitest's 5 s.
+          testTimeout: 30_000,
         },
       },
       {

@@ -53,7 +53,7 @@ describe.each(['light', 'dark'] as const)('Accessibility in %s mode', (colorSche
     addMessage(inbox, c.id, { direction: 'note', from: { name: 'Ada Lovelace', address: 'ada@auxilium.test' }, to: [], text: 'Checked the courier.', authorAgentId: 1 });
     addMessage(inbox, c.id, {
       direction: 'outbound', from: { name: 'Acme Support', address: 'support@auxilium.test' }, to: [c.customer], text: 'It is **on its way**.',
-      delivery: { state: 'failed', error: { code: 'MESSAGE_REJECTED', message: 'Message rejected', cause: 'SPF failure.', fix: 'Configure DNS records.', retryable: false }, attempts: 1, nextAttemptAt: null, refused: [] },
+      delivery: { state: 'failed', error: { code: 'MESSAGE_REJECTED', message: 'Message rejected', cause: 'SPF failure.', fix: 'Configure DNS records.', retryable: false }, attempts: 1, nextAttemptAt: null, refused: [], filing: null },
     });
     await page.goto(`${app.host.url}#/channels`);
   });

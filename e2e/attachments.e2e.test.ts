@@ -94,7 +94,8 @@ describe('Attachment downloads (web host)', () => {
     await page.getByRole('link', { name: `Download ${HTML_NAME}`, exact: true }).waitFor();
     expect(await link.getAttribute('download')).not.toBeNull();
     const href = (await link.getAttribute('href')) ?? '';
-    expect(href).toMatch(/^\/attachments\/\d+\?token=[A-Za-z0-9_-]+$/);
+    // No key in the link: the host knows the page by its HttpOnly session cookie.
+    expect(href).toMatch(/^\/attachments\/\d+$/);
 
     const fetched = await page.evaluate(async (url) => {
       const response = await fetch(url);
@@ -107,9 +108,10 @@ describe('Attachment downloads (web host)', () => {
     expect(fetched.type).toBe('application/octet-stream');
     expect(Buffer.from(fetched.base64, 'base64').equals(PDF_BYTES)).toBe(true);
 
-    // The same link without the page's token is refused.
-    const refused = await page.evaluate(async (url) => (await fetch(url)).status, href.replace(/\?.*$/, ''));
-    expect(refused).toBe(403);
+    // The same link without the session cookie is refused, and the page's script cannot read the cookie.
+    const refused = await page.evaluate(async (url) => (await fetch(url, { credentials: 'omit' })).status, href);
+    expect(refused).toBe(401);
+    expect(await page.evaluate(() => document.cookie)).toBe('');
   });
 
   it('downloads on click with the original name, and an HTML attachment never renders in the app', async () => {

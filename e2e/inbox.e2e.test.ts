@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { ConsoleMessage, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { deliver } from '../test/mailstack/mailstack';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import { deliver, withImapSession } from '../test/mailstack/mailstack';
 import { addMessage, countsOf, generateConversations, installFakeInbox, type FakeInbox } from './support/fake-inbox';
 import { openApp, TestApp } from './support/host';
 import { LONG, fillStackChannel, openEditDialog, seeText, testTrustAndCreate } from './support/ui';
@@ -52,7 +53,12 @@ function row(page: Page, subject: string) {
   return page.getByRole('list', { name: 'Conversations' }).getByRole('link', { name: new RegExp(subject.replace(/[#.*+?^${}()|[\]\\]/g, '\\$&')) });
 }
 
+/** A 1×1 PNG. */
+const LOGO_DATA_URL =
+  'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+
 describe('Inbox UI (stand-in host)', () => {
+  let pictured: { id: number };
   let app: TestApp;
   let page: Page;
   let inbox: FakeInbox;
@@ -76,7 +82,9 @@ describe('Inbox UI (stand-in host)', () => {
       }
       Object.assign(window, { Notification: RecordingNotification, shownNotifications: shown });
     });
-    inbox = await installFakeInbox(page, generateConversations(100_000));
+    inbox = await installFakeInbox(page, generateConversations(100_000), {
+      handlers: () => ({ 'messages:get-inline-images': (input) => (input.id === pictured.id ? [{ contentId: 'logo@acme.test', dataUrl: LOGO_DATA_URL }] : []) }),
+    });
     inbox.agents.push({ id: 1, name: 'Ada Lovelace', email: 'ada@auxilium.test' }, { id: 2, name: 'Grace Hopper', email: 'grace@auxilium.test' });
     inbox.meAgentId = 1;
     const first = inbox.conversations[0]!;
@@ -88,6 +96,18 @@ describe('Inbox UI (stand-in host)', () => {
     addMessage(inbox, first.id, { kind: 'auto-reply', text: '', html: HOSTILE_HTML, date: new Date(Date.parse(first.lastMessageAt) + 60_000).toISOString() });
     const broken = addMessage(inbox, first.id, { text: '', parseError: 'Parsing timed out', date: new Date(Date.parse(first.lastMessageAt) + 120_000).toISOString() });
     inbox.raw.set(broken.id, 'Subject: broken\r\nContent-Type: multipart/mixed; boundary="zz"\r\n\r\n--zz\r\nraw body text');
+    // Direction controls that make a name, subject or file name read as something else.
+    const spoofed = inbox.conversations[2]!;
+    spoofed.subject = `${spoofed.subject} refund \u202Efdp.exe`;
+    spoofed.customer = { name: 'Alice \u202Etset.tnaw@\u202C', address: 'mallory@evil.test' };
+    addMessage(inbox, spoofed.id, {
+      from: spoofed.customer,
+      attachments: [{ id: 2, filename: 'invoice\u202Efdp.exe', contentType: 'application/octet-stream', size: 10, inline: false }],
+    });
+    pictured = addMessage(inbox, inbox.conversations[3]!.id, {
+      html: '<p>Our logo:</p><img src="cid:logo%40acme.test" alt="Logo"><img src="cid:missing@acme.test" alt="Missing">',
+      attachments: [{ id: 3, filename: 'logo.png', contentType: 'image/png', size: 68, inline: true }],
+    });
     await page.goto(`${app.host.url}#/inbox/all`);
     // These checks cover every status; the default (open and pending) has its own tests in triage.e2e.test.ts.
     await page.getByLabel('Status').selectOption({ label: 'Any' });
@@ -157,6 +177,39 @@ describe('Inbox UI (stand-in host)', () => {
     await seeText(region, 'This message could not be read; shown as received');
     await seeText(region, 'raw body text');
     expect(page.url()).toMatch(/#\/inbox\/c\/100000$/);
+  });
+
+  it('shows names, subjects and file names without the direction controls that disguise them', async () => {
+    const spoofed = inbox.conversations[2]!;
+    const listed = row(page, `Order question #${spoofed.id} refund`);
+    await listed.click();
+    const region = page.getByRole('region', { name: new RegExp(`Order question #${spoofed.id}`) });
+    await seeText(region, 'invoicefdp.exe', 5_000);
+    const controls = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+    for (const text of [await listed.innerText(), await region.innerText()]) {
+      expect(text).not.toMatch(controls);
+    }
+    expect(await region.innerText()).toContain('refund fdp.exe');
+    expect(await region.innerText()).toContain('Alice tset.tnaw@ <mallory@evil.test>');
+    await row(page, 'Order question #100000').click();
+  });
+
+  it('shows the pictures an HTML mail names by cid: inside the sandboxed frame, and lists them for download', async () => {
+    const c = inbox.conversations[3]!;
+    await row(page, c.subject).click();
+    const region = conversationRegion(page, c.subject);
+    const frame = region.locator('iframe');
+    await frame.waitFor();
+    await expect.poll(async () => (await frame.getAttribute('srcdoc')) ?? '', { timeout: 5_000 }).toContain(`src="${LOGO_DATA_URL}"`);
+    const srcdoc = (await frame.getAttribute('srcdoc')) ?? '';
+    // The strict CSP stays: data: pictures only, nothing remote.
+    expect(srcdoc).toContain('img-src data: cid:');
+    expect(srcdoc).toContain('src="cid:missing@acme.test"');
+    expect(await frame.contentFrame().locator('img[alt="Logo"]').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(1);
+    await seeText(region, 'logo.png', 5_000);
+    await seeText(region, 'in the message', 5_000);
+    await region.getByRole('link', { name: 'Download logo.png', exact: true }).waitFor();
+    await row(page, 'Order question #100000').click();
   });
 
   it('shows HTML mail sanitised in a script-free sandbox: no script runs, remote content only on request', async () => {
@@ -320,6 +373,40 @@ describe('Inbox end to end (real mail)', () => {
     await expect.poll(() => row(page, subject).getByRole('img', { name: 'Unread' }).count(), { timeout: 10_000 }).toBe(0);
   });
 
+  it('says when the mail was answered outside Auxilium, and shows a reply from another mail client', async () => {
+    const region = conversationRegion(page, subject);
+    // Someone answers from their phone: its client flags the customer's mail \\Answered ...
+    const question = await withImapSession(stack, support, async (client) => {
+      const lock = await client.getMailboxLock('INBOX');
+      try {
+        const uids = await client.search({ subject }, { uid: true });
+        const uid = Math.max(...(uids || []));
+        await client.messageFlagsAdd(String(uid), ['\\Answered'], { uid: true });
+        const found = await client.fetchOne(String(uid), { envelope: true }, { uid: true });
+        return found ? found.envelope!.messageId! : '';
+      } finally {
+        lock.release();
+      }
+    });
+    const notice = region.getByRole('note').filter({ hasText: 'Answered outside Auxilium' });
+    await notice.waitFor({ timeout: LONG });
+    // ... and its copy reaches the Sent folder later: the reply shows, and the notice goes.
+    const raw = await new MailComposer({
+      from: `Support <${support.address}>`,
+      to: customer.address,
+      subject: `Re: ${subject}`,
+      text: `The ${bodyWord} parcel left today.`,
+      inReplyTo: question,
+      references: [question],
+    })
+      .compile()
+      .build();
+    await withImapSession(stack, support, (client) => client.append('Sent', raw, ['\\Seen']));
+    const reply = region.getByRole('article').filter({ hasText: `The ${bodyWord} parcel left today.` });
+    await reply.getByText('Sent from another mail client', { exact: true }).waitFor({ timeout: LONG });
+    await notice.waitFor({ state: 'detached', timeout: LONG });
+  });
+
   it('finds it by a word in the body', async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^All\b/ }).click();
     const search = page.getByRole('searchbox', { name: 'Search' });
@@ -327,6 +414,21 @@ describe('Inbox end to end (real mail)', () => {
     await row(page, subject).waitFor({ timeout: LONG });
     await search.fill(`nothing${token}matches`);
     await page.getByText('No conversations match your search.').waitFor({ timeout: LONG });
+    // Only punctuation or emoji: nothing searchable, so nothing found (not everything).
+    for (const nothing of ['?!', '😀']) {
+      await search.fill('');
+      await row(page, subject).waitFor({ timeout: LONG });
+      await search.fill(nothing);
+      await page.getByText('No conversations match your search.').waitFor({ timeout: LONG });
+    }
+    // Pasting more than the box takes keeps the first 500 characters and still searches.
+    await search.fill('');
+    await row(page, subject).waitFor({ timeout: LONG });
+    await search.focus();
+    await page.keyboard.insertText(`${bodyWord} ${'x'.repeat(700)}`);
+    expect((await search.inputValue()).length).toBe(500);
+    await page.getByText('No conversations match your search.').waitFor({ timeout: LONG });
+    expect(await page.getByText(/at most 500 characters/).count()).toBe(0);
     await search.fill('');
     await row(page, subject).waitFor({ timeout: LONG });
   });

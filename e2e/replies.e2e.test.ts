@@ -4,7 +4,7 @@ import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DEFERRED_RECIPIENT, deliver, withImapSession, type MailUser } from '../test/mailstack/mailstack';
 import { addMessage, generateConversations, installFakeInbox, type FakeInbox } from './support/fake-inbox';
-import { fakeChannel, outboxHandlers, type FakeOutbox } from './support/fake-outbox';
+import { fakeChannel, outboxHandlers, SENT_COPY_REFUSED, type FakeOutbox } from './support/fake-outbox';
 import { openApp, TestApp } from './support/host';
 import { LONG, fillStackChannel, openEditDialog, seeText, testTrustAndCreate } from './support/ui';
 
@@ -102,13 +102,14 @@ describe('Reply composer (stand-in outbox)', () => {
   let inbox: FakeInbox;
   const outbox: FakeOutbox = { drafts: new Map(), files: new Map(), sent: [], cancelled: [], scheduled: new Set() };
   const subject = 'Order question #3';
+  const channel = fakeChannel('fake-channel', SIGNATURE);
 
   beforeAll(async () => {
     app = await TestApp.start();
     const context = await app.browser.newContext({ viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
     inbox = await installFakeInbox(page, generateConversations(3), {
-      handlers: outboxHandlers(outbox, [fakeChannel('fake-channel', SIGNATURE)]),
+      handlers: outboxHandlers(outbox, [channel]),
     });
     addMessage(inbox, 3, {
       text: 'Hello,\n\nwhere is my order?\n\nCarol',
@@ -253,6 +254,42 @@ describe('Reply composer (stand-in outbox)', () => {
     await messageBox(region).fill('');
   });
 
+  it('shows a sent reply whose copy could not be filed: Not filed, the folder, cause, fix and the server’s words', async () => {
+    const region = conversationRegion(page, subject);
+    await messageBox(region).fill(`UNFILED copy ${token}`);
+    await region.getByRole('button', { name: 'Send', exact: true }).click();
+    const reply = article(region, `UNFILED copy ${token}`);
+    await badge(reply, 'Sent').waitFor({ timeout: 15_000 });
+    const filing = reply.getByRole('region', { name: 'Copy in the Sent folder' });
+    await seeText(filing, 'Not filed');
+    await seeText(filing, /its copy is not in “INBOX\.Sent”: The server refused to file the copy in "INBOX\.Sent"\. Tried again by itself\./);
+    await seeText(filing, SENT_COPY_REFUSED.cause);
+    await seeText(filing, SENT_COPY_REFUSED.fix);
+    await filing.getByText('What the server said').click();
+    await seeText(filing, 'Message contains bare newlines');
+  });
+
+  it('shows the server notices on the channel card: copies not filed, no Sent folder (with Create and Choose), IDLE that does not push', async () => {
+    channel.notices = [
+      { kind: 'sent-copy-failed', folder: 'INBOX.Sent', error: SENT_COPY_REFUSED },
+      { kind: 'no-sent-folder' },
+      { kind: 'idle-silent', pollSeconds: 60 },
+    ];
+    try {
+      await page.goto(`${app.host.url}#/channels`);
+      const notices = page.getByRole('article', { name: 'Support Email' }).getByRole('list', { name: 'Server notices' });
+      await seeText(notices, /Sent copies are not being filed in “INBOX\.Sent”: The server refused to file the copy/);
+      await seeText(notices, /This server has no Sent folder/);
+      await notices.getByRole('button', { name: 'Create a Sent folder' }).waitFor();
+      await notices.getByRole('button', { name: 'Choose a folder…' }).waitFor();
+      await seeText(notices, 'This server does not push new mail (IDLE); new mail is checked every 60 s.');
+    } finally {
+      channel.notices = [];
+      await page.goto(`${app.host.url}#/inbox/all`);
+      await row(page, subject).click();
+    }
+  });
+
   it('adds an internal note from the same composer', async () => {
     const region = conversationRegion(page, subject);
     await modeButton(region, 'Note').click();
@@ -263,6 +300,21 @@ describe('Reply composer (stand-in outbox)', () => {
     await modeButton(region, 'Reply').click();
     await messageBox(region).fill('Thanks for waiting — it is on its way.');
     await page.screenshot({ path: 'test-results/replies-stand-in.png' });
+  });
+
+  it("says so plainly when a reply would go to someone other than the conversation's customer (Reply-To)", async () => {
+    const other = 'Order question #2';
+    addMessage(inbox, 2, { text: 'Please answer my colleague instead.', replyTo: [{ name: 'Somebody', address: 'somebody@elsewhere.example' }] });
+    await row(page, other).click();
+    const region = conversationRegion(page, other);
+    await seeText(region.locator('.composer-recipients'), 'somebody@elsewhere.example', 5_000);
+    await seeText(region.locator('.composer-elsewhere'), 'Not the customer', 5_000);
+    expect(await region.locator('.composer-elsewhere').textContent()).toContain('Customer 2 <customer2@example.com>');
+
+    // Conversation 3 answers its customer: no such notice.
+    await row(page, subject).click();
+    await seeText(conversationRegion(page, subject).locator('.composer-recipients'), 'customer3@example.com', 5_000);
+    expect(await conversationRegion(page, subject).locator('.composer-elsewhere').count()).toBe(0);
   });
 });
 

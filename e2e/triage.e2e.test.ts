@@ -252,7 +252,7 @@ describe('Agent triage (stand-in host)', () => {
       {
         id: failing.id * 1000, conversationId: failing.id, direction: 'outbound', kind: 'normal', from: { name: 'Acme Support', address: 'support@auxilium.test' },
         to: [failing.customer], cc: [], replyTo: [], subject: `Re: ${failing.subject}`, date: new Date().toISOString(), text: 'We refunded you.', html: null,
-        attachments: [], parseError: null, authorAgentId: 1, delivery: { state: 'failed', error, attempts: 1, nextAttemptAt: null, refused: [] },
+        attachments: [], parseError: null, authorAgentId: 1, sentBy: null, answeredOnServer: false, delivery: { state: 'failed', error, attempts: 1, nextAttemptAt: null, refused: [], filing: null },
       },
     ]);
     await page.goto(`${app.host.url}#/inbox/c/${failing.id}`);
@@ -343,7 +343,7 @@ describe('Reading a long thread (stand-in host)', () => {
           i === 11
             ? '**Good news**: your *refund* is on its way.\n- Amount: 20 EUR\n- See [your order](https://shop.example/orders/3)'
             : `Message ${i} says something.\n${'More words in this message. '.repeat(12)}\n\nOn Mon, 19 Nov 2026, Someone wrote:\n> QUOTED-${i} earlier text\n> more of it`,
-        delivery: inbound ? null : { state: 'sent', error: null, attempts: 1, nextAttemptAt: null, refused: [] },
+        delivery: inbound ? null : { state: 'sent', error: null, attempts: 1, nextAttemptAt: null, refused: [], filing: null },
       });
     }
     await page.goto(`${app.host.url}#/inbox/c/3`);

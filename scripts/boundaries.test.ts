@@ -47,4 +47,12 @@ describe('module boundaries', () => {
     expect(policy).toMatch(/import type \{[^}]*\} from 'electron'/);
     expect(policy).not.toMatch(/^import \{[^}]*\} from 'electron'/m);
   });
+
+  it('every IMAP APPEND goes through appendMessage(), which gives the message CRLF line ends', () => {
+    const direct = sourceFiles(join(root, 'electron'))
+      .filter((file) => !file.endsWith(join('imap', 'append.ts')))
+      .filter((file) => /\.append\(/.test(readFileSync(file, 'utf8')))
+      .map((file) => relative(root, file));
+    expect(direct).toEqual([]);
+  });
 });

@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
 # `npm test`: sets up everything the tests need on a fresh Debian machine, then runs every test:
-# type-check, unit, integration (real Dovecot + Postfix, real Secret Service) and end-to-end
+# type-check, unit, integration (real Dovecot + Postfix and Cyrus IMAP, real Secret Service) and end-to-end
 # (the web host in Debian's Chromium). Exits non-zero when anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SYSTEM_PACKAGES=(dovecot-imapd dovecot-lmtpd postfix dbus gnome-keyring chromium openssl)
+# The second IMAP server, Cyrus, conflicts with dovecot-imapd as a package: the tests unpack it into
+# .cache/cyrus/ themselves (test/mailstack/cyrus.ts). Only the libraries it links against and
+# saslpasswd2 (its users' password file) are installed here; none of them conflicts with anything.
+CYRUS_LIBRARIES=(libclamav12 libical3 libxapian30 libzephyr4 libpcre3 sasl2-bin)
+SYSTEM_PACKAGES=(dovecot-imapd dovecot-lmtpd postfix dbus gnome-keyring chromium openssl "${CYRUS_LIBRARIES[@]}")
 missing=()
-for cmd in dovecot postfix dbus-run-session gnome-keyring-daemon chromium openssl; do
+for cmd in dovecot postfix dbus-run-session gnome-keyring-daemon chromium openssl saslpasswd2; do
   command -v "$cmd" >/dev/null 2>&1 || [ -x "/usr/sbin/$cmd" ] || missing+=("$cmd")
+done
+for pkg in "${CYRUS_LIBRARIES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing test prerequisites (missing: ${missing[*]})"

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { mailErrorSchema } from './errors';
 
 /**
  * Email channel schemas. The Create Channel form (renderer) and the main side validate with these
@@ -181,9 +182,30 @@ export const channelStatusSchema = z.object({
   state: channelStateSchema,
   /** One line for the card, e.g. "Watching INBOX" or "Authentication failed — retrying in 30 s". */
   message: z.string(),
+  /**
+   * The second session, on the Sent folder, that shows replies sent from anywhere: watched or not,
+   * and one line saying which folder or why not. Absent until it has reported.
+   */
+  sent: z.object({ watched: z.boolean(), message: z.string() }).optional(),
   since: z.string(),
 });
 export type ChannelStatus = z.infer<typeof channelStatusSchema>;
+
+/**
+ * Something about the channel's server the admin should know, shown on the card beside the status:
+ * - sent-copy-failed: replies go out, but their copies could not be filed (the mapped IMAP error
+ *   with the server's words); they are filed by themselves once the server takes them;
+ * - no-sent-folder: the server has no folder marked Sent, so copies of replies are not filed at all;
+ * - idle-silent: the server accepts IDLE but did not tell about mail the poll then found, so new
+ *   mail is only seen every pollSeconds.
+ */
+export const channelNoticeSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('sent-copy-failed'), folder: z.string(), error: mailErrorSchema }),
+  z.object({ kind: z.literal('no-sent-folder') }),
+  z.object({ kind: z.literal('idle-silent'), pollSeconds: z.number() }),
+]);
+export type ChannelNotice = z.infer<typeof channelNoticeSchema>;
+export type ChannelNoticeKind = ChannelNotice['kind'];
 
 export const channelSchema = z.object({
   id: channelIdSchema,
@@ -195,6 +217,7 @@ export const channelSchema = z.object({
   supportAddress: z.string(),
   inbox: inboxSettingsSchema,
   status: channelStatusSchema,
+  notices: z.array(channelNoticeSchema),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -285,3 +308,12 @@ export const PROVIDER_PRESETS: readonly ProviderPreset[] = [
     ],
   },
 ];
+
+/**
+ * The channel's own addresses: the support address, the SMTP From address and the IMAP user name
+ * when it is an address. Never a recipient of our own reply; mail from them (another agent, the
+ * Sent folder) belongs to the conversation it answers.
+ */
+export function channelOwnAddresses(channel: { supportAddress: string; smtp: { fromAddress: string }; imap: { username: string } }): string[] {
+  return [channel.supportAddress, channel.smtp.fromAddress, channel.imap.username].filter((address) => address.includes('@'));
+}

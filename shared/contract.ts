@@ -79,6 +79,8 @@ export const contract = {
   'channels:set-enabled': { input: z.object({ id: channelIdSchema, enabled: z.boolean() }), output: channelSchema },
   'channels:delete': { input: z.object({ id: channelIdSchema }), output: z.object({ id: channelIdSchema }) },
   'channels:test-connection': { input: testConnectionInput, output: connectionTestResultSchema },
+  /** For a server without a Sent folder: creates one named Sent and makes it the channel's Sent folder. */
+  'channels:create-sent-folder': { input: z.object({ id: channelIdSchema }), output: channelSchema },
 
   'conversations:list': { input: conversationListInput, output: conversationPageSchema },
   'conversations:count': { input: z.object({ channelId: z.string().optional() }), output: inboxCountsSchema },
@@ -98,6 +100,11 @@ export const contract = {
   'conversations:add-note': { input: z.object({ id: z.number().int(), text: z.string().trim().min(1, 'Write a note first').max(100_000) }), output: messageSchema },
   /** The message exactly as received, for mail that could not be parsed. */
   'messages:get-raw': { input: z.object({ id: z.number().int() }), output: z.object({ raw: z.string(), truncated: z.boolean() }) },
+  /** The pictures a message's HTML shows by `cid:`, as data: URLs (raster images only, up to a size per message). */
+  'messages:get-inline-images': {
+    input: z.object({ id: z.number().int() }),
+    output: z.array(z.object({ contentId: z.string(), dataUrl: z.string() })),
+  },
 
   /**
    * Queues an agent's reply: stored at once (it survives a restart or being offline), sent after the

@@ -56,6 +56,13 @@ export const messageSchema = z.object({
   parseError: z.string().nullable(),
   /** For a note: the agent who wrote it. */
   authorAgentId: z.number().nullable(),
+  /**
+   * For a reply found in the mailbox rather than sent from this desktop (its delivery is null): the
+   * agent who sent it from Auxilium, as named in the reply; null when it came from another mail client.
+   */
+  sentBy: z.string().nullable(),
+  /** For customer mail: flagged \\Answered on the server, by whoever answered it from wherever. */
+  answeredOnServer: z.boolean(),
   /** For an agent's reply: where it is on its way out; null for everything else. */
   delivery: z
     .object({
@@ -67,6 +74,11 @@ export const messageSchema = z.object({
       nextAttemptAt: z.string().nullable(),
       /** Sent, but the server refused these recipients (each with the mapped error): they did not get it. */
       refused: z.array(z.object({ address: z.string(), error: mailErrorSchema })),
+      /**
+       * Sent, but its copy could not be filed in the Sent folder: where, the mapped IMAP error with
+       * the server's words, and whether it is still tried again by itself. Null once it is filed.
+       */
+      filing: z.object({ folder: z.string(), error: mailErrorSchema, retrying: z.boolean() }).nullable(),
     })
     .nullable(),
 });
@@ -98,12 +110,15 @@ export const agentSchema = z.object({
 });
 export type Agent = z.infer<typeof agentSchema>;
 
+/** The search box takes at most this many characters; the main side refuses longer text. */
+export const MAX_SEARCH_LENGTH = 500;
+
 export const conversationListInput = z.object({
   view: inboxViewSchema,
   status: statusFilterSchema.optional(),
   channelId: z.string().optional(),
   /** Full-text search over subject, participants and bodies. */
-  query: z.string().max(500).optional(),
+  query: z.string().max(MAX_SEARCH_LENGTH, `Search text can be at most ${MAX_SEARCH_LENGTH} characters`).optional(),
   /** Keyset paging: pass the previous page's `nextCursor`. */
   cursor: z.string().optional(),
   limit: z.number().int().min(1).max(500).default(100),

@@ -21,6 +21,8 @@ export const mailErrorCodeSchema = z.enum([
   'RATE_LIMITED',
   'RECIPIENT_DEFERRED',
   'CONNECTION_LOST',
+  'SENT_FOLDER_NOT_FOUND',
+  'SENT_COPY_REFUSED',
   'SERVER_ERROR',
 ]);
 export type MailErrorCode = z.infer<typeof mailErrorCodeSchema>;
@@ -191,6 +193,21 @@ export const MAIL_ERRORS: Record<MailErrorCode, Entry> = {
     message: (c) => `The connection to ${c.host} was closed unexpectedly`,
     cause: () => 'The server or the network dropped the connection.',
     fix: () => 'Try again. If it keeps happening, check the port and TLS/SSL setting and the server status.',
+    retryable: true,
+  },
+  SENT_FOLDER_NOT_FOUND: {
+    message: (c) => `The Sent folder "${c.mailbox ?? ''}" does not exist`,
+    cause: () => 'The reply was sent, but the folder set as Sent folder in the channel settings is not on the server, so its copy could not be filed there.',
+    fix: () =>
+      'Create the folder in your mail program, or choose an existing folder as Sent folder in the channel settings (leave it empty to use the folder the server marks as Sent). The copy is filed by itself once the folder is there.',
+    retryable: true,
+  },
+  SENT_COPY_REFUSED: {
+    message: (c) => `The server refused to file the copy in "${c.mailbox ?? ''}"`,
+    cause: () =>
+      'The reply was sent, but the server did not accept its copy into the Sent folder: the mailbox may be over its quota, the folder read-only, or the server refuses the message as it is. Its own words are below.',
+    fix: () =>
+      'Read the server response below: free up space in the mailbox, or choose another Sent folder in the channel settings. The copy is filed by itself once the server takes it.',
     retryable: true,
   },
   SERVER_ERROR: {

@@ -9,6 +9,25 @@ import type { Address } from './conversation';
  * Our own addresses are never recipients, and nobody appears twice.
  */
 
+/** What picking the answered message needs to know of each message of a thread. */
+export interface ThreadEntry {
+  id: number;
+  direction: string;
+  kind: string;
+}
+
+/**
+ * The message a reply answers: the newest inbound mail from a person, else the newest inbound mail
+ * of any kind. Newest means last in thread order (the order mail reached us, as the thread shows
+ * it), never the sender's Date header: a sender who dates a mail in the future must not stay the
+ * one every later reply goes to. The main side reads the thread in that order (THREAD_ORDER) and
+ * the composer gets the messages in it.
+ */
+export function replyTarget<T extends ThreadEntry>(messagesInThreadOrder: readonly T[]): T | null {
+  const inbound = messagesInThreadOrder.filter((m) => m.direction === 'inbound');
+  return inbound.findLast((m) => m.kind === 'normal') ?? inbound.at(-1) ?? null;
+}
+
 export interface AnsweredMessage {
   to: Address[];
   cc: Address[];

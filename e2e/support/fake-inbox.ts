@@ -67,6 +67,8 @@ function messageFor(c: FakeConversation, id: number, extra: Partial<FakeMessage>
     attachments: [],
     parseError: null,
     authorAgentId: null,
+    sentBy: null,
+    answeredOnServer: false,
     delivery: null,
     ...extra,
   };

@@ -1,3 +1,4 @@
+import type { ChannelNotice } from '../../shared/channel';
 import { addMessage, keepFirstMessage, type FakeInbox, type FakeMessage, type Handler } from './fake-inbox';
 
 /**
@@ -28,6 +29,15 @@ export const RELAY_DENIED = {
   retryable: false,
 };
 
+export const SENT_COPY_REFUSED = {
+  code: 'SENT_COPY_REFUSED' as const,
+  message: 'The server refused to file the copy in "INBOX.Sent"',
+  cause: 'The reply was sent, but the server did not accept its copy into the Sent folder.',
+  fix: 'Read the server response below: free up space in the mailbox, or choose another Sent folder in the channel settings.',
+  detail: 'Message contains bare newlines',
+  retryable: true,
+};
+
 export function fakeChannel(id: string, signature: string) {
   const now = new Date().toISOString();
   const server = { host: 'mail.example.com', port: 993, username: 'support@auxilium.test', hasPassword: true, tls: true, tlsMode: 'auto', trustedCertificate: null };
@@ -41,6 +51,7 @@ export function fakeChannel(id: string, signature: string) {
     supportAddress: 'support@auxilium.test',
     inbox: { pollIntervalSeconds: 60, initialImport: '14-days', markSeenOnServer: false, routing: 'unassigned', agentIds: [], signature, sentFolder: '', sendRatePerMinute: 0, assignOnReply: true, pendingOnReply: true },
     status: { state: 'connected', message: 'Watching INBOX', since: now },
+    notices: [] as ChannelNotice[],
     createdAt: now,
     updatedAt: now,
   };
@@ -86,6 +97,8 @@ export function outboxHandlers(outbox: FakeOutbox, channels: unknown[]): (inbox:
           later(m, 2000, () => attempt(m));
         } else {
           Object.assign(d, { state: 'sent', error: null, nextAttemptAt: null });
+          // Sent, but the server refused its copy in the Sent folder (as Cyrus did with bare newlines).
+          if (m.text.includes('UNFILED')) d.filing = { folder: 'INBOX.Sent', error: SENT_COPY_REFUSED, retrying: true };
           m.date = new Date().toISOString();
           outbox.sent.push(m);
         }
@@ -125,7 +138,7 @@ export function outboxHandlers(outbox: FakeOutbox, channels: unknown[]): (inbox:
           subject: c.subject.startsWith('Re: ') ? c.subject : `Re: ${c.subject}`,
           text: String(input.text).trim(),
           date: new Date().toISOString(),
-          delivery: { state: 'queued', error: null, attempts: 0, nextAttemptAt: new Date(Date.now() + undo * 1000).toISOString(), refused: [] },
+          delivery: { state: 'queued', error: null, attempts: 0, nextAttemptAt: new Date(Date.now() + undo * 1000).toISOString(), refused: [], filing: null },
         });
         m.id = nextReplyId++;
         files.delete(c.id);

@@ -1,6 +1,7 @@
 import type { ReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { withoutDirectionControls } from '../../shared/display-text';
 
 /**
  * How an attachment leaves the app, shared by the web host (`GET /attachments/:id`) and the desktop
@@ -39,10 +40,10 @@ const MAX_NAME_LENGTH = 200;
  */
 export function safeFilename(name: string): string {
   const lastSegment = name.split(/[/\\]/).pop() ?? '';
-  let clean = lastSegment
+  let clean = withoutDirectionControls(lastSegment)
     .normalize('NFC')
     // C0/C1 controls, DEL, and Unicode format/separator characters that can disguise an extension.
-    .replace(/[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g, '')
+    .replace(/[\u0000-\u001f\u007f-\u009f\u00ad\u180e\u200b-\u200d\u2028\u2029\u2060-\u2065\u206a-\u206f\ufeff\ufff9-\ufffb]/g, '')
     .replace(/[<>:"|?*]/g, '_')
     .replace(/^[\s.]+/, '')
     .replace(/[\s.]+$/, '');
@@ -116,4 +117,35 @@ export async function openAttachment(file: AttachmentFile): Promise<{ headers: R
     await handle.close().catch(() => undefined);
     return undefined;
   }
+}
+
+/** Pictures a mail may show inside its HTML (`cid:`): raster types only, as an SVG is a document. */
+const INLINE_IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
+/** Per message; pictures past it stay downloadable from the attachment list. */
+export const MAX_INLINE_IMAGE_BYTES = 10 * 1024 * 1024;
+
+export interface InlineImageFile {
+  contentId: string;
+  contentType: string;
+  path: string;
+  size: number;
+}
+
+/**
+ * A message's inline pictures as `data:` URLs, for the renderer to put where its HTML says `cid:`.
+ * The mail frame's CSP allows `data:` images and nothing else by default, so no new way out of the
+ * sandbox is opened; files of other types are left out.
+ */
+export async function inlineImages(files: readonly InlineImageFile[]): Promise<{ contentId: string; dataUrl: string }[]> {
+  const out: { contentId: string; dataUrl: string }[] = [];
+  let total = 0;
+  for (const file of files) {
+    const type = file.contentType.toLowerCase();
+    if (!INLINE_IMAGE_TYPES.has(type) || total + file.size > MAX_INLINE_IMAGE_BYTES) continue;
+    const bytes = await readFile(file.path).catch(() => undefined);
+    if (!bytes) continue;
+    total += bytes.length;
+    out.push({ contentId: file.contentId, dataUrl: `data:${type};base64,${bytes.toString('base64')}` });
+  }
+  return out;
 }

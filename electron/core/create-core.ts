@@ -20,8 +20,10 @@ import { OutboxRepo } from '../services/store/outbox-repo';
 import { SavedReplyRepo } from '../services/store/saved-reply-repo';
 import { OutboxService } from '../services/smtp/outbox';
 import { outboundFolder } from '../services/smtp/reply-attachments';
+import { createSentFolder } from '../services/smtp/mailbox-ops';
 import { OutboxWorker, type OutboxOptions } from '../services/smtp/sender';
-import { isInside, type AttachmentFile } from './attachment-response';
+import { inlineImages, isInside, type AttachmentFile } from './attachment-response';
+import { preparePrivateFolder } from './data-dir';
 import { EventBus } from './event-bus';
 import { createRouter, type Router } from './router';
 
@@ -63,6 +65,7 @@ export interface Core {
 
 /** Builds every service from a config. Knows nothing of Electron, so tests and the web host use it too. */
 export function createCore(config: CoreConfig): Core {
+  preparePrivateFolder(config.dataDir);
   const logger = config.logger ?? createLogger(config.dataDir);
   const dbFile = join(config.dataDir, 'auxilium.sqlite');
   const db = openDatabase(dbFile, config.sqliteBinding ? { nativeBinding: config.sqliteBinding } : {});
@@ -86,7 +89,10 @@ export function createCore(config: CoreConfig): Core {
     repo: channelRepo,
     credentials,
     events,
-    watchers: config.watchers ?? new WatcherSupervisor({ ingestor, log: logger }),
+    watchers:
+      config.watchers ??
+      // The channel service is there by the time a watcher reports anything.
+      new WatcherSupervisor({ ingestor, log: logger, notice: (id, kind, notice) => channels.setNotice(id, kind, notice) }),
     testConnection: (values) => testConnection(values),
   });
 
@@ -99,6 +105,7 @@ export function createCore(config: CoreConfig): Core {
     secrets: (id) => channels.withSecrets(id),
     events,
     log: logger,
+    notice: (id, kind, notice) => channels.setNotice(id, kind, notice),
   });
   const outbox = new OutboxService({
     store: mailStore,
@@ -122,6 +129,10 @@ export function createCore(config: CoreConfig): Core {
         return { id: input.id };
       },
       'channels:test-connection': (input) => channels.testConnection(input.values, input.channelId),
+      'channels:create-sent-folder': async (input) => {
+        const { imap } = await channels.withSecrets(input.id);
+        return channels.setSentFolder(input.id, await createSentFolder(imap));
+      },
       'conversations:list': (input) => conversations.list(input),
       'conversations:count': (input) => conversations.count(input.channelId),
       'conversations:get': (input) => conversations.get(input.id, input.markRead),
@@ -131,6 +142,7 @@ export function createCore(config: CoreConfig): Core {
       'conversations:update-many': (input) => conversations.updateMany(input.ids, input.patch),
       'conversations:add-note': (input) => conversations.addNote(input.id, input.text),
       'messages:get-raw': (input) => conversations.raw(input.id),
+      'messages:get-inline-images': (input) => inlineImages(mailStore.inlineParts(input.id).filter((part) => isInside(attachmentsDir, part.path))),
       'conversations:send-reply': (input) => outbox.sendReply(input),
       'outbox:cancel': (input) => outbox.cancel(input.messageId),
       'outbox:retry': (input) => outbox.retry(input.messageId),

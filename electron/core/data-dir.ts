@@ -1,5 +1,7 @@
+import { chmodSync, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { PRIVATE_DIR_MODE } from '../services/file-modes';
 
 export const APP_FOLDER_NAME = 'Auxilium Desktop';
 
@@ -22,4 +24,13 @@ export function dataDirArgument(argv: readonly string[]): string | undefined {
     if (arg.startsWith('--data-dir=')) return arg.slice('--data-dir='.length);
   }
   return undefined;
+}
+
+/**
+ * Creates the data folder for this user alone, and tightens one an earlier version (or another
+ * program) left readable by others: nothing inside is reachable through a folder only its owner can open.
+ */
+export function preparePrivateFolder(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  chmodSync(dir, PRIVATE_DIR_MODE);
 }

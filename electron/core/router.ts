@@ -20,6 +20,11 @@ export function validationError(error: z.ZodError): AppError {
   };
 }
 
+/** Names what a transport sent as a channel without running any of its code (an object's toString may throw). */
+function describeChannel(channel: unknown): string {
+  return typeof channel === 'string' ? `"${channel.slice(0, 100)}"` : `(a channel name must be a string, not ${channel === null ? 'null' : typeof channel})`;
+}
+
 /**
  * Validates every input against the contract before a handler sees it, and every output on the way
  * out. Output schemas have no password fields and zod drops unknown keys, so a handler that
@@ -29,7 +34,7 @@ export function createRouter(handlers: Handlers, onUnexpected: (channel: string,
   return {
     async handle(channel, input) {
       if (!isChannelName(channel)) {
-        return { ok: false, error: { code: 'INTERNAL', message: `Unknown request "${String(channel)}".`, retryable: false } };
+        return { ok: false, error: { code: 'INTERNAL', message: `Unknown request ${describeChannel(channel)}.`, retryable: false } };
       }
       const spec = contract[channel];
       const parsed = spec.input.safeParse(input ?? {});

@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConversationDetail } from '../../shared/conversation';
 import { tempDir, testKeychainService } from '../../test/support/temp';
+import { sessionCookie } from '../../test/support/web-session';
 import { createCore, type Core } from '../core/create-core';
 import { openDatabase } from '../services/store/database';
-import { startWebHost, type WebHost } from './server';
+import { sessionCookieName, startWebHost, type WebHost } from './server';
 
 // Attachment downloads from the web host, as the page and as a hostile page would meet them: a real
 // message with attachments goes through the core's ingestor (real parser, real SQLite, real files),
@@ -16,6 +17,7 @@ import { startWebHost, type WebHost } from './server';
 let core: Core;
 let host: WebHost;
 let token: string;
+let cookie: string;
 const dataDir = tempDir();
 const rendererDir = tempDir();
 
@@ -95,8 +97,8 @@ beforeAll(async () => {
   db.close();
 
   host = await startWebHost({ core, rendererDir: rendererDir.path, port: 0 });
-  const html = await (await fetch(host.url)).text();
-  token = /name="auxilium-token" content="([^"]+)"/.exec(html)?.[1] ?? '';
+  token = new URL(host.openUrl).searchParams.get('key') ?? '';
+  cookie = await sessionCookie(host.openUrl);
 });
 
 afterAll(async () => {
@@ -106,14 +108,15 @@ afterAll(async () => {
   rendererDir.remove();
 });
 
-function attachmentUrl(id: number | string, withToken: string | null = token): string {
-  return `${host.url}attachments/${id}${withToken === null ? '' : `?token=${encodeURIComponent(withToken)}`}`;
+/** GET /attachments/<id> with the page's session cookie, or with the one given ('' for none). */
+function fetchAttachment(id: number | string, withCookie: string = cookie): Promise<Response> {
+  return fetch(`${host.url}attachments/${id}`, { headers: withCookie ? { Cookie: withCookie } : {} });
 }
 
 /** A raw HTTP request, so the Host header and the path go out exactly as given (fetch normalises both). */
 function rawGet(path: string, hostHeader = `127.0.0.1:${host.port}`, method = 'GET'): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port: host.port, path, method, headers: { Host: hostHeader } }, (res) => {
+    const req = httpRequest({ host: '127.0.0.1', port: host.port, path, method, headers: { Host: hostHeader, Cookie: cookie } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
@@ -131,8 +134,8 @@ describe('attachment downloads from the web host', () => {
     expect(readFileSync(pdf!.path).equals(PDF_BYTES)).toBe(true);
   });
 
-  it('serves an attachment with the page token: the exact bytes, as a download', async () => {
-    const response = await fetch(attachmentUrl(pdfId));
+  it('serves an attachment with the session cookie: the exact bytes, as a download', async () => {
+    const response = await fetchAttachment(pdfId);
     expect(response.status).toBe(200);
     expect(Buffer.from(await response.arrayBuffer()).equals(PDF_BYTES)).toBe(true);
     expect(response.headers.get('content-type')).toBe('application/octet-stream');
@@ -145,7 +148,7 @@ describe('attachment downloads from the web host', () => {
   });
 
   it("never serves an attachment with the sender's content type (HTML stays inert)", async () => {
-    const response = await fetch(attachmentUrl(htmlId));
+    const response = await fetchAttachment(htmlId);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('application/octet-stream');
     expect(response.headers.get('content-disposition')).toMatch(/^attachment; filename="invoice\.html"/);
@@ -154,43 +157,46 @@ describe('attachment downloads from the web host', () => {
   });
 
   it('answers HEAD with the headers and no body', async () => {
-    const response = await rawGet(`/attachments/${pdfId}?token=${encodeURIComponent(token)}`, undefined, 'HEAD');
+    const response = await rawGet(`/attachments/${pdfId}`, undefined, 'HEAD');
     expect(response.status).toBe(200);
     expect(response.headers['content-length']).toBe(String(PDF_BYTES.length));
     expect(response.body.length).toBe(0);
   });
 
-  it('refuses requests without the token or with a wrong one', async () => {
-    for (const url of [attachmentUrl(pdfId, null), attachmentUrl(pdfId, ''), attachmentUrl(pdfId, 'guess'), attachmentUrl(pdfId, `${token}x`), attachmentUrl(pdfId, token.slice(1))]) {
-      const response = await fetch(url);
-      expect(response.status).toBe(403);
+  it('refuses requests without the session cookie or with a wrong one', async () => {
+    const name = sessionCookieName(host.port);
+    for (const wrong of ['', `${name}=`, `${name}=guess`, `${name}=${token}x`, `${name}=${token.slice(1)}`, `other=${token}`]) {
+      const response = await fetchAttachment(pdfId, wrong);
+      expect(response.status, wrong).toBe(401);
       expect(Buffer.from(await response.arrayBuffer()).includes(PDF_BYTES.subarray(0, 64))).toBe(false);
     }
-    // The token must be the query parameter this host issued, not somewhere else in the URL.
-    expect((await fetch(`${host.url}attachments/${pdfId}?x=${encodeURIComponent(token)}`)).status).toBe(403);
+    // The key in the URL only ever trades itself for the cookie; it never serves the file.
+    const withKey = await fetch(`${host.url}attachments/${pdfId}?key=${encodeURIComponent(token)}`, { redirect: 'manual' });
+    expect(withKey.status).toBe(303);
+    expect(Buffer.from(await withKey.arrayBuffer()).length).toBe(0);
   });
 
-  it('refuses requests addressed to another host name (DNS rebinding), even with the token', async () => {
-    const response = await rawGet(`/attachments/${pdfId}?token=${encodeURIComponent(token)}`, `attacker.example:${host.port}`);
+  it('refuses requests addressed to another host name (DNS rebinding), even with the cookie', async () => {
+    const response = await rawGet(`/attachments/${pdfId}`, `attacker.example:${host.port}`);
     expect(response.status).toBe(421);
     expect(response.body.includes(PDF_BYTES.subarray(0, 64))).toBe(false);
   });
 
   it('answers 404 for unknown or malformed ids', async () => {
     for (const id of ['999999', '0', '-1', 'abc', '1.0', `${pdfId}x`, '']) {
-      expect((await fetch(attachmentUrl(id))).status, id).toBe(404);
+      expect((await fetchAttachment(id)).status, id).toBe(404);
     }
   });
 
   it('never serves a file outside the attachments folder', async () => {
     // A stored path that escapes the folder.
     expect(core.attachmentFile(escapingId)).toBeUndefined();
-    const stored = await fetch(attachmentUrl(escapingId));
+    const stored = await fetchAttachment(escapingId);
     expect(stored.status).toBe(404);
     expect(await stored.text()).not.toContain('not for the web');
 
     // ../ tricks in the URL, raw and percent-encoded.
-    const q = `?token=${encodeURIComponent(token)}`;
+    const q = '';
     for (const path of [
       `/attachments/../secret.txt${q}`,
       `/attachments/..%2fsecret.txt${q}`,

@@ -28,7 +28,8 @@ async function main(): Promise<void> {
   const core = createCore({ dataDir, version, keychainService: process.env.AUXILIUM_KEYCHAIN_SERVICE });
   await core.start();
   const host = await startWebHost({ core, rendererDir: join(root, 'out/renderer'), port: portArgument(argv) });
-  console.log(`Auxilium is running at ${host.url}`);
+  // Only the person who started the host sees the key: it opens the app in their browser.
+  console.log(`Auxilium is running at ${host.openUrl}`);
 
   let stopping = false;
   const shutdown = async () => {

@@ -5,14 +5,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { MAX_REPLY_ATTACHMENT_BYTES } from '../../shared/attachments';
 import { tempDir, testKeychainService } from '../../test/support/temp';
+import { sessionCookie } from '../../test/support/web-session';
 import { createCore, type Core } from '../core/create-core';
-import { startWebHost, type WebHost } from './server';
+import { sessionCookieName, startWebHost, type WebHost } from './server';
 
 // The web host as a browser and as a hostile page would meet it: real HTTP and WebSocket on loopback.
 
 let core: Core;
 let host: WebHost;
 let token: string;
+let cookie: string;
 const dataDir = tempDir();
 const rendererDir = tempDir();
 
@@ -23,8 +25,8 @@ beforeAll(async () => {
   core = createCore({ dataDir: dataDir.path, version: '0.0.0-test', keychainService: testKeychainService() });
   await core.start();
   host = await startWebHost({ core, rendererDir: rendererDir.path, port: 0 });
-  const page = await (await fetch(host.url)).text();
-  token = /name="auxilium-token" content="([^"]+)"/.exec(page)?.[1] ?? '';
+  token = new URL(host.openUrl).searchParams.get('key') ?? '';
+  cookie = await sessionCookie(host.openUrl);
 });
 
 afterAll(async () => {
@@ -34,11 +36,10 @@ afterAll(async () => {
   rendererDir.remove();
 });
 
-function connect(options: { token?: string; origin?: string; hostHeader?: string }): Promise<WebSocket> {
-  const url = `ws://127.0.0.1:${host.port}/ws?token=${encodeURIComponent(options.token ?? token)}`;
-  const ws = new WebSocket(url, {
+function connect(options: { cookie?: string; origin?: string; hostHeader?: string; path?: string }): Promise<WebSocket> {
+  const ws = new WebSocket(`ws://127.0.0.1:${host.port}${options.path ?? '/ws'}`, {
     origin: options.origin ?? `http://127.0.0.1:${host.port}`,
-    headers: options.hostHeader ? { Host: options.hostHeader } : {},
+    headers: { Cookie: options.cookie ?? cookie, ...(options.hostHeader ? { Host: options.hostHeader } : {}) },
   });
   return new Promise((resolve, reject) => {
     ws.once('open', () => resolve(ws));
@@ -78,20 +79,21 @@ describe('web host', () => {
     expect(await reachable('::1', host.port)).toBe(false);
   });
 
-  it('serves the app with a per-run token and a strict CSP', async () => {
-    const response = await fetch(host.url);
+  it('serves the app with the session cookie and a strict CSP', async () => {
+    const response = await fetch(host.url, { headers: { Cookie: cookie } });
     expect(response.status).toBe(200);
     expect(token).toMatch(/^[A-Za-z0-9_-]{40,}$/);
     const csp = response.headers.get('content-security-policy') ?? '';
     expect(csp).toContain("script-src 'self'");
     expect(csp).toContain(`ws://127.0.0.1:${host.port}`);
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(await (await fetch(`${host.url}app.js`)).text()).toContain('console.log');
+    expect(await (await fetch(`${host.url}app.js`, { headers: { Cookie: cookie } })).text()).toContain('console.log');
+    expect((await fetch(`${host.url}app.js`)).status).toBe(401);
   });
 
   it('does not serve files outside the renderer folder', async () => {
     for (const path of ['../secret.txt', '..%2fsecret.txt', '%2e%2e/%2e%2e/etc/passwd']) {
-      const body = await (await fetch(`${host.url}${path}`)).text();
+      const body = await (await fetch(`${host.url}${path}`, { headers: { Cookie: cookie } })).text();
       expect(body).not.toContain('not for the web');
       expect(body).not.toContain('root:');
     }
@@ -102,9 +104,40 @@ describe('web host', () => {
     await expect(ws).rejects.toThrow('HTTP 403');
   });
 
-  it('refuses WebSocket connections without the token or from another origin', async () => {
-    await expect(connect({ token: 'guess' })).rejects.toThrow('HTTP 403');
-    await expect(connect({ token: '' })).rejects.toThrow('HTTP 403');
+  it('keeps the key out of every page: a local process that fetches / learns nothing', async () => {
+    for (const path of ['', 'index.html', '#/inbox/all', 'inbox']) {
+      const response = await fetch(`${host.url}${path}`);
+      expect(response.status, path).toBe(401);
+      const body = await response.text();
+      expect(body).not.toContain(token);
+      expect(body).toContain('Open the address printed in the terminal');
+    }
+    // With the session the page is the app, still without the key in it.
+    const page = await (await fetch(host.url, { headers: { Cookie: cookie } })).text();
+    expect(page).toContain('<title>Auxilium</title>');
+    expect(page).not.toContain(token);
+  });
+
+  it('trades the printed key for an HttpOnly SameSite=Strict cookie and takes the key out of the address', async () => {
+    const response = await fetch(`${host.openUrl}`.replace('/?', '/inbox?a=1&'), { redirect: 'manual' });
+    expect(response.status).toBe(303);
+    expect(response.headers.get('location')).toBe('/inbox?a=1');
+    const setCookie = response.headers.get('set-cookie') ?? '';
+    expect(setCookie).toContain(`${sessionCookieName(host.port)}=${token}`);
+    expect(setCookie).toMatch(/HttpOnly/);
+    expect(setCookie).toMatch(/SameSite=Strict/);
+    const wrong = await fetch(`${host.url}?key=guess`, { redirect: 'manual' });
+    expect(wrong.status).toBe(403);
+    expect(wrong.headers.get('set-cookie')).toBeNull();
+  });
+
+  it('refuses WebSocket connections without the session cookie or from another origin', async () => {
+    const name = sessionCookieName(host.port);
+    await expect(connect({ cookie: `${name}=guess` })).rejects.toThrow('HTTP 403');
+    await expect(connect({ cookie: '' })).rejects.toThrow('HTTP 403');
+    await expect(connect({ cookie: `${sessionCookieName(host.port + 1)}=${token}` })).rejects.toThrow('HTTP 403');
+    // The key in the socket's address instead of the cookie is not enough either.
+    await expect(connect({ cookie: '', path: `/ws?token=${token}&key=${token}` })).rejects.toThrow('HTTP 403');
     await expect(connect({ origin: 'https://evil.example' })).rejects.toThrow('HTTP 403');
     await expect(connect({ origin: 'null' })).rejects.toThrow('HTTP 403');
   });

@@ -1,11 +1,11 @@
 // Runs the test mail servers until Ctrl-C, to try the app against them by hand:
-//   npx tsx test/mailstack/cli.ts [--dir D]
+//   npx tsx test/mailstack/cli.ts [--dir D] [--cyrus]
 import { parseArgs } from 'node:util';
 import { startMailStack } from './mailstack.js';
 
-const { values } = parseArgs({ options: { dir: { type: 'string' } } });
+const { values } = parseArgs({ options: { dir: { type: 'string' }, cyrus: { type: 'boolean' } } });
 
-const stack = await startMailStack(values.dir ? { dir: values.dir } : {});
+const stack = await startMailStack({ ...(values.dir ? { dir: values.dir } : {}), cyrus: values.cyrus === true });
 
 const rows: [string, string, string][] = [
   ['IMAP', String(stack.imap.plain), 'plaintext login allowed; STARTTLS offered on the same port'],
@@ -18,6 +18,13 @@ const rows: [string, string, string][] = [
   ['LMTP', String(stack.lmtp), 'delivery into Dovecot'],
   ['TCP', String(stack.silent), 'accepts and never answers (timeouts)'],
   ['TCP', String(stack.closed), 'closed (connection refused)'],
+  ...(stack.cyrus
+    ? ([
+        ['IMAP', String(stack.cyrus.imap.plain), 'Cyrus: plaintext login allowed; STARTTLS offered on the same port'],
+        ['IMAP', String(stack.cyrus.imap.implicitTls), 'Cyrus: implicit TLS (folders INBOX.Sent, ...)'],
+        ['LMTP', String(stack.cyrus.lmtp), 'delivery into Cyrus'],
+      ] as [string, string, string][])
+    : []),
 ];
 const width = (i: 0 | 1): number => Math.max(...rows.map((r) => r[i].length));
 const line = (r: [string, string, string]): string => `  ${r[0].padEnd(width(0))}  ${r[1].padEnd(width(1))}  ${r[2]}`;
@@ -27,7 +34,7 @@ const out = [
   '',
   ...rows.map(line),
   '',
-  ...Object.values(stack.users).map((u) => `  ${u.user.padEnd(24)}  password ${u.password}`),
+  ...[...Object.values(stack.users), ...Object.values(stack.cyrus?.users ?? {})].map((u) => `  ${u.user.padEnd(24)}  password ${u.password}`),
   '',
   `  outside recipient (Relay access denied): ${stack.relayDeniedRecipient}`,
   `  self-signed certificate: ${stack.dir}/tls/cert.pem (CN localhost, SAN IP:127.0.0.1, DNS:localhost)`,

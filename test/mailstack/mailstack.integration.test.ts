@@ -6,14 +6,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deliver, startMailStack, waitForMessages, type MailStack, type MailUser } from './mailstack.js';
+import { deliver, imapServers, startMailStack, waitForMessages, withImapSession, type MailStack, type MailUser } from './mailstack.js';
 
 const START_TIMEOUT = 60_000;
 
 let stack: MailStack;
 
 beforeAll(async () => {
-  stack = await startMailStack();
+  stack = await startMailStack({ cyrus: true });
 }, START_TIMEOUT);
 
 afterAll(async () => {
@@ -198,6 +198,39 @@ describe('SMTP', () => {
   });
 });
 
+describe('Cyrus IMAP beside Dovecot', () => {
+  const cyrus = (): MailStack => imapServers(stack)[1] as MailStack;
+
+  it('logs in over plaintext, STARTTLS and implicit TLS, checking the password', async () => {
+    const c = cyrus();
+    const user = c.users.support;
+    expect(user.user).toBe('support@cyrus.test');
+    expect(await loginWorks(imap(user, { port: c.imap.plain, secure: false, doSTARTTLS: false }))).toBe(false);
+    expect(await loginWorks(imap(user, { port: c.imap.starttls, secure: false, doSTARTTLS: true, tls: { ca: stack.certPem } }))).toBe(true);
+    expect(await loginWorks(imap(user, { port: c.imap.implicitTls, tls: { ca: stack.certPem } }))).toBe(true);
+    const wrong = { ...user, password: 'not-the-password' };
+    const err = await imap(wrong, { port: c.imap.implicitTls, tls: { ca: stack.certPem } }).connect().then(() => undefined, (e: unknown) => e);
+    expect(err).toMatchObject({ authenticationFailed: true });
+  });
+
+  it('has INBOX.Sent marked \\Sent, and refuses a message with bare newlines', async () => {
+    const c = cyrus();
+    await withImapSession(c, c.users.other, async (client) => {
+      const sent = (await client.list()).find((f) => f.specialUse === '\\Sent');
+      expect(sent?.path).toBe(c.sentFolder);
+      expect(c.sentFolder).toBe('INBOX.Sent');
+      const err = await client.append(c.sentFolder, 'Subject: x\n\nline 1\nline 2\n').then(() => undefined, (e: unknown) => e);
+      expect((err as { responseText?: string }).responseText).toMatch(/bare newlines/);
+    });
+  });
+
+  it('receives mail submitted to Postfix for its domain', async () => {
+    const c = cyrus();
+    await deliver(c, { from: c.users.customer.address, to: c.users.support.address, subject: 'To Cyrus', text: 'Hello\nthere' });
+    expect(await waitForMessages(c, c.users.support, 'INBOX', 1)).toBe(1);
+  });
+});
+
 describe('other ports', () => {
   it('LMTP answers with a 220 greeting', async () => {
     const greeting = await new Promise<string>((resolve, reject) => {
@@ -231,7 +264,7 @@ describe('other ports', () => {
 
 describe('lifecycle', () => {
   function masterPids(dir: string): number[] {
-    return [path.join(dir, 'dovecot', 'run', 'master.pid'), path.join(dir, 'postfix-queue', 'pid', 'master.pid')]
+    return [path.join(dir, 'dovecot', 'run', 'master.pid'), path.join(dir, 'postfix-queue', 'pid', 'master.pid'), path.join(dir, 'cyrus', 'master.pid')]
       .filter((f) => existsSync(f))
       .map((f) => Number(readFileSync(f, 'utf8').trim()));
   }
@@ -253,18 +286,18 @@ describe('lifecycle', () => {
 
   it('replaces a stack left running in the same dir, and stop() leaves nothing running', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'auxilium-mailstack-reuse-'));
-    const first = await startMailStack({ dir });
+    const first = await startMailStack({ dir, cyrus: true });
     const firstPids = masterPids(dir);
-    expect(firstPids).toHaveLength(2);
+    expect(firstPids).toHaveLength(3);
 
-    const second = await startMailStack({ dir });
+    const second = await startMailStack({ dir, cyrus: true });
     for (const pid of firstPids) expect(running(pid)).toBe(false);
     const secondPids = masterPids(dir);
     expect(await waitForMessages(second, second.users.support, 'INBOX', 0, 5_000)).toBe(0);
 
     await second.stop();
     for (const pid of secondPids) expect(running(pid)).toBe(false);
-    for (const port of [second.imap.plain, second.imap.implicitTls, second.smtp.starttls, second.lmtp, second.silent]) {
+    for (const port of [second.imap.plain, second.imap.implicitTls, second.smtp.starttls, second.lmtp, second.silent, second.cyrus!.imap.implicitTls, second.cyrus!.lmtp]) {
       expect(await refused(port)).toBe(true);
     }
     // first.stop() after its processes were replaced must not fail.

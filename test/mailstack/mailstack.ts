@@ -12,6 +12,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
+import { readCyrusPid, startCyrus, stopMaster, type CyrusServer } from './cyrus.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -21,9 +22,25 @@ export interface MailUser {
   address: string;
 }
 
+/** The users and IMAP side of one IMAP server of the stack; Postfix delivers to both. */
+export interface ImapServerInfo {
+  /** Which server implementation holds these users' mailboxes. */
+  server: 'dovecot' | 'cyrus';
+  imap: { plain: number; starttls: number; implicitTls: number };
+  /** Delivery straight into this server. */
+  lmtp: number;
+  users: { support: MailUser; customer: MailUser; other: MailUser; cc: MailUser };
+  /** The folder marked \Sent: Dovecot's "Sent", Cyrus's "INBOX.Sent" (altnamespace off). */
+  sentFolder: string;
+}
+
 export interface MailStack {
   dir: string;
   host: '127.0.0.1';
+  server: ImapServerInfo['server'];
+  sentFolder: string;
+  /** A Cyrus IMAP server beside Dovecot, with users of its own domain (CYRUS_DOMAIN), when started with `cyrus: true`. */
+  cyrus?: ImapServerInfo;
   certPem: string;
   // Dovecot offers STARTTLS on the plain listener and lets the client choose, so `starttls` is the
   // same port as `plain`: whether TLS is used is the client's decision (imapflow's doSTARTTLS).
@@ -48,6 +65,8 @@ export interface MailStack {
 export type MailStackInfo = Omit<MailStack, 'stop'>;
 
 export const MAIL_DOMAIN = 'auxilium.test';
+/** The users of the Cyrus server: Postfix hands their mail to Cyrus over LMTP. */
+export const CYRUS_DOMAIN = 'cyrus.test';
 /** Mail to this address is deferred at RCPT TO ("450 4.2.0"), as greylisting or a full mailbox does. */
 export const DEFERRED_RECIPIENT = `deferred@${MAIL_DOMAIN}`;
 const HOST = '127.0.0.1';
@@ -66,6 +85,7 @@ interface Layout {
   postfixQueue: string;
   postfixData: string;
   postfixLog: string;
+  cyrusDir: string;
 }
 
 function layout(dir: string): Layout {
@@ -87,10 +107,11 @@ function layout(dir: string): Layout {
     postfixQueue: path.join(dir, 'postfix-queue'),
     postfixData: path.join(dir, 'postfix-data'),
     postfixLog: path.join(dir, 'postfix.log'),
+    cyrusDir: path.join(dir, 'cyrus'),
   };
 }
 
-export async function startMailStack(opts: { dir?: string } = {}): Promise<MailStack> {
+export async function startMailStack(opts: { dir?: string; cyrus?: boolean } = {}): Promise<MailStack> {
   if (process.getuid?.() !== 0) {
     throw new Error('the mail stack needs root: postfix and dovecot masters refuse to start otherwise');
   }
@@ -108,19 +129,19 @@ export async function startMailStack(opts: { dir?: string } = {}): Promise<MailS
     await rm(sub, { recursive: true, force: true });
   }
 
-  const { closed, ...ports } = await freePorts(['closed', ...PORT_NAMES]);
+  const { closed, cyrusImapPlain, cyrusImapTls, cyrusLmtp, ...ports } = await freePorts([
+    'closed', 'cyrusImapPlain', 'cyrusImapTls', 'cyrusLmtp', ...PORT_NAMES,
+  ]);
 
-  const users = {
-    support: makeUser('support'),
-    customer: makeUser('customer'),
-    other: makeUser('other'),
-    cc: makeUser('cc'),
-  };
+  const users = makeUsers(MAIL_DOMAIN);
+  const cyrusUsers = opts.cyrus ? makeUsers(CYRUS_DOMAIN) : undefined;
+  // Cyrus users log in to Postfix through Dovecot's auth like everyone else; their mail goes to Cyrus.
+  const smtpUsers = [...Object.values(users), ...Object.values(cyrusUsers ?? {})];
 
   const certPem = await makeCert(l);
   const mailOwner = lookupIds('nobody');
-  await writeDovecotConfig(l, ports, Object.values(users), mailOwner);
-  await writePostfixConfig(l, ports, Object.values(users));
+  await writeDovecotConfig(l, ports, smtpUsers, mailOwner);
+  await writePostfixConfig(l, ports, smtpUsers, cyrusUsers ? cyrusLmtp : undefined);
 
   const silent = await startSilentServer();
   const dovecotPidFile = path.join(l.dovecotDir, 'run', 'master.pid');
@@ -129,8 +150,9 @@ export async function startMailStack(opts: { dir?: string } = {}): Promise<MailS
   // must survive a late stop() of an earlier one.
   let dovecotPid: number | undefined;
   let postfixPid: number | undefined;
+  let cyrus: CyrusServer | undefined;
   const exitFallback = (): void => {
-    for (const pid of [postfixPid, readPid(restartedPostfixPidFile(l)), dovecotPid]) if (pid) signal(pid, 'SIGTERM');
+    for (const pid of [postfixPid, readPid(restartedPostfixPidFile(l)), dovecotPid, cyrus?.pid]) if (pid) signal(pid, 'SIGTERM');
   };
   process.on('exit', exitFallback);
   let stopped: Promise<void> | undefined;
@@ -162,7 +184,7 @@ export async function startMailStack(opts: { dir?: string } = {}): Promise<MailS
       // A master started by restartDovecot() belongs to this stack too.
       const restarted = readPid(restartedDovecotPidFile(l));
       if (restarted && restarted !== dovecotPid && isAlive(restarted)) signal(restarted, 'SIGTERM');
-      await Promise.all([waitForExit(dovecotPid), waitForExit(restarted), silent.close()]);
+      await Promise.all([waitForExit(dovecotPid), waitForExit(restarted), silent.close(), cyrus?.stop()]);
     })();
     return stopped;
   };
@@ -172,8 +194,21 @@ export async function startMailStack(opts: { dir?: string } = {}): Promise<MailS
     dovecotPid = await waitForPid(dovecotPidFile);
     await runDaemon('postfix', ['-c', l.postfixDir, 'start'], path.join(dir, 'postfix.start.out'));
     postfixPid = await waitForPid(postfixPidFile);
-    const tlsPorts: number[] = [ports.imapTls, ports.smtpTls];
-    await waitForGreetings(Object.values(ports).map((port) => ({ port, tls: tlsPorts.includes(port) })), certPem);
+    const tlsPorts: number[] = [ports.imapTls, ports.smtpTls, cyrusImapTls];
+    const greeters: number[] = Object.values(ports);
+    if (cyrusUsers) {
+      cyrus = await startCyrus({
+        dir: l.cyrusDir,
+        host: HOST,
+        certFile: l.certFile,
+        keyFile: l.keyFile,
+        users: Object.values(cyrusUsers),
+        ports: { imapPlain: cyrusImapPlain, imapTls: cyrusImapTls, lmtp: cyrusLmtp },
+        idled: true,
+      });
+      greeters.push(cyrusImapPlain, cyrusImapTls, cyrusLmtp);
+    }
+    await waitForGreetings(greeters.map((port) => ({ port, tls: tlsPorts.includes(port) })), certPem);
   } catch (err) {
     const tails = [l.dovecotLog, l.postfixLog].map((f) => `--- ${f}\n${tail(f)}`).join('\n');
     await stop().catch(() => undefined);
@@ -184,6 +219,16 @@ export async function startMailStack(opts: { dir?: string } = {}): Promise<MailS
   return {
     dir,
     host: HOST,
+    server: 'dovecot',
+    sentFolder: 'Sent',
+    cyrus: cyrusUsers && {
+      server: 'cyrus',
+      // Cyrus too offers STARTTLS on its plain port and leaves the choice to the client.
+      imap: { plain: cyrusImapPlain, starttls: cyrusImapPlain, implicitTls: cyrusImapTls },
+      lmtp: cyrusLmtp,
+      users: cyrusUsers,
+      sentFolder: 'INBOX.Sent',
+    },
     certPem,
     imap: { plain: ports.imapPlain, starttls: ports.imapPlain, implicitTls: ports.imapTls },
     smtp: {
@@ -202,9 +247,74 @@ export async function startMailStack(opts: { dir?: string } = {}): Promise<MailS
   };
 }
 
-function makeUser(local: string): MailUser {
-  const address = `${local}@${MAIL_DOMAIN}`;
+/**
+ * A Cyrus server of its own beside the stack (with the stack's certificate), configured unlike the
+ * stack's: without idled (IDLE then only notices new mail every `idlePollSeconds`), or without a
+ * Sent folder. Postfix does not deliver to it: tests deliver with deliverByLmtp(). Its users log in
+ * to IMAP only; for SMTP a test uses a user of the stack.
+ */
+export async function startOwnCyrus(
+  stack: MailStackInfo,
+  opts: { idled: boolean; idlePollSeconds?: number; sentFolder: boolean },
+): Promise<MailStackInfo & { stop(): Promise<void> }> {
+  const dir = await mkdtemp(path.join(stack.dir, 'own-cyrus-'));
+  const ports = await freePorts(['imapPlain', 'imapTls', 'lmtp']);
+  const users = makeUsers(CYRUS_DOMAIN);
+  const l = layout(stack.dir);
+  const server = await startCyrus({ dir, host: HOST, certFile: l.certFile, keyFile: l.keyFile, users: Object.values(users), ports, ...opts });
+  try {
+    await waitForGreetings([ports.imapPlain, ports.imapTls, ports.lmtp].map((port) => ({ port, tls: port === ports.imapTls })), stack.certPem);
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+  return {
+    ...stack,
+    server: 'cyrus',
+    imap: { plain: ports.imapPlain, starttls: ports.imapPlain, implicitTls: ports.imapTls },
+    lmtp: ports.lmtp,
+    users,
+    sentFolder: 'INBOX.Sent',
+    cyrus: undefined,
+    stop: async () => {
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Delivers straight into the IMAP server of `stack` (its LMTP port), without Postfix. */
+export async function deliverByLmtp(stack: MailStackInfo, msg: { from: string; to: string; subject: string; text: string }): Promise<void> {
+  const transport = nodemailer.createTransport({ host: stack.host, port: stack.lmtp, lmtp: true });
+  try {
+    await transport.sendMail(msg);
+  } finally {
+    transport.close();
+  }
+}
+
+function makeUser(local: string, domain: string): MailUser {
+  const address = `${local}@${domain}`;
   return { user: address, address, password: randomBytes(9).toString('hex') };
+}
+
+function makeUsers(domain: string): MailStack['users'] {
+  return {
+    support: makeUser('support', domain),
+    customer: makeUser('customer', domain),
+    other: makeUser('other', domain),
+    cc: makeUser('cc', domain),
+  };
+}
+
+/**
+ * The stack once per IMAP server, for tests that run against each: Dovecot's users, and (when the
+ * stack runs Cyrus) the same stack seen through Cyrus's users, ports and folder names. Mail between
+ * users of one view stays on that server.
+ */
+export function imapServers(stack: MailStackInfo): MailStackInfo[] {
+  if (!stack.cyrus) throw new Error('this mail stack runs no Cyrus server (start it with cyrus: true)');
+  return [stack, { ...stack, ...stack.cyrus, cyrus: undefined }];
 }
 
 async function run(cmd: string, args: string[]): Promise<string> {
@@ -358,6 +468,10 @@ ssl_min_protocol = TLSv1.2
 mail_location = maildir:~/Maildir
 postmaster_address = postmaster@${MAIL_DOMAIN}
 recipient_delimiter = +
+# Test files run side by side and their desktops all log in as the same support user from
+# 127.0.0.1, each channel with two sessions (inbox and Sent) plus the outbox's short ones; the
+# default of 10 per user and address would refuse logins here.
+mail_max_userip_connections = 200
 
 passdb {
   driver = passwd-file
@@ -426,10 +540,11 @@ service auth {
   await writeFile(l.dovecotConf, conf);
 }
 
-async function writePostfixConfig(l: Layout, p: Ports, users: MailUser[]): Promise<void> {
+async function writePostfixConfig(l: Layout, p: Ports, users: MailUser[], cyrusLmtp: number | undefined): Promise<void> {
   const d = l.postfixDir;
   await mkdir(d, { recursive: true });
   await writeFile(path.join(d, 'vmailbox'), users.map((u) => `${u.address} OK`).join('\n') + '\n');
+  await writeFile(path.join(d, 'transport'), cyrusLmtp ? `${CYRUS_DOMAIN} lmtp:inet:${HOST}:${cyrusLmtp}\n` : '');
   await writeDeferredRecipients(d, [DEFERRED_RECIPIENT]);
 
   const main = `# Generated by test/mailstack/mailstack.ts for a throwaway test server.
@@ -455,9 +570,11 @@ smtp_dns_support_level = disabled
 lmtp_dns_support_level = disabled
 smtpd_peername_lookup = no
 
-virtual_mailbox_domains = ${MAIL_DOMAIN}
+virtual_mailbox_domains = ${MAIL_DOMAIN}${cyrusLmtp ? `, ${CYRUS_DOMAIN}` : ''}
 virtual_mailbox_maps = texthash:${d}/vmailbox
 virtual_transport = lmtp:inet:${HOST}:${p.lmtp}
+# ${CYRUS_DOMAIN} (when the stack runs Cyrus) goes to Cyrus's LMTP instead.
+transport_maps = texthash:${d}/transport
 # Nothing may ever leave this machine, whatever a test does.
 default_transport = error:5.7.1 outbound mail is disabled on this test server
 local_transport = error:5.1.1 local delivery is disabled on this test server
@@ -532,7 +649,7 @@ postlog   unix-dgram n - n - 1 postlogd
   // Postfix naps in 300 ms steps until a config file looks settled (mtime a couple of seconds old);
   // backdating them saves about two seconds per start.
   const past = new Date(Date.now() - 60_000);
-  for (const f of ['main.cf', 'master.cf', 'vmailbox', 'deferred_recipients']) await utimes(path.join(d, f), past, past);
+  for (const f of ['main.cf', 'master.cf', 'vmailbox', 'transport', 'deferred_recipients']) await utimes(path.join(d, f), past, past);
   // set-permissions creates the queue's subfolders with the owners postfix expects, but wants the
   // top folders to exist first.
   await mkdir(l.postfixQueue, { recursive: true });
@@ -550,6 +667,8 @@ async function stopLeftovers(l: Layout): Promise<void> {
       await waitForExit(pid);
     }
   }
+  const cyrus = readCyrusPid(l.cyrusDir);
+  if (cyrus) await stopMaster(cyrus);
 }
 
 function signal(pid: number, sig: NodeJS.Signals): void {

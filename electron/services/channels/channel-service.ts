@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Channel, ChannelForm, ChannelStatus } from '../../../shared/channel';
+import type { Channel, ChannelForm, ChannelNotice, ChannelNoticeKind, ChannelStatus } from '../../../shared/channel';
 import type { ConnectionTestResult } from '../../../shared/contract';
 import { AppFailure } from '../../../shared/errors';
 import type { EventBus } from '../../core/event-bus';
@@ -32,8 +32,37 @@ export interface ChannelServiceDeps {
 
 const PROTOCOLS = ['imap', 'smtp'] as const;
 
+/**
+ * A stored password was given to one server, as one user, over one kind of connection. A blank
+ * password field means "keep it" only while all of that is unchanged; otherwise the saved password
+ * would go to a server (or in a form) its owner never chose, so the admin must type it again.
+ */
+function refuseStoredPasswordForAnotherServer(stored: ChannelRecord, form: ChannelForm): void {
+  const fields = PROTOCOLS.filter((protocol) => {
+    const before = stored[protocol];
+    const after = form[protocol];
+    const sameServer =
+      before.host.toLowerCase() === after.host.toLowerCase() &&
+      before.port === after.port &&
+      before.username === after.username &&
+      before.tls === after.tls &&
+      before.tlsMode === after.tlsMode;
+    return after.password === '' && !sameServer;
+  }).map((protocol) => ({ path: `${protocol}.password`, message: 'Enter the password again: the server changed' }));
+  if (fields.length === 0) return;
+  throw new AppFailure({
+    code: 'VALIDATION_FAILED',
+    message: `${fields[0]!.path}: ${fields[0]!.message}`,
+    hint: 'A saved password is only used with the server, user name and security it was saved for.',
+    retryable: false,
+    fields,
+  });
+}
+
 export class ChannelService {
   private readonly statuses = new Map<string, ChannelStatus>();
+  /** Per channel, the notices its card shows (at most one of each kind); they last until this process ends or a report clears them. */
+  private readonly notices = new Map<string, Map<ChannelNoticeKind, ChannelNotice>>();
   private readonly now: () => Date;
 
   constructor(private readonly deps: ChannelServiceDeps) {
@@ -87,9 +116,10 @@ export class ChannelService {
     return this.toChannel(record);
   }
 
-  /** A blank password keeps the stored one. */
+  /** A blank password keeps the stored one, as long as it still goes to the same server. */
   async update(id: string, form: ChannelForm): Promise<Channel> {
     const previous = this.record(id);
+    refuseStoredPasswordForAnotherServer(previous, form);
     await this.savePasswords(id, form);
     const record: ChannelRecord = {
       ...previous,
@@ -131,11 +161,13 @@ export class ChannelService {
     await this.deletePasswords(id);
     this.deps.repo.delete(id);
     this.statuses.delete(id);
+    this.notices.delete(id);
     this.announce();
   }
 
   /** Tests the unsaved form. When editing, blank passwords are filled from the keychain. */
   async testConnection(values: ChannelForm, channelId?: string): Promise<ConnectionTestResult> {
+    if (channelId) refuseStoredPasswordForAnotherServer(this.record(channelId), values);
     const filled = channelId ? await this.fillStoredPasswords(channelId, values) : values;
     return this.deps.testConnection(filled);
   }
@@ -183,10 +215,34 @@ export class ChannelService {
     });
   }
 
+  /** Files copies of replies into `folder` from now on; the card stops saying there is no Sent folder. */
+  setSentFolder(id: string, folder: string): Channel {
+    const previous = this.record(id);
+    const record = { ...previous, inbox: { ...previous.inbox, sentFolder: folder }, updatedAt: this.now().toISOString() };
+    this.deps.repo.save(record);
+    this.notices.get(id)?.delete('no-sent-folder');
+    this.announce();
+    return this.toChannel(record);
+  }
+
+  /** Shows a notice on the channel's card (replacing one of its kind), or, with `null`, takes that kind off. */
+  setNotice(id: string, kind: ChannelNoticeKind, notice: ChannelNotice | null): void {
+    if (!this.deps.repo.get(id)) return;
+    const current = this.notices.get(id) ?? new Map<ChannelNoticeKind, ChannelNotice>();
+    if (JSON.stringify(current.get(kind) ?? null) === JSON.stringify(notice)) return;
+    if (notice) current.set(kind, notice);
+    else current.delete(kind);
+    this.notices.set(id, current);
+    this.announce();
+  }
+
   private setStatus(id: string, status: Omit<ChannelStatus, 'since'>): void {
     const previous = this.statuses.get(id);
     const unchanged = previous && previous.state === status.state && previous.message === status.message;
     if (!unchanged) this.statuses.set(id, { ...status, since: this.now().toISOString() });
+    else if (previous.sent?.watched !== status.sent?.watched || previous.sent?.message !== status.sent?.message) {
+      this.statuses.set(id, { ...previous, ...status, since: previous.since });
+    }
   }
 
   private async savePasswords(id: string, form: ChannelForm): Promise<void> {
@@ -223,6 +279,7 @@ export class ChannelService {
       smtp: { ...record.smtp, hasPassword: true },
       inbox: record.inbox,
       status,
+      notices: [...(this.notices.get(record.id)?.values() ?? [])],
       createdAt: record.createdAt,
       updatedAt: record.updatedAt,
     };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MailErrorCode, MailErrorContext } from '../../../shared/errors';
-import { deadlineError, mapImapError, mapSmtpError } from './map-error';
+import { deadlineError, mapAppendError, mapImapError, mapSmtpError } from './map-error';
 
 // Error objects shaped exactly as imapflow 2.x / nodemailer 10.x / Node 20 produce them: the
 // captured ones were printed from real failures against Dovecot/Postfix, the others are copied
@@ -395,5 +395,31 @@ describe('mapSmtpError', () => {
     expect(mapped.message).toBe('Connection refused on port 465');
     expect(mapped.fix).toMatch(/587/);
     expect(mapped.retryable).toBe(true);
+  });
+});
+
+describe('mapAppendError (filing a sent reply’s copy)', () => {
+  const ctx = { protocol: 'imap' as const, host: 'imap.example.com', port: 993, mailbox: 'INBOX.Sent' };
+  // What imapflow throws for a tagged NO to APPEND: the generic message, the server's words beside it.
+  const refused = (responseText: string, serverResponseCode?: string) =>
+    Object.assign(new Error('Command failed'), { responseStatus: 'NO', responseText, serverResponseCode, executedCommand: '7 APPEND INBOX.Sent (\\Seen) {812}' });
+
+  it('names the folder and keeps the server’s words when the server refuses the message', () => {
+    const e = mapAppendError(refused('Message contains bare newlines'), ctx);
+    expect(e.code).toBe('SENT_COPY_REFUSED');
+    expect(e.message).toBe('The server refused to file the copy in "INBOX.Sent"');
+    expect(e.detail).toBe('Message contains bare newlines');
+    expect(e.fix).toMatch(/choose another Sent folder/);
+  });
+
+  it('says the folder does not exist for [TRYCREATE]', () => {
+    const e = mapAppendError(refused("Mailbox doesn't exist: INBOX.Sent", 'TRYCREATE'), ctx);
+    expect(e.code).toBe('SENT_FOLDER_NOT_FOUND');
+    expect(e.message).toBe('The Sent folder "INBOX.Sent" does not exist');
+  });
+
+  it('keeps login and connection problems as they map everywhere', () => {
+    expect(mapAppendError(Object.assign(new Error('auth'), { authenticationFailed: true }), ctx).code).toBe('AUTH_FAILED');
+    expect(mapAppendError(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }), ctx).code).toBe('CONNECTION_REFUSED');
   });
 });

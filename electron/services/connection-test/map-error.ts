@@ -153,3 +153,16 @@ export function mapImapError(err: unknown, ctx: MailErrorContext): MailError {
 export function mapSmtpError(err: unknown, ctx: MailErrorContext): MailError {
   return mapWith(SMTP_ROWS, err, ctx);
 }
+
+/**
+ * A failed APPEND of a sent reply's copy into `ctx.mailbox`. Connection, login and TLS problems map
+ * as everywhere; a refusal of the APPEND itself names the folder and keeps the server's words.
+ * [TRYCREATE] (RFC 3501) is the server's "no such folder" for APPEND.
+ */
+export function mapAppendError(err: unknown, ctx: MailErrorContext): MailError {
+  const mapped = mapImapError(err, ctx);
+  if (mapped.code !== 'SERVER_ERROR' && mapped.code !== 'MAILBOX_NOT_FOUND') return mapped;
+  const s = readSignal(err);
+  const missing = mapped.code === 'MAILBOX_NOT_FOUND' || s.serverResponseCode === 'TRYCREATE' || /does ?n[o']t exist|not found|no such|unknown mailbox/i.test(s.server);
+  return describeMailError(missing ? 'SENT_FOLDER_NOT_FOUND' : 'SENT_COPY_REFUSED', ctx, detailOf(s));
+}

@@ -149,7 +149,14 @@ describe('ConversationService', () => {
     for (const odd of ['"', 'a"b', 'NEAR(', 'OR', 'subject:x', '*', '-', '(', ')', "'; DROP TABLE x", '^', 'AND NOT', '{x}']) {
       expect(() => search(odd)).not.toThrow();
     }
-    expect(search(' * ')).toEqual([bob, refund]);
+    // Nothing searchable typed: nothing found (only blank text lists everything).
+    expect(search(' * ')).toEqual([]);
+    expect(search('?!…')).toEqual([]);
+    expect(search('😀')).toEqual([]);
+    expect(search('   ')).toEqual([bob, refund]);
+    // A pasted NUL is a word break, not an SQLite error.
+    expect(search('refu\u0000')).toEqual([refund]);
+    expect(search('\u0000')).toEqual([]);
   });
 
   it('marks a conversation read when opened and tells listeners once', async () => {

@@ -1,8 +1,13 @@
 import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { testKeychainService } from '../../../test/support/temp';
+import { tempDir, testKeychainService } from '../../../test/support/temp';
+import { createCore } from '../../core/create-core';
 import { KeychainCredentialStore } from './credential-store';
+
+/** File descriptors this process holds open right now. */
+const openFds = () => readdirSync('/proc/self/fd').length;
 
 // Runs against the real Secret Service (GNOME Keyring in a private D-Bus session, set up by `npm test`).
 
@@ -20,6 +25,30 @@ describe('OS keychain credential store', () => {
     expect(await store.get('channel:a:imap')).toBeNull();
     await store.delete('channel:a:imap'); // deleting what is gone is fine
     expect((await store.check()).available).toBe(true);
+  });
+
+  it('keeps its open file descriptors bounded through bursts of keychain status checks and reads', async () => {
+    const dir = tempDir();
+    const core = createCore({ dataDir: dir.path, version: '0.0.0-test', keychainService: testKeychainService() });
+    try {
+      await core.start();
+      const before = openFds();
+      // What a page polling the app info could send at once.
+      const answers = await Promise.all(Array.from({ length: 500 }, () => core.router.handle('app:get-info', {})));
+      expect(answers.every((a) => a.ok && (a.value as { keychain: { available: boolean } }).keychain.available)).toBe(true);
+      expect(openFds() - before).toBeLessThan(16);
+    } finally {
+      await core.stop();
+      dir.remove();
+    }
+
+    const store = new KeychainCredentialStore(testKeychainService());
+    await store.set('channel:b:imap', 'pw');
+    const before = openFds();
+    for (let i = 0; i < 500; i++) expect(await store.get('channel:b:imap')).toBe('pw');
+    await Promise.all(Array.from({ length: 500 }, () => store.get('channel:b:imap')));
+    expect(openFds() - before).toBeLessThan(16);
+    await store.delete('channel:b:imap');
   });
 
   it('keeps services apart', async () => {

@@ -29,52 +29,86 @@ function unavailable(cause: unknown): AppFailure {
   });
 }
 
+type KeychainStatus = { available: true } | { available: false; message: string };
+
+/** How long a keychain status answer is reused; the status is shown, not acted upon, so a moment old is fine. */
+const CHECK_REUSE_MS = 2_000;
+/** Keychain calls in flight at once; the rest wait their turn. */
+const MAX_CONCURRENT_CALLS = 4;
+
 /**
  * OS keychain through @napi-rs/keyring. On Linux the library would silently fall back to the kernel
  * keyring, which forgets everything at reboot; we pin the Secret Service so that case fails loudly
  * instead of losing passwords later.
+ *
+ * Each keychain entry object holds a D-Bus connection (a file descriptor) until it is garbage
+ * collected, so a burst of calls that each made a new entry ran the process out of descriptors (and
+ * the native module then spun). So: one entry per account, reused; status checks coalesced and
+ * reused briefly; and a bound on calls in flight.
  */
 export class KeychainCredentialStore implements CredentialStore {
   private readonly options: EntryOptions = { linux: { store: 'secret-service' } };
+  private readonly entries = new Map<string, AsyncEntry>();
+  private checking: Promise<KeychainStatus> | undefined;
+  private lastCheck: { at: number; status: KeychainStatus } | undefined;
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
 
   constructor(private readonly service: string = DEFAULT_KEYCHAIN_SERVICE) {}
 
   private entry(account: string): AsyncEntry {
+    const known = this.entries.get(account);
+    if (known) return known;
     try {
-      return new AsyncEntry(this.service, account, this.options);
+      const entry = new AsyncEntry(this.service, account, this.options);
+      this.entries.set(account, entry);
+      return entry;
     } catch (error) {
       throw unavailable(error);
+    }
+  }
+
+  /** Runs one keychain call on the account's entry, at most MAX_CONCURRENT_CALLS at a time. */
+  private async call<T>(account: string, work: (entry: AsyncEntry) => Promise<T>): Promise<T> {
+    if (this.running >= MAX_CONCURRENT_CALLS) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.running += 1;
+    try {
+      return await work(this.entry(account));
+    } catch (error) {
+      // A failed entry is not trusted again: the next call starts with a fresh connection.
+      this.entries.delete(account);
+      throw error instanceof AppFailure ? error : unavailable(error);
+    } finally {
+      this.running -= 1;
+      this.waiting.shift()?.();
     }
   }
 
   async set(account: string, password: string): Promise<void> {
-    const entry = this.entry(account);
-    try {
-      await entry.setPassword(password);
-    } catch (error) {
-      throw unavailable(error);
-    }
+    await this.call(account, (entry) => entry.setPassword(password));
   }
 
   async get(account: string): Promise<string | null> {
-    const entry = this.entry(account);
-    try {
-      return await entry.getPassword();
-    } catch (error) {
-      throw unavailable(error);
-    }
+    return (await this.call(account, (entry) => entry.getPassword())) ?? null;
   }
 
   async delete(account: string): Promise<void> {
-    const entry = this.entry(account);
-    try {
-      await entry.deleteCredential();
-    } catch (error) {
-      throw unavailable(error);
-    }
+    await this.call(account, (entry) => entry.deleteCredential());
+    this.entries.delete(account);
   }
 
-  async check(): Promise<{ available: true } | { available: false; message: string }> {
+  /** Concurrent checks share one keychain call, and an answer is reused for CHECK_REUSE_MS. */
+  check(): Promise<KeychainStatus> {
+    if (this.lastCheck && Date.now() - this.lastCheck.at < CHECK_REUSE_MS) return Promise.resolve(this.lastCheck.status);
+    this.checking ??= this.probe().then((status) => {
+      this.lastCheck = { at: Date.now(), status };
+      this.checking = undefined;
+      return status;
+    });
+    return this.checking;
+  }
+
+  private async probe(): Promise<KeychainStatus> {
     try {
       // Reading a key that does not exist proves the keychain answers without writing anything.
       await this.get('availability-check');

@@ -2,47 +2,22 @@ import { randomBytes, X509Certificate } from 'node:crypto';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { ImapFlow } from 'imapflow';
 import { defaultChannelForm, type InboxSettings } from '../../../shared/channel';
-import { deliver, restartDovecot, withImapSession, type MailUser } from '../../../test/mailstack/mailstack';
+import { deliver, imapServers, restartDovecot, withImapSession, type MailStackInfo, type MailUser } from '../../../test/mailstack/mailstack';
 import { MemoryIngestor } from '../../../test/support/memory-ingestor';
 import { openSocketsTo } from '../../../test/support/sockets';
 import type { ChannelWithSecrets } from '../channels/channel-service';
 import { WatcherSupervisor } from './supervisor';
 import { MailboxWatcher, type MailboxWatcherOptions, type WatcherStatus } from './watcher';
 
-// Every test runs against the real Dovecot/Postfix of test/mailstack. Tests that need a mailbox of
+// Every test runs against the real Dovecot/Postfix of test/mailstack, and those about new mail,
+// the initial import, UIDVALIDITY and \Seen also against its Cyrus. Tests that need a mailbox of
 // their own create one with a random name, so earlier tests and other suites never get in the way.
 const stack = inject('mailstack');
-const support = stack.users.support;
-const customer = stack.users.customer;
 const trusted = { pem: stack.certPem, fingerprint256: new X509Certificate(stack.certPem).fingerprint256 };
 const IMAP_PORT = stack.imap.implicitTls;
 
 // Short backoff so recovery tests do not wait the production seconds.
 const FAST: Partial<MailboxWatcherOptions> = { backoff: { baseMs: 100, capMs: 1_000, minMs: 50 } };
-
-function channel(o: { mailbox?: string; user?: MailUser; password?: string; inbox?: Partial<InboxSettings> } = {}): ChannelWithSecrets {
-  const user = o.user ?? support;
-  const form = defaultChannelForm();
-  return {
-    ...form,
-    id: `ch-${randomBytes(4).toString('hex')}`,
-    name: 'Support',
-    supportAddress: user.address,
-    imap: {
-      host: stack.host,
-      port: IMAP_PORT,
-      username: user.user,
-      password: o.password ?? user.password,
-      tls: true,
-      tlsMode: 'implicit',
-      trustedCertificate: trusted,
-      mailbox: o.mailbox ?? 'INBOX',
-    },
-    smtp: { ...form.smtp, host: stack.host, username: user.user, password: user.password, fromAddress: user.address },
-    // The shortest poll the form allows is 10 s; tests rely on IDLE unless they say otherwise.
-    inbox: { ...form.inbox, pollIntervalSeconds: 3600, initialImport: 'none', ...o.inbox },
-  };
-}
 
 class StatusLog {
   readonly all: WatcherStatus[] = [];
@@ -90,46 +65,82 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((w) => w.stop()));
 });
 
-function message(subject: string, o: { messageId?: string; to?: string; body?: string } = {}): string {
-  const id = o.messageId ?? `<${randomBytes(8).toString('hex')}@test.example>`;
-  return [
-    `From: Customer <${customer.address}>`,
-    `To: ${o.to ?? support.address}`,
-    `Subject: ${subject}`,
-    `Message-ID: ${id}`,
-    'Date: Thu, 26 Nov 2026 08:00:00 +0000',
-    'Content-Type: text/plain; charset=utf-8',
-    '',
-    o.body ?? `Body of ${subject}`,
-    '',
-  ].join('\r\n');
+/** The helpers of these tests for one IMAP server of the stack and its users. */
+function on(server: MailStackInfo) {
+  const { support, customer } = server.users;
+
+  function channel(o: { mailbox?: string; user?: MailUser; password?: string; inbox?: Partial<InboxSettings> } = {}): ChannelWithSecrets {
+    const user = o.user ?? support;
+    const form = defaultChannelForm();
+    return {
+      ...form,
+      id: `ch-${randomBytes(4).toString('hex')}`,
+      name: 'Support',
+      supportAddress: user.address,
+      imap: {
+        host: server.host,
+        port: server.imap.implicitTls,
+        username: user.user,
+        password: o.password ?? user.password,
+        tls: true,
+        tlsMode: 'implicit',
+        trustedCertificate: trusted,
+        mailbox: o.mailbox ?? 'INBOX',
+      },
+      smtp: { ...form.smtp, host: server.host, username: user.user, password: user.password, fromAddress: user.address },
+      // The shortest poll the form allows is 10 s; tests rely on IDLE unless they say otherwise.
+      inbox: { ...form.inbox, pollIntervalSeconds: 3600, initialImport: 'none', ...o.inbox },
+    };
+  }
+
+  function message(subject: string, o: { messageId?: string; to?: string; body?: string } = {}): string {
+    const id = o.messageId ?? `<${randomBytes(8).toString('hex')}@test.example>`;
+    return [
+      `From: Customer <${customer.address}>`,
+      `To: ${o.to ?? support.address}`,
+      `Subject: ${subject}`,
+      `Message-ID: ${id}`,
+      'Date: Thu, 26 Nov 2026 08:00:00 +0000',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      o.body ?? `Body of ${subject}`,
+      '',
+    ].join('\r\n');
+  }
+
+  /** A fresh mailbox of the support user, filled by direct APPEND (fast, and with chosen arrival dates). */
+  async function makeMailbox(prefix: string, messages: { raw: string; date?: Date }[] = []): Promise<string> {
+    const name = `${prefix}-${randomBytes(3).toString('hex')}`;
+    // The server's full name of it: INBOX.<name> on Cyrus.
+    return withSupport(async (c) => {
+      const { path } = await c.mailboxCreate(name);
+      for (const m of messages) await c.append(path, m.raw, [], m.date);
+      return path;
+    });
+  }
+
+  function withSupport<T>(fn: (c: ImapFlow) => Promise<T>): Promise<T> {
+    return withImapSession(server, support, fn);
+  }
+
+  /** Every message's flags, by UID, read with EXAMINE so reading them changes nothing. */
+  async function flagsOf(mailbox: string): Promise<Map<number, string[]>> {
+    return withSupport(async (c) => {
+      await c.mailboxOpen(mailbox, { readOnly: true });
+      const out = new Map<number, string[]>();
+      for await (const m of c.fetch('1:*', { uid: true, flags: true }, { uid: true })) out.set(m.uid, [...(m.flags ?? [])].sort());
+      return out;
+    });
+  }
+
+  return { support, customer, channel, message, makeMailbox, withSupport, flagsOf };
 }
 
-/** A fresh mailbox of the support user, filled by direct APPEND (fast, and with chosen arrival dates). */
-async function makeMailbox(prefix: string, messages: { raw: string; date?: Date }[] = []): Promise<string> {
-  const name = `${prefix}-${randomBytes(3).toString('hex')}`;
-  await withSupport(async (c) => {
-    await c.mailboxCreate(name);
-    for (const m of messages) await c.append(name, m.raw, [], m.date);
-  });
-  return name;
-}
+const { support, customer, channel, message, makeMailbox, withSupport, flagsOf } = on(stack);
 
-function withSupport<T>(fn: (c: ImapFlow) => Promise<T>): Promise<T> {
-  return withImapSession(stack, support, fn);
-}
+describe.each(imapServers(stack))('MailboxWatcher on $server', (s) => {
+  const { support, customer, channel, message, makeMailbox, withSupport, flagsOf } = on(s);
 
-/** Every message's flags, by UID, read with EXAMINE so reading them changes nothing. */
-async function flagsOf(mailbox: string): Promise<Map<number, string[]>> {
-  return withSupport(async (c) => {
-    await c.mailboxOpen(mailbox, { readOnly: true });
-    const out = new Map<number, string[]>();
-    for await (const m of c.fetch('1:*', { uid: true, flags: true }, { uid: true })) out.set(m.uid, [...(m.flags ?? [])].sort());
-    return out;
-  });
-}
-
-describe('MailboxWatcher against Dovecot', () => {
   it('imports mail sent through Postfix while idling, without waiting for a poll', async () => {
     const ingestor = new MemoryIngestor();
     const { status } = watch(channel(), ingestor);
@@ -137,7 +148,7 @@ describe('MailboxWatcher against Dovecot', () => {
     expect(status.last).toEqual({ state: 'connected', message: 'Watching INBOX' });
 
     const subject = `idle ${randomBytes(4).toString('hex')}`;
-    await deliver(stack, { from: customer.address, to: support.address, subject, text: 'hello' });
+    await deliver(s, { from: customer.address, to: support.address, subject, text: 'hello' });
     // The poll is an hour away, so only IDLE can have brought it in.
     await ingestor.waitFor((i) => i.subjects().includes(subject), 15_000, subject);
     const call = ingestor.calls.find((c) => c.move.advanceTo !== undefined);
@@ -147,6 +158,65 @@ describe('MailboxWatcher against Dovecot', () => {
     await status.waitFor(connected, 5_000, status.all.length - 1);
   });
 
+  it('imports the last 14 days on a new channel, newest first, and nothing older', async () => {
+    const day = 24 * 60 * 60_000;
+    const old = Array.from({ length: 5 }, (_, i) => ({ raw: message(`old ${i}`), date: new Date(Date.now() - 40 * day) }));
+    const recent = Array.from({ length: 120 }, (_, i) => ({ raw: message(`recent ${i}`), date: new Date(Date.now() - 3 * day + i * 60_000) }));
+    const mailbox = await makeMailbox('Initial', [...old, ...recent]);
+    const ingestor = new MemoryIngestor();
+    const ch = channel({ mailbox, inbox: { initialImport: '14-days' } });
+    const { status } = watch(ch, ingestor);
+    await ingestor.waitFor((i) => i.cursor(ch.id, mailbox)?.backfillBelowUid === null, 30_000, 'the end of the initial import');
+    await status.waitFor(connected);
+
+    expect(ingestor.subjects().sort()).toEqual(recent.map((_, i) => `recent ${i}`).sort());
+    // The first batch holds the newest mail, so the first screen shows it.
+    const firstBatch = ingestor.calls[0]!;
+    expect(firstBatch.uids[0]).toBe(Math.max(...ingestor.messages.map((m) => m.uid)));
+    expect(firstBatch.move.backfillBelow).toBeGreaterThan(0);
+    expect(status.all.some((s) => s.state === 'syncing' && s.message === 'Importing 1 of 120')).toBe(true);
+    const cursor = ingestor.cursor(ch.id, mailbox)!;
+    expect(cursor.backfillSince).not.toBeNull();
+  });
+
+  it('resynchronises without duplicates when UIDVALIDITY changes (mailbox recreated)', async () => {
+    const raws = Array.from({ length: 5 }, (_, i) => message(`keep ${i}`));
+    const mailbox = await makeMailbox('Recreate', raws.map((raw) => ({ raw })));
+    const ingestor = new MemoryIngestor();
+    // A 1 s poll: whether Dovecot drops the session or not, the change is seen quickly.
+    const ch = channel({ mailbox, inbox: { initialImport: 'all', pollIntervalSeconds: 1 } });
+    const { status } = watch(ch, ingestor);
+    await ingestor.waitFor((i) => i.messages.length === 5);
+    const before = ingestor.cursor(ch.id, mailbox)!;
+
+    await withSupport(async (c) => {
+      await c.mailboxDelete(mailbox);
+      await c.mailboxCreate(mailbox);
+      for (const raw of raws) await c.append(mailbox, raw, []);
+      await c.append(mailbox, message('new after recreate'), []);
+    });
+    await ingestor.waitFor((i) => i.subjects().includes('new after recreate'), 30_000, `the new message ${JSON.stringify(status.all)}`);
+    await ingestor.waitFor((i) => i.cursor(ch.id, mailbox)?.backfillBelowUid === null, 30_000, 'the resync');
+    const after = ingestor.cursor(ch.id, mailbox)!;
+    expect(after.uidValidity).not.toBe(before.uidValidity);
+    expect(ingestor.messages).toHaveLength(6);
+    expect(ingestor.duplicates).toBe(5);
+    await status.waitFor(connected);
+  });
+
+  it('marks imported mail as read only when the channel opts in', async () => {
+    const mailbox = await makeMailbox('Seen', [{ raw: message('to be seen') }]);
+    const ingestor = new MemoryIngestor();
+    const ch = channel({ mailbox, inbox: { initialImport: 'all', markSeenOnServer: true } });
+    const { status } = watch(ch, ingestor);
+    await ingestor.waitFor((i) => i.messages.length === 1);
+    await status.waitFor(connected);
+    const flags = [...(await flagsOf(mailbox)).values()];
+    expect(flags).toEqual([expect.arrayContaining(['\\Seen'])]);
+  });
+});
+
+describe('MailboxWatcher against Dovecot', () => {
   it('imports 200 messages that arrived while it was stopped, each exactly once', async () => {
     const mailbox = await makeMailbox('Backlog');
     const ingestor = new MemoryIngestor();
@@ -181,27 +251,6 @@ describe('MailboxWatcher against Dovecot', () => {
       // EXAMINE leaves \Recent to the next session that selects the mailbox; SELECT would take it.
       expect(f).toContain('\\Recent');
     }
-  });
-
-  it('imports the last 14 days on a new channel, newest first, and nothing older', async () => {
-    const day = 24 * 60 * 60_000;
-    const old = Array.from({ length: 5 }, (_, i) => ({ raw: message(`old ${i}`), date: new Date(Date.now() - 40 * day) }));
-    const recent = Array.from({ length: 120 }, (_, i) => ({ raw: message(`recent ${i}`), date: new Date(Date.now() - 3 * day + i * 60_000) }));
-    const mailbox = await makeMailbox('Initial', [...old, ...recent]);
-    const ingestor = new MemoryIngestor();
-    const ch = channel({ mailbox, inbox: { initialImport: '14-days' } });
-    const { status } = watch(ch, ingestor);
-    await ingestor.waitFor((i) => i.cursor(ch.id, mailbox)?.backfillBelowUid === null, 30_000, 'the end of the initial import');
-    await status.waitFor(connected);
-
-    expect(ingestor.subjects().sort()).toEqual(recent.map((_, i) => `recent ${i}`).sort());
-    // The first batch holds the newest mail, so the first screen shows it.
-    const firstBatch = ingestor.calls[0]!;
-    expect(firstBatch.uids[0]).toBe(Math.max(...ingestor.messages.map((m) => m.uid)));
-    expect(firstBatch.move.backfillBelow).toBeGreaterThan(0);
-    expect(status.all.some((s) => s.state === 'syncing' && s.message === 'Importing 1 of 120')).toBe(true);
-    const cursor = ingestor.cursor(ch.id, mailbox)!;
-    expect(cursor.backfillSince).not.toBeNull();
   });
 
   it('imports everything with "all", and resumes an interrupted initial import where it stopped', async () => {
@@ -249,42 +298,6 @@ describe('MailboxWatcher against Dovecot', () => {
     await ingestor.waitFor((i) => i.subjects().includes(subject), 20_000, subject);
     expect(openSocketsTo(IMAP_PORT)).toBe(1);
   }, 120_000);
-
-  it('resynchronises without duplicates when UIDVALIDITY changes (mailbox recreated)', async () => {
-    const raws = Array.from({ length: 5 }, (_, i) => message(`keep ${i}`));
-    const mailbox = await makeMailbox('Recreate', raws.map((raw) => ({ raw })));
-    const ingestor = new MemoryIngestor();
-    // A 1 s poll: whether Dovecot drops the session or not, the change is seen quickly.
-    const ch = channel({ mailbox, inbox: { initialImport: 'all', pollIntervalSeconds: 1 } });
-    const { status } = watch(ch, ingestor);
-    await ingestor.waitFor((i) => i.messages.length === 5);
-    const before = ingestor.cursor(ch.id, mailbox)!;
-
-    await withSupport(async (c) => {
-      await c.mailboxDelete(mailbox);
-      await c.mailboxCreate(mailbox);
-      for (const raw of raws) await c.append(mailbox, raw, []);
-      await c.append(mailbox, message('new after recreate'), []);
-    });
-    await ingestor.waitFor((i) => i.subjects().includes('new after recreate'), 30_000, `the new message ${JSON.stringify(status.all)}`);
-    await ingestor.waitFor((i) => i.cursor(ch.id, mailbox)?.backfillBelowUid === null, 30_000, 'the resync');
-    const after = ingestor.cursor(ch.id, mailbox)!;
-    expect(after.uidValidity).not.toBe(before.uidValidity);
-    expect(ingestor.messages).toHaveLength(6);
-    expect(ingestor.duplicates).toBe(5);
-    await status.waitFor(connected);
-  });
-
-  it('marks imported mail as read only when the channel opts in', async () => {
-    const mailbox = await makeMailbox('Seen', [{ raw: message('to be seen') }]);
-    const ingestor = new MemoryIngestor();
-    const ch = channel({ mailbox, inbox: { initialImport: 'all', markSeenOnServer: true } });
-    const { status } = watch(ch, ingestor);
-    await ingestor.waitFor((i) => i.messages.length === 1);
-    await status.waitFor(connected);
-    const flags = [...(await flagsOf(mailbox)).values()];
-    expect(flags).toEqual([expect.arrayContaining(['\\Seen'])]);
-  });
 
   it('streams large messages instead of holding them in memory', async () => {
     const big = message('big one', { body: 'x'.repeat(76).concat('\r\n').repeat(4000) });
@@ -379,23 +392,25 @@ describe('MailboxWatcher against Dovecot', () => {
 });
 
 describe('WatcherSupervisor', () => {
-  it('runs one watcher per channel, replaces it on restart, and stops it cleanly', async () => {
+  it('runs an inbox and a Sent folder watcher per channel, replaces them on restart, and stops them cleanly', async () => {
     const ingestor = new MemoryIngestor();
     const supervisor = new WatcherSupervisor({ ingestor, ...FAST });
     const ch = channel();
     const status = new StatusLog();
+    // Both sessions are up: the inbox's state, and the Sent folder's line.
+    const both = (s: WatcherStatus) => connected(s) && s.sent?.watched === true && s.sent.message === 'Watching Sent';
     supervisor.start(ch, status.set);
-    await status.waitFor(connected);
+    await status.waitFor(both);
     // What the channel service does on an edit: stop, then start with the new settings.
     const mark = status.all.length;
     await supervisor.stop(ch.id);
     supervisor.start(ch, status.set);
-    await status.waitFor(connected, 20_000, mark);
+    await status.waitFor(both, 20_000, mark);
     // A start for a channel that is still watched replaces the old session rather than adding one.
     supervisor.start(ch, status.set);
-    await status.waitFor(connected, 20_000, status.all.length);
+    await status.waitFor(both, 20_000, status.all.length);
     expect(supervisor.active()).toEqual([ch.id]);
-    expect(openSocketsTo(IMAP_PORT)).toBe(1);
+    expect(openSocketsTo(IMAP_PORT)).toBe(2);
     await supervisor.stopAll();
     expect(openSocketsTo(IMAP_PORT)).toBe(0);
     expect(supervisor.active()).toEqual([]);

@@ -1,14 +1,16 @@
 import { createReadStream, createWriteStream } from 'node:fs';
+import { PRIVATE_FILE_MODE } from '../file-modes';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import { pipeline } from 'node:stream/promises';
 import type { FetchMessageObject, ImapFlow, MailboxObject } from 'imapflow';
-import type { ChannelStatus } from '../../../shared/channel';
+import type { ChannelNotice, ChannelNoticeKind, ChannelStatus } from '../../../shared/channel';
 import type { ChannelWithSecrets } from '../channels/channel-service';
 import { deadlineError, mapImapError } from '../connection-test/map-error';
-import type { FetchedMessage, Ingestor, MailboxPosition, SyncCursor } from '../ingest/types';
+import type { FetchedMessage, Ingestor, MailboxPosition, MailboxRole, SyncCursor } from '../ingest/types';
+import { lookupFolder } from '../smtp/mailbox-ops';
 import { backoffDelay, DEFAULT_BACKOFF, describeDelay, type BackoffOptions } from './backoff';
 import { createImapClient, imapClientOptions } from './connect';
 
@@ -46,6 +48,8 @@ export interface MailboxWatcherOptions {
   /** How long stop() waits for a polite LOGOUT before closing the socket. */
   logoutTimeoutMs?: number;
   log?: WatcherLog;
+  /** Shows (or, with null, takes off) a notice on the channel's card: here, a server whose IDLE does not push. */
+  notice?(channelId: string, kind: ChannelNoticeKind, notice: ChannelNotice | null): void;
 }
 
 const DEFAULTS = {
@@ -61,6 +65,11 @@ const DEFAULTS = {
 const BATCH_BYTES = 32 * 1024 * 1024;
 const DAY_MS = 24 * 60 * 60_000;
 const INITIAL_IMPORT_DAYS = 14;
+/**
+ * Polls in a row that found new mail IDLE had said nothing about before the card says the server
+ * does not push: one could be mail that landed in the instant between the poll and the check.
+ */
+const SILENT_POLLS_TO_NOTICE = 2;
 
 const realTimers: WatcherTimers = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
@@ -71,7 +80,11 @@ interface MessageMeta {
   uid: number;
   size: number;
   internalDate?: Date;
+  answered: boolean;
 }
+
+// Without CONDSTORE, \\Answered is re-read for this many of the newest messages on each poll.
+const RECENT_FLAGS = 500;
 
 /** Temporary files of large messages, per batch. */
 interface SpoolEntry {
@@ -104,19 +117,28 @@ class IngestFailure extends Error {
   }
 }
 
+/** The server has no folder where sent mail would be found: nothing to watch for this role. */
+class NoSentFolder extends Error {
+  constructor() {
+    super('No Sent folder on the server: replies sent from other mail clients are not shown');
+  }
+}
+
 /** Raised when the session ends under us (server BYE, reset) without a more precise error. */
 function connectionLost(): Error {
   return Object.assign(new Error('Connection not available'), { code: 'NoConnection' });
 }
 
 /**
- * Watches one channel's mailbox: imports what is new (and, on a new channel, recent older mail
- * newest first), then waits in IDLE, with a poll as a fallback. Any failure closes the session and
- * reconnects with backoff, for as long as the watcher runs. It never changes the mailbox unless the
- * channel opted in to marking imported mail as read.
+ * Watches one mailbox of a channel in one IMAP session (a session can IDLE on one mailbox only):
+ * the inbox, or with the role 'sent' the folder where the team's sent mail is found. It imports what
+ * is new (and, on a new channel, recent older mail newest first), then waits in IDLE, with a poll as
+ * a fallback. Any failure closes the session and reconnects with backoff, for as long as the watcher
+ * runs. It never changes the mailbox unless the channel opted in to marking imported inbox mail as
+ * read; the Sent folder is always opened read-only.
  */
 export class MailboxWatcher {
-  private readonly opts: Required<Omit<MailboxWatcherOptions, 'log' | 'tempDir'>> & Pick<MailboxWatcherOptions, 'log' | 'tempDir'>;
+  private readonly opts: Required<Omit<MailboxWatcherOptions, 'log' | 'tempDir' | 'notice'>> & Pick<MailboxWatcherOptions, 'log' | 'tempDir' | 'notice'>;
   private readonly position: MailboxPosition;
   private running: Promise<void> | undefined;
   private stopping = false;
@@ -129,11 +151,20 @@ export class MailboxWatcher {
   /** Temporary files of large messages in the batches on their way. */
   private spooled: SpoolEntry[] = [];
   private readonly closing = new Map<ImapFlow, Promise<void>>();
+  /** The mailbox this session watches; for 'sent' found on the server at each connect. */
+  private mailboxName: string;
+  /** HIGHESTMODSEQ when flags were last read (CONDSTORE servers), for reading only what changed since. */
+  private flagsModseq: bigint | undefined;
+  /** The server reported changed flags while idling. */
+  private flagsChanged = false;
+  /** Polls in a row that found new mail while IDLE was active and silent; 0 once IDLE told of new mail. */
+  private silentPolls = 0;
 
   constructor(
     private readonly channel: ChannelWithSecrets,
     private readonly setStatus: (status: WatcherStatus) => void,
     options: MailboxWatcherOptions,
+    readonly role: MailboxRole = 'inbox',
   ) {
     this.opts = {
       now: () => new Date(),
@@ -144,7 +175,8 @@ export class MailboxWatcher {
       // An option passed as undefined keeps its default.
       ...(Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as MailboxWatcherOptions),
     };
-    this.position = { channelId: channel.id, mailbox: channel.imap.mailbox, uidValidity: '' };
+    this.mailboxName = channel.imap.mailbox;
+    this.position = { channelId: channel.id, mailbox: this.mailboxName, uidValidity: '', role };
   }
 
   get channelId(): string {
@@ -173,8 +205,9 @@ export class MailboxWatcher {
     if (!this.stopping) this.setStatus(status);
   }
 
-  private get mailboxName(): string {
-    return this.channel.imap.mailbox;
+  /** Inbox mail is marked read only with the channel's opt-in; the Sent folder never changes. */
+  private get readOnly(): boolean {
+    return this.role === 'sent' || !this.channel.inbox.markSeenOnServer;
   }
 
   private async run(): Promise<void> {
@@ -199,6 +232,7 @@ export class MailboxWatcher {
 
   private describeFailure(error: unknown): string {
     if (error instanceof IngestFailure) return `Could not store imported mail: ${error.message}`;
+    if (error instanceof NoSentFolder) return error.message;
     const { imap } = this.channel;
     return mapImapError(error, { protocol: 'imap', host: imap.host, port: imap.port, mailbox: imap.mailbox }).message;
   }
@@ -223,14 +257,26 @@ export class MailboxWatcher {
     this.opts.ingestor.warm?.();
     client.on('exists', () => this.wake());
     client.on('close', () => this.wake());
+    client.on('flags', () => {
+      this.flagsChanged = true;
+      this.wake();
+    });
+    this.flagsModseq = undefined;
     try {
       await this.step(client, () => client.connect(), this.opts.connectTimeoutMs);
+      if (this.role === 'sent') {
+        const folder = await this.step(client, () => lookupFolder(client, { sentFolder: this.channel.inbox.sentFolder }));
+        if (!folder) throw new NoSentFolder();
+        this.mailboxName = folder;
+        this.position.mailbox = folder;
+      }
       // Without the opt-in, EXAMINE: the server itself then refuses any change, and \Recent stays.
-      const readOnly = !this.channel.inbox.markSeenOnServer;
-      await this.step(client, () => client.mailboxOpen(this.mailboxName, { readOnly }));
+      await this.step(client, () => client.mailboxOpen(this.mailboxName, { readOnly: this.readOnly }));
       let healthy = false;
+      let woke: 'connect' | 'signal' | 'timer' = 'connect';
       while (!this.stopping) {
-        await this.sync(client);
+        const found = await this.sync(client);
+        if (found && woke !== 'connect') this.idleEvidence(woke === 'timer');
         if (!healthy) {
           healthy = true;
           onHealthy();
@@ -243,10 +289,11 @@ export class MailboxWatcher {
         // The promise settles when IDLE is broken, which the next command does by itself.
         client.idle().catch(() => undefined);
         // The form allows 10 s and up; the floor only guards against a busy loop on a bad value.
-        const woke = await this.waitForWake(Math.max(1, this.channel.inbox.pollIntervalSeconds) * 1000);
+        woke = await this.waitForWake(Math.max(1, this.channel.inbox.pollIntervalSeconds) * 1000);
         if (this.stopping) break;
         if (!client.usable) throw this.sessionError ?? connectionLost();
         if (woke === 'timer') await this.checkMailbox(client);
+        if (woke === 'timer' || this.flagsChanged) await this.refreshFlags(client);
       }
     } catch (error) {
       if (this.stopping) return;
@@ -260,25 +307,71 @@ export class MailboxWatcher {
   }
 
   /**
+   * New mail was found after IDLE: told by the server (pushed), or only by our poll while IDLE was
+   * active and said nothing. A server that keeps doing the latter does not push (e.g. Cyrus without
+   * idled): new mail then only shows every poll interval, and the card says so.
+   */
+  private idleEvidence(silent: boolean): void {
+    // The card's notice is about the inbox; the Sent folder's session behaves the same on one server.
+    if (this.role !== 'inbox') return;
+    const before = this.silentPolls;
+    this.silentPolls = silent ? before + 1 : 0;
+    if (this.silentPolls === SILENT_POLLS_TO_NOTICE) {
+      this.opts.log?.info({ channelId: this.channel.id }, 'the server does not push new mail while in IDLE; relying on the poll');
+      this.opts.notice?.(this.channel.id, 'idle-silent', { kind: 'idle-silent', pollSeconds: this.channel.inbox.pollIntervalSeconds });
+    } else if (!silent && before >= SILENT_POLLS_TO_NOTICE) {
+      this.opts.notice?.(this.channel.id, 'idle-silent', null);
+    }
+  }
+
+  /**
    * The poll's own check: open the mailbox again. A session can outlive its mailbox — Dovecot keeps
    * a deleted and recreated mailbox's old view selected, and even STATUS answers from that view —
    * so only a fresh EXAMINE/SELECT shows the new UIDVALIDITY. It also proves the session still
    * answers at all, and a mailbox that is gone fails here and is retried.
    */
   private async checkMailbox(client: ImapFlow): Promise<void> {
-    const readOnly = !this.channel.inbox.markSeenOnServer;
-    await this.step(client, () => client.mailboxOpen(this.mailboxName, { readOnly }));
+    await this.step(client, () => client.mailboxOpen(this.mailboxName, { readOnly: this.readOnly }));
+  }
+
+  /**
+   * \\Answered of inbox mail already imported, kept fresh cheaply: with CONDSTORE only what changed
+   * since the last read, otherwise the newest messages again. Someone may answer a customer from
+   * another mail client; the conversation says so when no reply of ours follows.
+   */
+  private async refreshFlags(client: ImapFlow): Promise<void> {
+    this.flagsChanged = false;
+    const mailbox = client.mailbox;
+    if (this.role !== 'inbox' || !this.opts.ingestor.updateFlags || !mailbox || mailbox.exists === 0) return;
+    const modseq = mailbox.highestModseq;
+    if (modseq !== undefined && this.flagsModseq !== undefined && modseq === this.flagsModseq) return;
+    const since = modseq !== undefined ? this.flagsModseq : undefined;
+    const range = since !== undefined ? '1:*' : `${Math.max(1, mailbox.exists - RECENT_FLAGS + 1)}:*`;
+    const flags = await this.step(client, async () => {
+      const out: { uid: number; answered: boolean }[] = [];
+      // Sequence numbers for "the newest N"; UIDs identify them.
+      for await (const msg of client.fetch(range, { uid: true, flags: true }, since !== undefined ? { changedSince: since } : {})) {
+        out.push({ uid: msg.uid, answered: msg.flags?.has('\\Answered') ?? false });
+      }
+      return out;
+    });
+    this.opts.ingestor.updateFlags({ ...this.position }, flags);
+    this.flagsModseq = modseq;
   }
 
   // ---- syncing ----
 
-  private async sync(client: ImapFlow): Promise<void> {
+  /** Imports what is new (and older mail still to import); true when there was new mail. */
+  private async sync(client: ImapFlow): Promise<boolean> {
     this.signalled = false;
     const mailbox = client.mailbox;
     if (!mailbox) throw this.sessionError ?? connectionLost();
-    let cursor = this.currentCursor(mailbox);
-    cursor = await this.importNew(client, cursor);
+    const before = this.currentCursor(mailbox);
+    const cursor = await this.importNew(client, before);
     if (cursor.backfillBelowUid !== null) await this.backfill(client, cursor);
+    // Once per session: what changed while nobody was watching.
+    if (this.flagsModseq === undefined) await this.refreshFlags(client);
+    return cursor.lastUid > before.lastUid;
   }
 
   /** The stored cursor when it belongs to this mailbox's UIDVALIDITY, else a fresh one (RFC 4549 §4.1). */
@@ -466,8 +559,8 @@ export class MailboxWatcher {
     return this.step(client, async () => {
       const metas: MessageMeta[] = [];
       // Only collected here: running any other command inside this loop would deadlock the session.
-      for await (const msg of client.fetch(range, { uid: true, size: true, internalDate: true }, { uid: true })) {
-        metas.push({ uid: msg.uid, size: msg.size ?? 0, internalDate: toDate(msg.internalDate) });
+      for await (const msg of client.fetch(range, { uid: true, size: true, internalDate: true, flags: true }, { uid: true })) {
+        metas.push({ uid: msg.uid, size: msg.size ?? 0, internalDate: toDate(msg.internalDate), answered: msg.flags?.has('\\Answered') ?? false });
       }
       return metas;
     });
@@ -533,7 +626,7 @@ export class MailboxWatcher {
     }
     return batch.flatMap((meta) => {
       const source = sources.get(meta.uid);
-      return source ? [{ uid: meta.uid, size: meta.size, source, ...(meta.internalDate ? { internalDate: meta.internalDate } : {}) }] : [];
+      return source ? [{ uid: meta.uid, size: meta.size, source, answered: meta.answered, ...(meta.internalDate ? { internalDate: meta.internalDate } : {}) }] : [];
     });
   }
 
@@ -554,7 +647,7 @@ export class MailboxWatcher {
       async () => {
         const download = await client.download(String(meta.uid), undefined, { uid: true, chunkSize: 1024 * 1024 });
         if (!download.content) return false;
-        await pipeline(download.content, createWriteStream(file));
+        await pipeline(download.content, createWriteStream(file, { mode: PRIVATE_FILE_MODE }));
         return true;
       },
       Math.max(deadline, this.opts.commandTimeoutMs),
@@ -587,7 +680,7 @@ export class MailboxWatcher {
 
   /** Only with the channel's opt-in, and only after the messages are safely stored. */
   private async markSeen(client: ImapFlow, batch: MessageMeta[]): Promise<void> {
-    if (!this.channel.inbox.markSeenOnServer || batch.length === 0) return;
+    if (this.readOnly || batch.length === 0) return;
     await this.step(client, () => client.messageFlagsAdd(batch.map((m) => m.uid).join(','), ['\\Seen'], { uid: true }));
   }
 
@@ -667,6 +760,7 @@ export class MailboxWatcher {
     // The 'error' listener stays: imapflow may still report a late socket error on a closed client.
     client.removeAllListeners('exists');
     client.removeAllListeners('close');
+    client.removeAllListeners('flags');
     if (socket && !socket.closed) {
       await new Promise<void>((resolve) => {
         socket.once('close', () => resolve());

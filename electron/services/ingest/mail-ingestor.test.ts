@@ -216,10 +216,14 @@ describe('MailIngestor', () => {
     const token = h.store.conversation(created[0]!)!.token;
     const ownReply = mail({ from: `Acme <${SUPPORT}>`, to: 'carol@example.com', messageId: `<aux.${token}.abc@acme.test>`, inReplyTo: '<q@example.com>' });
     const ownStray = mail({ from: `Acme <${SUPPORT}>`, to: 'x@example.com', messageId: '<aux.ZZZZ9999.abc@acme.test>' });
-    const outcome = await h.ingestor.ingest(h.position, [fetched(ownReply), fetched(ownStray)], {});
-    expect(outcome).toMatchObject({ created: [], touched: created, duplicates: 1 });
+    const stray = fetched(ownStray);
+    const outcome = await h.ingestor.ingest(h.position, [fetched(ownReply), stray], {});
+    expect(outcome).toMatchObject({ created: [], touched: created, duplicates: 0 });
     const last = h.store.messages(created[0]!).at(-1)!;
     expect(last).toMatchObject({ direction: 'outbound', kind: 'own' });
+    // Kept aside until a message it belongs with arrives; not a conversation of its own.
+    expect(h.store.list({ view: 'all', meAgentId: null, limit: 10 }).total).toBe(1);
+    expect(h.store.hasUid(h.position, stray.uid)).toBe(true);
   });
 
   it('routes new conversations round-robin among existing agents and continues after a restart', async () => {
@@ -309,5 +313,136 @@ describe('MailIngestor', () => {
     await h.ingestor.ingest({ ...h.position, uidValidity: 'old' }, [fetched(mail(), 600)], { advanceTo: 600 });
     expect(h.ingestor.cursor('ch1', 'INBOX')!.lastUid).toBe(500);
     expect(existsSync(join(h.dir, 'auxilium.sqlite'))).toBe(true);
+  });
+});
+
+describe('threading in any arrival order', () => {
+  const sent = (h: Harness) => ({ ...h.position, mailbox: 'Sent', role: 'sent' as const });
+  const list = (h: Harness) => h.store.list({ view: 'all', meAgentId: null, limit: 50 });
+  const CUSTOMER = 'Carol Customer <carol@example.com>';
+  const AGENT = `Acme <${SUPPORT}>`;
+  /** Fetched mail that reached the server at minute `n` of the test's morning. */
+  const arrived = (source: Buffer, n: number) => ({ ...fetched(source), internalDate: new Date(Date.UTC(2026, 10, 24, 10, n)) });
+
+  /** A thread of 7: the customer writes 1, 3, 5, 7 (to the inbox), support answers 2, 4, 6 (in Sent). */
+  function thread(): { id: string; n: number; source: Buffer; sent: boolean }[] {
+    const ids = [1, 2, 3, 4, 5, 6, 7].map((n) => `<t${n}@thread.test>`);
+    return ids.map((id, i) => {
+      const fromSupport = i % 2 === 1;
+      return {
+        id,
+        n: i + 1,
+        sent: fromSupport,
+        source: mail({
+          from: fromSupport ? AGENT : CUSTOMER,
+          to: fromSupport ? 'carol@example.com' : SUPPORT,
+          subject: i === 0 ? 'Printer' : 'Re: Printer',
+          messageId: id,
+          ...(i > 0 ? { inReplyTo: ids[i - 1]!, references: ids.slice(0, i) } : {}),
+          body: `message ${i + 1}`,
+        }),
+      };
+    });
+  }
+
+  it('imports a thread newest first, inbox and Sent interleaved, as one conversation in order', async () => {
+    const h = setup();
+    const messages = thread();
+    // Newest first, each mailbox as its own batch stream; the Sent folder's newest goes before any customer mail.
+    for (const m of [...messages].reverse().sort((a, b) => Number(b.sent) - Number(a.sent))) {
+      await h.ingestor.ingest(m.sent ? sent(h) : h.position, [arrived(m.source, m.n)], {});
+    }
+    const page = list(h);
+    expect(page.total).toBe(1);
+    const conversation = page.items[0]!;
+    expect(conversation.messageCount).toBe(7);
+    expect(conversation.subject).toBe('Printer');
+    const shown = h.store.messages(conversation.id);
+    expect(shown.map((m) => m.text.trim())).toEqual([1, 2, 3, 4, 5, 6, 7].map((n) => `message ${n}`));
+    expect(shown.map((m) => m.direction)).toEqual(['inbound', 'outbound', 'inbound', 'outbound', 'inbound', 'outbound', 'inbound']);
+    expect(h.db.prepare('SELECT count(*) AS n FROM parked_messages').get()).toEqual({ n: 0 });
+    // Search finds every message under the one conversation.
+    expect(h.store.list({ view: 'all', meAgentId: null, limit: 10, query: 'message' }).items.map((c) => c.id)).toEqual([conversation.id]);
+  });
+
+  it('joins conversations that were started before the message linking them arrived', async () => {
+    const h = setup();
+    // Clients that keep only In-Reply-To: 3 and 1 start two conversations; 2 (in Sent) links them.
+    const one = mail({ from: CUSTOMER, messageId: '<j1@x.test>', body: 'first' });
+    const two = mail({ from: AGENT, to: 'carol@example.com', messageId: '<j2@x.test>', inReplyTo: '<j1@x.test>', body: 'second' });
+    const three = mail({ from: CUSTOMER, messageId: '<j3@x.test>', inReplyTo: '<j2@x.test>', body: 'third' });
+    const a = (await h.ingestor.ingest(h.position, [arrived(three, 3)], {})).created[0]!;
+    const b = (await h.ingestor.ingest(h.position, [arrived(one, 1)], {})).created[0]!;
+    expect(list(h).total).toBe(2);
+    const outcome = await h.ingestor.ingest(sent(h), [arrived(two, 2)], {});
+    expect(list(h).total).toBe(1);
+    // The conversation whose first message arrived first stays (message 1's).
+    const kept = list(h).items[0]!;
+    expect(outcome.touched).toEqual(expect.arrayContaining([a, b]));
+    expect(kept.id).toBe(b);
+    expect(h.store.conversation(a)).toBeUndefined();
+    expect(h.store.messages(kept.id).map((m) => m.text.trim())).toEqual(['first', 'second', 'third']);
+  });
+
+  it("never joins another customer's conversation that quotes a Message-ID", async () => {
+    const h = setup();
+    const mine = mail({ from: CUSTOMER, messageId: '<c1@x.test>' });
+    const other = mail({ from: 'Mallory <mallory@evil.test>', messageId: '<e1@x.test>', references: ['<c1@x.test>'], subject: 'Unrelated' });
+    await h.ingestor.ingest(h.position, [fetched(other)], {});
+    await h.ingestor.ingest(h.position, [fetched(mine)], {});
+    expect(list(h).total).toBe(2);
+  });
+
+  it('keeps Sent mail that threads nowhere aside, and shows it once its customer mail arrives', async () => {
+    const h = setup();
+    const reply = mail({ from: AGENT, to: 'carol@example.com', messageId: '<p2@x.test>', inReplyTo: '<p1@x.test>', references: ['<p1@x.test>'], body: 'our answer', headers: { 'X-Auxilium-Agent': 'Dana <dana@acme.test>' } });
+    await h.ingestor.ingest(sent(h), [arrived(reply, 2)], {});
+    expect(list(h).total).toBe(0);
+    await h.ingestor.ingest(h.position, [arrived(mail({ from: CUSTOMER, messageId: '<p1@x.test>', body: 'question' }), 1)], {});
+    const conversation = list(h).items[0]!;
+    expect(conversation.messageCount).toBe(2);
+    const [question, answer] = h.store.messages(conversation.id);
+    expect(question).toMatchObject({ direction: 'inbound', sentBy: null });
+    expect(answer).toMatchObject({ direction: 'outbound', sentBy: 'Dana <dana@acme.test>', delivery: null });
+    expect(h.db.prepare('SELECT count(*) AS n FROM parked_messages').get()).toEqual({ n: 0 });
+    // Seen again (a resync): recognised, not stored twice.
+    const again = await h.ingestor.ingest({ ...sent(h), uidValidity: '2' }, [arrived(reply, 2)], {});
+    expect(again.duplicates).toBe(1);
+  });
+
+  it('recognises the Sent copy of a reply this desktop is still sending, and shows the reply once', async () => {
+    const h = setup();
+    const conversationId = (await h.ingestor.ingest(h.position, [arrived(mail({ from: CUSTOMER, messageId: '<s1@x.test>' }), 1)], {})).created[0]!;
+    const token = h.store.conversation(conversationId)!.token;
+    const ours = `aux.${token}.abc123@acme.test`;
+    const replyId = h.store.insertMessage(
+      {
+        conversationId, channelId: 'ch1', direction: 'outbound', kind: 'normal', messageId: ours, inReplyTo: 's1@x.test', references: ['s1@x.test'],
+        dedupeKey: null, subject: 'Re: Help', from: { name: 'Acme', address: SUPPORT }, to: [{ name: '', address: 'carol@example.com' }], cc: [],
+        date: '2026-11-24T10:02:00.000Z', text: 'On its way', html: null, parseError: null, raw: null, rawPath: null, size: 10, authorAgentId: null,
+        createdAt: '2026-11-24T10:02:00.000Z', attachments: [],
+      },
+      { at: '2026-11-24T10:02:00.000Z', unread: false, reopen: false, summary: false },
+    );
+    h.db.prepare(`INSERT INTO outbox (message_id, channel_id, conversation_id, state, body_text, attempts, next_attempt_at, last_attempt_at, created_at)
+      VALUES (?, 'ch1', ?, 'sending', 'On its way', 1, '2026-11-24T10:02:00.000Z', '2026-11-24T10:02:00.000Z', '2026-11-24T10:02:00.000Z')`).run(replyId, conversationId);
+    const copy = mail({ from: `Acme <${SUPPORT}>`, to: 'carol@example.com', messageId: `<${ours}>`, inReplyTo: '<s1@x.test>', body: 'On its way', headers: { 'X-Auxilium-Conversation': token } });
+    const outcome = await h.ingestor.ingest(sent(h), [arrived(copy, 2)], {});
+    expect(outcome).toMatchObject({ duplicates: 1, touched: [] });
+    expect(h.store.messages(conversationId).filter((m) => m.direction === 'outbound').map((m) => m.id)).toEqual([replyId]);
+  });
+
+  it('records \\Answered at import and when the server reports it later', async () => {
+    const h = setup();
+    const first = { ...fetched(mail({ messageId: '<a1@x.test>' })), answered: true };
+    const second = fetched(mail({ messageId: '<a2@x.test>', from: 'Dave <dave@example.com>' }));
+    await h.ingestor.ingest(h.position, [first, second], {});
+    const answered = (id: string) => h.store.messages(conversationOf(h, id)!)[0]!.answeredOnServer;
+    expect([answered('a1@x.test'), answered('a2@x.test')]).toEqual([true, false]);
+    h.changes.length = 0;
+    h.ingestor.updateFlags(h.position, [{ uid: first.uid, answered: true }, { uid: second.uid, answered: true }]);
+    expect(answered('a2@x.test')).toBe(true);
+    // Only the conversation that changed is announced.
+    expect(h.changes).toEqual([{ ids: [conversationOf(h, 'a2@x.test')], created: [] }]);
   });
 });

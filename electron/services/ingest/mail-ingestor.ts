@@ -1,13 +1,15 @@
+import { channelOwnAddresses } from '../../../shared/channel';
 import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import type { Address, MessageKind } from '../../../shared/conversation';
 import type { EventBus } from '../../core/event-bus';
 import type { AgentRepo } from '../store/agent-repo';
 import type { ChannelRecord } from '../store/channel-repo';
-import type { MailStore } from '../store/mail-store';
+import type { MailStore, NewMessage } from '../store/mail-store';
 import { classify, type ParseResult } from './parse';
 import type { StoredRaw } from './raw-store';
 import { nextRoundRobin } from './routing';
+import { conversationReferencing, linkStored, type LinkContext } from './linking';
 import { findThread, isOwnMessageId, newConversationToken, normalizeMessageId } from './threading';
 import type { FetchedMessage, IngestOutcome, Ingestor, MailboxPosition, ParsedMessage, SyncCursor } from './types';
 
@@ -40,6 +42,19 @@ interface Prepared {
   kind: MessageKind;
   dedupeKey: string;
   receivedAt: string;
+  answered: boolean;
+}
+
+/** What became of one message in the batch transaction. */
+type Stored = { conversationId: number } | 'parked' | 'duplicate';
+
+const AGENT_HEADER = 'x-auxilium-agent';
+
+/** The agent our outbox named in a reply (sender.ts agentHeader), made safe to show; null when absent. */
+function sentByOf(parsed: ParsedMessage | null): string | null {
+  // eslint-disable-next-line no-control-regex
+  const value = parsed?.headers[AGENT_HEADER]?.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim().slice(0, 200);
+  return value ? value : null;
 }
 
 const UNREADABLE_SUBJECT = '(message could not be read)';
@@ -79,8 +94,7 @@ async function removeAttachmentFiles(items: Pick<Prepared, 'parsed'>[]): Promise
 }
 
 function ownAddresses(channel: ChannelRecord | undefined): string[] {
-  if (!channel) return [];
-  return [channel.supportAddress, channel.smtp.fromAddress, channel.imap.username].filter((a) => a.includes('@'));
+  return channel ? channelOwnAddresses(channel) : [];
 }
 
 /** Parses, threads, routes and stores fetched mail; the mailbox watcher hands it batches. */
@@ -198,6 +212,7 @@ export class MailIngestor implements Ingestor {
         kind,
         dedupeKey: dedupeKey(parsed, raw),
         receivedAt: firstValidIso(fetched.internalDate, parsed?.date) ?? this.now().toISOString(),
+        answered: fetched.answered === true,
       });
     }
 
@@ -220,12 +235,12 @@ export class MailIngestor implements Ingestor {
     try {
       store.transaction(() => {
         for (const item of prepared) {
-          const conversationId = this.storeOne(position, channel, item, created, backlog);
-          if (conversationId === null) skipped.push(item);
+          const stored = this.storeOne(position, channel, item, created, touched, backlog);
+          if (stored === 'duplicate') skipped.push(item);
           else {
-            touched.add(conversationId);
             if (item.parseError !== null) outcome.unparsed += 1;
-            if (item.kind === 'normal' && !backlog && !created.has(conversationId)) replied.add(conversationId);
+            const customerWroteAgain = stored !== 'parked' && position.role !== 'sent' && item.kind === 'normal' && !backlog;
+            if (customerWroteAgain && !created.has(stored.conversationId)) replied.add(stored.conversationId);
           }
         }
         store.moveCursor(position, move);
@@ -244,16 +259,32 @@ export class MailIngestor implements Ingestor {
     return outcome;
   }
 
-  /** Stores one message inside the batch transaction; null when it was a duplicate and skipped. */
-  private storeOne(position: MailboxPosition, channel: ChannelRecord | undefined, item: Prepared, created: Set<number>, backlog: boolean): number | null {
+  /**
+   * Stores one message inside the batch transaction. Mail the team sent (the Sent folder, or our own
+   * copy seen in the inbox) is an outgoing reply; when its conversation is not known yet it is
+   * parked until it is (linking.ts), and never starts a conversation. `backlog`: the message is part
+   * of an "import all" first sync (it arrives closed and unrouted).
+   */
+  private storeOne(
+    position: MailboxPosition,
+    channel: ChannelRecord | undefined,
+    item: Prepared,
+    created: Set<number>,
+    touched: Set<number>,
+    backlog: boolean,
+  ): Stored {
     const { store } = this.deps;
     const channelId = position.channelId;
-    if (store.hasUid(position, item.uid) || store.hasDedupeKey(channelId, item.dedupeKey)) return null;
+    if (store.hasUid(position, item.uid) || store.hasDedupeKey(channelId, item.dedupeKey)) return 'duplicate';
 
     const parsed = item.parsed;
     const messageId = normalizeMessageId(parsed?.messageId);
-    if (item.kind === 'own' && messageId && store.hasOutbound(channelId, messageId)) return null;
+    const outbound = position.role === 'sent' || item.kind === 'own';
+    // The copy of a reply this desktop sent (also while it is still being sent): shown once, as the reply.
+    if (outbound && messageId && store.hasOutbound(channelId, messageId)) return 'duplicate';
 
+    const from: Address = parsed?.from ?? { name: '', address: '' };
+    const link: LinkContext = { store, channelId, own: new Set(ownAddresses(channel).map((a) => a.toLowerCase())) };
     const match = parsed
       ? findThread(
           {
@@ -268,19 +299,51 @@ export class MailIngestor implements Ingestor {
             conversationByToken: (token) => store.conversationByToken(channelId, token),
             isParticipant: (id, address) => store.isParticipant(id, address),
           },
+          ownAddresses(channel),
         )
       : null;
+    // A reply to this message may have been stored before it (newest-first import, or the Sent folder read first).
+    let conversationId = match?.conversationId ?? conversationReferencing(link, messageId, from.address);
 
-    // Our own mail that threads nowhere is a copy of something we sent; it never starts a conversation.
-    if (item.kind === 'own' && !match) return null;
+    const references = (parsed?.references ?? []).map(normalizeMessageId).filter((id): id is string => id !== null);
+    const message: Omit<NewMessage, 'conversationId'> & { source: NonNullable<NewMessage['source']> } = {
+      channelId,
+      direction: outbound ? 'outbound' : 'inbound',
+      kind: item.kind,
+      source: { mailbox: position.mailbox, uidValidity: position.uidValidity, uid: item.uid },
+      messageId,
+      inReplyTo: normalizeMessageId(parsed?.inReplyTo),
+      references,
+      dedupeKey: item.dedupeKey,
+      subject: parsed ? parsed.subject : UNREADABLE_SUBJECT,
+      from,
+      to: parsed?.to ?? [],
+      cc: parsed?.cc ?? [],
+      ...(parsed ? { replyTo: parsed.replyTo } : {}),
+      date: parsed?.date ?? item.receivedAt,
+      arrivedAt: item.receivedAt,
+      text: parsed?.text ?? '',
+      html: parsed?.html ?? null,
+      parseError: item.parseError,
+      raw: item.raw.blob,
+      rawPath: item.raw.path,
+      size: item.raw.size,
+      authorAgentId: null,
+      sentBy: outbound ? sentByOf(parsed) : null,
+      answeredOnServer: !outbound && item.answered,
+      createdAt: this.now().toISOString(),
+      attachments: parsed?.attachments ?? [],
+    };
 
-    const from: Address = parsed?.from ?? { name: '', address: '' };
-    let conversationId = match?.conversationId;
     if (conversationId === undefined) {
+      if (outbound) {
+        store.park(message, item.receivedAt);
+        return 'parked';
+      }
       const customer = parsed?.replyTo[0] ?? from;
       conversationId = store.createConversation({
         channelId,
-        subject: parsed ? parsed.subject : UNREADABLE_SUBJECT,
+        subject: message.subject,
         customer: { name: customer.name, address: customer.address },
         // Only real customer mail is routed: an auto-reply or a list mail must not take an agent's turn.
         assigneeId: item.kind === 'normal' && !backlog ? this.route(channel) : null,
@@ -292,38 +355,23 @@ export class MailIngestor implements Ingestor {
       created.add(conversationId);
     }
 
-    const inbound = item.kind !== 'own';
-    store.insertMessage(
-      {
-        conversationId,
-        channelId,
-        direction: inbound ? 'inbound' : 'outbound',
-        kind: item.kind,
-        source: { mailbox: position.mailbox, uidValidity: position.uidValidity, uid: item.uid },
-        messageId,
-        inReplyTo: normalizeMessageId(parsed?.inReplyTo),
-        references: (parsed?.references ?? []).map(normalizeMessageId).filter((id): id is string => id !== null),
-        dedupeKey: item.dedupeKey,
-        subject: parsed ? parsed.subject : UNREADABLE_SUBJECT,
-        from,
-        to: parsed?.to ?? [],
-        cc: parsed?.cc ?? [],
-        ...(parsed ? { replyTo: parsed.replyTo } : {}),
-        date: parsed?.date ?? item.receivedAt,
-        arrivedAt: item.receivedAt,
-        text: parsed?.text ?? '',
-        html: parsed?.html ?? null,
-        parseError: item.parseError,
-        raw: item.raw.blob,
-        rawPath: item.raw.path,
-        size: item.raw.size,
-        authorAgentId: null,
-        createdAt: this.now().toISOString(),
-        attachments: parsed?.attachments ?? [],
-      },
-      { at: item.receivedAt, unread: inbound, reopen: item.kind === 'normal' && !backlog && !created.has(conversationId), summary: true },
+    const id = store.insertMessage(
+      { ...message, conversationId },
+      { at: item.receivedAt, unread: !outbound, reopen: !outbound && item.kind === 'normal' && !backlog && !created.has(conversationId), summary: true },
     );
-    return conversationId;
+    touched.add(conversationId);
+    store.retitleIfFirst(id);
+    const linked = linkStored(link, { id, messageId, references: [message.inReplyTo, ...references].filter((r): r is string => r !== null), fromAddress: from.address }, item.receivedAt);
+    for (const changed of linked.touched) touched.add(changed);
+    for (const removed of linked.removed) created.delete(removed);
+    return { conversationId: store.conversationOf(id)! };
+  }
+
+  /** \\Answered as the server has it now, for mail already imported from the inbox. */
+  updateFlags(position: MailboxPosition, flags: { uid: number; answered: boolean }[]): void {
+    if (this.closed || flags.length === 0) return;
+    const ids = this.deps.store.transaction(() => this.deps.store.setAnswered(position, flags));
+    if (ids.length > 0) this.deps.events.emit('conversations:changed', { ids, created: [] });
   }
 
   /** The assignee for a new conversation by the channel's rule; round-robin state survives restarts. */

@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../file-modes';
 
 /**
  * Keeps every fetched message exactly as received, before anything tries to parse it.
@@ -60,7 +61,7 @@ export class BodyHasher {
 
 export class RawStore {
   constructor(private readonly dir: string) {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
   }
 
   async save(source: Buffer | Readable): Promise<StoredRaw> {
@@ -81,7 +82,7 @@ export class RawStore {
             yield chunk;
           }
         },
-        createWriteStream(temp),
+        createWriteStream(temp, { mode: PRIVATE_FILE_MODE }),
       );
     } catch (error) {
       rmSync(temp, { force: true });
@@ -112,7 +113,7 @@ export class RawStore {
     const temp = `${path}.${randomUUID()}`;
     await pipeline(async function* () {
       yield source;
-    }, createWriteStream(temp));
+    }, createWriteStream(temp, { mode: PRIVATE_FILE_MODE }));
     renameSync(temp, path);
     return { blob: null, path, size: source.length, sha256, bodySha256: body.digest() };
   }

@@ -4,11 +4,14 @@ import {
   type ThreadingHeaders, type ThreadLookup,
 } from './threading';
 
-/** Conversation 1 belongs to carol (token AAAA2222), conversation 2 to dave (token BBBB3333). */
+/**
+ * Conversation 1 belongs to carol (token AAAA2222), conversation 2 to dave (token BBBB3333); erin
+ * was copied on both. support@acme.test is the channel's own address.
+ */
 function lookup(): ThreadLookup {
   const byMessageId: Record<string, number> = { 'c1-first@example.com': 1, 'c1-second@example.com': 1, 'c2-first@example.com': 2 };
   const byToken: Record<string, number> = { AAAA2222: 1, BBBB3333: 2 };
-  const participants: Record<number, string[]> = { 1: ['carol@example.com', 'carols-boss@example.com'], 2: ['dave@example.com'] };
+  const participants: Record<number, string[]> = { 1: ['carol@example.com', 'carols-boss@example.com', 'erin@example.com'], 2: ['dave@example.com', 'erin@example.com'] };
   return {
     conversationByMessageId: (id) => byMessageId[id],
     conversationByToken: (token) => byToken[token],
@@ -20,34 +23,57 @@ function headers(overrides: Partial<ThreadingHeaders>): ThreadingHeaders {
   return { inReplyTo: null, references: [], subject: 'Hello', fromAddress: 'carol@example.com', bounceOf: [], ...overrides };
 }
 
+const OWN = ['support@acme.test'];
+const find = (overrides: Partial<ThreadingHeaders>) => findThread(headers(overrides), lookup(), OWN);
+
 describe('findThread', () => {
   it('starts a new conversation when nothing matches', () => {
-    expect(findThread(headers({ inReplyTo: '<unknown@x>' }), lookup())).toBeNull();
+    expect(find({ inReplyTo: '<unknown@x>' })).toBeNull();
   });
 
   it('follows In-Reply-To first', () => {
-    const match = findThread(headers({ inReplyTo: '<c2-first@example.com>', references: ['<c1-first@example.com>'] }), lookup());
+    const match = find({ inReplyTo: '<c2-first@example.com>', references: ['<c1-first@example.com>'], fromAddress: 'erin@example.com' });
     expect(match).toEqual({ conversationId: 2, rule: 'in-reply-to' });
   });
 
   it('tries References newest first', () => {
-    const match = findThread(headers({ references: ['<c1-first@example.com>', '<c2-first@example.com>', '<unknown@x>'] }), lookup());
+    const match = find({ references: ['<c1-first@example.com>', '<c2-first@example.com>', '<unknown@x>'], fromAddress: 'erin@example.com' });
     expect(match).toEqual({ conversationId: 2, rule: 'references' });
   });
 
   it('falls back to the token in our Message-ID when a client rewrote the headers', () => {
-    const match = findThread(headers({ references: ['<aux.bbbb3333.k2j3h4@acme.test>'] }), lookup());
+    const match = find({ references: ['<aux.bbbb3333.k2j3h4@acme.test>'], fromAddress: 'dave@example.com' });
     expect(match).toEqual({ conversationId: 2, rule: 'header-token' });
   });
 
   it('uses the subject token when the sender took part in that conversation', () => {
-    expect(findThread(headers({ subject: 'RE: Your order [#AAAA2222]' }), lookup())).toEqual({ conversationId: 1, rule: 'subject-token' });
-    expect(findThread(headers({ subject: 'AW: x [#aaaa2222]', fromAddress: 'Carols-Boss@example.com' }), lookup())?.conversationId).toBe(1);
+    expect(find({ subject: 'RE: Your order [#AAAA2222]' })).toEqual({ conversationId: 1, rule: 'subject-token' });
+    expect(find({ subject: 'AW: x [#aaaa2222]', fromAddress: 'Carols-Boss@example.com' })?.conversationId).toBe(1);
   });
 
   it("never threads into another customer's conversation by subject token alone", () => {
-    expect(findThread(headers({ subject: 'Re: Your order [#BBBB3333]', fromAddress: 'carol@example.com' }), lookup())).toBeNull();
-    expect(findThread(headers({ subject: 'Re: [#BBBB3333]', fromAddress: null }), lookup())).toBeNull();
+    expect(find({ subject: 'Re: Your order [#BBBB3333]', fromAddress: 'carol@example.com' })).toBeNull();
+    expect(find({ subject: 'Re: [#BBBB3333]', fromAddress: null })).toBeNull();
+  });
+
+  it('lets no rule thread a stranger into a conversation: their mail starts its own', () => {
+    const stranger = { fromAddress: 'mallory@evil.test' };
+    expect(find({ ...stranger, inReplyTo: '<c1-second@example.com>' })).toBeNull();
+    expect(find({ ...stranger, references: ['<c1-first@example.com>', '<c1-second@example.com>'] })).toBeNull();
+    expect(find({ ...stranger, references: ['<aux.AAAA2222.k2j3h4@acme.test>'] })).toBeNull();
+    expect(find({ ...stranger, inReplyTo: '<aux.AAAA2222.k2j3h4@acme.test>', subject: 'Re: [#AAAA2222]' })).toBeNull();
+    expect(find({ fromAddress: null, inReplyTo: '<c1-second@example.com>' })).toBeNull();
+  });
+
+  it("skips a referenced conversation the sender is not part of for one they are part of", () => {
+    expect(find({ fromAddress: 'dave@example.com', inReplyTo: '<c1-second@example.com>', references: ['<c2-first@example.com>'] })).toEqual({
+      conversationId: 2,
+      rule: 'references',
+    });
+  });
+
+  it("counts the channel's own addresses as participants (another agent, the Sent folder)", () => {
+    expect(find({ fromAddress: 'Support@Acme.test', inReplyTo: '<c1-second@example.com>' })).toEqual({ conversationId: 1, rule: 'in-reply-to' });
   });
 
   it('takes the last subject token when an older one is quoted before it', () => {
@@ -55,9 +81,9 @@ describe('findThread', () => {
   });
 
   it('attaches a bounce to the conversation of the message it reports on', () => {
-    const match = findThread(headers({ subject: 'Undelivered Mail', fromAddress: 'mailer-daemon@mx.test', bounceOf: ['<c1-second@example.com>'] }), lookup());
+    const match = find({ subject: 'Undelivered Mail', fromAddress: 'mailer-daemon@mx.test', bounceOf: ['<c1-second@example.com>'] });
     expect(match).toEqual({ conversationId: 1, rule: 'bounce' });
-    const byToken = findThread(headers({ fromAddress: 'mailer-daemon@mx.test', bounceOf: ['<aux.AAAA2222.zz@acme.test>'] }), lookup());
+    const byToken = find({ fromAddress: 'mailer-daemon@mx.test', bounceOf: ['<aux.AAAA2222.zz@acme.test>'] });
     expect(byToken).toEqual({ conversationId: 1, rule: 'header-token' });
   });
 });

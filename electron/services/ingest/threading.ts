@@ -81,36 +81,38 @@ export interface ThreadMatch {
 /**
  * Finds the conversation a message continues, or null for a new one. Message-ID matches come first
  * because they name one message exactly; the token is the fallback for clients that drop or rewrite
- * those headers. A subject token alone is easy to copy into an unrelated mail, so it only counts when
- * the sender already took part in that conversation: a reply never lands in another customer's thread.
+ * those headers. Every rule also needs the sender to have taken part in that conversation already
+ * (or to be one of the channel's own addresses): Message-IDs and tokens travel in headers anyone can
+ * copy, and a stranger who joined a thread could have the agent's next reply sent to them. So a
+ * stranger's mail starts a conversation of its own. A bounce is the exception: it comes from a mail
+ * server, and attaches to the conversation of the message it reports on.
  */
-export function findThread(headers: ThreadingHeaders, lookup: ThreadLookup): ThreadMatch | null {
-  const byId = (ids: (string | null)[], rule: ThreadRule): ThreadMatch | null => {
-    for (const raw of ids) {
+export function findThread(headers: ThreadingHeaders, lookup: ThreadLookup, ownAddresses: readonly string[]): ThreadMatch | null {
+  const sender = headers.fromAddress?.trim().toLowerCase() || null;
+  const own = new Set(ownAddresses.map((address) => address.trim().toLowerCase()));
+  const takesPart = (conversationId: number) => sender !== null && (own.has(sender) || lookup.isParticipant(conversationId, sender));
+
+  const newestReferencesFirst = [...headers.references].reverse();
+  function* candidates(): Generator<{ conversationId: number | undefined; rule: ThreadRule; fromBounce: boolean }> {
+    const byId = (raw: string | null) => {
       const id = normalizeMessageId(raw);
-      const conversationId = id === null ? undefined : lookup.conversationByMessageId(id);
-      if (conversationId !== undefined) return { conversationId, rule };
-    }
-    return null;
-  };
-
-  const referenced = [...headers.bounceOf, headers.inReplyTo, ...[...headers.references].reverse()];
-  const match =
-    byId(headers.bounceOf, 'bounce') ??
-    byId([headers.inReplyTo], 'in-reply-to') ??
-    byId([...headers.references].reverse(), 'references');
-  if (match) return match;
-
-  for (const raw of referenced) {
-    const token = raw ? tokenInMessageId(raw) : null;
-    const conversationId = token ? lookup.conversationByToken(token) : undefined;
-    if (conversationId !== undefined) return { conversationId, rule: 'header-token' };
+      return id === null ? undefined : lookup.conversationByMessageId(id);
+    };
+    const byHeaderToken = (raw: string | null) => {
+      const token = raw ? tokenInMessageId(raw) : null;
+      return token ? lookup.conversationByToken(token) : undefined;
+    };
+    for (const raw of headers.bounceOf) yield { conversationId: byId(raw), rule: 'bounce', fromBounce: true };
+    yield { conversationId: byId(headers.inReplyTo), rule: 'in-reply-to', fromBounce: false };
+    for (const raw of newestReferencesFirst) yield { conversationId: byId(raw), rule: 'references', fromBounce: false };
+    for (const raw of headers.bounceOf) yield { conversationId: byHeaderToken(raw), rule: 'header-token', fromBounce: true };
+    for (const raw of [headers.inReplyTo, ...newestReferencesFirst]) yield { conversationId: byHeaderToken(raw), rule: 'header-token', fromBounce: false };
+    const token = tokenInSubject(headers.subject);
+    yield { conversationId: token ? lookup.conversationByToken(token) : undefined, rule: 'subject-token', fromBounce: false };
   }
 
-  const token = tokenInSubject(headers.subject);
-  const conversationId = token ? lookup.conversationByToken(token) : undefined;
-  if (conversationId !== undefined && headers.fromAddress && lookup.isParticipant(conversationId, headers.fromAddress)) {
-    return { conversationId, rule: 'subject-token' };
+  for (const { conversationId, rule, fromBounce } of candidates()) {
+    if (conversationId !== undefined && (fromBounce || takesPart(conversationId))) return { conversationId, rule };
   }
   return null;
 }

@@ -14,12 +14,19 @@ export interface FetchedMessage {
   /** The message exactly as the server holds it. Large messages arrive as a stream, small ones as a Buffer. */
   source: Buffer | Readable;
   internalDate?: Date;
+  /** The message carries \\Answered on the server (read with FLAGS; never changed by reading). */
+  answered?: boolean;
 }
+
+/** What a watched mailbox holds: customer mail (the inbox) or mail the team sent (the Sent folder). */
+export type MailboxRole = 'inbox' | 'sent';
 
 export interface MailboxPosition {
   channelId: string;
   mailbox: string;
   uidValidity: string;
+  /** Absent means 'inbox'. */
+  role?: MailboxRole;
 }
 
 /** Where a channel's mailbox sync stands, kept in SQLite beside the imported messages. */
@@ -74,6 +81,8 @@ export interface Ingestor {
   readonly keepsOrder?: boolean;
   /** Called as a sync begins, so slow set-up (starting parser workers) overlaps connecting. */
   warm?(): void;
+  /** \\Answered of messages already imported, as the server has it now. */
+  updateFlags?(position: MailboxPosition, flags: { uid: number; answered: boolean }[]): void;
 }
 
 export const parsedAddressSchema = z.object({ name: z.string(), address: z.string() });

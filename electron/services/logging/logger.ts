@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../file-modes';
 import pino, { type Logger } from 'pino';
 
 export type { Logger };
@@ -10,7 +11,7 @@ export type { Logger };
  */
 export function createLogger(dataDir: string, level: string = process.env.AUXILIUM_LOG_LEVEL ?? 'info'): Logger {
   const dir = join(dataDir, 'logs');
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
   return pino(
     {
       level,
@@ -20,6 +21,6 @@ export function createLogger(dataDir: string, level: string = process.env.AUXILI
       },
     },
     // Synchronous: the main side logs little, and a crash must not lose the lines that explain it.
-    pino.destination({ dest: join(dir, 'auxilium.log'), sync: true }),
+    pino.destination({ dest: join(dir, 'auxilium.log'), sync: true, mode: PRIVATE_FILE_MODE }),
   );
 }

@@ -1,4 +1,7 @@
 import type { ImapFlow } from 'imapflow';
+import { AppFailure } from '../../../shared/errors';
+import { mapImapError } from '../connection-test/map-error';
+import { appendMessage } from '../imap/append';
 import { createImapClient, imapClientOptions, type ImapSettings } from '../imap/connect';
 
 /**
@@ -27,10 +30,13 @@ export async function withImap<T>(settings: ImapSettings, fn: (client: ImapFlow)
   }
 }
 
-/** The folder marked \Sent (RFC 6154 SPECIAL-USE, or imapflow's well-known names), if the server has one. */
+/**
+ * The folder marked \Sent (RFC 6154 SPECIAL-USE, or imapflow's well-known names), else Gmail's
+ * own name for it, if the server has one.
+ */
 export async function specialUseSent(client: ImapFlow): Promise<string | undefined> {
   const folders = await client.list();
-  return folders.find((f) => f.specialUse === '\\Sent')?.path;
+  return (folders.find((f) => f.specialUse === '\\Sent') ?? folders.find((f) => f.path === '[Gmail]/Sent Mail'))?.path;
 }
 
 /**
@@ -51,6 +57,19 @@ export async function lookupFolder(client: ImapFlow, copy: SentCopy): Promise<st
   return copy.sentFolder === 'none' ? specialUseSent(client) : fileFolder(client, copy);
 }
 
+/**
+ * Creates a folder named Sent in the personal namespace (INBOX.Sent where the server keeps every
+ * folder under INBOX) and returns its full name, for a server that has no Sent folder.
+ */
+export async function createSentFolder(settings: ImapSettings): Promise<string> {
+  try {
+    return await withImap(settings, async (client) => (await client.mailboxCreate('Sent')).path);
+  } catch (err) {
+    const e = mapImapError(err, { protocol: 'imap', host: settings.host, port: settings.port, mailbox: 'Sent' });
+    throw new AppFailure({ code: e.code, message: `The Sent folder could not be created: ${e.message}`, hint: e.detail ? `${e.fix} The server said: ${e.detail}` : e.fix, retryable: e.retryable });
+  }
+}
+
 /** SEARCH HEADER Message-ID in one folder. `messageId` without angle brackets. */
 export async function hasMessageId(client: ImapFlow, folder: string, messageId: string): Promise<boolean> {
   const lock = await client.getMailboxLock(folder, { readOnly: true });
@@ -65,7 +84,7 @@ export async function hasMessageId(client: ImapFlow, folder: string, messageId: 
 /** Files the exact bytes that were sent, marked read, unless a copy with this Message-ID is already there. */
 export async function fileCopy(client: ImapFlow, folder: string, messageId: string, raw: Buffer): Promise<void> {
   if (await hasMessageId(client, folder, messageId)) return;
-  await client.append(folder, raw, ['\\Seen']);
+  await appendMessage(client, folder, raw, ['\\Seen']);
 }
 
 /** \Answered on the customer's message, only while its mailbox still has the UIDVALIDITY the UID belongs to. */

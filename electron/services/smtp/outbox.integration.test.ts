@@ -10,7 +10,17 @@ import { cleanupsAfterAll } from '../../../test/support/cleanups';
 import type { DraftAttachment } from '../../../shared/attachments';
 import type { Channel, ChannelForm } from '../../../shared/channel';
 import type { ConversationDetail, ConversationSummary, Message } from '../../../shared/conversation';
-import { DEFERRED_RECIPIENT, deferRecipients, deliver, startPostfix, stopPostfix, withImapSession, type MailUser } from '../../../test/mailstack/mailstack';
+import {
+  DEFERRED_RECIPIENT,
+  deferRecipients,
+  deliver,
+  imapServers,
+  startPostfix,
+  stopPostfix,
+  withImapSession,
+  type MailStackInfo,
+  type MailUser,
+} from '../../../test/mailstack/mailstack';
 import { tempDir, testKeychainService } from '../../../test/support/temp';
 import { createCore, type Core, type CoreConfig } from '../../core/create-core';
 
@@ -21,6 +31,8 @@ import { createCore, type Core, type CoreConfig } from '../../core/create-core';
 
 const stack = inject('mailstack');
 const { support, customer, cc } = stack.users;
+/** Dovecot, then Cyrus: the Sent copy and the crash-recovery lookup in Sent run against both. */
+const servers = imapServers(stack);
 const REPO = resolve(import.meta.dirname, '../../..');
 const WAIT_MS = 30_000;
 /** Short backoff so retry tests do not wait minutes; the production defaults are in pacing.ts. */
@@ -30,8 +42,8 @@ const onCleanup = cleanupsAfterAll();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function supportForm(inbox: Partial<ChannelForm['inbox']> = {}): ChannelForm {
-  const f = channelFor(stack, support, { initialImport: 'none', markSeenOnServer: false, signature: 'Acme Support Team\nacme.test', ...inbox });
+function supportForm(inbox: Partial<ChannelForm['inbox']> = {}, s: MailStackInfo = stack): ChannelForm {
+  const f = channelFor(s, s.users.support, { initialImport: 'none', markSeenOnServer: false, signature: 'Acme Support Team\nacme.test', ...inbox });
   return { ...f, name: 'Support', smtp: { ...f.smtp, fromName: 'Acme Support' } };
 }
 
@@ -39,9 +51,10 @@ function readOnly(dataDir: string): Database.Database {
   return new Database(join(dataDir, 'auxilium.sqlite'), { readonly: true, fileMustExist: true });
 }
 
-/** Every message in a user's mailbox whose Message-ID header contains `messageId`, parsed. */
+/** Every message in a user's mailbox (on the user's own server) whose Message-ID header contains `messageId`, parsed. */
 async function messagesWithId(user: MailUser, mailbox: string, messageId: string): Promise<{ uid: number; flags: string[]; parsed: ParsedMail }[]> {
-  return withImapSession(stack, user, async (client) => {
+  const server = servers.find((v) => Object.values(v.users).includes(user)) ?? stack;
+  return withImapSession(server, user, async (client) => {
     const lock = await client.getMailboxLock(mailbox, { readOnly: true });
     try {
       const uids = await client.search({ header: { 'message-id': messageId } }, { uid: true });
@@ -58,6 +71,8 @@ async function messagesWithId(user: MailUser, mailbox: string, messageId: string
 }
 
 interface Env {
+  /** The mail stack as seen through the IMAP server of this channel's users. */
+  stack: MailStackInfo;
   core: Core;
   dataDir: string;
   keychainService: string;
@@ -65,14 +80,14 @@ interface Env {
   db: Database.Database;
 }
 
-async function startEnv(prefix: string, inbox: Partial<ChannelForm['inbox']> = {}): Promise<Env> {
+async function startEnv(prefix: string, inbox: Partial<ChannelForm['inbox']> = {}, s: MailStackInfo = stack): Promise<Env> {
   const dir = tempDir(prefix);
   onCleanup(dir.remove);
   const keychainService = testKeychainService();
   const core = createCore({ dataDir: dir.path, version: '0.0.0-test', keychainService, outbox: OUTBOX });
   onCleanup(() => core.stop());
   await core.start();
-  const channel = await call(core, 'channels:create', supportForm(inbox));
+  const channel = await call(core, 'channels:create', supportForm(inbox, s));
   await waitFor('the channel to connect', async () => {
     const c = (await call(core, 'channels:list', {})).find((x) => x.id === channel.id);
     return c?.status.state === 'connected' ? true : undefined;
@@ -80,13 +95,14 @@ async function startEnv(prefix: string, inbox: Partial<ChannelForm['inbox']> = {
   onCleanup(async () => void (await core.router.handle('channels:delete', { id: channel.id })));
   const db = readOnly(dir.path);
   onCleanup(() => void db.close());
-  return { core, dataDir: dir.path, keychainService, channelId: channel.id, db };
+  return { stack: s, core, dataDir: dir.path, keychainService, channelId: channel.id, db };
 }
 
 /** The customer writes in; resolves with the conversation and the Message-ID of their mail. */
 async function customerWritesIn(env: Env, mark: string, headers?: Record<string, string>): Promise<{ id: number; subject: string; messageId: string }> {
   const subject = `Where is my order ${mark}?`;
-  await deliver(stack, { from: customer.address, to: support.address, subject, text: `Order ${mark} has not arrived.`, headers });
+  const { customer, support } = env.stack.users;
+  await deliver(env.stack, { from: customer.address, to: support.address, subject, text: `Order ${mark} has not arrived.`, headers });
   const conversation = await waitFor(`a conversation for ${mark}`, async () => {
     const page = await call(env.core, 'conversations:list', { view: 'all', channelId: env.channelId, limit: 500 });
     return page.items.find((c) => c.subject.includes(mark));
@@ -122,74 +138,6 @@ describe('agent replies through the real mail stack', () => {
 
   beforeAll(async () => {
     env = await startEnv('auxilium-outbox-');
-  });
-
-  it('sends a reply that threads in the customer’s mailbox, files it in Sent, flags the original \\Answered, and threads the answer back', async () => {
-    const mark = marker();
-    const first = await customerWritesIn(env, mark);
-    const states: string[] = [];
-    const off = env.core.events.on('conversations:changed', (p) => {
-      if (!p.ids.includes(first.id)) return;
-      const row = env.db.prepare('SELECT state FROM outbox WHERE conversation_id = ?').get(first.id) as { state: string } | undefined;
-      if (row && states.at(-1) !== row.state) states.push(row.state);
-    });
-    onCleanup(off);
-
-    const reply = await call(env.core, 'conversations:send-reply', { id: first.id, mode: 'reply', text: `Your order ${mark} ships today.`, undoSeconds: 0 });
-    expect(reply.delivery).toMatchObject({ state: 'queued', attempts: 0 });
-    expect(reply.direction).toBe('outbound');
-    const sent = await waitForDelivery(env.core, first.id, reply.id, (m) => m.delivery?.state === 'sent', 'the reply to be sent');
-    expect(sent.delivery).toMatchObject({ state: 'sent', error: null, attempts: 1, nextAttemptAt: null });
-    off();
-    expect(states).toEqual(['queued', 'sending', 'sent']);
-
-    const ourId = headerMessageId(env, reply.id);
-    const token = tokenOf(env, first.id);
-    const arrived = await waitFor('the reply in the customer’s INBOX', async () => {
-      const found = await messagesWithId(customer, 'INBOX', ourId);
-      return found.length > 0 ? found : undefined;
-    });
-    await sleep(500);
-    const copies = await messagesWithId(customer, 'INBOX', ourId);
-    expect(copies).toHaveLength(1);
-    const mail = arrived[0]!.parsed;
-    expect(mail.messageId).toBe(`<${ourId}>`);
-    expect(mail.from?.value).toEqual([{ name: 'Acme Support', address: support.address }]);
-    expect(mail.to && !Array.isArray(mail.to) ? mail.to.value.map((a) => a.address) : []).toEqual([customer.address]);
-    expect(mail.inReplyTo).toBe(`<${first.messageId}>`);
-    expect(mail.references).toBe(`<${first.messageId}>`);
-    expect(mail.subject).toBe(`Re: ${first.subject} [#${token}]`);
-    expect(mail.headers.has('auto-submitted')).toBe(false);
-    expect(mail.text).toContain(`Your order ${mark} ships today.\n\n-- \nAcme Support Team`);
-
-    // One copy in the support mailbox's Sent folder (Dovecot marks it \Sent), read.
-    const filed = await messagesWithId(support, 'Sent', ourId);
-    expect(filed).toHaveLength(1);
-    expect(filed[0]!.flags).toContain('\\Seen');
-
-    // The customer's message is \Answered.
-    const original = await waitFor('\\Answered on the original', async () => {
-      const [m] = await messagesWithId(support, 'INBOX', first.messageId);
-      return m?.flags.includes('\\Answered') ? m : undefined;
-    });
-    expect(original.flags).toContain('\\Answered');
-
-    // The customer answers our reply: it joins the same conversation.
-    await deliver(stack, {
-      from: customer.address,
-      to: support.address,
-      subject: `Re: ${first.subject} [#${token}]`,
-      text: `Thanks, ${mark} arrived.`,
-      headers: { 'In-Reply-To': `<${ourId}>`, References: `<${first.messageId}> <${ourId}>` },
-    });
-    const detail = await waitFor('the customer’s answer in the conversation', async () => {
-      const d = await call(env.core, 'conversations:get', { id: first.id });
-      return d.messages.length >= 3 ? d : undefined;
-    });
-    expect(detail.messages.map((m) => m.direction)).toEqual(['inbound', 'outbound', 'inbound']);
-    expect(detail.messages[2]!.text).toContain(`Thanks, ${mark} arrived.`);
-    const page = await call(env.core, 'conversations:list', { view: 'all', channelId: env.channelId, limit: 500 });
-    expect(page.items.filter((c) => c.subject.includes(mark))).toHaveLength(1);
   });
 
   it('undo within the undo window: nothing is sent and the text comes back', async () => {
@@ -347,72 +295,149 @@ describe('agent replies through the real mail stack', () => {
   });
 });
 
-describe('a crash between SMTP acceptance and marking the reply sent', () => {
-  it('sends a reply again when it was left in sending but is not in the Sent folder (the crash came before acceptance)', async () => {
-    const env = await startEnv('auxilium-outbox-uncertain-');
-    const first = await customerWritesIn(env, marker());
-    const reply = await call(env.core, 'conversations:send-reply', { id: first.id, mode: 'reply', text: 'Never left', undoSeconds: 30 });
-    await env.core.stop();
-    // As if the process died right after recording the attempt, before the SMTP transaction.
-    const rw = new Database(join(env.dataDir, 'auxilium.sqlite'));
-    rw.prepare("UPDATE outbox SET state = 'sending', attempts = 1, last_attempt_at = ?, next_attempt_at = ? WHERE message_id = ?").run(
-      new Date().toISOString(),
-      new Date().toISOString(),
-      reply.id,
-    );
-    rw.close();
-    const ourId = headerMessageId(env, reply.id);
+describe.each(servers)('a reply and its Sent copy on $server', (s) => {
+  const { support, customer } = s.users;
+  let env: Env;
 
-    const again = createCore({ dataDir: env.dataDir, version: '0.0.0-test', keychainService: env.keychainService, outbox: OUTBOX });
-    onCleanup(() => again.stop());
-    onCleanup(async () => void (await again.router.handle('channels:delete', { id: env.channelId })));
-    await again.start();
-    const sent = await waitForDelivery(again, first.id, reply.id, (m) => m.delivery?.state === 'sent', 'the uncertain reply to be sent');
-    expect(sent.delivery).toMatchObject({ state: 'sent', attempts: 2 });
-    await waitFor('the reply in the customer’s INBOX', async () => ((await messagesWithId(customer, 'INBOX', ourId)).length > 0 ? true : undefined));
-    await sleep(1_000);
-    expect(await messagesWithId(customer, 'INBOX', ourId)).toHaveLength(1);
-    expect(await messagesWithId(support, 'Sent', ourId)).toHaveLength(1);
+  beforeAll(async () => {
+    env = await startEnv(`auxilium-outbox-${s.server}-`, {}, s);
   });
 
-  it('sends exactly one copy: the restarted core finds the reply in the Sent folder', async () => {
-    const env = await startEnv('auxilium-outbox-crash-');
+  it('sends a reply that threads in the customer’s mailbox, files it in Sent, flags the original \\Answered, and threads the answer back', async () => {
     const mark = marker();
     const first = await customerWritesIn(env, mark);
-    await env.core.stop();
-
-    const child = spawn(join(REPO, 'node_modules/.bin/tsx'), [join(REPO, 'test/support/outbox-core-child.ts')], {
-      cwd: REPO,
-      env: { ...process.env, AUX_CHILD_DATA_DIR: env.dataDir, AUX_CHILD_KEYCHAIN: env.keychainService, AUX_CHILD_CONVERSATION: String(first.id) },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const states: string[] = [];
+    const off = env.core.events.on('conversations:changed', (p) => {
+      if (!p.ids.includes(first.id)) return;
+      const row = env.db.prepare('SELECT state FROM outbox WHERE conversation_id = ?').get(first.id) as { state: string } | undefined;
+      if (row && states.at(-1) !== row.state) states.push(row.state);
     });
-    onCleanup(() => void (child.exitCode === null && child.signalCode === null && child.kill('SIGKILL')));
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
-    const code = await new Promise<number | null>((res) => child.once('exit', (c) => res(c)));
-    expect(code, output).toBe(1);
+    onCleanup(off);
 
-    const row = env.db.prepare("SELECT o.message_id AS id, o.state, o.attempts, m.message_id AS header FROM outbox o JOIN messages m ON m.id = o.message_id").get() as {
-      id: number;
-      state: string;
-      attempts: number;
-      header: string;
-    };
-    expect(row).toMatchObject({ state: 'sending', attempts: 1 });
-    // The server did accept it.
-    await waitFor('the reply in the customer’s INBOX', async () => ((await messagesWithId(customer, 'INBOX', row.header)).length > 0 ? true : undefined));
+    const reply = await call(env.core, 'conversations:send-reply', { id: first.id, mode: 'reply', text: `Your order ${mark} ships today.`, undoSeconds: 0 });
+    expect(reply.delivery).toMatchObject({ state: 'queued', attempts: 0 });
+    expect(reply.direction).toBe('outbound');
+    const sent = await waitForDelivery(env.core, first.id, reply.id, (m) => m.delivery?.state === 'sent', 'the reply to be sent');
+    expect(sent.delivery).toMatchObject({ state: 'sent', error: null, attempts: 1, nextAttemptAt: null });
+    off();
+    expect(states).toEqual(['queued', 'sending', 'sent']);
 
-    const again = createCore({ dataDir: env.dataDir, version: '0.0.0-test', keychainService: env.keychainService, outbox: OUTBOX });
-    onCleanup(() => again.stop());
-    onCleanup(async () => void (await again.router.handle('channels:delete', { id: env.channelId })));
-    await again.start();
-    const sent = await waitForDelivery(again, first.id, row.id, (m) => m.delivery?.state === 'sent', 'the interrupted reply to be marked sent');
-    expect(sent.delivery).toMatchObject({ state: 'sent', attempts: 1 });
-    await sleep(1_500);
-    expect(await messagesWithId(customer, 'INBOX', row.header)).toHaveLength(1);
-    expect(await messagesWithId(support, 'Sent', row.header)).toHaveLength(1);
+    const ourId = headerMessageId(env, reply.id);
+    const token = tokenOf(env, first.id);
+    const arrived = await waitFor('the reply in the customer’s INBOX', async () => {
+      const found = await messagesWithId(customer, 'INBOX', ourId);
+      return found.length > 0 ? found : undefined;
+    });
+    await sleep(500);
+    const copies = await messagesWithId(customer, 'INBOX', ourId);
+    expect(copies).toHaveLength(1);
+    const mail = arrived[0]!.parsed;
+    expect(mail.messageId).toBe(`<${ourId}>`);
+    expect(mail.from?.value).toEqual([{ name: 'Acme Support', address: support.address }]);
+    expect(mail.to && !Array.isArray(mail.to) ? mail.to.value.map((a) => a.address) : []).toEqual([customer.address]);
+    expect(mail.inReplyTo).toBe(`<${first.messageId}>`);
+    expect(mail.references).toBe(`<${first.messageId}>`);
+    expect(mail.subject).toBe(`Re: ${first.subject} [#${token}]`);
+    expect(mail.headers.has('auto-submitted')).toBe(false);
+    expect(mail.text).toContain(`Your order ${mark} ships today.\n\n-- \nAcme Support Team`);
+
+    // One copy in the support mailbox's Sent folder (the server marks it \Sent), read.
+    const filed = await messagesWithId(support, s.sentFolder, ourId);
+    expect(filed).toHaveLength(1);
+    expect(filed[0]!.flags).toContain('\\Seen');
+
+    // The customer's message is \Answered.
+    const original = await waitFor('\\Answered on the original', async () => {
+      const [m] = await messagesWithId(support, 'INBOX', first.messageId);
+      return m?.flags.includes('\\Answered') ? m : undefined;
+    });
+    expect(original.flags).toContain('\\Answered');
+
+    // The customer answers our reply: it joins the same conversation.
+    await deliver(s, {
+      from: customer.address,
+      to: support.address,
+      subject: `Re: ${first.subject} [#${token}]`,
+      text: `Thanks, ${mark} arrived.`,
+      headers: { 'In-Reply-To': `<${ourId}>`, References: `<${first.messageId}> <${ourId}>` },
+    });
+    const detail = await waitFor('the customer’s answer in the conversation', async () => {
+      const d = await call(env.core, 'conversations:get', { id: first.id });
+      return d.messages.length >= 3 ? d : undefined;
+    });
+    expect(detail.messages.map((m) => m.direction)).toEqual(['inbound', 'outbound', 'inbound']);
+    expect(detail.messages[2]!.text).toContain(`Thanks, ${mark} arrived.`);
+    const page = await call(env.core, 'conversations:list', { view: 'all', channelId: env.channelId, limit: 500 });
+    expect(page.items.filter((c) => c.subject.includes(mark))).toHaveLength(1);
   });
+
+  describe('a crash between SMTP acceptance and marking the reply sent', () => {
+    it('sends a reply again when it was left in sending but is not in the Sent folder (the crash came before acceptance)', async () => {
+      const env = await startEnv(`auxilium-outbox-uncertain-${s.server}-`, {}, s);
+      const first = await customerWritesIn(env, marker());
+      const reply = await call(env.core, 'conversations:send-reply', { id: first.id, mode: 'reply', text: 'Never left', undoSeconds: 30 });
+      await env.core.stop();
+      // As if the process died right after recording the attempt, before the SMTP transaction.
+      const rw = new Database(join(env.dataDir, 'auxilium.sqlite'));
+      rw.prepare("UPDATE outbox SET state = 'sending', attempts = 1, last_attempt_at = ?, next_attempt_at = ? WHERE message_id = ?").run(
+        new Date().toISOString(),
+        new Date().toISOString(),
+        reply.id,
+      );
+      rw.close();
+      const ourId = headerMessageId(env, reply.id);
+
+      const again = createCore({ dataDir: env.dataDir, version: '0.0.0-test', keychainService: env.keychainService, outbox: OUTBOX });
+      onCleanup(() => again.stop());
+      onCleanup(async () => void (await again.router.handle('channels:delete', { id: env.channelId })));
+      await again.start();
+      const sent = await waitForDelivery(again, first.id, reply.id, (m) => m.delivery?.state === 'sent', 'the uncertain reply to be sent');
+      expect(sent.delivery).toMatchObject({ state: 'sent', attempts: 2 });
+      await waitFor('the reply in the customer’s INBOX', async () => ((await messagesWithId(customer, 'INBOX', ourId)).length > 0 ? true : undefined));
+      await sleep(1_000);
+      expect(await messagesWithId(customer, 'INBOX', ourId)).toHaveLength(1);
+      expect(await messagesWithId(support, s.sentFolder, ourId)).toHaveLength(1);
+    });
+
+    it('sends exactly one copy: the restarted core finds the reply in the Sent folder', async () => {
+      const env = await startEnv(`auxilium-outbox-crash-${s.server}-`, {}, s);
+      const mark = marker();
+      const first = await customerWritesIn(env, mark);
+      await env.core.stop();
+
+      const child = spawn(join(REPO, 'node_modules/.bin/tsx'), [join(REPO, 'test/support/outbox-core-child.ts')], {
+        cwd: REPO,
+        env: { ...process.env, AUX_CHILD_DATA_DIR: env.dataDir, AUX_CHILD_KEYCHAIN: env.keychainService, AUX_CHILD_CONVERSATION: String(first.id) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      onCleanup(() => void (child.exitCode === null && child.signalCode === null && child.kill('SIGKILL')));
+      let output = '';
+      child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
+      const code = await new Promise<number | null>((res) => child.once('exit', (c) => res(c)));
+      expect(code, output).toBe(1);
+
+      const row = env.db.prepare("SELECT o.message_id AS id, o.state, o.attempts, m.message_id AS header FROM outbox o JOIN messages m ON m.id = o.message_id").get() as {
+        id: number;
+        state: string;
+        attempts: number;
+        header: string;
+      };
+      expect(row).toMatchObject({ state: 'sending', attempts: 1 });
+      // The server did accept it.
+      await waitFor('the reply in the customer’s INBOX', async () => ((await messagesWithId(customer, 'INBOX', row.header)).length > 0 ? true : undefined));
+
+      const again = createCore({ dataDir: env.dataDir, version: '0.0.0-test', keychainService: env.keychainService, outbox: OUTBOX });
+      onCleanup(() => again.stop());
+      onCleanup(async () => void (await again.router.handle('channels:delete', { id: env.channelId })));
+      await again.start();
+      const sent = await waitForDelivery(again, first.id, row.id, (m) => m.delivery?.state === 'sent', 'the interrupted reply to be marked sent');
+      expect(sent.delivery).toMatchObject({ state: 'sent', attempts: 1 });
+      await sleep(1_500);
+      expect(await messagesWithId(customer, 'INBOX', row.header)).toHaveLength(1);
+      expect(await messagesWithId(support, s.sentFolder, row.header)).toHaveLength(1);
+    });
+});
 });
 
 describe('the per-channel send rate', () => {
@@ -570,6 +595,20 @@ describe('a Sent copy that could not be filed', () => {
     const pending = env.db.prepare('SELECT filed_at, followup_at FROM outbox WHERE message_id = ?').get(reply.id) as { filed_at: string | null; followup_at: string | null };
     expect(pending.filed_at).toBeNull();
     expect(pending.followup_at).not.toBeNull();
+
+    // The reply says so, with the folder and the server's own words; so does the channel's card.
+    const shown = await waitForDelivery(env.core, first.id, reply.id, (m) => m.delivery?.filing != null, 'the filing problem on the reply');
+    expect(shown.delivery).toMatchObject({ state: 'sent', filing: { folder, retrying: true, error: { code: 'SENT_FOLDER_NOT_FOUND' } } });
+    expect(shown.delivery!.filing!.error.message).toContain(folder);
+    expect(shown.delivery!.filing!.error.detail).toMatch(/TRYCREATE|doesn't exist/i);
+    const card = (await call(env.core, 'channels:list', {})).find((c) => c.id === env.channelId)!;
+    expect(card.notices).toEqual([expect.objectContaining({ kind: 'sent-copy-failed', folder, error: expect.objectContaining({ code: 'SENT_FOLDER_NOT_FOUND' }) })]);
+    // The log names the folder and keeps what the server answered, not just "Command failed".
+    const log = readFileSync(join(env.dataDir, 'logs', 'auxilium.log'), 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('could not file the copy'));
+    expect(log.length).toBeGreaterThan(0);
+    expect(JSON.parse(log[0]!)).toMatchObject({ folder, response: expect.stringMatching(/doesn't exist/i) });
     // A few retries fail while the folder is missing.
     await waitFor('a second failed filing attempt', () => {
       const row = env.db.prepare('SELECT followup_attempts AS n FROM outbox WHERE message_id = ?').get(reply.id) as { n: number };
@@ -598,6 +637,8 @@ describe('a Sent copy that could not be filed', () => {
     // Sent exactly once: filing again never meant sending again.
     expect(await messagesWithId(customer, 'INBOX', ourId)).toHaveLength(1);
     const detail = await call(env.core, 'conversations:get', { id: first.id });
-    expect(detail.messages.find((m) => m.id === reply.id)!.delivery).toMatchObject({ state: 'sent', attempts: 1 });
+    expect(detail.messages.find((m) => m.id === reply.id)!.delivery).toMatchObject({ state: 'sent', attempts: 1, filing: null });
+    const after = (await call(env.core, 'channels:list', {})).find((c) => c.id === env.channelId)!;
+    expect(after.notices).toEqual([]);
   });
 });

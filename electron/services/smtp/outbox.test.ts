@@ -14,6 +14,7 @@ import { MailStore } from '../store/mail-store';
 import { OutboxRepo } from '../store/outbox-repo';
 import { OutboxService } from './outbox';
 import { buildMime, isTemporary } from './sender';
+import { MailParserPool } from '../ingest/parse';
 
 const NOW = new Date('2026-11-26T10:00:00.000Z');
 
@@ -273,13 +274,13 @@ describe('OutboxService', () => {
 });
 
 describe('buildMime', () => {
-  it('builds a plain human reply: threading headers, our token header, no Auto-Submitted', async () => {
+  it('builds a plain human reply: threading headers, our token and agent headers, no Auto-Submitted', async () => {
     const raw = await buildMime(
       {
         messageId: 1, channelId: 'ch1', conversationId: 1, token: 'ABCD2345', headerMessageId: 'aux.ABCD2345.x1@acme.test',
         inReplyTo: 'c1@example.com', references: ['c0@example.com', 'c1@example.com'], subject: 'Re: Order [#ABCD2345]',
         from: { name: 'Acme Support', address: SUPPORT }, to: [{ name: 'Carol', address: 'carol@example.com' }], cc: [], text: 'Grüße\n\n-- \nAcme',
-        attachments: [],
+        attachments: [], agent: { name: 'Zoë Ångström\r\nBcc: evil@example.com', email: 'zoe@acme.test' },
       },
       NOW,
     );
@@ -291,6 +292,16 @@ describe('buildMime', () => {
     expect(parsed.subject).toBe('Re: Order [#ABCD2345]');
     expect(parsed.text).toContain('Grüße');
     expect(parsed.headers.get('x-auxilium-conversation')).toBe('ABCD2345');
+    // Encoded as one safe line: a line break in a name never becomes a header of its own, and
+    // ingest's parser reads the name back as written.
+    expect(parsed.headers.has('bcc')).toBe(false);
+    expect(raw.toString('latin1')).toMatch(/^X-Auxilium-Agent: =\?UTF-8\?/m);
+    const dir = tempDir('auxilium-mime-');
+    onTestFinished(dir.remove);
+    const pool = new MailParserPool({ attachmentsDir: dir.path, workers: 1 });
+    onTestFinished(() => pool.close());
+    const ours = await pool.parse(raw);
+    expect(ours.ok && ours.message.headers['x-auxilium-agent']).toBe('Zoë Ångström Bcc: evil@example.com <zoe@acme.test>');
     expect(parsed.headers.has('auto-submitted')).toBe(false);
     expect(parsed.html).toBe(false);
   });
@@ -305,7 +316,7 @@ describe('buildMime', () => {
         messageId: 1, channelId: 'ch1', conversationId: 1, token: 'ABCD2345', headerMessageId: 'aux.ABCD2345.x2@acme.test',
         inReplyTo: null, references: [], subject: 'Re: Order [#ABCD2345]', from: { name: 'Acme Support', address: SUPPORT },
         to: [{ name: 'Carol', address: 'carol@example.com' }], cc: [], text: 'It is **here**:\n- a\n- b',
-        attachments: [{ filename: 'data file.bin', contentType: 'application/octet-stream', path }],
+        attachments: [{ filename: 'data file.bin', contentType: 'application/octet-stream', path }], agent: null,
       },
       NOW,
     );

@@ -1,3 +1,4 @@
+import { channelOwnAddresses } from '../../../shared/channel';
 import type { DraftAttachment } from '../../../shared/attachments';
 import type { Message } from '../../../shared/conversation';
 import type { ParsedInput } from '../../../shared/contract';
@@ -34,11 +35,6 @@ function notFound(what: string): AppFailure {
   return new AppFailure({ code: 'NOT_FOUND', message: `This ${what} no longer exists.`, hint: 'It may have been deleted in another window.', retryable: false });
 }
 
-/** The channel's addresses: never a recipient of our own reply. */
-export function ownAddresses(channel: ChannelRecord): string[] {
-  return [channel.supportAddress, channel.smtp.fromAddress, channel.imap.username].filter((a) => a.includes('@'));
-}
-
 export class OutboxService {
   private readonly now: () => Date;
 
@@ -70,7 +66,7 @@ export class OutboxService {
       conversation: { subject: conversation.subject, token: conversation.token, customer: conversation.customer },
       parent: parent ?? null,
       from: { name: channel.smtp.fromName, address: channel.smtp.fromAddress },
-      ownAddresses: ownAddresses(channel),
+      ownAddresses: channelOwnAddresses(channel),
       text: input.text,
       signature: channel.inbox.signature,
     });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../file-modes';
 import { extname, join } from 'node:path';
 import { attachmentLimitProblem, type OutgoingAttachment } from '../../../shared/attachments';
 import { AppFailure } from '../../../shared/errors';
@@ -34,7 +35,7 @@ export function outboundFolder(attachmentsDir: string): string {
 export async function saveAttachments(dir: string, files: readonly OutgoingAttachment[]): Promise<StoredAttachment[]> {
   if (files.length === 0) return [];
   const folder = outboundFolder(dir);
-  await mkdir(folder, { recursive: true });
+  await mkdir(folder, { recursive: true, mode: PRIVATE_DIR_MODE });
   const stored: StoredAttachment[] = [];
   try {
     for (const file of files) {
@@ -42,7 +43,7 @@ export async function saveAttachments(dir: string, files: readonly OutgoingAttac
       // A random name: nothing the agent's file was called ever becomes part of a path.
       const path = join(folder, `${randomUUID()}${/^\.[A-Za-z0-9]{1,10}$/.test(extname(filename)) ? extname(filename) : ''}`);
       const bytes = Buffer.from(file.content, 'base64');
-      await writeFile(path, bytes, { flag: 'wx' });
+      await writeFile(path, bytes, { flag: 'wx', mode: PRIVATE_FILE_MODE });
       stored.push({ filename, contentType: file.contentType || 'application/octet-stream', path, size: bytes.length });
     }
   } catch (error) {

@@ -1,10 +1,11 @@
 import nodemailer from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer';
+import type { ChannelNotice, ChannelNoticeKind } from '../../../shared/channel';
 import type { Address, Delivery } from '../../../shared/conversation';
 import type { MailError } from '../../../shared/errors';
 import type { EventBus } from '../../core/event-bus';
 import type { ChannelWithSecrets } from '../channels/channel-service';
-import { mapImapError, mapSmtpError } from '../connection-test/map-error';
+import { mapAppendError, mapImapError, mapSmtpError } from '../connection-test/map-error';
 import type { BackoffOptions } from '../imap/backoff';
 import { readRaw, type RawStore } from '../ingest/raw-store';
 import type { Logger } from '../logging/logger';
@@ -47,8 +48,22 @@ export interface OutboxWorkerDeps extends OutboxOptions {
   secrets(id: string): Promise<ChannelWithSecrets>;
   events: EventBus;
   log: Logger;
+  /** Shows (or, with null, takes off) a notice on the channel's card: a Sent copy that failed, or no Sent folder. */
+  notice?(channelId: string, kind: ChannelNoticeKind, notice: ChannelNotice | null): void;
   now?: () => Date;
   random?: () => number;
+}
+
+/**
+ * The X-Auxilium-Agent header: who wrote a reply, so every desktop that finds it in the Sent folder
+ * can say so. One line, no control characters; nodemailer encodes anything beyond ASCII (RFC 2047).
+ */
+export function agentHeader(agent: { name: string; email: string }): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = (text: string) => text.replace(/[\u0000-\u001f\u007f<>]+/g, ' ').replace(/\s+/g, ' ').trim();
+  const name = clean(agent.name);
+  const email = clean(agent.email);
+  return name ? `${name} <${email}>` : email;
 }
 
 /**
@@ -71,8 +86,8 @@ export function buildMime(out: OutgoingRecord, date: Date): Promise<Buffer> {
     references: out.references.length > 0 ? out.references.map(angle) : undefined,
     // Streamed from their files while the message is built.
     attachments: out.attachments.length > 0 ? out.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, path: a.path })) : undefined,
-    // Lets our own ingest recognise the copy as ours wherever it turns up.
-    headers: { 'X-Auxilium-Conversation': out.token },
+    // Lets our own ingest recognise the copy as ours wherever it turns up, and name its author.
+    headers: { 'X-Auxilium-Conversation': out.token, ...(out.agent ? { 'X-Auxilium-Agent': agentHeader(out.agent) } : {}) },
   })
     .compile()
     .build();
@@ -479,19 +494,37 @@ export class OutboxWorker {
 
   /**
    * Files the copy in the Sent folder. True when it is there (or was already), or when there is
-   * nowhere to file it (the provider files sent mail itself, or the server has no Sent folder);
-   * false when filing failed and is worth trying again.
+   * nowhere to file it (the provider files sent mail itself, or the server has no Sent folder: the
+   * card says so); false when filing failed and is worth trying again: the reply and the card then
+   * say why, in the server's words.
    */
   private async file(messageId: number, headerMessageId: string, raw: Buffer, channel: ChannelRecord, secrets: ChannelWithSecrets): Promise<boolean> {
     if (channel.inbox.sentFolder === 'none') return true;
+    const { log, repo } = this.deps;
+    // The configured name until the server's \Sent folder is known.
+    let folder = channel.inbox.sentFolder || 'Sent';
     try {
-      await withImap(secrets.imap, async (client) => {
-        const folder = await fileFolder(client, { sentFolder: channel.inbox.sentFolder });
-        if (folder) await fileCopy(client, folder, headerMessageId, raw);
+      const filedIn = await withImap(secrets.imap, async (client) => {
+        const target = await fileFolder(client, { sentFolder: channel.inbox.sentFolder });
+        if (target) {
+          folder = target;
+          await fileCopy(client, target, headerMessageId, raw);
+        }
+        return target;
       });
+      if (!filedIn) log.warn({ messageId, channelId: channel.id }, 'outbox: the server has no Sent folder; the copy was not filed');
+      this.deps.notice?.(channel.id, 'no-sent-folder', filedIn ? null : { kind: 'no-sent-folder' });
+      this.deps.notice?.(channel.id, 'sent-copy-failed', null);
       return true;
     } catch (err) {
-      this.deps.log.warn({ messageId, err: err instanceof Error ? err.message : String(err) }, 'outbox: could not file the copy in the Sent folder');
+      const error = mapAppendError(err, { protocol: 'imap', host: secrets.imap.host, port: secrets.imap.port, mailbox: folder });
+      const e = err as { message?: unknown; responseText?: unknown };
+      log.warn(
+        { messageId, folder, code: error.code, response: typeof e.responseText === 'string' ? e.responseText : undefined, err: String(e.message ?? err) },
+        'outbox: could not file the copy in the Sent folder',
+      );
+      repo.setFilingProblem(messageId, { folder, error });
+      this.deps.notice?.(channel.id, 'sent-copy-failed', { kind: 'sent-copy-failed', folder, error });
       return false;
     }
   }

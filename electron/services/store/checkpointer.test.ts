@@ -50,7 +50,8 @@ describe('WalCheckpointer', () => {
     // What was written is in the database file itself, copied there by the worker.
     expect(statSync(file).size).toBeGreaterThan(60 * MB);
     expect(db.prepare('SELECT count(*) AS n FROM blobs').get()).toEqual({ n: 120 });
-  });
+    // 120 MB through the disk: on a busy machine that alone can take longer than a unit test's usual 5 s.
+  }, 60_000);
 
   it('hands checkpoints back to the main connection when the worker stops', async () => {
     const { db, file } = freshDatabase();

@@ -24,6 +24,12 @@ export async function sweepUnreferencedFiles(
   for (const { path } of db.prepare('SELECT raw_path AS path FROM messages WHERE raw_path IS NOT NULL').iterate() as Iterable<{ path: string }>) {
     referenced.add(basename(path));
   }
+  // Sent mail parked until its conversation is known keeps its files too (MailStore.park).
+  const parked = db.prepare(
+    `SELECT message_json ->> '$.rawPath' AS path FROM parked_messages
+     UNION ALL SELECT a.value ->> '$.path' FROM parked_messages p, json_each(p.message_json, '$.attachments') a`,
+  );
+  for (const { path } of parked.iterate() as Iterable<{ path: string | null }>) if (path) referenced.add(basename(path));
   const removed: string[] = [];
   for (const folder of folders) {
     const entries = await readdir(folder, { withFileTypes: true }).catch(() => []);

@@ -13,5 +13,10 @@ describe('ftsQuery', () => {
   it('returns null when nothing searchable is left', () => {
     expect(ftsQuery('  " * ( ) ')).toBeNull();
     expect(ftsQuery('')).toBeNull();
+    expect(ftsQuery('😀 🎉')).toBeNull();
+  });
+
+  it('takes control characters such as NUL as word breaks', () => {
+    expect(ftsQuery('inv\u0000oice\u0007x')).toBe('"inv"* "oice"* "x"*');
   });
 });

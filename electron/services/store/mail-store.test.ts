@@ -36,3 +36,41 @@ describe('mail store schema', () => {
     expect(h.store.messages(created[0]!)).toHaveLength(1);
   });
 });
+
+describe('mergeConversations', () => {
+  it('moves messages, search rows and the draft to the conversation that started first, and keeps its identity', async () => {
+    const dir = tempDir('auxilium-merge-');
+    const h = openHarness(dir.path);
+    cleanups.push(dir.remove, () => h.close());
+    const at = (source: Buffer, minute: number) => ({ ...fetched(source), internalDate: new Date(Date.UTC(2026, 10, 24, 10, minute)) });
+    const later = (await h.ingestor.ingest(h.position, [at(mail({ body: 'zebra crossing', subject: 'Re: Printer' }), 5)], {})).created[0]!;
+    const earlier = (await h.ingestor.ingest(h.position, [at(mail({ body: 'aardvark question', subject: 'Printer' }), 1)], {})).created[0]!;
+    h.store.setStatus(earlier, 'closed');
+    h.store.markRead(earlier);
+    h.db.prepare("INSERT INTO drafts (conversation_id, text, updated_at) VALUES (?, 'half a reply', '2026-11-24T10:06:00Z')").run(later);
+    const token = h.store.conversation(earlier)!.token;
+
+    const result = h.store.transaction(() => h.store.mergeConversations(later, earlier));
+
+    expect(result).toEqual({ kept: earlier, removed: later });
+    expect(h.store.conversation(later)).toBeUndefined();
+    expect(h.store.conversation(earlier)).toMatchObject({
+      token,
+      subject: 'Printer',
+      messageCount: 2,
+      lastMessageAt: '2026-11-24T10:05:00.000Z',
+      snippet: 'zebra crossing',
+      unread: true,
+      status: 'open',
+    });
+    expect(h.store.messages(earlier).map((m) => m.text.trim())).toEqual(['aardvark question', 'zebra crossing']);
+    // Search rows now name the kept conversation: both words find it, and nothing finds the removed one.
+    for (const word of ['zebra', 'aardvark']) {
+      expect(h.store.list({ view: 'all', meAgentId: null, limit: 10, query: word }).items.map((c) => c.id)).toEqual([earlier]);
+    }
+    expect(h.db.prepare('SELECT text FROM drafts WHERE conversation_id = ?').get(earlier)).toEqual({ text: 'half a reply' });
+    // A message added afterwards takes a fresh search slot of the kept conversation.
+    await h.ingestor.ingest(h.position, [at(mail({ body: 'yak follow-up', subject: `Re: Printer [#${token}]` }), 9)], {});
+    expect(h.store.list({ view: 'all', meAgentId: null, limit: 10, query: 'yak' }).items.map((c) => c.id)).toEqual([earlier]);
+  });
+});

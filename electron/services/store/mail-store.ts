@@ -16,6 +16,7 @@ import type { Db } from './database';
 import { ftsQuery, participantsText } from './fts';
 import { readAddresses } from './json-column';
 import { deliveryColumn, deliveryFromJson } from './outbox-repo';
+import { THREAD_ORDER } from './thread-order';
 
 /** SQL for conversations, messages, attachments, search, sync cursors and routing state. */
 
@@ -58,6 +59,8 @@ interface MessageRow {
   html: string | null;
   parse_error: string | null;
   author_agent_id: number | null;
+  sent_by: string | null;
+  answered_on_server: number;
   /** An agent reply's outbox state (see outbox-repo.ts deliveryColumn). */
   delivery_json?: string | null;
 }
@@ -113,6 +116,10 @@ export interface NewMessage {
   rawPath: string | null;
   size: number;
   authorAgentId: number | null;
+  /** For a reply found in the mailbox: the agent named in its X-Auxilium-Agent header. */
+  sentBy?: string | null;
+  /** Inbound mail flagged \\Answered on the server when it was imported. */
+  answeredOnServer?: boolean;
   createdAt: string;
   attachments: { filename: string; contentType: string; size: number; contentId: string | null; inline: boolean; path: string }[];
 }
@@ -259,15 +266,20 @@ export class MailStore {
 
   // ---- lookups for ingest ----
 
+  /** Stored, or parked until its conversation is known. */
   hasUid(position: MailboxPosition, uid: number): boolean {
+    const args = [position.channelId, position.mailbox, position.uidValidity, uid];
     return (
-      this.prepare('SELECT 1 FROM messages WHERE channel_id = ? AND mailbox = ? AND uid_validity = ? AND uid = ?')
-        .get(position.channelId, position.mailbox, position.uidValidity, uid) !== undefined
+      this.prepare('SELECT 1 FROM messages WHERE channel_id = ? AND mailbox = ? AND uid_validity = ? AND uid = ?').get(...args) !== undefined ||
+      this.prepare('SELECT 1 FROM parked_messages WHERE channel_id = ? AND mailbox = ? AND uid_validity = ? AND uid = ?').get(...args) !== undefined
     );
   }
 
   hasDedupeKey(channelId: string, key: string): boolean {
-    return this.prepare('SELECT 1 FROM messages WHERE channel_id = ? AND dedupe_key = ?').get(channelId, key) !== undefined;
+    return (
+      this.prepare('SELECT 1 FROM messages WHERE channel_id = ? AND dedupe_key = ?').get(channelId, key) !== undefined ||
+      this.prepare('SELECT 1 FROM parked_messages WHERE channel_id = ? AND dedupe_key = ?').get(channelId, key) !== undefined
+    );
   }
 
   /** Our own sent mail with this Message-ID, when it is already stored. */
@@ -282,6 +294,21 @@ export class MailStore {
     const row = this
       .prepare('SELECT conversation_id FROM messages WHERE channel_id = ? AND message_id = ? ORDER BY id LIMIT 1')
       .get(channelId, messageId) as { conversation_id: number } | undefined;
+    return row?.conversation_id;
+  }
+
+  /** Stored messages that name `messageId` in In-Reply-To or References: their conversation and sender. */
+  referencing(channelId: string, messageId: string): { conversationId: number; fromAddress: string }[] {
+    return this
+      .prepare(
+        `SELECT DISTINCT m.conversation_id AS conversationId, m.from_address AS fromAddress FROM message_refs r
+         JOIN messages m ON m.id = r.message_id WHERE r.channel_id = ? AND r.ref_id = ? ORDER BY m.id`,
+      )
+      .all(channelId, messageId) as { conversationId: number; fromAddress: string }[];
+  }
+
+  conversationOf(messageId: number): number | undefined {
+    const row = this.prepare('SELECT conversation_id FROM messages WHERE id = ?').get(messageId) as { conversation_id: number } | undefined;
     return row?.conversation_id;
   }
 
@@ -329,10 +356,10 @@ export class MailStore {
       .prepare(
         `INSERT INTO messages (conversation_id, channel_id, direction, kind, mailbox, uid_validity, uid, message_id, in_reply_to,
            "references", dedupe_key, subject, from_name, from_address, to_json, cc_json, reply_to_json, date, arrived_at, text, html, parse_error, raw, raw_path,
-           size, author_agent_id, fts_rowid, created_at)
+           size, author_agent_id, sent_by, answered_on_server, fts_rowid, created_at)
          VALUES (@conversationId, @channelId, @direction, @kind, @mailbox, @uidValidity, @uid, @messageId, @inReplyTo,
            @references, @dedupeKey, @subject, @fromName, @fromAddress, @to, @cc, @replyTo, @date, @arrivedAt, @text, @html, @parseError, @raw, @rawPath,
-           @size, @authorAgentId, @ftsRowid, @createdAt)`,
+           @size, @authorAgentId, @sentBy, @answeredOnServer, @ftsRowid, @createdAt)`,
       )
       .run({
         ...message,
@@ -346,9 +373,13 @@ export class MailStore {
         cc: JSON.stringify(message.cc),
         replyTo: message.replyTo ? JSON.stringify(message.replyTo) : null,
         arrivedAt: message.arrivedAt ?? message.date,
+        sentBy: message.sentBy ?? null,
+        answeredOnServer: message.answeredOnServer ? 1 : 0,
         ftsRowid,
       });
     const id = Number(result.lastInsertRowid);
+    const insertRef = this.prepare('INSERT INTO message_refs (message_id, channel_id, ref_id) VALUES (?, ?, ?)');
+    for (const ref of new Set([message.inReplyTo, ...message.references])) if (ref) insertRef.run(id, message.channelId, ref);
     const insertAttachment = this.prepare(
       `INSERT INTO attachments (message_id, filename, content_type, size, content_id, inline, path)
        VALUES (@messageId, @filename, @contentType, @size, @contentId, @inline, @path)`,
@@ -376,6 +407,121 @@ export class MailStore {
         reopen: effect.reopen ? 1 : 0,
       });
     return id;
+  }
+
+  // ---- joining threads that arrived out of order ----
+
+  /**
+   * A customer message that turns out to be the first of its conversation (it was read after its
+   * replies) gives the conversation its subject, "Printer" rather than "Re: Printer".
+   */
+  retitleIfFirst(messageId: number): void {
+    this.prepare(
+      `UPDATE conversations SET subject = m.subject FROM messages m
+       WHERE m.id = @id AND conversations.id = m.conversation_id AND m.direction = 'inbound' AND NOT EXISTS (
+         SELECT 1 FROM messages o WHERE o.conversation_id = m.conversation_id AND o.id <> m.id AND o.arrived_at < m.arrived_at)`,
+    ).run({ id: messageId });
+  }
+
+  /**
+   * Makes one conversation of two: the one whose first message arrived first keeps its id, token,
+   * subject and customer; the other's messages, replies on their way, draft and search rows move
+   * to it, and it is deleted. Returns the id that remains.
+   */
+  mergeConversations(a: number, b: number): { kept: number; removed: number } {
+    const firstArrival = (id: number) =>
+      (this.prepare('SELECT min(arrived_at) AS at FROM messages WHERE conversation_id = ?').get(id) as { at: string | null }).at ?? '9999';
+    const [kept, removed] = [a, b].sort((x, y) => firstArrival(x).localeCompare(firstArrival(y)) || x - y) as [number, number];
+    const keep = this.prepare('SELECT * FROM conversations WHERE id = ?').get(kept) as ConversationRow;
+    const gone = this.prepare('SELECT * FROM conversations WHERE id = ?').get(removed) as ConversationRow;
+
+    // Search rows carry the conversation in their rowid: each moved message gets a slot of the one kept.
+    let slot = (this.prepare('SELECT coalesce(max(fts_rowid) + 1, ?) AS next FROM messages WHERE conversation_id = ?').get(kept * FTS_SLOTS, kept) as { next: number }).next;
+    const moving = this.prepare('SELECT id, fts_rowid, subject, from_name, from_address, to_json, cc_json, text FROM messages WHERE conversation_id = ? ORDER BY id').all(removed) as {
+      id: number;
+      fts_rowid: number;
+      subject: string;
+      from_name: string;
+      from_address: string;
+      to_json: string;
+      cc_json: string;
+      text: string;
+    }[];
+    for (const m of moving) {
+      this.prepare('DELETE FROM messages_fts WHERE rowid = ?').run(m.fts_rowid);
+      const participants = participantsText([{ name: m.from_name, address: m.from_address }, ...(JSON.parse(m.to_json) as Address[]), ...(JSON.parse(m.cc_json) as Address[])]);
+      this.prepare('INSERT INTO messages_fts (rowid, subject, participants, body) VALUES (?, ?, ?, ?)').run(slot, m.subject, participants, m.text);
+      this.prepare('UPDATE messages SET conversation_id = ?, fts_rowid = ? WHERE id = ?').run(kept, slot, m.id);
+      slot += 1;
+    }
+    this.prepare('UPDATE outbox SET conversation_id = ? WHERE conversation_id = ?').run(kept, removed);
+    this.prepare('UPDATE draft_attachments SET conversation_id = ? WHERE conversation_id = ?').run(kept, removed);
+    // A draft survives only where the kept conversation has none worth keeping.
+    this.prepare(`DELETE FROM drafts WHERE conversation_id = ? AND text = ''`).run(kept);
+    this.prepare('UPDATE OR IGNORE drafts SET conversation_id = ? WHERE conversation_id = ?').run(kept, removed);
+    const later = gone.last_message_at > keep.last_message_at;
+    this.prepare(
+      `UPDATE conversations SET message_count = @count, last_message_at = @at, snippet = @snippet, unread = @unread,
+         status = @status, assignee_id = @assignee WHERE id = @id`,
+    ).run({
+      id: kept,
+      count: keep.message_count + gone.message_count,
+      at: later ? gone.last_message_at : keep.last_message_at,
+      snippet: later ? gone.snippet : keep.snippet,
+      unread: keep.unread || gone.unread ? 1 : 0,
+      // Still waiting for the team if either part was.
+      status: keep.status === 'open' || gone.status === 'open' ? 'open' : keep.status,
+      assignee: keep.assignee_id ?? gone.assignee_id,
+    });
+    this.prepare('DELETE FROM conversations WHERE id = ?').run(removed);
+    return { kept, removed };
+  }
+
+  /** Keeps Sent mail whose conversation is not known yet (see migration 9), with its references. */
+  park(message: Omit<NewMessage, 'conversationId'> & { source: NonNullable<NewMessage['source']> }, at: string): number {
+    const { raw, ...rest } = message;
+    const result = this.prepare(
+      `INSERT INTO parked_messages (channel_id, message_id, dedupe_key, mailbox, uid_validity, uid, message_json, raw, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(message.channelId, message.messageId, message.dedupeKey, message.source.mailbox, message.source.uidValidity, message.source.uid, JSON.stringify(rest), raw, at);
+    const id = Number(result.lastInsertRowid);
+    const insertRef = this.prepare('INSERT INTO parked_refs (parked_id, channel_id, ref_id) VALUES (?, ?, ?)');
+    for (const ref of new Set([message.inReplyTo, ...message.references])) if (ref) insertRef.run(id, message.channelId, ref);
+    return id;
+  }
+
+  /** Parked mail that names `messageId`, or that one of `references` names. */
+  parkedLinkedTo(channelId: string, messageId: string | null, references: string[]): { id: number; refersToIt: boolean; message: Omit<NewMessage, 'conversationId'> }[] {
+    const rows = this.prepare(
+      `SELECT p.id, p.message_json, p.raw, EXISTS (SELECT 1 FROM parked_refs r WHERE r.parked_id = p.id AND r.ref_id = @id) AS refers
+       FROM parked_messages p WHERE p.channel_id = @channel AND (
+         p.id IN (SELECT parked_id FROM parked_refs WHERE channel_id = @channel AND ref_id = @id)
+         OR p.message_id IN (SELECT value FROM json_each(@refs)))
+       ORDER BY p.id`,
+    ).all({ channel: channelId, id: messageId, refs: JSON.stringify(references) }) as { id: number; message_json: string; raw: Buffer | null; refers: number }[];
+    return rows.map((row) => ({ id: row.id, refersToIt: row.refers === 1, message: { ...(JSON.parse(row.message_json) as Omit<NewMessage, 'conversationId' | 'raw'>), raw: row.raw } }));
+  }
+
+  unpark(id: number): void {
+    this.prepare('DELETE FROM parked_messages WHERE id = ?').run(id);
+  }
+
+  // ---- flags read from the server ----
+
+  /** Records \\Answered of inbound mail by UID; returns the conversations whose messages changed. */
+  setAnswered(position: MailboxPosition, flags: { uid: number; answered: boolean }[]): number[] {
+    const update = this.prepare(
+      `UPDATE messages SET answered_on_server = ? WHERE channel_id = ? AND mailbox = ? AND uid_validity = ? AND uid = ?
+       AND answered_on_server <> ? RETURNING conversation_id`,
+    );
+    const changed = new Set<number>();
+    for (const { uid, answered } of flags) {
+      const value = answered ? 1 : 0;
+      for (const row of update.all(value, position.channelId, position.mailbox, position.uidValidity, uid, value) as { conversation_id: number }[]) {
+        changed.add(row.conversation_id);
+      }
+    }
+    return [...changed];
   }
 
   setStatus(id: number, status: ConversationStatus): boolean {
@@ -434,13 +580,10 @@ export class MailStore {
   }
 
   messages(conversationId: number): Message[] {
-    // In the order messages reached us, not by their Date headers (a sender's clock may be wrong).
-    // Servers keep arrival times in whole seconds while our replies carry milliseconds: compare to
-    // the second, then by insertion, so a customer's answer never shows above the reply it answers.
     const rows = this
       .prepare(
         `SELECT id, conversation_id, direction, kind, subject, from_name, from_address, to_json, cc_json, reply_to_json, date, text, html, parse_error,
-           author_agent_id, ${deliveryColumn('messages')} FROM messages WHERE conversation_id = ? ORDER BY substr(arrived_at, 1, 19), id`,
+           author_agent_id, sent_by, answered_on_server, ${deliveryColumn('messages')} FROM messages WHERE conversation_id = ? ORDER BY ${THREAD_ORDER}`,
       )
       .all(conversationId) as MessageRow[];
     const attachments = this
@@ -510,7 +653,10 @@ export class MailStore {
       where.push('c.channel_id = @channelId');
       params.channelId = query.channelId;
     }
-    const match = query.query ? ftsQuery(query.query) : null;
+    // Blank search text searches nothing; text with nothing searchable in it matches nothing.
+    const searching = (query.query ?? '').trim() !== '';
+    const match = searching ? ftsQuery(query.query!) : null;
+    if (searching && match === null) where.push('0');
     let matchAt = -1;
     if (match) {
       where.push(`c.id IN (SELECT rowid >> ${FTS_SLOT_BITS} FROM messages_fts WHERE messages_fts MATCH @match)`);
@@ -597,9 +743,21 @@ export class MailStore {
       attachments,
       parseError: row.parse_error,
       authorAgentId: row.author_agent_id,
+      sentBy: row.sent_by,
+      answeredOnServer: row.answered_on_server === 1,
       // Replies carry their outbox state (outbox-repo.ts); everything else has none.
       delivery: deliveryFromJson(row.delivery_json),
     };
+  }
+
+  /** A message's inline parts that have a Content-ID, for its HTML's `cid:` pictures. */
+  inlineParts(messageId: number): { contentId: string; contentType: string; path: string; size: number }[] {
+    return this.db
+      .prepare(
+        `SELECT content_id AS contentId, content_type AS contentType, path, size FROM attachments
+         WHERE message_id = ? AND inline = 1 AND content_id IS NOT NULL ORDER BY id`,
+      )
+      .all(messageId) as { contentId: string; contentType: string; path: string; size: number }[];
   }
 
   /** One attachment's file on disk and the name it came with, for downloads. */

@@ -240,6 +240,65 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 9,
+    description: 'why the Sent copy of a sent reply could not be filed',
+    sql: `
+      -- Set while a sent reply's copy could not be filed: { folder, error } with the mapped IMAP
+      -- error and the server's words, shown on the reply. Cleared once it is filed.
+      ALTER TABLE outbox ADD COLUMN filing_json TEXT;
+    `,
+  },
+  {
+    version: 10,
+    description: 'replies found in the Sent folder, threading in any order, \\Answered of customer mail',
+    sql: `
+      -- A reply found in the mailbox (the Sent folder, or our own copy in the inbox) rather than sent
+      -- from this desktop: who sent it, from the X-Auxilium-Agent header our outbox adds; NULL when
+      -- it came from another mail client (or is not such a reply).
+      ALTER TABLE messages ADD COLUMN sent_by TEXT;
+      -- The customer's message is flagged \\Answered on the server (by anyone, from any client).
+      ALTER TABLE messages ADD COLUMN answered_on_server INTEGER NOT NULL DEFAULT 0;
+
+      -- Every Message-ID a message names in In-Reply-To or References: a message arriving after its
+      -- replies finds them here, and their conversations are joined (ingest/linking.ts).
+      CREATE TABLE message_refs (
+        message_id INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+        channel_id TEXT NOT NULL,
+        ref_id     TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX message_refs_ref ON message_refs (channel_id, ref_id);
+      CREATE INDEX message_refs_message ON message_refs (message_id);
+      INSERT INTO message_refs (message_id, channel_id, ref_id)
+        SELECT id, channel_id, in_reply_to FROM messages WHERE in_reply_to IS NOT NULL
+        UNION SELECT m.id, m.channel_id, j.value FROM messages m, json_each(m."references") j WHERE j.value IS NOT NULL;
+
+      -- Sent mail whose conversation is not known yet (its customer message has not been imported):
+      -- kept here, not shown, until a message it refers to (or that refers to it) arrives. The
+      -- message as it will be stored is kept as JSON; small raw bytes inline, large ones as a file.
+      CREATE TABLE parked_messages (
+        id           INTEGER PRIMARY KEY,
+        channel_id   TEXT NOT NULL,
+        message_id   TEXT,
+        dedupe_key   TEXT,
+        mailbox      TEXT NOT NULL,
+        uid_validity TEXT NOT NULL,
+        uid          INTEGER NOT NULL,
+        message_json TEXT NOT NULL,
+        raw          BLOB,
+        created_at   TEXT NOT NULL,
+        UNIQUE (channel_id, mailbox, uid_validity, uid)
+      ) STRICT;
+      CREATE INDEX parked_messages_message_id ON parked_messages (channel_id, message_id);
+      CREATE INDEX parked_messages_dedupe ON parked_messages (channel_id, dedupe_key);
+      CREATE TABLE parked_refs (
+        parked_id  INTEGER NOT NULL REFERENCES parked_messages (id) ON DELETE CASCADE,
+        channel_id TEXT NOT NULL,
+        ref_id     TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX parked_refs_ref ON parked_refs (channel_id, ref_id);
+    `,
+  },
+  {
+    version: 11,
     description: 'reply state per conversation for the inbox list',
     sql: `
       -- The list shows per row whether a reply failed or is still waiting, and the sidebar counts
@@ -248,7 +307,7 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
-    version: 10,
+    version: 12,
     description: 'saved replies',
     sql: `
       -- Replies the team reuses. Team-wide: no owner column; the newest change wins.

@@ -2,8 +2,10 @@ import { z } from 'zod';
 import type { DraftAttachment } from '../../../shared/attachments';
 import type { Address, Delivery } from '../../../shared/conversation';
 import { mailErrorSchema, type MailError } from '../../../shared/errors';
+import { replyTarget } from '../../../shared/reply-recipients';
 import type { Db } from './database';
 import { messageIdListSchema, readAddresses, readJsonColumn } from './json-column';
+import { THREAD_ORDER } from './thread-order';
 
 /** SQL for the outbox (agent replies on their way out) and drafts. Tables: migrations 4 and 6. */
 
@@ -91,7 +93,8 @@ function fromRow(row: RawOutboxRow): OutboxRow {
  * message queries in MailStore; `alias` names the messages table in that query.
  */
 export function deliveryColumn(alias: string): string {
-  return `(SELECT json_object('state', o.state, 'error', o.error_json, 'attempts', o.attempts, 'nextAttemptAt', o.next_attempt_at, 'refused', o.refused_json)
+  return `(SELECT json_object('state', o.state, 'error', o.error_json, 'attempts', o.attempts, 'nextAttemptAt', o.next_attempt_at, 'refused', o.refused_json,
+       'filing', CASE WHEN o.filed_at IS NULL THEN o.filing_json END, 'retrying', o.followup_at IS NOT NULL)
      FROM outbox o WHERE o.message_id = ${alias}.id) AS delivery_json`;
 }
 
@@ -101,20 +104,29 @@ const deliveryColumnSchema = z.object({
   attempts: z.number(),
   nextAttemptAt: z.string(),
   refused: z.string().nullable(),
+  filing: z.string().nullable(),
+  retrying: z.number(),
 });
+
+const filingProblemSchema = z.object({ folder: z.string(), error: mailErrorSchema });
 
 /** The delivery of a message from `deliveryColumn`'s JSON. */
 export function deliveryFromJson(json: string | null | undefined): Delivery | null {
   if (!json) return null;
   const value = readJsonColumn(deliveryColumnSchema, json, 'delivery state');
+  const filing = value.filing === null ? null : readJsonColumn(filingProblemSchema, value.filing, 'filing problem');
   return {
     state: value.state,
     error: parseError(value.error),
     attempts: value.attempts,
     nextAttemptAt: value.state === 'queued' ? value.nextAttemptAt : null,
     refused: parseRefused(value.refused),
+    filing: filing && { ...filing, retrying: value.retrying === 1 },
   };
 }
+
+/** Why a sent reply's copy is not in the Sent folder yet. */
+export type FilingProblem = z.infer<typeof filingProblemSchema>;
 
 /** The customer's message a reply answers, with what the reply needs from it. Message-IDs are stored without angle brackets. */
 export interface ParentRecord {
@@ -145,6 +157,8 @@ export interface OutgoingRecord {
   text: string;
   /** Files the agent attached, on disk. */
   attachments: AttachmentFile[];
+  /** The agent who wrote it, named in the reply so other desktops can say who sent it. */
+  agent: { name: string; email: string } | null;
 }
 
 export interface AttachmentFile {
@@ -175,15 +189,19 @@ export class OutboxRepo {
     return this.db.transaction(fn)();
   }
 
-  /** The customer's last message in the conversation: inbound normal mail first, else any inbound mail. */
+  /** The message a reply answers (shared/reply-recipients.ts replyTarget), picked from the thread in its order. */
   parentOf(conversationId: number): ParentRecord | undefined {
+    const thread = this.db
+      .prepare(`SELECT id, direction, kind FROM messages WHERE conversation_id = ? ORDER BY ${THREAD_ORDER}`)
+      .all(conversationId) as { id: number; direction: string; kind: string }[];
+    const target = replyTarget(thread);
+    if (!target) return undefined;
     const row = this.db
       .prepare(
         `SELECT id, message_id, in_reply_to, "references", from_name, from_address, to_json, cc_json, reply_to_json
-         FROM messages WHERE conversation_id = ? AND direction = 'inbound'
-         ORDER BY kind = 'normal' DESC, date DESC, id DESC LIMIT 1`,
+         FROM messages WHERE id = ?`,
       )
-      .get(conversationId) as
+      .get(target.id) as
       | {
           id: number;
           message_id: string | null;
@@ -244,8 +262,8 @@ export class OutboxRepo {
     const row = this.db
       .prepare(
         `SELECT m.id, m.channel_id, m.conversation_id, c.token, m.message_id, m.in_reply_to, m."references", m.subject,
-           m.from_name, m.from_address, m.to_json, m.cc_json, m.text
-         FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.id = ?`,
+           m.from_name, m.from_address, m.to_json, m.cc_json, m.text, a.name AS agent_name, a.email AS agent_email
+         FROM messages m JOIN conversations c ON c.id = m.conversation_id LEFT JOIN agents a ON a.id = m.author_agent_id WHERE m.id = ?`,
       )
       .get(messageId) as
       | {
@@ -262,6 +280,8 @@ export class OutboxRepo {
           to_json: string;
           cc_json: string;
           text: string;
+          agent_name: string | null;
+          agent_email: string | null;
         }
       | undefined;
     return (
@@ -279,6 +299,7 @@ export class OutboxRepo {
         cc: readAddresses(row.cc_json, 'Cc addresses'),
         text: row.text,
         attachments: this.attachments(row.id),
+        agent: row.agent_name !== null && row.agent_email !== null ? { name: row.agent_name, email: row.agent_email } : null,
       }
     );
   }
@@ -395,7 +416,12 @@ export class OutboxRepo {
   }
 
   markFiled(messageId: number, at: string): void {
-    this.db.prepare('UPDATE outbox SET filed_at = ? WHERE message_id = ?').run(at, messageId);
+    this.db.prepare('UPDATE outbox SET filed_at = ?, filing_json = NULL WHERE message_id = ?').run(at, messageId);
+  }
+
+  /** The copy could not be filed: why, for the reply's delivery line. */
+  setFilingProblem(messageId: number, problem: FilingProblem): void {
+    this.db.prepare('UPDATE outbox SET filing_json = ? WHERE message_id = ?').run(JSON.stringify(problem), messageId);
   }
 
   /** Sent replies with a Sent copy, \\Answered or deferred recipients still outstanding, the soonest due first. */

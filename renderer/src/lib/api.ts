@@ -4,8 +4,8 @@ import { resultSchema, type Result } from '../../../shared/errors';
 
 /**
  * The renderer's only way to the main side. In Electron, preload exposes `window.auxilium`; in a
- * browser (the web host), the same calls go over a WebSocket authorised by the token the host wrote
- * into the page. No other renderer code knows which one it is on.
+ * browser (the web host), the same calls go over a WebSocket that the host authorises by its
+ * HttpOnly session cookie (the page never sees the key). No other renderer code knows which one it is on.
  */
 
 declare global {
@@ -29,13 +29,7 @@ function connectionLost(): Result<never> {
   };
 }
 
-/** The per-run token the web host wrote into this page (empty in Electron). */
-function pageToken(): string {
-  return document.querySelector<HTMLMetaElement>('meta[name="auxilium-token"]')?.content ?? '';
-}
-
 function webSocketApi(): AuxiliumApi {
-  const token = pageToken();
   const pending = new Map<number, Pending>();
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
   let nextId = 1;
@@ -45,7 +39,7 @@ function webSocketApi(): AuxiliumApi {
   function open(): Promise<WebSocket> {
     if (ready && socket && socket.readyState <= WebSocket.OPEN) return ready;
     ready = new Promise((resolve, reject) => {
-      const ws = new WebSocket(`ws://${location.host}/ws?token=${encodeURIComponent(token)}`);
+      const ws = new WebSocket(`ws://${location.host}/ws`);
       socket = ws;
       ws.onopen = () => resolve(ws);
       ws.onerror = () => reject(new Error('connection failed'));
@@ -124,9 +118,9 @@ export function onEvent<E extends EventName>(event: E, listener: (payload: Event
 
 /**
  * Where an attachment downloads from: the desktop shell's own scheme in Electron, the web host's
- * token-guarded path in a browser. Either way the file comes as a download, never rendered.
+ * session-guarded path in a browser. Either way the file comes as a download, never rendered.
  */
 export function attachmentUrl(id: number): string {
   const path = `/attachments/${encodeURIComponent(String(id))}`;
-  return window.auxilium ? `app://auxilium${path}` : `${path}?token=${encodeURIComponent(pageToken())}`;
+  return window.auxilium ? `app://auxilium${path}` : path;
 }

@@ -14,6 +14,10 @@ import { MailParser, parseAddressHeader } from 'mailparser';
 
 const { attachmentsDir, partialPrefix } = workerData;
 
+// Attachments are the user's alone (PRIVATE_DIR_MODE and PRIVATE_FILE_MODE in ../../file-modes.ts).
+const PRIVATE_DIR_MODE = 0o700;
+const PRIVATE_FILE_MODE = 0o600;
+
 // A charset name no real mail uses: it marks text parts that declare no charset, so our decoder
 // (below) sees them. mailparser would otherwise read them as UTF-8 and turn every latin-1 byte
 // into U+FFFD.
@@ -79,6 +83,11 @@ function createParser() {
   parser.createNode = function (node) {
     const type = node.contentType || (node.root ? 'text/plain' : '');
     if (!node.charset && /^text\//i.test(type)) node.charset = UNDECLARED;
+    // An unknown disposition means "attachment" (RFC 2183), but the one part of a single-part
+    // message is its body: read as an attachment, the message would show no text at all.
+    if (node.root && /^text\//i.test(type) && node.disposition && !['attachment', 'inline'].includes(node.disposition)) {
+      node.disposition = 'inline';
+    }
     // Headers of a message/rfc822 shown inline (a forwarded message, or a bounce's original).
     if (node.parentNode && node.parentNode.contentType === 'message/rfc822') {
       const id = node.headers.getFirst('message-id');
@@ -89,8 +98,12 @@ function createParser() {
   return { parser, embeddedMessageIds };
 }
 
+/**
+ * The `<…>` Message-IDs in a header. Whitespace some clients put inside the brackets is dropped, the
+ * same way wherever an id is read (Message-ID, In-Reply-To, References), so a reply still finds it.
+ */
 function messageIds(value) {
-  return value.match(/<[^<>\s]+>/g) ?? [];
+  return (value.match(/<[^<>]+>/g) ?? []).map((id) => id.replace(/\s+/g, '')).filter((id) => id !== '<>');
 }
 
 /** Some clients drop the angle brackets; threading compares the bracketed form. */
@@ -203,7 +216,7 @@ async function storeAttachment(attachment, index, written) {
     },
   });
   try {
-    await pump(attachment.content, counter, createWriteStream(partial, { flags: 'wx' }));
+    await pump(attachment.content, counter, createWriteStream(partial, { flags: 'wx', mode: PRIVATE_FILE_MODE }));
   } finally {
     attachment.release();
   }
@@ -226,7 +239,7 @@ async function storeAttachment(attachment, index, written) {
 // Created once per worker rather than once per message; a failure is retried with the next message.
 let dirReady = null;
 function attachmentsDirReady() {
-  dirReady ??= mkdir(attachmentsDir, { recursive: true }).catch((error) => {
+  dirReady ??= mkdir(attachmentsDir, { recursive: true, mode: PRIVATE_DIR_MODE }).catch((error) => {
     dirReady = null;
     throw error;
   });

@@ -77,6 +77,14 @@ describe('decoding real mail', () => {
     expect(message).toMatchObject({ messageId: '<bare@example.com>', inReplyTo: '<p@example.org>' });
   });
 
+  it('keeps a Message-ID with spaces inside the brackets, normalised the same way in replies to it', async () => {
+    const original = parsed(await pool.parse(Buffer.from('Message-ID: <abc def @example.com>\r\nSubject: x\r\n\r\nx')));
+    expect(original.messageId).toBe('<abcdef@example.com>');
+    const reply = parsed(await pool.parse(Buffer.from('Message-ID: <r@example.org>\r\nIn-Reply-To: <abc def @example.com>\r\nReferences: <p@x> <abc def @example.com>\r\n\r\nx')));
+    expect(reply.inReplyTo).toBe('<abcdef@example.com>');
+    expect(reply.references).toEqual(['<p@x>', '<abcdef@example.com>']);
+  });
+
   it('reads a Date with a trailing comment', async () => {
     expect(parsed(await pool.parse(Buffer.from('Date: Tue, 1 Oct 2024 10:00:00 +0200 (CEST)\r\n\r\nx'))).date).toBe('2024-10-01T08:00:00.000Z');
   });
@@ -139,6 +147,15 @@ describe('decoding real mail', () => {
   it('text-only mail has no HTML', async () => {
     const message = parsed(await pool.parse(fixture('text-only.eml')));
     expect(message).toMatchObject({ text: 'Just text.\n', html: null, attachments: [] });
+  });
+
+  it('shows the body of a single-part HTML message with an unknown Content-Disposition', async () => {
+    const message = parsed(
+      await pool.parse(Buffer.from('Subject: x\r\nContent-Type: text/html; charset=utf-8\r\nContent-Disposition: x-unknown\r\n\r\n<p>Your parcel is <b>here</b>.</p>\r\n')),
+    );
+    expect(message.html).toContain('<b>here</b>');
+    expect(message.text).toContain('Your parcel is here.');
+    expect(message.attachments).toEqual([]);
   });
 
   it('HTML-only mail gets a text version', async () => {

@@ -1,5 +1,6 @@
 import { useId, useState } from 'react';
-import type { Channel } from '../../../../shared/channel';
+import type { Channel, ChannelNotice } from '../../../../shared/channel';
+import { ServerReply } from '../../components/ServerReply';
 import { STATE_LABEL, shortFingerprint, stateTone } from './format';
 import { useChannelsStore } from './store';
 
@@ -72,6 +73,14 @@ export function ChannelCard({ channel, onEdit, onDelete }: ChannelCardProps) {
             </span>
           </dd>
         </div>
+        {channel.status.sent ? (
+          <div>
+            <dt>Sent folder</dt>
+            <dd className={channel.status.sent.watched ? 'muted text-break' : 'text-break'}>
+              {channel.status.sent.watched ? channel.status.sent.message : `Not watched: ${channel.status.sent.message}`}
+            </dd>
+          </div>
+        ) : null}
         <div>
           <dt>Servers</dt>
           <dd className="text-break muted">
@@ -90,6 +99,14 @@ export function ChannelCard({ channel, onEdit, onDelete }: ChannelCardProps) {
         </ul>
       ) : null}
 
+      {channel.notices.length > 0 ? (
+        <ul className="card-notes" role="list" aria-label="Server notices">
+          {channel.notices.map((notice) => (
+            <NoticeItem key={notice.kind} channel={channel} notice={notice} onChoose={() => onEdit(channel)} />
+          ))}
+        </ul>
+      ) : null}
+
       <footer className="card-actions">
         <button type="button" className="btn btn-secondary btn-small" onClick={() => onEdit(channel)}>
           Edit
@@ -103,4 +120,47 @@ export function ChannelCard({ channel, onEdit, onDelete }: ChannelCardProps) {
       </footer>
     </article>
   );
+}
+
+/** What the server does that the admin should know about: the words, the cause and the fix. */
+function NoticeItem({ channel, notice, onChoose }: { channel: Channel; notice: ChannelNotice; onChoose(): void }) {
+  const createSentFolder = useChannelsStore((s) => s.createSentFolder);
+  const [creating, setCreating] = useState(false);
+  switch (notice.kind) {
+    case 'sent-copy-failed':
+      return (
+        <li className="note note-warn">
+          <strong>Sent copies are not being filed in “{notice.folder}”:</strong> {notice.error.message}. {notice.error.cause} {notice.error.fix}
+          <ServerReply detail={notice.error.detail} />
+        </li>
+      );
+    case 'no-sent-folder':
+      return (
+        <li className="note note-warn">
+          <strong>This server has no Sent folder:</strong> replies go out, but no copy of them is kept on the server.
+          <span className="note-actions">
+            <button
+              type="button"
+              className="btn btn-secondary btn-small"
+              disabled={creating}
+              onClick={() => {
+                setCreating(true);
+                void createSentFolder(channel.id).finally(() => setCreating(false));
+              }}
+            >
+              {creating ? 'Creating…' : 'Create a Sent folder'}
+            </button>
+            <button type="button" className="btn btn-ghost btn-small" onClick={onChoose}>
+              Choose a folder…
+            </button>
+          </span>
+        </li>
+      );
+    case 'idle-silent':
+      return (
+        <li className="note note-warn">
+          This server does not push new mail (IDLE); new mail is checked every {notice.pollSeconds} s. Lower the check interval in the channel settings to see new mail sooner.
+        </li>
+      );
+  }
 }

@@ -25,6 +25,8 @@ export interface ChannelsState {
   upsert(channel: Channel): void;
   setEnabled(id: string, enabled: boolean): Promise<AppError | null>;
   remove(id: string): Promise<AppError | null>;
+  /** For a server without a Sent folder: creates one and files copies of replies there. */
+  createSentFolder(id: string): Promise<AppError | null>;
   clearError(): void;
 }
 
@@ -73,6 +75,16 @@ export const useChannelsStore = create<ChannelsState>()((set, get) => ({
       return result.error;
     }
     set(({ channels }) => ({ channels: channels.filter((c) => c.id !== id) }));
+    return null;
+  },
+
+  async createSentFolder(id) {
+    const result = await invoke('channels:create-sent-folder', { id });
+    if (!result.ok) {
+      set({ error: result.error });
+      return result.error;
+    }
+    get().upsert(result.value);
     return null;
   },
 

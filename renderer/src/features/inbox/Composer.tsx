@@ -1,13 +1,13 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import { MAX_REPLY_ATTACHMENT_BYTES, megabytes } from '../../../../shared/attachments';
-import type { Channel } from '../../../../shared/channel';
+import { channelOwnAddresses, type Channel } from '../../../../shared/channel';
 import type { Address, ConversationDetail } from '../../../../shared/conversation';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { Field, fieldAria } from '../../components/Field';
 import { useChannelsStore } from '../channels/store';
 import { UNDO_SECONDS, useComposerStore, type ComposerMode, type DraftStatus } from './composer-store';
-import { formatAddress, formatSize } from './format';
-import { replyRecipients } from './recipients';
+import { formatAddress, formatSize, shown } from './format';
+import { notTheCustomer, replyRecipients } from './recipients';
 import { SavedReplyPicker } from './SavedReplyPicker';
 import { SendStatusBar } from './SendStatusBar';
 
@@ -74,7 +74,7 @@ function Attachments({ disabled }: { disabled: boolean }) {
         <ul className="composer-attachment-list" aria-label="Attached files">
           {files.map((file) => (
             <li key={file.key} className="composer-attachment">
-              <span className="attachment-name text-break">{file.filename}</span>
+              <span className="attachment-name text-break">{shown(file.filename)}</span>
               <span className="muted attachment-size">{file.id === null ? `${formatSize(file.size)}, uploading…` : formatSize(file.size)}</span>
               {file.id === null ? null : (
                 <button type="button" className="btn btn-ghost btn-small" aria-label={`Remove ${file.filename}`} onClick={() => void actions.removeAttachment(file.key)}>
@@ -144,8 +144,9 @@ export function Composer({ detail }: { detail: ConversationDetail }) {
   }, []);
 
   const ready = openedFor === conversationId;
-  const own = channel ? [channel.supportAddress, channel.smtp.fromAddress, channel.imap.username] : [];
+  const own = channel ? channelOwnAddresses(channel) : [];
   const recipients = isNote ? null : replyRecipients(mode, detail.conversation, detail.messages, own);
+  const elsewhere = recipients ? notTheCustomer(recipients, detail.conversation.customer) : [];
   const signature = channel?.inbox.signature?.trim() ? channel.inbox.signature : '';
   const actions = useComposerStore.getState();
   const label = isNote ? 'Note' : 'Message';
@@ -187,11 +188,20 @@ export function Composer({ detail }: { detail: ConversationDetail }) {
           </p>
         ) : null}
         {recipients ? (
-          <dl className="composer-recipients" aria-label="Recipients">
-            {channel ? <RecipientLine label="From" addresses={[{ name: channel.smtp.fromName, address: channel.smtp.fromAddress }]} /> : null}
-            <RecipientLine label="To" addresses={recipients.to} />
-            {mode === 'reply-all' ? <RecipientLine label="Cc" addresses={recipients.cc} /> : null}
-          </dl>
+          <>
+            <dl className="composer-recipients" aria-label="Recipients">
+              {channel ? <RecipientLine label="From" addresses={[{ name: channel.smtp.fromName, address: channel.smtp.fromAddress }]} /> : null}
+              <RecipientLine label="To" addresses={recipients.to} />
+              {mode === 'reply-all' ? <RecipientLine label="Cc" addresses={recipients.cc} /> : null}
+            </dl>
+            {elsewhere.length > 0 ? (
+              // A Reply-To may name anyone: say so before the agent sends a customer's answer there.
+              <p className="composer-elsewhere">
+                <strong>Not the customer:</strong> this reply goes to {elsewhere.map(formatAddress).join(', ')}, as the message it answers
+                asks (Reply-To). The conversation's customer is {formatAddress(detail.conversation.customer)}.
+              </p>
+            ) : null}
+          </>
         ) : (
           <p className="composer-note-banner">
             <span className="note-label">Internal note</span> Never sent to the customer.

@@ -1,9 +1,11 @@
 import { useEffect, useId, useRef } from 'react';
 import { ErrorAlert } from '../../components/ErrorAlert';
+import { answeredWithoutReply } from './answered';
 import { Composer } from './Composer';
 import { ConversationActions } from './ConversationActions';
 import { useConversationStore } from './conversation-store';
 import { AddressText } from './AddressText';
+import { shown } from './format';
 import { MessageItem } from './MessageItem';
 import { useInboxStore } from './store';
 import { inboxViewHref } from '../../lib/router';
@@ -44,6 +46,7 @@ export function ConversationPane() {
 
   const { conversation, messages } = detail;
   const ordered = [...messages].sort((a, b) => a.date.localeCompare(b.date) || a.id - b.id);
+  const answeredElsewhere = answeredWithoutReply(ordered);
   return (
     <section className="conversation" aria-labelledby={headingId}>
       <header className="conversation-header">
@@ -53,7 +56,7 @@ export function ConversationPane() {
         </a>
         <div className="conversation-titles">
           <h2 id={headingId} className="conversation-subject">
-            {conversation.subject || '(no subject)'}
+            {shown(conversation.subject) || '(no subject)'}
           </h2>
           <p className="muted conversation-customer">
             <AddressText address={conversation.customer} />
@@ -70,7 +73,7 @@ export function ConversationPane() {
         <ol role="list" className="thread-list" aria-label="Messages">
           {ordered.map((message) => (
             <li key={message.id}>
-              <MessageItem message={message} />
+              <MessageItem message={message} answeredElsewhere={answeredElsewhere.has(message.id)} />
             </li>
           ))}
         </ol>
@@ -79,3 +82,4 @@ export function ConversationPane() {
     </section>
   );
 }
+

@@ -1,7 +1,7 @@
 import { memo, type MouseEvent } from 'react';
 import type { ConversationSummary } from '../../../../shared/conversation';
 import { conversationHref } from '../../lib/router';
-import { displayName, fullTime, shortTime, STATUS_LABEL } from './format';
+import { displayName, fullTime, shortTime, shown, STATUS_LABEL } from './format';
 
 /** Every row has this height (px); the list relies on it instead of measuring. Keep in step with .conv-row. */
 export const ROW_HEIGHT = 84;
@@ -47,7 +47,7 @@ export const ConversationRow = memo(function ConversationRow({
     .filter(Boolean)
     .join(' ');
   const flag = replyFlag(c, channelDisabled);
-  const subject = c.subject || '(no subject)';
+  const subject = shown(c.subject) || '(no subject)';
 
   function onClick(event: MouseEvent<HTMLAnchorElement>) {
     if (!event.shiftKey && !event.ctrlKey && !event.metaKey) return;
@@ -69,7 +69,7 @@ export const ConversationRow = memo(function ConversationRow({
       <a className={className} href={conversationHref(c.id)} aria-current={open ? 'true' : undefined} tabIndex={tabStop ? 0 : -1} data-id={c.id} onClick={onClick}>
         <span className="conv-line">
           {c.unread ? <span className="unread-dot" role="img" aria-label="Unread" /> : null}
-          <span className="conv-customer" title={c.customer.address}>
+          <span className="conv-customer" title={shown(c.customer.address)}>
             {displayName(c.customer)}
           </span>
           <time className="conv-time" dateTime={c.lastMessageAt} title={fullTime(c.lastMessageAt)}>
@@ -78,7 +78,7 @@ export const ConversationRow = memo(function ConversationRow({
         </span>
         <span className="conv-subject">{subject}</span>
         <span className="conv-line conv-meta">
-          {flag ? <span className={`conv-flag conv-flag-${flag.tone}`}>{flag.label}</span> : <span className="conv-snippet">{c.snippet}</span>}
+          {flag ? <span className={`conv-flag conv-flag-${flag.tone}`}>{flag.label}</span> : <span className="conv-snippet">{shown(c.snippet)}</span>}
           <span className={`conv-status conv-status-${c.status}`}>{STATUS_LABEL[c.status]}</span>
           <span className="conv-assignee">{assignee ?? 'Unassigned'}</span>
           {channel ? <span className="conv-channel">{channel}</span> : null}

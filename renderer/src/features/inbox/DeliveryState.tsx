@@ -108,12 +108,39 @@ export function DeliveryState({ message }: { message: Message }) {
       {detail ? <span className="delivery-detail">{detail}</span> : null}
     </p>
   );
-  if (delivery.refused.length === 0) return line;
+  if (delivery.refused.length === 0 && !delivery.filing) return line;
   return (
     <div className="delivery-refused">
       {line}
-      <RefusedRecipients refused={delivery.refused} />
+      {delivery.refused.length > 0 ? <RefusedRecipients refused={delivery.refused} /> : null}
+      {delivery.filing ? <FilingProblem filing={delivery.filing} /> : null}
     </div>
+  );
+}
+
+/** Sent, but its copy is not in the Sent folder: where, why in the server's words, and whether it is tried again. */
+function FilingProblem({ filing }: { filing: NonNullable<Delivery['filing']> }) {
+  const { folder, error, retrying } = filing;
+  return (
+    <section className="delivery delivery-failed" aria-label="Copy in the Sent folder">
+      <p className="delivery-line">
+        <span className="delivery-badge delivery-badge-failed">Not filed</span>
+        <span className="delivery-message">
+          The customer got this reply, but its copy is not in “{folder}”: {error.message}. {retrying ? 'Tried again by itself.' : 'No longer tried again.'}
+        </span>
+      </p>
+      <dl className="delivery-facts">
+        <div>
+          <dt>Likely cause:</dt>
+          <dd>{error.cause}</dd>
+        </div>
+        <div>
+          <dt>How to fix:</dt>
+          <dd>{error.fix}</dd>
+        </div>
+      </dl>
+      <ServerReply detail={error.detail} />
+    </section>
   );
 }
 

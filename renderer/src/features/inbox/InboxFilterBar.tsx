@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { StatusFilter } from '../../../../shared/conversation';
+import { MAX_SEARCH_LENGTH, type StatusFilter } from '../../../../shared/conversation';
 import { useChannelsStore } from '../channels/store';
 import { STATUS_LABEL } from './format';
 import { DEFAULT_STATUS, useInboxStore } from './store';
@@ -38,6 +38,7 @@ export function InboxFilterBar() {
           placeholder="Search subject, people and messages"
           autoComplete="off"
           spellCheck={false}
+          maxLength={MAX_SEARCH_LENGTH}
           value={query}
           onChange={(event) => setQuery(event.target.value)}
           onKeyDown={(event) => {

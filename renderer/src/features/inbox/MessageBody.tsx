@@ -5,6 +5,26 @@ import { invoke } from '../../lib/api';
 import { splitQuoted } from './format';
 import { hasRemoteContent, mailSrcdoc, ownHtmlFragment } from './sanitize';
 
+const NO_IMAGES: ReadonlyMap<string, string> = new Map();
+
+/** The message's own pictures its HTML names by `cid:` (Content-ID → data: URL); none until they arrive. */
+function useInlineImages(messageId: number, html: string): ReadonlyMap<string, string> {
+  const [images, setImages] = useState(NO_IMAGES);
+  const wanted = /cid:/i.test(html);
+  useEffect(() => {
+    setImages(NO_IMAGES);
+    if (!wanted) return;
+    let alive = true;
+    void invoke('messages:get-inline-images', { id: messageId }).then((result) => {
+      if (alive && result.ok) setImages(new Map(result.value.map((image) => [image.contentId, image.dataUrl])));
+    });
+    return () => {
+      alive = false;
+    };
+  }, [messageId, wanted]);
+  return images;
+}
+
 /** An agent's reply with the simple formatting they typed (bold, italic, links, lists), shown in place. */
 export function FormattedBody({ html }: { html: string }) {
   const clean = useMemo(() => ownHtmlFragment(html), [html]);
@@ -44,10 +64,11 @@ export function PlainBody({ text }: { text: string }) {
  * and the web host into a new tab — so a click never navigates the app. Remote images load only
  * after the user asks, for this message alone.
  */
-export function HtmlBody({ html, title }: { html: string; title: string }) {
+export function HtmlBody({ html, title, messageId }: { html: string; title: string; messageId: number }) {
   const [allowRemote, setAllowRemote] = useState(false);
+  const inlineImages = useInlineImages(messageId, html);
   const remote = useMemo(() => hasRemoteContent(html), [html]);
-  const frame = useMemo(() => mailSrcdoc(html, allowRemote), [html, allowRemote]);
+  const frame = useMemo(() => mailSrcdoc(html, allowRemote, inlineImages), [html, allowRemote, inlineImages]);
   return (
     <div className="message-html">
       {remote && !allowRemote ? (

@@ -4,7 +4,7 @@ import type { Address, Message } from '../../../../shared/conversation';
 import { attachmentUrl } from '../../lib/api';
 import { AddressText } from './AddressText';
 import { DeliveryState } from './DeliveryState';
-import { formatSize, fullTime, KIND_LABEL } from './format';
+import { displayName, formatSize, fullTime, KIND_LABEL, shown } from './format';
 import { FormattedBody, HtmlBody, PlainBody, RawBody } from './MessageBody';
 
 function AddressLine({ label, addresses }: { label: string; addresses: Address[] }) {
@@ -25,12 +25,27 @@ function AddressLine({ label, addresses }: { label: string; addresses: Address[]
   );
 }
 
-/** One message of the thread; notes look different (yellow) and say so in words, not only colour. */
-export const MessageItem = memo(function MessageItem({ message }: { message: Message }) {
+/**
+ * Who sent a reply found in the mailbox rather than from this desktop (it has no delivery of ours):
+ * the agent our outbox named in it, or else a mail client outside Auxilium.
+ */
+function sentElsewhereLabel(message: Message): string | null {
+  if (message.direction !== 'outbound' || message.delivery) return null;
+  return message.sentBy ? `Sent by ${message.sentBy}` : 'Sent from another mail client';
+}
+
+/**
+ * One message of the thread; notes look different (yellow) and say so in words, not only colour.
+ * `answeredElsewhere`: the customer's message is \Answered on the server but no reply follows it here.
+ */
+export const MessageItem = memo(function MessageItem({ message, answeredElsewhere = false }: { message: Message; answeredElsewhere?: boolean }) {
   const headingId = useId();
   const isNote = message.direction === 'note';
-  const kind = KIND_LABEL[message.kind];
-  const attachments = message.attachments.filter((a) => !a.inline || !message.html);
+  // An outgoing reply says who sent it below; "Sent by us" on top would only repeat it.
+  const kind = message.direction === 'outbound' && message.kind === 'own' ? undefined : KIND_LABEL[message.kind];
+  // Pictures shown inside the HTML are listed too, so they can be saved like any other file.
+  const attachments = message.attachments;
+  const sentElsewhere = sentElsewhereLabel(message);
   // An agent's reply shows as the customer got it: the simple formatting typed in the composer, applied.
   const formatted = useMemo(
     () => (message.direction === 'outbound' && !message.html ? replyHtml(message.text) : null),
@@ -50,7 +65,7 @@ export const MessageItem = memo(function MessageItem({ message }: { message: Mes
       <header className="message-header">
         <h3 id={headingId} className="message-from">
           {isNote ? <span className="note-label">Internal note</span> : null}
-          {isNote ? <span>{message.from.name || message.from.address}</span> : <AddressText address={message.from} />}
+          {isNote ? <span>{displayName(message.from)}</span> : <AddressText address={message.from} />}
         </h3>
         <div className="message-badges">
           {kind ? <span className={`badge badge-kind badge-kind-${message.kind}`}>{kind}</span> : null}
@@ -68,7 +83,7 @@ export const MessageItem = memo(function MessageItem({ message }: { message: Mes
       {message.parseError ? (
         <RawBody messageId={message.id} reason={message.parseError} />
       ) : message.html && !isNote ? (
-        <HtmlBody html={message.html} title={`Message from ${message.from.name || message.from.address}`} />
+        <HtmlBody html={message.html} title={`Message from ${displayName(message.from)}`} messageId={message.id} />
       ) : formatted ? (
         <FormattedBody html={formatted} />
       ) : (
@@ -81,11 +96,14 @@ export const MessageItem = memo(function MessageItem({ message }: { message: Mes
             {attachments.map((attachment) => (
               <li key={attachment.id} className="attachment">
                 <PaperclipIcon />
-                <span className="attachment-name text-break">{attachment.filename || '(unnamed)'}</span>
-                <span className="muted attachment-size">{formatSize(attachment.size)}</span>
+                <span className="attachment-name text-break">{shown(attachment.filename) || '(unnamed)'}</span>
+                <span className="muted attachment-size">
+                  {formatSize(attachment.size)}
+                  {attachment.inline && message.html ? ' · in the message' : ''}
+                </span>
                 {/* Always a download (the host sends it as one), never opened inside the app. */}
                 <a className="btn btn-ghost btn-small" href={attachmentUrl(attachment.id)} download>
-                  Download<span className="sr-only"> {attachment.filename || '(unnamed)'}</span>
+                  Download<span className="sr-only"> {shown(attachment.filename) || '(unnamed)'}</span>
                 </a>
               </li>
             ))}
@@ -93,6 +111,12 @@ export const MessageItem = memo(function MessageItem({ message }: { message: Mes
         </div>
       ) : null}
       {message.direction === 'outbound' && message.delivery ? <DeliveryState message={message} /> : null}
+      {sentElsewhere ? <p className="message-sent-by muted">{sentElsewhere}</p> : null}
+      {answeredElsewhere ? (
+        <p className="message-answered-elsewhere" role="note">
+          Answered outside Auxilium — the reply is not in the Sent folder we watch.
+        </p>
+      ) : null}
     </article>
   );
 });

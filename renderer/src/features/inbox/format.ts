@@ -1,4 +1,7 @@
 import type { Address, ConversationStatus, MessageKind } from '../../../../shared/conversation';
+import { withoutDirectionControls as shown } from '../../../../shared/display-text';
+
+export { shown };
 
 export const STATUS_LABEL: Record<ConversationStatus, string> = { open: 'Open', pending: 'Pending', closed: 'Closed' };
 
@@ -29,14 +32,17 @@ export function fullTime(iso: string): string {
   return Number.isNaN(date.getTime()) ? iso : fullFormat.format(date);
 }
 
+/** Names, addresses, subjects and file names from mail go through `shown` before they are displayed. */
 export function formatAddress(address: Address): string {
-  if (!address.name) return address.address;
-  if (!address.address) return address.name;
-  return `${address.name} <${address.address}>`;
+  const name = shown(address.name);
+  const email = shown(address.address);
+  if (!name) return email;
+  if (!email) return name;
+  return `${name} <${email}>`;
 }
 
 export function displayName(address: Address): string {
-  return address.name || address.address || '(unknown sender)';
+  return shown(address.name) || shown(address.address) || '(unknown sender)';
 }
 
 export function formatSize(bytes: number): string {

@@ -1,5 +1,6 @@
 import type { ConversationSummary } from '../../../../shared/conversation';
 import { conversationHref } from '../../lib/router';
+import { displayName, shown } from './format';
 
 /**
  * Desktop notifications for new conversations, through the browser's Notification API (Electron
@@ -61,7 +62,7 @@ export function notifyNewConversations(ids: readonly number[], known: readonly C
   const found = ids.map((id) => known.find((c) => c.id === id)).filter((c): c is ConversationSummary => Boolean(c));
   const first = found[0];
   const title = ids.length === 1 ? 'New conversation' : `${ids.length} new conversations`;
-  const body = first ? `${first.customer.name || first.customer.address}: ${first.subject || '(no subject)'}` : '';
+  const body = first ? `${displayName(first.customer)}: ${shown(first.subject) || '(no subject)'}` : '';
   const notification = new Notification(title, { body, tag: `conversation-${ids[0]}` });
   notification.onclick = () => {
     window.focus();

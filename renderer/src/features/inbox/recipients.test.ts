@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../../../shared/conversation';
-import { replyRecipients, replyTarget } from './recipients';
+import { notTheCustomer, replyRecipients, replyTarget } from './recipients';
 
 function message(extra: Partial<Message>): Message {
   return {
@@ -19,6 +19,8 @@ function message(extra: Partial<Message>): Message {
     attachments: [],
     parseError: null,
     authorAgentId: null,
+    sentBy: null,
+    answeredOnServer: false,
     delivery: null,
     ...extra,
   };
@@ -52,6 +54,22 @@ describe('replyRecipients', () => {
     const auto = message({ id: 3, date: '2026-11-20T11:00:00.000Z', kind: 'auto-reply', from: { name: '', address: 'noreply@x.example' } });
     const ours = message({ id: 4, date: '2026-11-20T12:00:00.000Z', direction: 'outbound' });
     expect(replyTarget([older, newer, auto, ours])?.id).toBe(2);
+  });
+
+  it('answers the mail that arrived last, whatever its Date header claims', () => {
+    const customer = message({ id: 1, date: '2026-11-20T09:00:00.000Z' });
+    // Arrived earlier (listed first), dated far in the future, with a Reply-To of its own.
+    const futureDated = message({ id: 2, date: '2099-01-01T00:00:00.000Z', replyTo: [{ name: '', address: 'mallory@evil.test' }] });
+    const customerAgain = message({ id: 3, date: '2026-11-21T09:00:00.000Z' });
+    expect(replyTarget([customer, futureDated, customerAgain])?.id).toBe(3);
+    expect(replyRecipients('reply', conversation, [customer, futureDated, customerAgain], ['support@acme.test']).to).toEqual([conversation.customer]);
+  });
+
+  it("points out To addresses that are not the conversation's customer", () => {
+    const elsewhere = message({ replyTo: [{ name: 'Someone', address: 'someone@else.example' }] });
+    const recipients = replyRecipients('reply', conversation, [elsewhere], ['support@acme.test']);
+    expect(notTheCustomer(recipients, conversation.customer)).toEqual([{ name: 'Someone', address: 'someone@else.example' }]);
+    expect(notTheCustomer(replyRecipients('reply', conversation, [message({})], []), { name: '', address: 'CAROL@example.com' })).toEqual([]);
   });
 
   it("goes to the conversation's customer (their Reply-To), not the From of the latest mail", () => {

@@ -1,29 +1,25 @@
-import type { ConversationSummary, Message } from '../../../../shared/conversation';
-import { replyRecipients as recipientsOf, type Recipients } from '../../../../shared/reply-recipients';
+import type { Address, ConversationSummary, Message } from '../../../../shared/conversation';
+import { replyRecipients as recipientsOf, replyTarget, type Recipients } from '../../../../shared/reply-recipients';
 
 /**
- * Who a reply goes to, as the composer previews it: the same rule the main side sends by
- * (shared/reply-recipients.ts), applied to the message the reply answers.
+ * Who a reply goes to, as the composer previews it: the same rules the main side sends by
+ * (shared/reply-recipients.ts), applied to the thread's messages in the order the thread shows them.
  */
 
 export type { Recipients };
-
-/**
- * The message a reply answers: the newest inbound one from a person, else any newest inbound one
- * (the main side picks it the same way in SQL, OutboxRepo.parentOf).
- */
-export function replyTarget(messages: readonly Message[]): Message | null {
-  const inbound = messages
-    .filter((m) => m.direction === 'inbound')
-    .sort((a, b) => b.date.localeCompare(a.date) || b.id - a.id);
-  return inbound.find((m) => m.kind === 'normal') ?? inbound[0] ?? null;
-}
+export { replyTarget };
 
 export function replyRecipients(
   mode: 'reply' | 'reply-all',
   conversation: Pick<ConversationSummary, 'customer'>,
-  messages: readonly Message[],
+  messagesInThreadOrder: readonly Message[],
   ownAddresses: readonly string[],
 ): Recipients {
-  return recipientsOf(mode, conversation.customer, replyTarget(messages), ownAddresses);
+  return recipientsOf(mode, conversation.customer, replyTarget(messagesInThreadOrder), ownAddresses);
+}
+
+/** The To addresses that are not the conversation's customer (a Reply-To elsewhere), for the composer to point out. */
+export function notTheCustomer(recipients: Recipients, customer: Address): Address[] {
+  const customerKey = customer.address.trim().toLowerCase();
+  return recipients.to.filter((address) => address.address.trim().toLowerCase() !== customerKey);
 }

@@ -77,8 +77,21 @@ export interface MailFrame {
   height: number;
 }
 
-/** A complete document for `srcdoc`: the CSP meta comes first so it governs everything after it. */
-export function mailSrcdoc(html: string, allowRemote: boolean): MailFrame {
+/** `cid:` URLs name a part by its Content-ID, percent-encoded (RFC 2392). */
+function contentIdOf(url: string): string {
+  const id = url.trim().slice('cid:'.length);
+  try {
+    return decodeURIComponent(id);
+  } catch {
+    return id;
+  }
+}
+
+/**
+ * A complete document for `srcdoc`: the CSP meta comes first so it governs everything after it.
+ * `inlineImages` (Content-ID → data: URL) fills in the message's own pictures named by `cid:`.
+ */
+export function mailSrcdoc(html: string, allowRemote: boolean, inlineImages: ReadonlyMap<string, string> = new Map()): MailFrame {
   const clean = purifier.sanitize(defangHandlers(html), {
     WHOLE_DOCUMENT: true,
     FORBID_TAGS: BLOCKED_TAGS,
@@ -86,6 +99,12 @@ export function mailSrcdoc(html: string, allowRemote: boolean): MailFrame {
     ALLOW_DATA_ATTR: false,
   });
   const doc = new DOMParser().parseFromString(clean, 'text/html');
+  for (const name of ['src', 'background']) {
+    for (const element of doc.querySelectorAll(`[${name}^="cid:" i]`)) {
+      const picture = inlineImages.get(contentIdOf(element.getAttribute(name) ?? ''));
+      if (picture) element.setAttribute(name, picture);
+    }
+  }
   const head = doc.head;
   const csp = doc.createElement('meta');
   csp.setAttribute('http-equiv', 'Content-Security-Policy');
