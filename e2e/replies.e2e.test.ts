@@ -117,8 +117,6 @@ describe('Reply composer (stand-in outbox)', () => {
       cc: [{ name: 'Boss', address: 'boss@example.com' }],
     });
     await page.goto(`${app.host.url}#/inbox/all`);
-    // Conversation 2 of the stand-in is closed; the list shows every status for these checks.
-    await page.getByLabel('Status').selectOption({ label: 'Any' });
     await row(page, subject).click();
     await conversationRegion(page, subject).waitFor();
   });
@@ -307,6 +305,8 @@ describe('Reply composer (stand-in outbox)', () => {
   it("says so plainly when a reply would go to someone other than the conversation's customer (Reply-To)", async () => {
     const other = 'Order question #2';
     addMessage(inbox, 2, { text: 'Please answer my colleague instead.', replyTo: [{ name: 'Somebody', address: 'somebody@elsewhere.example' }] });
+    // Conversation 2 is closed: show every status (a reload above put the list back on its default).
+    await page.getByRole('search').getByLabel('Status').selectOption({ label: 'Any' });
     await row(page, other).click();
     const region = conversationRegion(page, other);
     await seeText(region.locator('.composer-recipients'), 'somebody@elsewhere.example', 5_000);
