@@ -3,7 +3,7 @@ import type { ConsoleMessage, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { deliver, withImapSession } from '../test/mailstack/mailstack';
-import { addMessage, generateConversations, installFakeInbox, type FakeInbox } from './support/fake-inbox';
+import { addMessage, countsOf, generateConversations, installFakeInbox, type FakeInbox } from './support/fake-inbox';
 import { openApp, TestApp } from './support/host';
 import { LONG, fillStackChannel, openEditDialog, seeText, testTrustAndCreate } from './support/ui';
 
@@ -109,6 +109,8 @@ describe('Inbox UI (stand-in host)', () => {
       attachments: [{ id: 3, filename: 'logo.png', contentType: 'image/png', size: 68, inline: true }],
     });
     await page.goto(`${app.host.url}#/inbox/all`);
+    // These checks cover every status; the default (open and pending) has its own tests in triage.e2e.test.ts.
+    await page.getByLabel('Status').selectOption({ label: 'Any' });
   });
 
   afterAll(async () => {
@@ -117,9 +119,9 @@ describe('Inbox UI (stand-in host)', () => {
 
   it('shows the views with counts in the sidebar', async () => {
     const nav = page.getByRole('navigation', { name: 'Main' });
-    const open = inbox.conversations.filter((c) => c.status === 'open').length;
-    await nav.getByRole('link', { name: `All ${open} open`, exact: true }).waitFor();
-    await nav.getByRole('link', { name: `Unassigned ${open} open`, exact: true }).waitFor();
+    const counts = countsOf(inbox);
+    await nav.getByRole('link', { name: `All ${counts.unread.all} unread ${counts.all} open`, exact: true }).waitFor();
+    await nav.getByRole('link', { name: `Unassigned ${counts.unread.unassigned} unread ${counts.unassigned} open`, exact: true }).waitFor();
     await nav.getByRole('link', { name: 'Mine 0 open', exact: true }).waitFor();
     await page.getByRole('status').filter({ hasText: '100,000 conversations' }).waitFor();
   });
@@ -232,10 +234,10 @@ describe('Inbox UI (stand-in host)', () => {
 
   it('sets status and assignee, and adds an internal note', async () => {
     const region = conversationRegion(page, 'Order question #100000');
-    await region.getByLabel('Status').selectOption({ label: 'Closed' });
+    await region.getByLabel('Status').selectOption({ label: 'Pending' });
     await region.getByLabel('Assignee').selectOption({ label: 'Ada Lovelace (Me)' });
     await seeText(row(page, 'Order question #100000'), 'Ada Lovelace (Me)');
-    await seeText(row(page, 'Order question #100000'), 'Closed');
+    await seeText(row(page, 'Order question #100000'), 'Pending');
 
     // One composer: choose Note (the other modes are Reply and Reply all).
     await region.getByRole('group', { name: 'Compose' }).getByRole('button', { name: 'Note', exact: true }).click();
@@ -253,8 +255,11 @@ describe('Inbox UI (stand-in host)', () => {
     inbox.conversations.unshift(fresh);
     inbox.emit('conversations:changed', { ids: [fresh.id], created: [fresh.id] });
     await row(page, `Brand new ${token}`).waitFor({ timeout: 10_000 });
-    const open = inbox.conversations.filter((c) => c.status === 'open').length;
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: `All ${open} open`, exact: true }).waitFor();
+    const counts = countsOf(inbox);
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: `All ${counts.unread.all} unread ${counts.all} open`, exact: true })
+      .waitFor();
     await expect
       .poll(() => page.evaluate(() => (window as unknown as { shownNotifications: unknown[] }).shownNotifications))
       .toEqual([{ title: 'New conversation', body: `Customer 99999: Brand new ${token}` }]);
@@ -352,7 +357,7 @@ describe('Inbox end to end (real mail)', () => {
     });
     await row(page, subject).waitFor({ timeout: LONG });
     expect(await row(page, subject).getByRole('img', { name: 'Unread' }).count()).toBe(1);
-    await nav.getByRole('link', { name: /^Unassigned [1-9]\d* open$/ }).waitFor({ timeout: LONG });
+    await nav.getByRole('link', { name: /^Unassigned [1-9]\d* unread [1-9]\d* open$/ }).waitFor({ timeout: LONG });
 
     await nav.getByRole('link', { name: /^Unassigned\b/ }).click();
     await row(page, subject).waitFor({ timeout: LONG });

@@ -305,6 +305,8 @@ describe('Reply composer (stand-in outbox)', () => {
   it("says so plainly when a reply would go to someone other than the conversation's customer (Reply-To)", async () => {
     const other = 'Order question #2';
     addMessage(inbox, 2, { text: 'Please answer my colleague instead.', replyTo: [{ name: 'Somebody', address: 'somebody@elsewhere.example' }] });
+    // Conversation 2 is closed: show every status (a reload above put the list back on its default).
+    await page.getByRole('search').getByLabel('Status').selectOption({ label: 'Any' });
     await row(page, other).click();
     const region = conversationRegion(page, other);
     await seeText(region.locator('.composer-recipients'), 'somebody@elsewhere.example', 5_000);
@@ -460,8 +462,10 @@ describe('Replies end to end (real mail)', () => {
     await seeText(list, manual.name, 10_000);
 
     await messageBox(region).press('Control+Enter');
-    const reply = article(region, text);
+    // The thread shows the reply formatted, as the customer gets it.
+    const reply = article(region, `is attached (${token} files)`);
     await badge(reply, 'Sent').waitFor({ timeout: LONG });
+    await reply.locator('strong', { hasText: 'manual' }).waitFor();
     await reply.getByRole('link', { name: `Download ${manual.name}` }).waitFor();
     expect(await list.count()).toBe(0);
 

@@ -100,6 +100,10 @@ export const inboxSettingsSchema = z.object({
    * 'none' keeps all of that on this desktop only, anything else is a folder name.
    */
   teamFolder: z.string().trim().max(512, 'Folder name is too long'),
+  /** Replying to an unassigned conversation assigns it to the agent who replied. */
+  assignOnReply: z.boolean(),
+  /** Replying sets the conversation to pending (waiting on the customer); their answer opens it again. */
+  pendingOnReply: z.boolean(),
 });
 export type InboxSettings = z.infer<typeof inboxSettingsSchema>;
 
@@ -113,6 +117,8 @@ export const DEFAULT_INBOX_SETTINGS: InboxSettings = {
   sentFolder: '',
   sendRatePerMinute: 0,
   teamFolder: '',
+  assignOnReply: true,
+  pendingOnReply: true,
 };
 
 export const channelFormSchema = z

@@ -9,10 +9,12 @@ import {
 import {
   agentInput,
   agentSchema,
+  bulkPatchSchema,
   conversationDetailSchema,
   conversationListInput,
   conversationPageSchema,
   conversationStatusSchema,
+  conversationSummarySchema,
   inboxCountsSchema,
   messageSchema,
   settingsSchema,
@@ -20,6 +22,7 @@ import {
 import { draftAttachmentSchema, outgoingAttachmentSchema } from './attachments';
 import { mailErrorSchema } from './errors';
 import { authFormSchema } from './oauth';
+import { savedReplyInput, savedReplySchema } from './saved-replies';
 
 /**
  * The one list of everything the renderer may ask of the main side, and every event it may hear.
@@ -100,11 +103,18 @@ export const contract = {
 
   'conversations:list': { input: conversationListInput, output: conversationPageSchema },
   'conversations:count': { input: z.object({ channelId: z.string().optional() }), output: inboxCountsSchema },
-  /** Opening a conversation marks it read. */
-  'conversations:get': { input: z.object({ id: z.number().int() }), output: conversationDetailSchema },
+  /** Opening a conversation marks it read, unless `markRead` is false (an agent marked it unread while reading). */
+  'conversations:get': { input: z.object({ id: z.number().int(), markRead: z.boolean().default(true) }), output: conversationDetailSchema },
   'conversations:set-status': { input: z.object({ id: z.number().int(), status: conversationStatusSchema }), output: conversationDetailSchema },
   /** agentId null puts the conversation back into the unassigned queue. */
   'conversations:assign': { input: z.object({ id: z.number().int(), agentId: z.number().int().nullable() }), output: conversationDetailSchema },
+  /** One conversation's list row, without opening it (it stays unread), e.g. to name it in a notification. */
+  'conversations:get-summary': { input: z.object({ id: z.number().int() }), output: conversationSummarySchema },
+  /** Bulk actions on a multi-selection: close, reopen, assign, mark read or unread, all in one transaction. */
+  'conversations:update-many': {
+    input: z.object({ ids: z.array(z.number().int()).min(1, 'Choose conversations first').max(1000), patch: bulkPatchSchema }),
+    output: z.object({ ids: z.array(z.number()) }),
+  },
   /** Internal notes are stored with the conversation and never emailed. */
   'conversations:add-note': { input: z.object({ id: z.number().int(), text: z.string().trim().min(1, 'Write a note first').max(100_000) }), output: messageSchema },
   /**
@@ -162,6 +172,9 @@ export const contract = {
   'agents:list': { input: empty, output: z.array(agentSchema) },
   'agents:save': { input: agentInput, output: agentSchema },
   'agents:delete': { input: z.object({ id: z.number().int() }), output: z.object({ id: z.number().int() }) },
+  'saved-replies:list': { input: empty, output: z.array(savedReplySchema) },
+  'saved-replies:save': { input: savedReplyInput, output: savedReplySchema },
+  'saved-replies:delete': { input: z.object({ id: z.number().int() }), output: z.object({ id: z.number().int() }) },
   'settings:get': { input: empty, output: settingsSchema },
   'settings:set-me': { input: z.object({ agentId: z.number().int().nullable() }), output: settingsSchema },
 } as const;
@@ -170,9 +183,18 @@ export const events = {
   /** A channel was created, changed, enabled, disabled, deleted, or its connection state moved. */
   'channels:changed': z.object({ channels: z.array(channelSchema) }),
   /** Conversations were created or changed (new mail, status, assignment, notes); `created` are new ones. */
-  'conversations:changed': z.object({ ids: z.array(z.number()), created: z.array(z.number()) }),
+  'conversations:changed': z.object({
+    ids: z.array(z.number()),
+    created: z.array(z.number()),
+    /** Existing conversations a customer wrote to again (not auto-replies or lists). */
+    replied: z.array(z.number()).optional(),
+    /** Conversations where an agent's reply just failed for good. */
+    failed: z.array(z.number()).optional(),
+  }),
   /** Agents or the "who am I" setting changed. */
   'agents:changed': z.object({}),
+  /** A saved reply was added, changed or deleted. */
+  'saved-replies:changed': z.object({}),
 } as const;
 
 export type Contract = typeof contract;

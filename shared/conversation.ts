@@ -6,7 +6,12 @@ import { mailErrorSchema } from './errors';
 export const conversationStatusSchema = z.enum(['open', 'pending', 'closed']);
 export type ConversationStatus = z.infer<typeof conversationStatusSchema>;
 
-export const inboxViewSchema = z.enum(['mine', 'unassigned', 'all']);
+/** The list's status filter: one status, or `active` for the work still to do (open and pending). */
+export const statusFilterSchema = z.enum(['active', 'open', 'pending', 'closed']);
+export type StatusFilter = z.infer<typeof statusFilterSchema>;
+
+/** `failed`: conversations with a reply the server refused, whoever they belong to. */
+export const inboxViewSchema = z.enum(['mine', 'unassigned', 'all', 'failed']);
 export type InboxView = z.infer<typeof inboxViewSchema>;
 
 export const addressSchema = z.object({ name: z.string(), address: z.string() });
@@ -93,6 +98,10 @@ export const conversationSummarySchema = z.object({
   messageCount: z.number(),
   /** Agents on other desktops writing a reply here right now, by name. */
   replying: z.array(z.string()).optional(),
+  /** Agent replies the server refused: they need someone to act. */
+  failedReplies: z.number(),
+  /** Agent replies still waiting to go out (undo window, retry, or a disabled channel holding them). */
+  queuedReplies: z.number(),
 });
 export type ConversationSummary = z.infer<typeof conversationSummarySchema>;
 
@@ -108,7 +117,7 @@ export const MAX_SEARCH_LENGTH = 500;
 
 export const conversationListInput = z.object({
   view: inboxViewSchema,
-  status: conversationStatusSchema.optional(),
+  status: statusFilterSchema.optional(),
   channelId: z.string().optional(),
   /** Full-text search over subject, participants and bodies. */
   query: z.string().max(MAX_SEARCH_LENGTH, `Search text can be at most ${MAX_SEARCH_LENGTH} characters`).optional(),
@@ -124,11 +133,24 @@ export const conversationPageSchema = z.object({
   total: z.number(),
 });
 
-export const inboxCountsSchema = z.object({
-  mine: z.number(),
-  unassigned: z.number(),
-  all: z.number(),
+const perView = z.object({ mine: z.number(), unassigned: z.number(), all: z.number() });
+
+/** `mine`, `unassigned`, `all`: open conversations; `unread`: unread ones among open and pending; `failed`: conversations with a failed reply. */
+export const inboxCountsSchema = perView.extend({
+  unread: perView,
+  failed: z.number(),
 });
+export type InboxCounts = z.infer<typeof inboxCountsSchema>;
+
+/** What a bulk action changes on each chosen conversation; at least one of them. */
+export const bulkPatchSchema = z
+  .object({
+    status: conversationStatusSchema.optional(),
+    assigneeId: z.number().int().nullable().optional(),
+    unread: z.boolean().optional(),
+  })
+  .refine((p) => p.status !== undefined || p.assigneeId !== undefined || p.unread !== undefined, 'Choose what to change');
+export type BulkPatch = z.infer<typeof bulkPatchSchema>;
 
 export const conversationDetailSchema = z.object({
   conversation: conversationSummarySchema,

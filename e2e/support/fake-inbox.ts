@@ -43,6 +43,8 @@ export function generateConversations(count: number, channelId = 'fake-channel')
       snippet: `Hello, I have a question about order ${id} and its delivery date.`,
       unread: id % 4 === 0,
       messageCount: 1,
+      failedReplies: 0,
+      queuedReplies: 0,
     });
   }
   return list;
@@ -85,6 +87,21 @@ export function addMessage(inbox: FakeInbox, conversationId: number, extra: Part
   inbox.messages.set(conversationId, list);
   c.messageCount = list.length;
   return message;
+}
+
+/** The sidebar's figures, counted the way the real store counts them. */
+export function countsOf(inbox: Pick<FakeInbox, 'conversations' | 'meAgentId'>) {
+  const mine = (c: FakeConversation) => inbox.meAgentId !== null && c.assigneeId === inbox.meAgentId;
+  const unassigned = (c: FakeConversation) => c.assigneeId === null;
+  const open = inbox.conversations.filter((c) => c.status === 'open');
+  const unread = inbox.conversations.filter((c) => c.status !== 'closed' && c.unread);
+  return {
+    mine: open.filter(mine).length,
+    unassigned: open.filter(unassigned).length,
+    all: open.length,
+    unread: { mine: unread.filter(mine).length, unassigned: unread.filter(unassigned).length, all: unread.length },
+    failed: inbox.conversations.filter((c) => c.failedReplies > 0).length,
+  };
 }
 
 export type Handler = (input: Record<string, unknown>) => unknown;
@@ -132,7 +149,9 @@ export async function installFakeInbox(page: Page, conversations: FakeConversati
     inbox.conversations.filter((c) => {
       if (input.view === 'mine' && (inbox.meAgentId === null || c.assigneeId !== inbox.meAgentId)) return false;
       if (input.view === 'unassigned' && c.assigneeId !== null) return false;
-      if (input.status && c.status !== input.status) return false;
+      if (input.view === 'failed' && c.failedReplies === 0) return false;
+      if (input.status === 'active' && c.status === 'closed') return false;
+      if (input.status && input.status !== 'active' && c.status !== input.status) return false;
       if (input.channelId && c.channelId !== input.channelId) return false;
       if (typeof input.query === 'string' && input.query) {
         const q = input.query.toLowerCase();
@@ -150,28 +169,31 @@ export async function installFakeInbox(page: Page, conversations: FakeConversati
       const items = all.slice(start, start + limit);
       return { items, nextCursor: start + limit < all.length ? String(start + limit) : null, total: all.length };
     },
-    // Like the real host: open conversations only.
-    'conversations:count': () => {
-      const open = inbox.conversations.filter((c) => c.status === 'open');
-      return {
-        mine: inbox.meAgentId === null ? 0 : open.filter((c) => c.assigneeId === inbox.meAgentId).length,
-        unassigned: open.filter((c) => c.assigneeId === null).length,
-        all: open.length,
-      };
-    },
+    // Like the real host: open conversations per view, unread among open and pending, failed replies.
+    'conversations:count': () => countsOf(inbox),
     'conversations:get': (input) => {
       const c = find(input.id);
-      c.unread = false;
+      if (input.markRead !== false) c.unread = false;
       return detail(c);
     },
+    'conversations:get-summary': (input) => ({ ...find(input.id) }),
+    'conversations:update-many': (input) => {
+      const ids = (input.ids as number[]).filter((id) => inbox.conversations.some((c) => c.id === id));
+      for (const id of ids) Object.assign(find(id), input.patch);
+      inbox.emit('conversations:changed', { ids, created: [] });
+      return { ids };
+    },
+    // Like the real host, a change is announced to every window (the list refreshes from it).
     'conversations:set-status': (input) => {
       const c = find(input.id);
       c.status = input.status as FakeConversation['status'];
+      inbox.emit('conversations:changed', { ids: [c.id], created: [] });
       return detail(c);
     },
     'conversations:assign': (input) => {
       const c = find(input.id);
       c.assigneeId = (input.agentId as number | null) ?? null;
+      inbox.emit('conversations:changed', { ids: [c.id], created: [] });
       return detail(c);
     },
     'conversations:add-note': (input) => {

@@ -20,6 +20,7 @@ import { MailStore } from '../services/store/mail-store';
 import { OutboxRepo } from '../services/store/outbox-repo';
 import { OAuthService } from '../services/oauth/oauth-service';
 import { toAppFailure } from '../services/oauth/oauth-failure';
+import { SavedReplyRepo } from '../services/store/saved-reply-repo';
 import { OutboxService } from '../services/smtp/outbox';
 import { outboundFolder } from '../services/smtp/reply-attachments';
 import { createSentFolder } from '../services/smtp/mailbox-ops';
@@ -118,7 +119,7 @@ export function createCore(config: CoreConfig): Core {
       }
     },
   });
-  const conversations = new ConversationService({ store: mailStore, agents, events, team });
+  const conversations = new ConversationService({ store: mailStore, agents, savedReplies: new SavedReplyRepo(db), events, team });
   const mailWatchers =
     config.watchers ??
     // The channel service is there by the time a watcher reports anything.
@@ -213,9 +214,11 @@ export function createCore(config: CoreConfig): Core {
       },
       'conversations:list': (input) => conversations.list(input),
       'conversations:count': (input) => conversations.count(input.channelId),
-      'conversations:get': (input) => conversations.get(input.id),
+      'conversations:get': (input) => conversations.get(input.id, input.markRead),
       'conversations:set-status': (input) => conversations.setStatus(input.id, input.status),
       'conversations:assign': (input) => conversations.assign(input.id, input.agentId),
+      'conversations:get-summary': (input) => conversations.summary(input.id),
+      'conversations:update-many': (input) => conversations.updateMany(input.ids, input.patch),
       'conversations:add-note': (input) => conversations.addNote(input.id, input.text),
       'conversations:set-replying': (input) => conversations.setReplying(input.id, input.active),
       'messages:get-raw': (input) => conversations.raw(input.id),
@@ -230,6 +233,9 @@ export function createCore(config: CoreConfig): Core {
       'agents:list': () => conversations.agentsList(),
       'agents:save': (input) => conversations.saveAgent(input),
       'agents:delete': (input) => conversations.deleteAgent(input.id),
+      'saved-replies:list': () => conversations.savedRepliesList(),
+      'saved-replies:save': (input) => conversations.saveSavedReply(input),
+      'saved-replies:delete': (input) => conversations.deleteSavedReply(input.id),
       'settings:get': () => conversations.settings(),
       'settings:set-me': (input) => conversations.setMe(input.agentId),
     },

@@ -79,9 +79,61 @@ describe('ConversationService', () => {
     expect(ids({ view: 'unassigned', limit: 10 })).toEqual([c, b]);
     expect(ids({ view: 'all', status: 'open', limit: 10 })).toEqual([b, a]);
     expect(ids({ view: 'all', channelId: 'other', limit: 10 })).toEqual([]);
-    expect(h.conversations.count()).toEqual({ mine: 1, unassigned: 1, all: 2 });
+    expect(h.conversations.count()).toEqual({ mine: 1, unassigned: 1, all: 2, unread: { mine: 1, unassigned: 1, all: 2 }, failed: 0 });
     h.conversations.setMe(null);
     expect(ids({ view: 'mine', limit: 10 })).toEqual([]);
+  });
+
+  it('lists open and pending together by default, and counts unread open and pending per view', () => {
+    const h = setup();
+    const me = h.agents.insert({ name: 'Me Agent', email: 'me@acme.test' });
+    h.conversations.setMe(me.id);
+    const [open, pending, closed] = [1, 2, 3].map((n) => seed(h, n, `2026-01-0${n}T00:00:00.000Z`));
+    h.conversations.setStatus(pending!, 'pending');
+    h.conversations.setStatus(closed!, 'closed');
+    h.conversations.assign(pending!, me.id);
+    const ids = (input: Parameters<Harness['conversations']['list']>[0]) => h.conversations.list(input).items.map((i) => i.id);
+    expect(ids({ view: 'all', status: 'active', limit: 10 })).toEqual([pending, open]);
+    expect(ids({ view: 'all', status: 'closed', limit: 10 })).toEqual([closed]);
+    // Closed unread mail is not work to do: it is not counted.
+    expect(h.conversations.count()).toMatchObject({ all: 1, unread: { mine: 1, unassigned: 1, all: 2 } });
+  });
+
+  it('changes many conversations in one bulk action, skipping deleted ones, and announces them once', () => {
+    const h = setup();
+    const grace = h.agents.insert({ name: 'Grace', email: 'grace@acme.test' });
+    const [a, b, c] = [1, 2, 3].map((n) => seed(h, n, `2026-01-0${n}T00:00:00.000Z`));
+    h.changes.length = 0;
+    expect(h.conversations.updateMany([a!, b!, 999], { status: 'closed', assigneeId: grace.id, unread: false })).toEqual({ ids: [a, b] });
+    expect(h.changes).toEqual([{ ids: [a, b], created: [] }]);
+    for (const id of [a!, b!]) expect(h.conversations.summary(id)).toMatchObject({ status: 'closed', assigneeId: grace.id, unread: false });
+    expect(h.conversations.summary(c!)).toMatchObject({ status: 'open', assigneeId: null, unread: true });
+    h.conversations.updateMany([a!], { unread: true });
+    expect(h.conversations.summary(a!)).toMatchObject({ status: 'closed', unread: true });
+    expect(() => h.conversations.updateMany([c!], { assigneeId: 12345 })).toThrow(/agent no longer exists/);
+  });
+
+  it('adds, changes and deletes saved replies, in name order, announcing each change', async () => {
+    const h = setup();
+    const changes: unknown[] = [];
+    h.events.on('saved-replies:changed', (p) => changes.push(p));
+    const refund = h.conversations.saveSavedReply({ name: 'Refund', body: 'Your refund is on its way.' });
+    const apology = h.conversations.saveSavedReply({ name: 'apology', body: 'Sorry for the wait.' });
+    expect(h.conversations.savedRepliesList().map((r) => r.name)).toEqual(['apology', 'Refund']);
+    h.conversations.saveSavedReply({ id: refund.id, name: 'Refund sent', body: 'Refunded today.' });
+    expect(h.conversations.savedRepliesList().find((r) => r.id === refund.id)).toMatchObject({ name: 'Refund sent', body: 'Refunded today.' });
+    h.conversations.deleteSavedReply(apology.id);
+    expect(h.conversations.savedRepliesList().map((r) => r.id)).toEqual([refund.id]);
+    expect(changes).toHaveLength(4);
+    expect((await failure(() => h.conversations.deleteSavedReply(apology.id))).error.code).toBe('NOT_FOUND');
+    expect((await failure(() => h.conversations.saveSavedReply({ id: apology.id, name: 'x', body: 'y' }))).error.code).toBe('NOT_FOUND');
+  });
+
+  it('keeps a conversation unread when fetched with markRead false', async () => {
+    const h = setup();
+    const id = seed(h, 1, '2026-01-01T00:00:00.000Z');
+    expect((await h.conversations.get(id, false)).conversation.unread).toBe(true);
+    expect((await h.conversations.get(id)).conversation.unread).toBe(false);
   });
 
   it('searches subject, participants and bodies by prefix, and survives FTS syntax in the input', () => {

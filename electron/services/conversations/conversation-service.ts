@@ -1,9 +1,11 @@
-import type { Agent, ConversationDetail, ConversationStatus, Message } from '../../../shared/conversation';
+import type { Agent, BulkPatch, ConversationDetail, ConversationStatus, ConversationSummary, InboxCounts, Message } from '../../../shared/conversation';
 import type { ParsedInput } from '../../../shared/contract';
 import { AppFailure } from '../../../shared/errors';
 import type { EventBus } from '../../core/event-bus';
 import { readRaw } from '../ingest/raw-store';
+import type { SavedReply, SavedReplyInput } from '../../../shared/saved-replies';
 import type { AgentRepo } from '../store/agent-repo';
+import type { SavedReplyRepo } from '../store/saved-reply-repo';
 import type { ConversationPage, MailStore } from '../store/mail-store';
 import type { TeamService } from '../team/team-service';
 import { ensureReplyTo } from './reply-to';
@@ -13,9 +15,11 @@ export const RAW_VIEW_LIMIT = 2 * 1024 * 1024;
 export interface ConversationServiceDeps {
   store: MailStore;
   agents: AgentRepo;
+  savedReplies: SavedReplyRepo;
   events: EventBus;
   /** Shares statuses, assignments, notes and the roster with the team's other desktops. */
   team: TeamService;
+  now?: () => Date;
 }
 
 function notFound(what: string): AppFailure {
@@ -24,25 +28,36 @@ function notFound(what: string): AppFailure {
 
 /** What agents do in the inbox: list, open, set status, assign, write notes; and who the agents are. */
 export class ConversationService {
-  constructor(private readonly deps: ConversationServiceDeps) {}
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: ConversationServiceDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
 
   list(input: ParsedInput<'conversations:list'>): ConversationPage {
     const page = this.deps.store.list({ ...input, meAgentId: this.deps.agents.meAgentId() });
     return { ...page, items: page.items.map((item) => this.withReplying(item)) };
   }
 
-  count(channelId?: string): { mine: number; unassigned: number; all: number } {
+  count(channelId?: string): InboxCounts {
     return this.deps.store.counts(this.deps.agents.meAgentId(), channelId);
   }
 
-  /** Opening a conversation marks it read. */
-  async get(id: number): Promise<ConversationDetail> {
+  /** Opening a conversation marks it read (unless told not to). */
+  async get(id: number, markRead = true): Promise<ConversationDetail> {
     // The composer previews recipients from Reply-To, so it is read before the messages are shown.
     await ensureReplyTo(this.deps.store, id);
-    const wasUnread = this.deps.store.markRead(id);
+    const wasUnread = markRead && this.deps.store.markRead(id);
     const detail = this.detail(id);
     if (wasUnread) this.changed([id]);
     return detail;
+  }
+
+  summary(id: number): ConversationSummary {
+    const record = this.deps.store.conversation(id);
+    if (!record) throw notFound('conversation');
+    const { token: _token, ...summary } = record;
+    return summary;
   }
 
   setStatus(id: number, status: ConversationStatus): ConversationDetail {
@@ -62,6 +77,21 @@ export class ConversationService {
   setReplying(id: number, active: boolean): Record<string, never> {
     this.deps.team.replying(id, active);
     return {};
+  }
+
+  /**
+   * One change to many conversations (a bulk action); conversations deleted meanwhile are skipped.
+   * Status and assignee go through the team like a single change; read state is this desktop's own.
+   */
+  updateMany(ids: readonly number[], patch: BulkPatch): { ids: number[] } {
+    const { status, assigneeId, unread } = patch;
+    if (assigneeId !== undefined && assigneeId !== null && !this.deps.agents.get(assigneeId)) throw notFound('agent');
+    let changed = [...new Set(ids)];
+    if (status !== undefined) changed = changed.filter((id) => this.deps.team.setStatus(id, status));
+    if (assigneeId !== undefined) changed = changed.filter((id) => this.deps.team.assign(id, assigneeId));
+    if (unread !== undefined) changed = this.deps.store.setUnread(changed, unread);
+    if (changed.length > 0) this.changed(changed);
+    return { ids: changed };
   }
 
   /** Notes are stored as messages with direction 'note'; nothing ever sends them. The team gets them. */
@@ -121,6 +151,31 @@ export class ConversationService {
     return { id };
   }
 
+  // ---- saved replies ----
+
+  savedRepliesList(): SavedReply[] {
+    return this.deps.savedReplies.list();
+  }
+
+  saveSavedReply(input: SavedReplyInput): SavedReply {
+    const { savedReplies } = this.deps;
+    const at = this.now().toISOString();
+    let saved: SavedReply;
+    if (input.id === undefined) saved = savedReplies.add(input, at);
+    else {
+      if (!savedReplies.update({ id: input.id, name: input.name, body: input.body }, at)) throw notFound('saved reply');
+      saved = { id: input.id, name: input.name, body: input.body, updatedAt: at };
+    }
+    this.deps.events.emit('saved-replies:changed', {});
+    return saved;
+  }
+
+  deleteSavedReply(id: number): { id: number } {
+    if (!this.deps.savedReplies.remove(id)) throw notFound('saved reply');
+    this.deps.events.emit('saved-replies:changed', {});
+    return { id };
+  }
+
   settings(): { meAgentId: number | null } {
     return { meAgentId: this.deps.agents.meAgentId() };
   }
@@ -133,10 +188,7 @@ export class ConversationService {
   }
 
   private detail(id: number): ConversationDetail {
-    const record = this.deps.store.conversation(id);
-    if (!record) throw notFound('conversation');
-    const { token: _token, ...conversation } = record;
-    return { conversation: this.withReplying(conversation), messages: this.deps.store.messages(id) };
+    return { conversation: this.withReplying(this.summary(id)), messages: this.deps.store.messages(id) };
   }
 
   private withReplying<T extends { id: number; channelId: string }>(conversation: T): T & { replying: string[] } {

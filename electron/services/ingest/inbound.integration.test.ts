@@ -389,7 +389,9 @@ describe.each(imapServers(stack))('inbound mail through the real mail stack ($se
       expect([...ids].sort()).toEqual([...appended].sort());
       const uids = check.prepare('SELECT count(DISTINCT uid) AS n FROM messages').get() as { n: number };
       expect(uids.n).toBe(BULK);
-      expect((await call(again, 'conversations:count', {})).all).toBe(BULK);
+      expect((await call(again, 'conversations:list', { view: 'all', limit: 1 })).total).toBe(BULK);
+      // History, not work: the backlog of an "import all" is out of the open queue.
+      expect((await call(again, 'conversations:count', {})).all).toBe(0);
     },
     240_000,
   );

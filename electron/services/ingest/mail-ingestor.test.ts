@@ -38,7 +38,38 @@ describe('MailIngestor', () => {
     expect(h.store.messages(conversation.id)[0]!.replyTo).toEqual([{ name: 'Carol Home', address: 'carol@home.test' }]);
     expect(conversation.snippet).toBe('Hello, my order has not arrived.');
     expect(h.ingestor.cursor(h.position.channelId, 'INBOX')).toMatchObject({ uidValidity: '1', lastUid: 7 });
-    expect(h.changes).toEqual([{ ids: outcome.created, created: outcome.created }]);
+    expect(h.changes).toEqual([{ ids: outcome.created, created: outcome.created, replied: [] }]);
+  });
+
+  it('keeps mail nobody has to answer out of the open queue, and says which conversations a customer wrote to again', async () => {
+    const h = setup();
+    const first = await h.ingestor.ingest(h.position, [fetched(mail({ messageId: '<o1@example.com>' }), 1)], { advanceTo: 1 });
+    const id = first.created[0]!;
+    h.store.setStatus(id, 'pending');
+    const auto = mail({ from: 'ooo@example.com', subject: 'Out of office', messageId: '<ooo@example.com>', headers: { 'Auto-Submitted': 'auto-replied' } });
+    const list = mail({ from: 'news@list.test', subject: 'Newsletter', messageId: '<news@list.test>', headers: { 'List-Id': '<news.list.test>' } });
+    const answer = mail({ messageId: '<o2@example.com>', inReplyTo: '<o1@example.com>', body: 'Any news?' });
+    const outcome = await h.ingestor.ingest(h.position, [fetched(auto, 2), fetched(list, 3), fetched(answer, 4)], { advanceTo: 4 });
+    expect(outcome.created).toHaveLength(2);
+    for (const created of outcome.created) expect(h.store.conversation(created)).toMatchObject({ status: 'closed', assigneeId: null });
+    // The customer's answer opens their conversation again and is announced as a reply, not as new.
+    expect(h.store.conversation(id)!.status).toBe('open');
+    expect(h.changes.at(-1)).toMatchObject({ created: outcome.created, replied: [id] });
+    expect(h.conversations.list({ view: 'all', status: 'active', limit: 10 }).items.map((c) => c.id)).toEqual([id]);
+  });
+
+  it('imports the backlog of an "import all" first sync closed and unrouted, and new mail after it open', async () => {
+    const dir = tempDir('auxilium-ingest-');
+    const agent = { name: 'Ada', email: 'ada@acme.test' };
+    const h = openHarness(dir.path, { channel: channelRecord('ch1', { initialImport: 'all', routing: 'round-robin' }) });
+    cleanups.push(dir.remove, () => h.close());
+    const ada = h.agents.insert(agent);
+    h.channels.save(channelRecord('ch1', { initialImport: 'all', routing: 'round-robin', agentIds: [ada.id] }));
+    const backlog = await h.ingestor.ingest(h.position, [fetched(mail({ messageId: '<old@example.com>', subject: 'Old question' }), 3)], { backfillBelow: 3 });
+    expect(h.store.conversation(backlog.created[0]!)).toMatchObject({ status: 'closed', assigneeId: null });
+    expect(h.changes.at(-1)!.replied).toEqual([]);
+    const fresh = await h.ingestor.ingest(h.position, [fetched(mail({ messageId: '<new@example.com>', subject: 'New question' }), 10)], { advanceTo: 10 });
+    expect(h.store.conversation(fresh.created[0]!)).toMatchObject({ status: 'open', assigneeId: ada.id });
   });
 
   it('threads replies by In-Reply-To and References, and reopens a closed conversation', async () => {

@@ -229,13 +229,21 @@ export class MailIngestor implements Ingestor {
 
     const created = new Set<number>();
     const touched = new Set<number>();
+    const replied = new Set<number>();
     const skipped: Prepared[] = [];
+    // The backlog of an "import all" first sync is history, not work: it arrives closed, so years of
+    // old mail do not bury what customers write now (14 days of it stays open, as recent work).
+    const backlog = move.backfillBelow !== undefined && channel?.inbox.initialImport === 'all';
     try {
       store.transaction(() => {
         for (const item of prepared) {
-          const stored = this.storeOne(position, channel, item, created, touched);
+          const stored = this.storeOne(position, channel, item, created, touched, backlog);
           if (stored === 'duplicate') skipped.push(item);
-          else if (item.parseError !== null) outcome.unparsed += 1;
+          else {
+            if (item.parseError !== null) outcome.unparsed += 1;
+            const customerWroteAgain = stored !== 'parked' && position.role !== 'sent' && item.kind === 'normal' && !backlog;
+            if (customerWroteAgain && !created.has(stored.conversationId)) replied.add(stored.conversationId);
+          }
         }
         store.moveCursor(position, move);
       });
@@ -250,16 +258,24 @@ export class MailIngestor implements Ingestor {
     outcome.created = [...created];
     outcome.touched = [...touched];
     if (touched.size > 0) this.deps.afterStore?.(position.channelId, outcome);
-    if (touched.size > 0) this.deps.events.emit('conversations:changed', { ids: outcome.touched, created: outcome.created });
+    if (touched.size > 0) this.deps.events.emit('conversations:changed', { ids: outcome.touched, created: outcome.created, replied: [...replied] });
     return outcome;
   }
 
   /**
    * Stores one message inside the batch transaction. Mail the team sent (the Sent folder, or our own
    * copy seen in the inbox) is an outgoing reply; when its conversation is not known yet it is
-   * parked until it is (linking.ts), and never starts a conversation.
+   * parked until it is (linking.ts), and never starts a conversation. `backlog`: the message is part
+   * of an "import all" first sync (it arrives closed and unrouted).
    */
-  private storeOne(position: MailboxPosition, channel: ChannelRecord | undefined, item: Prepared, created: Set<number>, touched: Set<number>): Stored {
+  private storeOne(
+    position: MailboxPosition,
+    channel: ChannelRecord | undefined,
+    item: Prepared,
+    created: Set<number>,
+    touched: Set<number>,
+    backlog: boolean,
+  ): Stored {
     const { store } = this.deps;
     const channelId = position.channelId;
     if (store.hasUid(position, item.uid) || store.hasDedupeKey(channelId, item.dedupeKey)) return 'duplicate';
@@ -333,16 +349,18 @@ export class MailIngestor implements Ingestor {
         subject: message.subject,
         customer: { name: customer.name, address: customer.address },
         // Only real customer mail is routed: an auto-reply or a list mail must not take an agent's turn.
-        assigneeId: item.kind === 'normal' ? this.route(channel) : null,
+        assigneeId: item.kind === 'normal' && !backlog ? this.route(channel) : null,
         token: newConversationToken(),
         at: item.receivedAt,
+        // Auto-replies, bounces and list mail need no answer: they are kept, but out of the open queue.
+        status: item.kind === 'normal' && !backlog ? 'open' : 'closed',
       });
       created.add(conversationId);
     }
 
     const id = store.insertMessage(
       { ...message, conversationId },
-      { at: item.receivedAt, unread: !outbound, reopen: !outbound && item.kind === 'normal' && !created.has(conversationId), summary: true },
+      { at: item.receivedAt, unread: !outbound, reopen: !outbound && item.kind === 'normal' && !backlog && !created.has(conversationId), summary: true },
     );
     touched.add(conversationId);
     store.retitleIfFirst(id);

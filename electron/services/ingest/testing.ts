@@ -9,6 +9,7 @@ import { AgentRepo } from '../store/agent-repo';
 import { ChannelRepo, settingsWithoutPasswords, type ChannelRecord } from '../store/channel-repo';
 import { openDatabase, type Db } from '../store/database';
 import { MailStore } from '../store/mail-store';
+import { SavedReplyRepo } from '../store/saved-reply-repo';
 import { MailIngestor, type MessageParser } from './mail-ingestor';
 import { MailParserPool } from './parse';
 import { RawStore } from './raw-store';
@@ -82,7 +83,7 @@ export interface Harness {
   position: MailboxPosition;
   team: TeamService;
   teamRepo: TeamRepo;
-  changes: { ids: number[]; created: number[] }[];
+  changes: { ids: number[]; created: number[]; replied?: number[]; failed?: number[] }[];
   close(): Promise<void>;
 }
 
@@ -107,7 +108,7 @@ export function openHarness(dir: string, options: { parser?: MessageParser; chan
   });
   return {
     dir, db, store, agents, channels, events, ingestor, changes, team, teamRepo,
-    conversations: new ConversationService({ store, agents, events, team }),
+    conversations: new ConversationService({ store, agents, savedReplies: new SavedReplyRepo(db), events, team }),
     position: { channelId: channel.id, mailbox: 'INBOX', uidValidity: '1' },
     async close() {
       await pool?.close();

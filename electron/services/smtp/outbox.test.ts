@@ -83,6 +83,22 @@ describe('OutboxService', () => {
     expect(store.messages(conversationId).map((m) => m.delivery?.state ?? null)).toEqual([null, 'queued']);
   });
 
+  it('replying assigns an unassigned conversation to the replier and sets it pending, by the channel settings', async () => {
+    const env = setup();
+    const agents = new AgentRepo(env.db);
+    const me = agents.insert({ name: 'Ada', email: 'ada@acme.test' });
+    agents.setMeAgentId(me.id);
+    await env.service.sendReply({ id: env.conversationId, mode: 'reply', text: 'On its way.', undoSeconds: 5 });
+    expect(env.store.conversation(env.conversationId)).toMatchObject({ assigneeId: me.id, status: 'pending' });
+
+    // Settings off: the conversation stays as it was.
+    const off = setup({ assignOnReply: false, pendingOnReply: false });
+    const offAgents = new AgentRepo(off.db);
+    offAgents.setMeAgentId(offAgents.insert({ name: 'Ada', email: 'ada@acme.test' }).id);
+    await off.service.sendReply({ id: off.conversationId, mode: 'reply', text: 'On its way.', undoSeconds: 5 });
+    expect(off.store.conversation(off.conversationId)).toMatchObject({ assigneeId: null, status: 'open' });
+  });
+
   it('undo gives the text back (without the signature) and removes the reply; not once it is sending', async () => {
     const { store, repo, service, conversationId } = setup();
     const first = await service.sendReply({ id: conversationId, mode: 'reply', text: 'Oops', undoSeconds: 5 });

@@ -126,6 +126,10 @@ export class OutboxService {
       });
       repo.saveDraft(conversation.id, '', iso);
       repo.clearDraftAttachments(conversation.id);
+      // The channel's rules after a reply: whoever answers an unassigned conversation owns it, and
+      // it waits on the customer (their answer opens it again).
+      if (channel.inbox.assignOnReply && conversation.assigneeId === null && meId !== null && agents.get(meId)) store.assign(conversation.id, meId);
+      if (channel.inbox.pendingOnReply) store.setStatus(conversation.id, 'pending');
       return stored;
     });
     this.changed(conversation.id);

@@ -14,7 +14,7 @@ import type { ChannelRecord } from '../store/channel-repo';
 import { snippetOf } from '../store/mail-store';
 import type { OutboxRepo, OutboxRow, OutgoingRecord } from '../store/outbox-repo';
 import { smtpConnectionOptions } from './connect';
-import { replyHtml } from './formatting';
+import { replyHtml } from '../../../shared/formatting';
 import { fileCopy, fileFolder, flagAnswered, hasMessageId, lookupFolder, withImap } from './mailbox-ops';
 import { OUTBOX_BACKOFF, retryDelay, SendRateLimiter } from './pacing';
 
@@ -309,6 +309,11 @@ export class OutboxWorker {
     this.deps.events.emit('conversations:changed', { ids: [row.conversationId], created: [] });
   }
 
+  /** A reply failed for good: the window raises a notification, since nobody may be looking at it. */
+  private failed(row: Pick<OutboxRow, 'conversationId'>): void {
+    this.deps.events.emit('conversations:changed', { ids: [row.conversationId], created: [], failed: [row.conversationId] });
+  }
+
   private async process(head: OutboxRow, channel: ChannelRecord | undefined): Promise<void> {
     const { repo } = this.deps;
     if (!channel) {
@@ -316,7 +321,7 @@ export class OutboxWorker {
         head.messageId,
         appError('The channel of this conversation no longer exists', 'The email channel this reply was to go out through was deleted.', 'Copy the text and reply from another channel.', false),
       );
-      this.changed(head);
+      this.failed(head);
       return;
     }
     let secrets: ChannelWithSecrets;
@@ -436,6 +441,8 @@ export class OutboxWorker {
       } else {
         repo.markFailed(messageId, { ...error, retryable: false });
         log.warn({ messageId, code: error.code, attempts }, 'outbox: permanent failure');
+        this.failed(out);
+        return;
       }
       this.changed(out);
       return;

@@ -1,4 +1,15 @@
-import type { Address, Attachment, ConversationStatus, ConversationSummary, InboxView, Message, MessageKind } from '../../../shared/conversation';
+import type {
+  Address,
+  Attachment,
+  BulkPatch,
+  ConversationStatus,
+  ConversationSummary,
+  InboxCounts,
+  InboxView,
+  Message,
+  MessageKind,
+  StatusFilter,
+} from '../../../shared/conversation';
 import type { SyncCursor, MailboxPosition } from '../ingest/types';
 import type Database from 'better-sqlite3';
 import type { Db } from './database';
@@ -22,7 +33,15 @@ interface ConversationRow {
   snippet: string;
   unread: number;
   message_count: number;
+  /** From REPLY_COUNTS (absent in queries that do not ask). */
+  failed_replies?: number;
+  queued_replies?: number;
 }
+
+/** The per-row reply state the list shows; the outbox is small and indexed by conversation. */
+const REPLY_COUNTS = `(SELECT count(*) FROM outbox o WHERE o.conversation_id = c.id AND o.state = 'failed') AS failed_replies,
+  (SELECT count(*) FROM outbox o WHERE o.conversation_id = c.id AND o.state IN ('queued', 'sending')) AS queued_replies`;
+const HAS_FAILED_REPLY = `EXISTS (SELECT 1 FROM outbox o WHERE o.conversation_id = c.id AND o.state = 'failed')`;
 
 interface MessageRow {
   id: number;
@@ -66,6 +85,8 @@ export interface NewConversation {
   assigneeId: number | null;
   token: string;
   at: string;
+  /** Open unless said otherwise (mail nobody needs to answer arrives closed). */
+  status?: ConversationStatus;
 }
 
 export interface NewMessage {
@@ -108,7 +129,7 @@ export interface NewMessage {
 export interface ListQuery {
   view: InboxView;
   meAgentId: number | null;
-  status?: ConversationStatus | undefined;
+  status?: StatusFilter | undefined;
   channelId?: string | undefined;
   query?: string | undefined;
   cursor?: string | undefined;
@@ -133,6 +154,8 @@ function toSummary(row: ConversationRow): ConversationRecord {
     snippet: row.snippet,
     unread: row.unread === 1,
     messageCount: row.message_count,
+    failedReplies: row.failed_replies ?? 0,
+    queuedReplies: row.queued_replies ?? 0,
     token: row.token,
   };
 }
@@ -318,9 +341,9 @@ export class MailStore {
       .prepare(
         `INSERT INTO conversations (channel_id, subject, customer_name, customer_address, status, assignee_id, token,
            last_message_at, snippet, unread, message_count, created_at)
-         VALUES (@channelId, @subject, @name, @address, 'open', @assigneeId, @token, @at, '', 0, 0, @at)`,
+         VALUES (@channelId, @subject, @name, @address, @status, @assigneeId, @token, @at, '', 0, 0, @at)`,
       )
-      .run({ ...input, name: input.customer.name, address: input.customer.address });
+      .run({ ...input, status: input.status ?? 'open', name: input.customer.name, address: input.customer.address });
     return Number(result.lastInsertRowid);
   }
 
@@ -518,6 +541,12 @@ export class MailStore {
     return row?.id;
   }
 
+  /** Marks conversations read or unread (a bulk action); returns the ids that exist. Read state is this desktop's own. */
+  setUnread(ids: readonly number[], unread: boolean): number[] {
+    const update = this.prepare('UPDATE conversations SET unread = ? WHERE id = ?');
+    return this.transaction(() => ids.filter((id) => update.run(unread ? 1 : 0, id).changes > 0));
+  }
+
   /** True when the conversation was unread. */
   markRead(id: number): boolean {
     return this.prepare('UPDATE conversations SET unread = 0 WHERE id = ? AND unread = 1').run(id).changes > 0;
@@ -541,7 +570,7 @@ export class MailStore {
   // ---- reads ----
 
   conversation(id: number): ConversationRecord | undefined {
-    const row = this.prepare('SELECT * FROM conversations WHERE id = ?').get(id) as ConversationRow | undefined;
+    const row = this.prepare(`SELECT c.*, ${REPLY_COUNTS} FROM conversations c WHERE c.id = ?`).get(id) as ConversationRow | undefined;
     return row && toSummary(row);
   }
 
@@ -609,7 +638,9 @@ export class MailStore {
         params.me = query.meAgentId;
       }
     } else if (query.view === 'unassigned') where.push('c.assignee_id IS NULL');
-    if (query.status) {
+    else if (query.view === 'failed') where.push(HAS_FAILED_REPLY);
+    if (query.status === 'active') where.push("c.status IN ('open', 'pending')");
+    else if (query.status) {
       where.push('c.status = @status');
       params.status = query.status;
     }
@@ -642,7 +673,7 @@ export class MailStore {
     }
     const rows = this.db
       .prepare(
-        `SELECT c.* FROM conversations c ${pageWhere.length ? `WHERE ${pageWhere.join(' AND ')}` : ''}
+        `SELECT c.*, ${REPLY_COUNTS} FROM conversations c ${pageWhere.length ? `WHERE ${pageWhere.join(' AND ')}` : ''}
          ORDER BY c.last_message_at DESC, c.id DESC LIMIT @limit`,
       )
       .all({ ...params, limit: query.limit + 1 }) as ConversationRow[];
@@ -659,17 +690,35 @@ export class MailStore {
     };
   }
 
-  /** Open conversations per view, for the sidebar. */
-  counts(meAgentId: number | null, channelId?: string): { mine: number; unassigned: number; all: number } {
+  /**
+   * For the sidebar: open conversations per view (the work still to do), unread ones among open and
+   * pending per view, and conversations with a failed reply.
+   */
+  counts(meAgentId: number | null, channelId?: string): InboxCounts {
     const row = this
       .prepare(
-        `SELECT count(*) AS all_,
-           coalesce(sum(assignee_id IS NULL), 0) AS unassigned,
-           coalesce(sum(assignee_id IS NOT NULL AND assignee_id = @me), 0) AS mine
-         FROM conversations WHERE status = 'open' AND (@channelId IS NULL OR channel_id = @channelId)`,
+        `SELECT coalesce(sum(status = 'open'), 0) AS all_,
+           coalesce(sum(status = 'open' AND assignee_id IS NULL), 0) AS unassigned,
+           coalesce(sum(status = 'open' AND assignee_id IS NOT NULL AND assignee_id = @me), 0) AS mine,
+           coalesce(sum(unread = 1), 0) AS unread_all,
+           coalesce(sum(unread = 1 AND assignee_id IS NULL), 0) AS unread_unassigned,
+           coalesce(sum(unread = 1 AND assignee_id IS NOT NULL AND assignee_id = @me), 0) AS unread_mine
+         FROM conversations WHERE status IN ('open', 'pending') AND (@channelId IS NULL OR channel_id = @channelId)`,
       )
-      .get({ me: meAgentId, channelId: channelId ?? null }) as { all_: number; unassigned: number; mine: number };
-    return { mine: row.mine, unassigned: row.unassigned, all: row.all_ };
+      .get({ me: meAgentId, channelId: channelId ?? null }) as Record<string, number>;
+    const failed = this
+      .prepare(
+        `SELECT count(DISTINCT o.conversation_id) AS n FROM outbox o JOIN conversations c ON c.id = o.conversation_id
+         WHERE o.state = 'failed' AND (@channelId IS NULL OR c.channel_id = @channelId)`,
+      )
+      .get({ channelId: channelId ?? null }) as { n: number };
+    return {
+      mine: row.mine!,
+      unassigned: row.unassigned!,
+      all: row.all_!,
+      unread: { mine: row.unread_mine!, unassigned: row.unread_unassigned!, all: row.unread_all! },
+      failed: failed.n,
+    };
   }
 
   private toMessage(row: MessageRow, attachments: Attachment[]): Message {

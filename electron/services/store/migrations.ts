@@ -360,4 +360,27 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE channels ADD COLUMN auth_settings TEXT NOT NULL DEFAULT '{}';
     `,
   },
+  {
+    version: 13,
+    description: 'reply state per conversation for the inbox list',
+    sql: `
+      -- The list shows per row whether a reply failed or is still waiting, and the sidebar counts
+      -- conversations with a failed reply: both look the outbox up by conversation.
+      CREATE INDEX outbox_conversation ON outbox (conversation_id, state);
+    `,
+  },
+  {
+    version: 14,
+    description: 'saved replies',
+    sql: `
+      -- Replies the team reuses. Team-wide: no owner column; the newest change wins.
+      CREATE TABLE saved_replies (
+        id         INTEGER PRIMARY KEY,
+        name       TEXT NOT NULL,
+        body       TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];

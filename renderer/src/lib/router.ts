@@ -14,7 +14,7 @@ export const ROUTES: readonly Route[] = ['inbox', 'channels', 'settings'];
 // Channels stays the landing page: a new install has nothing in its inbox until a mailbox is connected.
 export const DEFAULT_ROUTE: Route = 'channels';
 
-const VIEWS: readonly InboxView[] = ['mine', 'unassigned', 'all'];
+const VIEWS: readonly InboxView[] = ['mine', 'unassigned', 'all', 'failed'];
 
 /** What the inbox part of the hash says: a view to show and/or a conversation to open. */
 export interface InboxLocation {
@@ -48,6 +48,11 @@ export function inboxViewHref(view: InboxView): string {
 
 export function conversationHref(id: number): string {
   return `#/inbox/c/${id}`;
+}
+
+/** Goes to a route from code (after an action), as a click on its link would. */
+export function navigate(href: string): void {
+  window.location.hash = href;
 }
 
 function subscribe(onChange: () => void): () => void {

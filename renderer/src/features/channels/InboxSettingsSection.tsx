@@ -43,7 +43,7 @@ export function InboxSettingsSection({ form, creating }: { form: ChannelFormApi;
 
   // A channel saved before replies existed has no reply settings yet: start from the defaults.
   useEffect(() => {
-    for (const key of ['signature', 'sentFolder', 'sendRatePerMinute', 'teamFolder'] as const) {
+    for (const key of ['signature', 'sentFolder', 'sendRatePerMinute', 'teamFolder', 'assignOnReply', 'pendingOnReply'] as const) {
       if (getValues(`inbox.${key}`) === undefined) setValue(`inbox.${key}`, DEFAULT_INBOX_SETTINGS[key]);
     }
   }, [getValues, setValue]);
@@ -149,6 +149,17 @@ export function InboxSettingsSection({ form, creating }: { form: ChannelFormApi;
       ) : null}
 
       <h4 className="subsection-title">Replies</h4>
+      <fieldset className="field after-reply">
+        <legend className="field-label">After an agent replies</legend>
+        <label className="checkbox-row checkbox-row-light" htmlFor="inbox-assign-on-reply">
+          <input id="inbox-assign-on-reply" type="checkbox" className="checkbox" {...register('inbox.assignOnReply')} />
+          Assign an unassigned conversation to the agent who replied
+        </label>
+        <label className="checkbox-row checkbox-row-light" htmlFor="inbox-pending-on-reply">
+          <input id="inbox-pending-on-reply" type="checkbox" className="checkbox" {...register('inbox.pendingOnReply')} />
+          Set the conversation to Pending until the customer answers
+        </label>
+      </fieldset>
       <Field
         id="inbox-signature"
         label="Signature"

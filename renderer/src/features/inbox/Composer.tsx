@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import { MAX_REPLY_ATTACHMENT_BYTES, megabytes } from '../../../../shared/attachments';
 import { channelOwnAddresses, type Channel } from '../../../../shared/channel';
 import type { Address, ConversationDetail } from '../../../../shared/conversation';
@@ -9,6 +9,7 @@ import { UNDO_SECONDS, useComposerStore, type ComposerMode, type DraftStatus } f
 import { formatAddress, formatSize, shown } from './format';
 import { notTheCustomer, replyRecipients } from './recipients';
 import { useReplyingPresence } from './replying';
+import { SavedReplyPicker } from './SavedReplyPicker';
 import { SendStatusBar } from './SendStatusBar';
 
 const MODES: { mode: ComposerMode; label: string }[] = [
@@ -111,6 +112,13 @@ export function Composer({ detail }: { detail: ConversationDetail }) {
   const channel: Channel | undefined = useChannelsStore((s) => s.channels.find((c) => c.id === detail.conversation.channelId));
   const textRef = useRef<HTMLTextAreaElement>(null);
   const titleId = useId();
+  const [picking, setPicking] = useState(false);
+  // Where the cursor was when the picker opened: the saved reply goes there.
+  const caret = useRef(0);
+  const openPicker = () => {
+    caret.current = textRef.current?.selectionStart ?? text.length;
+    setPicking(true);
+  };
   const isNote = mode === 'note';
 
   useEffect(() => {
@@ -119,8 +127,13 @@ export function Composer({ detail }: { detail: ConversationDetail }) {
 
   useReplyingPresence(conversationId, openedFor === conversationId && !isNote && text.trim() !== '');
 
+  // Only a request made while this composer is shown takes focus: opening a conversation must leave
+  // the focus (and the scroll position) with the reader, not jump to the text box.
+  const seenFocusRequest = useRef(focusRequest);
   useEffect(() => {
-    if (focusRequest > 0) textRef.current?.focus();
+    if (focusRequest === seenFocusRequest.current) return;
+    seenFocusRequest.current = focusRequest;
+    textRef.current?.focus();
   }, [focusRequest]);
 
   // A reload or closed window must not lose the last half second of typing.
@@ -172,6 +185,11 @@ export function Composer({ detail }: { detail: ConversationDetail }) {
           void actions.submit();
         }}
       >
+        {channel && !channel.enabled && !isNote ? (
+          <p className="note note-warn composer-held" role="note">
+            The channel {channel.name} is disabled. Replies you send wait in the outbox and go out once an admin enables it under Channels.
+          </p>
+        ) : null}
         {recipients ? (
           <>
             <dl className="composer-recipients" aria-label="Recipients">
@@ -210,11 +228,31 @@ export function Composer({ detail }: { detail: ConversationDetail }) {
               if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
                 event.preventDefault();
                 void actions.submit();
+              } else if (event.key === '/' && (event.ctrlKey || event.metaKey)) {
+                event.preventDefault();
+                openPicker();
               }
             }}
             {...fieldAria('composer-text', textError ?? undefined, { hint: true })}
           />
         </Field>
+        <div className="composer-tools">
+          <button type="button" className="btn btn-secondary btn-small" aria-keyshortcuts={isMac ? 'Meta+/' : 'Control+/'} aria-expanded={picking} onClick={() => (picking ? setPicking(false) : openPicker())}>
+            Saved replies <kbd aria-hidden="true">{isMac ? '⌘/' : 'Ctrl+/'}</kbd>
+          </button>
+        </div>
+        {picking ? (
+          <SavedReplyPicker
+            onInsert={(body) => {
+              setPicking(false);
+              actions.insertText(body, caret.current);
+            }}
+            onClose={() => {
+              setPicking(false);
+              textRef.current?.focus();
+            }}
+          />
+        ) : null}
         {isNote ? null : <Attachments disabled={busy || !ready} />}
         {isNote ? null : (
           <div className="composer-signature">

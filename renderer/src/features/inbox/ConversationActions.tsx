@@ -9,10 +9,19 @@ export function ConversationActions({ conversation }: { conversation: Conversati
   const meAgentId = useSettingsStore((s) => s.meAgentId);
   const setStatus = useConversationStore((s) => s.setStatus);
   const assign = useConversationStore((s) => s.assign);
+  const markUnread = useConversationStore((s) => s.markUnread);
   const assigneeKnown = conversation.assigneeId === null || agents.some((a) => a.id === conversation.assigneeId);
 
   return (
     <div className="conversation-actions">
+      {conversation.status === 'closed' ? null : (
+        <button type="button" className="btn btn-secondary btn-small" aria-keyshortcuts="e" onClick={() => void setStatus('closed')}>
+          Close
+        </button>
+      )}
+      <button type="button" className="btn btn-ghost btn-small" aria-keyshortcuts="u" onClick={() => void markUnread()}>
+        Mark unread
+      </button>
       <div className="field field-inline">
         <label htmlFor="conversation-status" className="field-label field-label-muted">
           Status

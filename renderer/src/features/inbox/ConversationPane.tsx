@@ -4,10 +4,14 @@ import { answeredWithoutReply } from './answered';
 import { Composer } from './Composer';
 import { ConversationActions } from './ConversationActions';
 import { useConversationStore } from './conversation-store';
-import { formatAddress, replyingText, shown } from './format';
+import { AddressText } from './AddressText';
+import { replyingText, shown } from './format';
 import { MessageItem } from './MessageItem';
 import { useInboxStore } from './store';
 import { inboxViewHref } from '../../lib/router';
+
+/** Room (px) left above the newest message when a conversation opens, so its header shows whole. */
+const THREAD_TOP_GAP = 12;
 
 /** The open conversation: header with actions, the thread oldest to newest, and the composer (reply, reply all, note). */
 export function ConversationPane() {
@@ -22,10 +26,13 @@ export function ConversationPane() {
   const conversationId = detail?.conversation.id;
   const messageCount = detail?.messages.length ?? 0;
 
-  // Start at the newest message, where the reading usually continues.
+  // Start at the top of the newest message, where the reading continues: not at the bottom, where
+  // a long message would be shown by its last lines and the composer.
   useEffect(() => {
     const thread = threadRef.current;
-    if (thread) thread.scrollTop = thread.scrollHeight;
+    const newest = thread?.querySelector<HTMLElement>('.thread-list > li:last-child');
+    if (!thread || !newest) return;
+    thread.scrollTop += newest.getBoundingClientRect().top - thread.getBoundingClientRect().top - THREAD_TOP_GAP;
   }, [conversationId, messageCount]);
 
   if (error) return <div className="pane-pad"><ErrorAlert error={error} title="This conversation could not be opened." /></div>;
@@ -51,7 +58,9 @@ export function ConversationPane() {
           <h2 id={headingId} className="conversation-subject">
             {shown(conversation.subject) || '(no subject)'}
           </h2>
-          <p className="muted conversation-customer">{formatAddress(conversation.customer)}</p>
+          <p className="muted conversation-customer">
+            <AddressText address={conversation.customer} />
+          </p>
         </div>
         <ConversationActions conversation={conversation} />
       </header>

@@ -3,7 +3,10 @@ import type { Delivery, Message } from '../../../../shared/conversation';
 import type { AppError } from '../../../../shared/errors';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { ServerReply } from '../../components/ServerReply';
+import { useChannelsStore } from '../channels/store';
+import { agentAdvice } from './agent-advice';
 import { useComposerStore } from './composer-store';
+import { useConversationStore } from './conversation-store';
 import { fullTime } from './format';
 
 const clockFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
@@ -24,6 +27,8 @@ export function DeliveryState({ message }: { message: Message }) {
   const delivery = message.delivery;
   const [busy, setBusy] = useState<'retry' | 'edit' | null>(null);
   const [error, setError] = useState<{ title: string; error: AppError } | null>(null);
+  const channelId = useConversationStore((s) => s.detail?.conversation.channelId);
+  const channel = useChannelsStore((s) => s.channels.find((c) => c.id === channelId));
   if (!delivery) return null;
 
   async function run(kind: 'retry' | 'edit') {
@@ -45,6 +50,10 @@ export function DeliveryState({ message }: { message: Message }) {
         </p>
         {e ? (
           <dl className="delivery-facts">
+            <div className="delivery-advice">
+              <dt>What you can do:</dt>
+              <dd>{agentAdvice(e, channel?.name ?? 'this channel')}</dd>
+            </div>
             <div>
               <dt>Likely cause:</dt>
               <dd>{e.cause}</dd>
@@ -74,7 +83,10 @@ export function DeliveryState({ message }: { message: Message }) {
   switch (delivery.state) {
     case 'queued':
       badge = 'Queued';
-      if (delivery.attempts > 0 && delivery.nextAttemptAt) {
+      if (channel && !channel.enabled) {
+        badge = 'Held';
+        detail = `The channel ${channel.name} is disabled: this reply goes out once an admin enables it under Channels.`;
+      } else if (delivery.attempts > 0 && delivery.nextAttemptAt) {
         detail = `Next attempt at ${deliveryTime(delivery.nextAttemptAt)}`;
         if (delivery.error) detail += ` — last try: ${delivery.error.message}`;
       } else {

@@ -1,8 +1,15 @@
 import { useEffect, useState } from 'react';
-import { conversationStatusSchema, MAX_SEARCH_LENGTH, type ConversationStatus } from '../../../../shared/conversation';
+import { MAX_SEARCH_LENGTH, type StatusFilter } from '../../../../shared/conversation';
 import { useChannelsStore } from '../channels/store';
 import { STATUS_LABEL } from './format';
-import { useInboxStore } from './store';
+import { DEFAULT_STATUS, useInboxStore } from './store';
+
+const STATUS_FILTERS: readonly { value: StatusFilter; label: string }[] = [
+  { value: 'active', label: 'Open & pending' },
+  { value: 'open', label: STATUS_LABEL.open },
+  { value: 'pending', label: STATUS_LABEL.pending },
+  { value: 'closed', label: STATUS_LABEL.closed },
+];
 
 const SEARCH_DELAY_MS = 150;
 
@@ -50,16 +57,24 @@ export function InboxFilterBar() {
           id="inbox-status"
           className="select select-small"
           value={filters.status ?? ''}
-          onChange={(event) => setFilters({ status: (event.target.value || null) as ConversationStatus | null })}
+          onChange={(event) => setFilters({ status: (event.target.value || null) as StatusFilter | null })}
         >
-          <option value="">Any</option>
-          {conversationStatusSchema.options.map((status) => (
-            <option key={status} value={status}>
-              {STATUS_LABEL[status]}
+          {STATUS_FILTERS.map((s) => (
+            <option key={s.value} value={s.value}>
+              {s.label}
             </option>
           ))}
+          <option value="">Any</option>
         </select>
       </div>
+      {/* Closed conversations are out of the queue, one click away. */}
+      <button
+        type="button"
+        className="btn btn-ghost btn-small"
+        onClick={() => setFilters({ status: filters.status === 'closed' ? DEFAULT_STATUS : 'closed' })}
+      >
+        {filters.status === 'closed' ? 'Show open & pending' : 'Show closed'}
+      </button>
       <div className="field field-inline">
         <label htmlFor="inbox-channel" className="field-label field-label-muted">
           Channel

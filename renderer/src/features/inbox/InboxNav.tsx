@@ -3,12 +3,13 @@ import type { InboxView } from '../../../../shared/conversation';
 import { inboxViewHref, routeHref } from '../../lib/router';
 import { useInboxStore } from './store';
 
-export const VIEW_LABEL: Record<InboxView, string> = { mine: 'Mine', unassigned: 'Unassigned', all: 'All' };
-const VIEWS: readonly InboxView[] = ['mine', 'unassigned', 'all'];
+export const VIEW_LABEL: Record<InboxView, string> = { mine: 'Mine', unassigned: 'Unassigned', all: 'All', failed: 'Failed replies' };
+const QUEUES = ['mine', 'unassigned', 'all'] as const;
 
 /**
  * The sidebar's Inbox entry and its views. The counts are open conversations (the work still to
- * do), kept live by `conversations:changed`.
+ * do) and, beside them, how many of the open and pending ones are unread; "Failed replies" appears
+ * while a reply the server refused waits for someone. All kept live by `conversations:changed`.
  */
 export function InboxNav({ active }: { active: boolean }) {
   const counts = useInboxStore((s) => s.counts);
@@ -21,6 +22,7 @@ export function InboxNav({ active }: { active: boolean }) {
     return unsubscribe;
   }, []);
 
+  const failed = counts?.failed ?? 0;
   return (
     <>
       <a className="nav-item" href={routeHref('inbox')} aria-current={active ? 'page' : undefined}>
@@ -33,14 +35,16 @@ export function InboxNav({ active }: { active: boolean }) {
         ) : null}
       </a>
       <ul role="list" className="nav-sub" aria-label="Inbox views">
-        {VIEWS.map((v) => (
+        {QUEUES.map((v) => (
           <li key={v}>
-            <a
-              className="nav-item nav-sub-item"
-              href={inboxViewHref(v)}
-              aria-current={active && view === v ? 'true' : undefined}
-            >
+            <a className="nav-item nav-sub-item" href={inboxViewHref(v)} aria-current={active && view === v ? 'true' : undefined}>
               {VIEW_LABEL[v]}
+              {counts && counts.unread[v] > 0 ? (
+                <span className="nav-unread" title="Unread (open and pending)">
+                  {counts.unread[v]}
+                  <span className="sr-only"> unread</span>
+                </span>
+              ) : null}
               {counts ? (
                 <span className="nav-count" title="Open conversations">
                   {counts[v]}
@@ -50,6 +54,17 @@ export function InboxNav({ active }: { active: boolean }) {
             </a>
           </li>
         ))}
+        {failed > 0 || view === 'failed' ? (
+          <li>
+            <a className="nav-item nav-sub-item nav-failed" href={inboxViewHref('failed')} aria-current={active && view === 'failed' ? 'true' : undefined}>
+              {VIEW_LABEL.failed}
+              <span className={failed > 0 ? 'nav-count nav-count-bad' : 'nav-count'} title="Conversations with a reply that was not sent">
+                {failed}
+                <span className="sr-only"> with a reply not sent</span>
+              </span>
+            </a>
+          </li>
+        ) : null}
       </ul>
     </>
   );

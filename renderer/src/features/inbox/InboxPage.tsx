@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { parseInboxLocation, useHash } from '../../lib/router';
 import { useChannelsStore } from '../channels/store';
@@ -6,9 +6,12 @@ import { useSettingsLive } from '../settings/store';
 import { ConversationList } from './ConversationList';
 import { ConversationPane } from './ConversationPane';
 import { useConversationStore } from './conversation-store';
+import { BulkBar } from './BulkBar';
 import { InboxFilterBar } from './InboxFilterBar';
 import { VIEW_LABEL } from './InboxNav';
-import { useInboxStore } from './store';
+import { useInboxShortcuts } from './shortcuts';
+import { ShortcutsDialog } from './ShortcutsDialog';
+import { DEFAULT_STATUS, useInboxStore } from './store';
 
 /** The list of conversations on the left, the open one on the right; both follow the hash. */
 export function InboxPage() {
@@ -19,7 +22,10 @@ export function InboxPage() {
   const loading = useInboxStore((s) => s.loading);
   const error = useInboxStore((s) => s.error);
   const clearError = useInboxStore((s) => s.clearError);
+  const [helpOpen, setHelpOpen] = useState(false);
+  const showHelp = useCallback(() => setHelpOpen(true), []);
   useSettingsLive();
+  useInboxShortcuts(showHelp);
 
   useEffect(() => {
     const inbox = useInboxStore.getState();
@@ -38,7 +44,8 @@ export function InboxPage() {
   }, []);
 
   useEffect(() => {
-    if (view) useInboxStore.getState().setFilters({ view });
+    // Each view starts on its usual statuses: the queues on the work to do, failed replies on all of them.
+    if (view) useInboxStore.getState().setFilters({ view, status: view === 'failed' ? null : DEFAULT_STATUS });
   }, [view]);
 
   useEffect(() => {
@@ -55,12 +62,16 @@ export function InboxPage() {
           <p className="muted inbox-total" role="status">
             {loading ? 'Loading…' : `${total.toLocaleString()} ${total === 1 ? 'conversation' : 'conversations'}`}
           </p>
+          <button type="button" className="btn btn-ghost btn-small inbox-help" onClick={showHelp} aria-keyshortcuts="?">
+            Shortcuts <kbd aria-hidden="true">?</kbd>
+          </button>
         </div>
         <InboxFilterBar />
         {error ? <ErrorAlert error={error} onDismiss={clearError} title="The conversations could not be loaded." /> : null}
       </header>
       <div className={conversationId === null ? 'inbox-body' : 'inbox-body inbox-body-open'}>
         <section className="inbox-list" aria-label="Conversations">
+          <BulkBar />
           <ConversationList selectedId={conversationId} />
         </section>
         <div className="inbox-detail">
@@ -73,6 +84,7 @@ export function InboxPage() {
           )}
         </div>
       </div>
+      {helpOpen ? <ShortcutsDialog onClose={() => setHelpOpen(false)} /> : null}
     </div>
   );
 }

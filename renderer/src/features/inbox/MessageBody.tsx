@@ -1,8 +1,9 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useId, useMemo, useState } from 'react';
 import type { AppError } from '../../../../shared/errors';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { invoke } from '../../lib/api';
-import { hasRemoteContent, mailSrcdoc } from './sanitize';
+import { splitQuoted } from './format';
+import { hasRemoteContent, mailSrcdoc, ownHtmlFragment } from './sanitize';
 
 const NO_IMAGES: ReadonlyMap<string, string> = new Map();
 
@@ -24,9 +25,37 @@ function useInlineImages(messageId: number, html: string): ReadonlyMap<string, s
   return images;
 }
 
-/** Plain text stays text: no HTML, no clickable links that could run anything. */
+/** An agent's reply with the simple formatting they typed (bold, italic, links, lists), shown in place. */
+export function FormattedBody({ html }: { html: string }) {
+  const clean = useMemo(() => ownHtmlFragment(html), [html]);
+  return <div className="message-text message-formatted" dangerouslySetInnerHTML={{ __html: clean }} />;
+}
+
+/**
+ * Plain text stays text: no HTML, no clickable links that could run anything. The history a sender
+ * quoted below their words is folded away behind a toggle, so a long thread reads as the thread.
+ */
 export function PlainBody({ text }: { text: string }) {
-  return <div className="message-text">{text || <span className="muted">(no text)</span>}</div>;
+  const { body, quoted } = useMemo(() => splitQuoted(text), [text]);
+  const [showQuoted, setShowQuoted] = useState(false);
+  const quotedId = useId();
+  return (
+    <div className="message-text">
+      {body || <span className="muted">(no text)</span>}
+      {quoted ? (
+        <>
+          <div>
+            <button type="button" className="quote-toggle" aria-expanded={showQuoted} aria-controls={quotedId} onClick={() => setShowQuoted(!showQuoted)}>
+              {showQuoted ? 'Hide quoted text' : 'Show quoted text'}
+            </button>
+          </div>
+          <div id={quotedId} className="message-quoted" hidden={!showQuoted}>
+            {quoted}
+          </div>
+        </>
+      ) : null}
+    </div>
+  );
 }
 
 /**

@@ -1,16 +1,26 @@
-import { memo, useId } from 'react';
+import { memo, useId, useMemo } from 'react';
+import { replyHtml } from '../../../../shared/formatting';
 import type { Address, Message } from '../../../../shared/conversation';
 import { attachmentUrl } from '../../lib/api';
+import { AddressText } from './AddressText';
 import { DeliveryState } from './DeliveryState';
-import { displayName, formatAddress, formatSize, fullTime, KIND_LABEL, shown } from './format';
-import { HtmlBody, PlainBody, RawBody } from './MessageBody';
+import { displayName, formatSize, fullTime, KIND_LABEL, shown } from './format';
+import { FormattedBody, HtmlBody, PlainBody, RawBody } from './MessageBody';
 
 function AddressLine({ label, addresses }: { label: string; addresses: Address[] }) {
   if (addresses.length === 0) return null;
   return (
     <div className="message-address">
       <dt>{label}</dt>
-      <dd>{addresses.map(formatAddress).join(', ')}</dd>
+      <dd>
+        {/* Each address is one unit: it moves to the next line whole rather than breaking mid-word. */}
+        {addresses.map((address, i) => (
+          <span key={`${address.address}-${i}`}>
+            {i > 0 ? ', ' : null}
+            <AddressText address={address} />
+          </span>
+        ))}
+      </dd>
     </div>
   );
 }
@@ -36,6 +46,11 @@ export const MessageItem = memo(function MessageItem({ message, answeredElsewher
   // Pictures shown inside the HTML are listed too, so they can be saved like any other file.
   const attachments = message.attachments;
   const sentElsewhere = sentElsewhereLabel(message);
+  // An agent's reply shows as the customer got it: the simple formatting typed in the composer, applied.
+  const formatted = useMemo(
+    () => (message.direction === 'outbound' && !message.html ? replyHtml(message.text) : null),
+    [message.direction, message.html, message.text],
+  );
   const className = [
     'message',
     isNote ? 'message-note' : null,
@@ -50,7 +65,7 @@ export const MessageItem = memo(function MessageItem({ message, answeredElsewher
       <header className="message-header">
         <h3 id={headingId} className="message-from">
           {isNote ? <span className="note-label">Internal note</span> : null}
-          <span>{isNote ? displayName(message.from) : formatAddress(message.from)}</span>
+          {isNote ? <span>{displayName(message.from)}</span> : <AddressText address={message.from} />}
         </h3>
         <div className="message-badges">
           {kind ? <span className={`badge badge-kind badge-kind-${message.kind}`}>{kind}</span> : null}
@@ -69,6 +84,8 @@ export const MessageItem = memo(function MessageItem({ message, answeredElsewher
         <RawBody messageId={message.id} reason={message.parseError} />
       ) : message.html && !isNote ? (
         <HtmlBody html={message.html} title={`Message from ${displayName(message.from)}`} messageId={message.id} />
+      ) : formatted ? (
+        <FormattedBody html={formatted} />
       ) : (
         <PlainBody text={message.text} />
       )}

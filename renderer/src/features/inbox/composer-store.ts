@@ -64,6 +64,8 @@ export interface ComposerState {
   open(conversationId: number | null): void;
   setMode(mode: ComposerMode): void;
   setText(text: string): void;
+  /** Puts `snippet` into the text at `at` (the cursor), e.g. a saved reply. */
+  insertText(snippet: string, at: number): void;
   /** Uploads files from disk to the draft, refusing any that would take the total over the limit. */
   addFiles(files: readonly File[]): Promise<void>;
   removeAttachment(key: string): Promise<void>;
@@ -261,6 +263,13 @@ export const useComposerStore = create<ComposerState>()((set, get) => {
       const id = get().conversationId;
       set({ text, textError: null, draft: 'unsaved' });
       if (id !== null) scheduleSave(id, text);
+    },
+
+    insertText(snippet, at) {
+      const { text } = get();
+      const position = Math.max(0, Math.min(at, text.length));
+      get().setText(text.slice(0, position) + snippet + text.slice(position));
+      set((s) => ({ focusRequest: s.focusRequest + 1 }));
     },
 
     async addFiles(files) {

@@ -2,6 +2,7 @@ import { create } from 'zustand';
 import type { ConversationDetail, ConversationStatus, Message } from '../../../../shared/conversation';
 import type { AppError } from '../../../../shared/errors';
 import { invoke, onEvent } from '../../lib/api';
+import { conversationHref, inboxViewHref, navigate } from '../../lib/router';
 import { useInboxStore } from './store';
 
 /**
@@ -18,8 +19,11 @@ export interface ConversationState {
 
   open(id: number | null): Promise<void>;
   subscribe(): () => void;
+  /** Closing takes the conversation out of the queue and opens the next one in the list. */
   setStatus(status: ConversationStatus): Promise<void>;
   assign(agentId: number | null): Promise<void>;
+  /** Marks the open conversation unread again (it stays open here; opening it anew reads it). */
+  markUnread(): Promise<void>;
   addNote(text: string): Promise<AppError | null>;
   /** Put a message the main side returned (a queued reply, a retried one) into the open thread. */
   upsertMessage(message: Message): void;
@@ -31,6 +35,8 @@ export interface ConversationState {
 }
 
 let openGeneration = 0;
+/** The agent marked the open conversation unread: fetching it again must not read it. */
+let keptUnread = false;
 
 export const useConversationStore = create<ConversationState>()((set, get) => {
   function apply(detail: ConversationDetail): void {
@@ -42,7 +48,7 @@ export const useConversationStore = create<ConversationState>()((set, get) => {
   async function fetchDetail(id: number, quiet: boolean): Promise<void> {
     const gen = ++openGeneration;
     if (!quiet) set({ loading: true, error: null });
-    const result = await invoke('conversations:get', { id });
+    const result = await invoke('conversations:get', { id, markRead: !keptUnread });
     if (gen !== openGeneration || get().id !== id) return;
     if (result.ok) {
       set({ loading: false, error: null });
@@ -62,6 +68,7 @@ export const useConversationStore = create<ConversationState>()((set, get) => {
     async open(id) {
       if (id === get().id && (get().detail || get().loading)) return;
       set({ id, detail: null, error: null, actionError: null, loading: id !== null });
+      keptUnread = false;
       if (id === null) return;
       useInboxStore.getState().patchItem(id, { unread: false });
       await fetchDetail(id, false);
@@ -77,9 +84,16 @@ export const useConversationStore = create<ConversationState>()((set, get) => {
     async setStatus(status) {
       const id = get().id;
       if (id === null) return;
+      const inbox = useInboxStore.getState();
+      // Chosen before the change: the refresh that follows takes the closed one out of the list.
+      const next = status === 'closed' ? inbox.neighbourOf(id) : null;
       const result = await invoke('conversations:set-status', { id, status });
-      if (result.ok) apply(result.value);
-      else set({ actionError: result.error });
+      if (!result.ok) {
+        set({ actionError: result.error });
+        return;
+      }
+      apply(result.value);
+      if (status === 'closed' && get().id === id) navigate(next === null ? inboxViewHref(inbox.filters.view) : conversationHref(next));
     },
 
     async assign(agentId) {
@@ -88,6 +102,21 @@ export const useConversationStore = create<ConversationState>()((set, get) => {
       const result = await invoke('conversations:assign', { id, agentId });
       if (result.ok) apply(result.value);
       else set({ actionError: result.error });
+    },
+
+    async markUnread() {
+      const id = get().id;
+      if (id === null) return;
+      // Before the call: its change event refetches the conversation, which must not read it again.
+      keptUnread = true;
+      const result = await invoke('conversations:update-many', { ids: [id], patch: { unread: true } });
+      if (!result.ok) {
+        keptUnread = false;
+        set({ actionError: result.error });
+        return;
+      }
+      useInboxStore.getState().patchItem(id, { unread: true });
+      set(({ detail }) => (detail && detail.conversation.id === id ? { detail: { ...detail, conversation: { ...detail.conversation, unread: true } } } : {}));
     },
 
     async addNote(text) {

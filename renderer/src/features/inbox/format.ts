@@ -57,3 +57,41 @@ export function replyingText(names: readonly string[]): string {
   if (who.length === 1) return `${who[0]} is replying`;
   return `${who.slice(0, -1).join(', ')} and ${who.at(-1)} are replying`;
 }
+
+/** An attribution line that introduces quoted history ("On Tue, 1 Dec 2026, Carol wrote:"). */
+const ATTRIBUTION = /^(?:On\b.+\bwrote:|Am\b.+\bschrieb\b.*:|Le\b.+\ba écrit\s*:|-{2,}\s*Original Message\s*-{2,})\s*$/i;
+
+/**
+ * Splits a plain-text message into what the sender wrote and the history they quoted below it:
+ * from the first line after which every non-blank line is quoted ("> …"), together with the
+ * attribution line just above it; or everything after an "Original Message" divider. Quotes in
+ * the middle of a message (answers between quoted lines) stay in the body.
+ */
+export function splitQuoted(text: string): { body: string; quoted: string } {
+  const lines = text.split(/\r?\n/);
+  let start = lines.length;
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const line = lines[i]!.trim();
+    if (line === '' || line.startsWith('>')) {
+      if (line.startsWith('>')) start = i;
+      continue;
+    }
+    break;
+  }
+  // The attribution may wrap over two lines ("On Tue, 1 Dec 2026 at 10:00, Carol Customer\n<carol@…> wrote:").
+  for (let back = 1; back <= 3 && start < lines.length; back++) {
+    const index = start - back;
+    if (index < 0) break;
+    const candidate = lines.slice(index, start).map((l) => l.trim()).filter(Boolean).join(' ');
+    if (ATTRIBUTION.test(candidate)) {
+      start = index;
+      break;
+    }
+  }
+  const divider = lines.findIndex((l) => /^-{2,}\s*Original Message\s*-{2,}\s*$/i.test(l.trim()));
+  if (divider !== -1 && divider < start) start = divider;
+  const body = lines.slice(0, start).join('\n').trimEnd();
+  // A message that is all quote (a forward with no words of its own) shows it, rather than nothing.
+  if (start >= lines.length || body.trim() === '') return { body: text, quoted: '' };
+  return { body, quoted: lines.slice(start).join('\n') };
+}

@@ -21,6 +21,42 @@ export async function requestNotificationPermission(): Promise<NotificationPermi
   return Notification.requestPermission();
 }
 
+/**
+ * Shown when the agent is elsewhere: another window or app, or another conversation. The one they
+ * are reading shows the change itself.
+ */
+function agentIsElsewhere(conversationId: number): boolean {
+  return document.visibilityState === 'hidden' || !document.hasFocus() || window.location.hash !== conversationHref(conversationId);
+}
+
+function show(title: string, body: string, ids: readonly number[], tag: string): void {
+  const notification = new Notification(title, { body, tag });
+  notification.onclick = () => {
+    window.focus();
+    if (ids.length === 1) window.location.hash = conversationHref(ids[0]!);
+  };
+}
+
+function who(c: ConversationSummary): string {
+  return `${c.customer.name || c.customer.address}: ${c.subject || '(no subject)'}`;
+}
+
+/** A customer wrote again in a conversation that already existed. */
+export function notifyCustomerReplies(ids: readonly number[], first: ConversationSummary | null): void {
+  if (notificationPermission() !== 'granted' || ids.length === 0) return;
+  if (ids.length === 1 && !agentIsElsewhere(ids[0]!)) return;
+  const title = ids.length === 1 ? 'New reply from the customer' : `${ids.length} conversations have new replies`;
+  show(title, first ? who(first) : '', ids, `reply-${ids[0]}`);
+}
+
+/** A reply of ours failed for good: the customer did not get it, and someone has to act. */
+export function notifyFailedReplies(ids: readonly number[], first: ConversationSummary | null): void {
+  if (notificationPermission() !== 'granted' || ids.length === 0) return;
+  if (ids.length === 1 && !agentIsElsewhere(ids[0]!)) return;
+  const title = ids.length === 1 ? 'A reply was not sent' : `Replies in ${ids.length} conversations were not sent`;
+  show(title, first ? `${who(first)} — open it to retry or edit.` : 'Open Failed replies in the inbox to retry or edit.', ids, `failed-${ids[0]}`);
+}
+
 export function notifyNewConversations(ids: readonly number[], known: readonly ConversationSummary[]): void {
   if (notificationPermission() !== 'granted' || ids.length === 0) return;
   const found = ids.map((id) => known.find((c) => c.id === id)).filter((c): c is ConversationSummary => Boolean(c));

@@ -30,6 +30,14 @@ purifier.addHook('afterSanitizeAttributes', (node) => {
   }
 });
 
+/**
+ * HTML the app made itself from an agent's typed text (shared/formatting.ts, escaped by
+ * construction), cleaned once more and with links opening outside the app, for showing in place.
+ */
+export function ownHtmlFragment(html: string): string {
+  return purifier.sanitize(html, { FORBID_TAGS: BLOCKED_TAGS, FORBID_ATTR: BLOCKED_ATTRS, ALLOW_DATA_ATTR: false });
+}
+
 export function mailCsp(allowRemote: boolean): string {
   const images = allowRemote ? 'https: http: data: cid:' : 'data: cid:';
   return `default-src 'none'; img-src ${images}; style-src 'unsafe-inline'; font-src data:; form-action 'none'; base-uri 'none'`;

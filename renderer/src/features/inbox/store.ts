@@ -1,21 +1,21 @@
 import { create } from 'zustand';
-import type { ConversationStatus, ConversationSummary, InboxView } from '../../../../shared/conversation';
+import type { BulkPatch, ConversationSummary, InboxCounts, InboxView, StatusFilter } from '../../../../shared/conversation';
 import type { AppError } from '../../../../shared/errors';
 import { invoke, onEvent } from '../../lib/api';
-import { notifyNewConversations } from './notify';
+import { notifyCustomerReplies, notifyFailedReplies, notifyNewConversations } from './notify';
 
 export interface InboxFilters {
   view: InboxView;
-  status: ConversationStatus | null;
+  /** null shows every status; the default is the work still to do (open and pending). */
+  status: StatusFilter | null;
   channelId: string | null;
   query: string;
 }
 
-export interface InboxCounts {
-  mine: number;
-  unassigned: number;
-  all: number;
-}
+export type { InboxCounts };
+
+/** What the list shows when nothing else was chosen: closed conversations are out of the way, one click off. */
+export const DEFAULT_STATUS: StatusFilter = 'active';
 
 const PAGE = 100;
 /** The most a live refresh asks for at once (the contract's page limit). */
@@ -36,6 +36,12 @@ export interface InboxState {
   loadingMore: boolean;
   error: AppError | null;
   counts: InboxCounts | null;
+  /** The multi-selection for bulk actions (ids), and where a shift-click range starts. */
+  selected: ReadonlySet<number>;
+  anchorId: number | null;
+  /** A bulk action is on its way; its failure, when it failed. */
+  bulkBusy: boolean;
+  bulkError: AppError | null;
 
   setFilters(patch: Partial<InboxFilters>): void;
   reload(): Promise<void>;
@@ -46,6 +52,19 @@ export interface InboxState {
   /** Reflect a change this window made (status, assignee, read) without waiting for the event. */
   patchItem(id: number, patch: Partial<ConversationSummary>): void;
   clearError(): void;
+
+  /** Click on a checkbox or ctrl/cmd-click: one conversation in or out of the selection. */
+  toggleSelected(id: number): void;
+  /** Shift-click: everything from the anchor to this conversation joins the selection. */
+  selectRange(id: number): void;
+  selectAll(): void;
+  clearSelection(): void;
+  /** Applies one change to every selected conversation; the selection is cleared when it worked. */
+  applyToSelected(patch: BulkPatch): Promise<boolean>;
+  /** The conversation shown after `id` in the list (the one before it at the end), to move on to. */
+  neighbourOf(id: number): number | null;
+  /** The conversation `step` rows away from `id` (or the first one when `id` is not listed). */
+  stepFrom(id: number | null, step: 1 | -1): number | null;
 }
 
 function listInput(filters: InboxFilters) {
@@ -104,7 +123,7 @@ export const useInboxStore = create<InboxState>()((set, get) => {
   }
 
   return {
-    filters: { view: 'all', status: null, channelId: null, query: '' },
+    filters: { view: 'all', status: DEFAULT_STATUS, channelId: null, query: '' },
     items: [],
     nextCursor: null,
     total: 0,
@@ -112,6 +131,10 @@ export const useInboxStore = create<InboxState>()((set, get) => {
     loadingMore: false,
     error: null,
     counts: null,
+    selected: new Set(),
+    anchorId: null,
+    bulkBusy: false,
+    bulkError: null,
 
     setFilters(patch) {
       const filters = { ...get().filters, ...patch };
@@ -124,7 +147,8 @@ export const useInboxStore = create<InboxState>()((set, get) => {
       ) {
         return;
       }
-      set({ filters });
+      // A selection made in another view would act on rows the agent no longer sees.
+      set({ filters, selected: new Set(), anchorId: null });
       void get().reload();
     },
 
@@ -171,10 +195,23 @@ export const useInboxStore = create<InboxState>()((set, get) => {
     subscribe() {
       subscribers += 1;
       if (subscribers === 1) {
-        const offConversations = onEvent('conversations:changed', ({ created }) => {
+        const offConversations = onEvent('conversations:changed', ({ created, replied = [], failed = [] }) => {
           scheduleRefresh();
+          if (created.length === 0 && replied.length === 0 && failed.length === 0) return;
           // After the refresh, so the notification can name the customer and subject.
-          if (created.length > 0) void refreshing?.then(() => notifyNewConversations(created, get().items));
+          void refreshing?.then(async () => {
+            const known = get().items;
+            const lookup = async (id: number) => {
+              const listed = known.find((c) => c.id === id);
+              if (listed) return listed;
+              // Not in the current view (another view, or filtered out): ask for it, it is one row.
+              const result = await invoke('conversations:get-summary', { id });
+              return result.ok ? result.value : null;
+            };
+            if (created.length > 0) notifyNewConversations(created, known);
+            if (replied.length > 0) notifyCustomerReplies(replied, await lookup(replied[0]!));
+            if (failed.length > 0) notifyFailedReplies(failed, await lookup(failed[0]!));
+          });
         });
         // "Mine" depends on who the user says they are.
         const offAgents = onEvent('agents:changed', () => scheduleRefresh());
@@ -204,6 +241,69 @@ export const useInboxStore = create<InboxState>()((set, get) => {
 
     clearError() {
       set({ error: null });
+    },
+
+    toggleSelected(id) {
+      const selected = new Set(get().selected);
+      if (selected.has(id)) selected.delete(id);
+      else selected.add(id);
+      set({ selected, anchorId: id });
+    },
+
+    selectRange(id) {
+      const { items, anchorId } = get();
+      const to = items.findIndex((c) => c.id === id);
+      const from = anchorId === null ? -1 : items.findIndex((c) => c.id === anchorId);
+      if (to === -1) return;
+      if (from === -1) {
+        get().toggleSelected(id);
+        return;
+      }
+      const selected = new Set(get().selected);
+      for (const c of items.slice(Math.min(from, to), Math.max(from, to) + 1)) selected.add(c.id);
+      set({ selected });
+    },
+
+    selectAll() {
+      set({ selected: new Set(get().items.map((c) => c.id)) });
+    },
+
+    clearSelection() {
+      set({ selected: new Set(), anchorId: null, bulkError: null });
+    },
+
+    async applyToSelected(patch) {
+      const ids = [...get().selected];
+      if (ids.length === 0 || get().bulkBusy) return false;
+      set({ bulkBusy: true, bulkError: null });
+      const result = await invoke('conversations:update-many', { ids, patch });
+      if (!result.ok) {
+        set({ bulkBusy: false, bulkError: result.error });
+        return false;
+      }
+      // Shown at once; the refresh that follows takes rows out of views they no longer belong to.
+      set(({ items }) => ({
+        bulkBusy: false,
+        selected: new Set(),
+        anchorId: null,
+        items: items.map((c) => (ids.includes(c.id) ? { ...c, ...patch } : c)),
+      }));
+      scheduleRefresh();
+      return true;
+    },
+
+    neighbourOf(id) {
+      const { items } = get();
+      const index = items.findIndex((c) => c.id === id);
+      if (index === -1) return null;
+      return (items[index + 1] ?? items[index - 1])?.id ?? null;
+    },
+
+    stepFrom(id, step) {
+      const { items } = get();
+      const index = id === null ? -1 : items.findIndex((c) => c.id === id);
+      if (index === -1) return items[0]?.id ?? null;
+      return items[index + step]?.id ?? null;
     },
   };
 });

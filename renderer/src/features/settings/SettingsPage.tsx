@@ -5,6 +5,7 @@ import { AgentDialog } from './AgentDialog';
 import { DeleteAgentDialog } from './DeleteAgentDialog';
 import { IdentitySection } from './IdentitySection';
 import { NotificationsSection } from './NotificationsSection';
+import { SavedRepliesSection } from './SavedRepliesSection';
 import { useSettingsLive, useSettingsStore } from './store';
 
 type Dialog = { kind: 'add' } | { kind: 'edit'; agent: Agent } | { kind: 'delete'; agent: Agent } | null;
@@ -79,6 +80,8 @@ export function SettingsPage() {
           </ul>
         )}
       </section>
+
+      <SavedRepliesSection />
 
       <NotificationsSection />
 

@@ -1,0 +1,103 @@
+import { useEffect } from 'react';
+import { conversationHref, navigate, parseInboxLocation } from '../../lib/router';
+import { useComposerStore } from './composer-store';
+import { useConversationStore } from './conversation-store';
+import { useInboxStore } from './store';
+
+export type ShortcutAction = 'next' | 'previous' | 'open' | 'reply' | 'reply-all' | 'note' | 'close' | 'unread' | 'search' | 'help' | 'clear';
+
+const KEYS: Record<string, ShortcutAction> = {
+  j: 'next',
+  k: 'previous',
+  o: 'open',
+  r: 'reply',
+  a: 'reply-all',
+  n: 'note',
+  e: 'close',
+  u: 'unread',
+  '/': 'search',
+  '?': 'help',
+  Escape: 'clear',
+};
+
+/** Where a key is text, not a command: fields, editable areas, and any open dialog. */
+function isTyping(target: EventTarget | null): boolean {
+  if (!(target instanceof HTMLElement)) return false;
+  if (target.closest('dialog[open]')) return true;
+  if (target.isContentEditable || target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement) return true;
+  return target instanceof HTMLInputElement && !['checkbox', 'radio', 'button', 'submit', 'reset'].includes(target.type);
+}
+
+/** The action for a key press, or null when the key is not a shortcut here (typing, modifiers). */
+export function shortcutFor(event: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'altKey' | 'target'>): ShortcutAction | null {
+  if (event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target)) return null;
+  return KEYS[event.key] ?? null;
+}
+
+/** The row with focus in the list, if any: o and j/k act from there when nothing is open. */
+function focusedRowId(): number | null {
+  const id = Number((document.activeElement as HTMLElement | null)?.closest<HTMLElement>('.conv-row')?.dataset.id);
+  return Number.isFinite(id) && id > 0 ? id : null;
+}
+
+/** The inbox's keyboard triage (see ShortcutsDialog for the list). */
+export function useInboxShortcuts(showHelp: () => void): void {
+  useEffect(() => {
+    function onKeyDown(event: KeyboardEvent) {
+      // Escape leaves a field (the draft is kept), so the next key is a command again.
+      const target = event.target;
+      if (event.key === 'Escape' && !event.defaultPrevented && isTyping(target) && target instanceof HTMLElement && !target.closest('dialog[open]')) {
+        target.blur();
+        return;
+      }
+      const action = shortcutFor(event);
+      if (!action) return;
+      const inbox = useInboxStore.getState();
+      const composer = useComposerStore.getState();
+      // Read at the key press: keys pressed faster than React renders must each step from the last.
+      const openId = parseInboxLocation(window.location.hash).conversationId;
+      const from = openId ?? focusedRowId();
+      switch (action) {
+        case 'next':
+        case 'previous': {
+          const id = inbox.stepFrom(from, action === 'next' ? 1 : -1);
+          if (id !== null) navigate(conversationHref(id));
+          break;
+        }
+        case 'open': {
+          const id = focusedRowId() ?? inbox.stepFrom(null, 1);
+          if (id !== null) navigate(conversationHref(id));
+          break;
+        }
+        case 'reply':
+        case 'reply-all':
+        case 'note':
+          if (openId === null) return;
+          composer.setMode(action);
+          break;
+        case 'close':
+          if (inbox.selected.size > 0) void inbox.applyToSelected({ status: 'closed' });
+          else if (openId !== null) void useConversationStore.getState().setStatus('closed');
+          else return;
+          break;
+        case 'unread':
+          if (openId === null) return;
+          void useConversationStore.getState().markUnread();
+          break;
+        case 'search':
+          document.getElementById('inbox-search')?.focus();
+          break;
+        case 'help':
+          showHelp();
+          break;
+        case 'clear':
+          if (inbox.selected.size === 0) return;
+          inbox.clearSelection();
+          break;
+      }
+      event.preventDefault();
+    }
+    document.addEventListener('keydown', onKeyDown);
+    return () => document.removeEventListener('keydown', onKeyDown);
+  }, [showHelp]);
+}

@@ -1,0 +1,194 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ConversationDetail, ConversationSummary } from '../../../../shared/conversation';
+
+/**
+ * The zustand stores behind triage (list, selection, bulk actions), the open conversation (close and
+ * move on, mark unread) and the composer. They talk to the main side only through lib/api, which is
+ * replaced here by a fake that records calls and answers from a table: the unit project runs in
+ * Node, without a host or a window. Navigation (lib/router's navigate) is recorded the same way.
+ */
+
+const calls: { channel: string; input: Record<string, unknown> }[] = [];
+let answers: Record<string, (input: Record<string, unknown>) => unknown> = {};
+
+vi.mock('../../lib/api', () => ({
+  invoke: vi.fn(async (channel: string, input: Record<string, unknown>) => {
+    calls.push({ channel, input });
+    const answer = answers[channel];
+    if (!answer) return { ok: false, error: { code: 'INTERNAL', message: `no fake for ${channel}`, retryable: false } };
+    try {
+      return { ok: true, value: answer(input) };
+    } catch (error) {
+      return { ok: false, error: { code: 'NOT_FOUND', message: (error as Error).message, retryable: false } };
+    }
+  }),
+  onEvent: vi.fn(() => () => undefined),
+}));
+
+const navigated: string[] = [];
+vi.mock('../../lib/router', async (original) => ({
+  ...(await original<typeof import('../../lib/router')>()),
+  navigate: (href: string) => navigated.push(href),
+}));
+
+const { useInboxStore } = await import('./store');
+const { useConversationStore } = await import('./conversation-store');
+const { useComposerStore } = await import('./composer-store');
+
+function summary(id: number, extra: Partial<ConversationSummary> = {}): ConversationSummary {
+  return {
+    id, channelId: 'ch1', subject: `Question ${id}`, customer: { name: `Customer ${id}`, address: `c${id}@example.com` }, status: 'open',
+    assigneeId: null, lastMessageAt: '2026-12-01T10:00:00.000Z', snippet: '', unread: false, messageCount: 1, failedReplies: 0, queuedReplies: 0, ...extra,
+  };
+}
+
+function detail(c: ConversationSummary): ConversationDetail {
+  return { conversation: c, messages: [] };
+}
+
+const initialInbox = useInboxStore.getState();
+const initialConversation = useConversationStore.getState();
+
+beforeEach(() => {
+  calls.length = 0;
+  navigated.length = 0;
+  answers = {};
+  useInboxStore.setState({ ...initialInbox, items: [1, 2, 3, 4, 5].map((id) => summary(id)), loading: false, selected: new Set(), anchorId: null });
+  useConversationStore.setState(initialConversation);
+});
+
+describe('inbox store: selection and bulk actions', () => {
+  it('toggles single rows, adds a Shift range from the anchor, and selects all', () => {
+    const inbox = useInboxStore.getState();
+    inbox.toggleSelected(2);
+    inbox.selectRange(4);
+    expect([...useInboxStore.getState().selected].sort()).toEqual([2, 3, 4]);
+    inbox.toggleSelected(3);
+    expect([...useInboxStore.getState().selected].sort()).toEqual([2, 4]);
+    inbox.selectAll();
+    expect(useInboxStore.getState().selected.size).toBe(5);
+    inbox.clearSelection();
+    expect(useInboxStore.getState().selected.size).toBe(0);
+  });
+
+  it('sends one bulk call for the selection, shows the change at once, and clears the selection', async () => {
+    // The fake server's rows, which the refresh after the action reads back.
+    const server = [1, 2, 3, 4, 5].map((id) => summary(id));
+    answers['conversations:update-many'] = (input) => {
+      for (const c of server) if ((input.ids as number[]).includes(c.id)) Object.assign(c, input.patch);
+      return { ids: input.ids };
+    };
+    answers['conversations:list'] = () => ({ items: server, nextCursor: null, total: server.length });
+    answers['conversations:count'] = () => ({ mine: 0, unassigned: 0, all: 0, unread: { mine: 0, unassigned: 0, all: 0 }, failed: 0 });
+    const inbox = useInboxStore.getState();
+    inbox.toggleSelected(1);
+    inbox.toggleSelected(3);
+    expect(await inbox.applyToSelected({ unread: true })).toBe(true);
+    expect(calls[0]).toEqual({ channel: 'conversations:update-many', input: { ids: [1, 3], patch: { unread: true } } });
+    const state = useInboxStore.getState();
+    expect(state.items.filter((c) => c.unread).map((c) => c.id)).toEqual([1, 3]);
+    expect(state.selected.size).toBe(0);
+    await vi.waitFor(() => expect(calls.map((c) => c.channel)).toContain('conversations:count'));
+  });
+
+  it('keeps the selection and says why when a bulk action fails', async () => {
+    const inbox = useInboxStore.getState();
+    inbox.toggleSelected(2);
+    expect(await inbox.applyToSelected({ status: 'closed' })).toBe(false);
+    expect(useInboxStore.getState().selected.has(2)).toBe(true);
+    expect(useInboxStore.getState().bulkError?.message).toMatch(/no fake/);
+    expect(useInboxStore.getState().items.find((c) => c.id === 2)!.status).toBe('open');
+  });
+
+  it('forgets the selection when the filters change', () => {
+    answers['conversations:list'] = () => ({ items: [], nextCursor: null, total: 0 });
+    useInboxStore.getState().toggleSelected(2);
+    useInboxStore.getState().setFilters({ status: 'closed' });
+    expect(useInboxStore.getState().selected.size).toBe(0);
+    expect(calls.at(-1)).toMatchObject({ channel: 'conversations:list', input: { status: 'closed' } });
+  });
+
+  it('steps through the list and finds the conversation to move on to', () => {
+    const inbox = useInboxStore.getState();
+    expect(inbox.stepFrom(null, 1)).toBe(1);
+    expect(inbox.stepFrom(2, 1)).toBe(3);
+    expect(inbox.stepFrom(2, -1)).toBe(1);
+    expect(inbox.stepFrom(5, 1)).toBeNull();
+    expect(inbox.neighbourOf(3)).toBe(4);
+    // The last one moves on to the one before it.
+    expect(inbox.neighbourOf(5)).toBe(4);
+  });
+});
+
+describe('conversation store: close and move on, mark unread', () => {
+  async function openConversation(id: number): Promise<void> {
+    answers['conversations:get'] = (input) => detail(summary(input.id as number, { unread: input.markRead === false }));
+    await useConversationStore.getState().open(id);
+  }
+
+  it('closing opens the next conversation in the list', async () => {
+    await openConversation(3);
+    answers['conversations:set-status'] = (input) => detail(summary(input.id as number, { status: input.status as 'closed' }));
+    await useConversationStore.getState().setStatus('closed');
+    expect(navigated).toEqual(['#/inbox/c/4']);
+    expect(useInboxStore.getState().items.find((c) => c.id === 3)!.status).toBe('closed');
+  });
+
+  it('a status other than closed stays on the conversation; a failed close stays too and says why', async () => {
+    await openConversation(3);
+    answers['conversations:set-status'] = (input) => detail(summary(input.id as number, { status: input.status as 'pending' }));
+    await useConversationStore.getState().setStatus('pending');
+    expect(navigated).toEqual([]);
+    answers['conversations:set-status'] = () => {
+      throw new Error('This conversation no longer exists.');
+    };
+    await useConversationStore.getState().setStatus('closed');
+    expect(navigated).toEqual([]);
+    expect(useConversationStore.getState().actionError?.message).toBe('This conversation no longer exists.');
+  });
+
+  it('marking unread keeps it unread when the conversation is fetched again', async () => {
+    await openConversation(2);
+    answers['conversations:update-many'] = (input) => ({ ids: input.ids });
+    await useConversationStore.getState().markUnread();
+    expect(calls.find((c) => c.channel === 'conversations:update-many')!.input).toEqual({ ids: [2], patch: { unread: true } });
+    expect(useInboxStore.getState().items.find((c) => c.id === 2)!.unread).toBe(true);
+    await useConversationStore.getState().refresh();
+    expect(calls.filter((c) => c.channel === 'conversations:get').at(-1)!.input).toEqual({ id: 2, markRead: false });
+    // Opened anew, it is read as usual.
+    await useConversationStore.getState().open(null);
+    await openConversation(2);
+    expect(calls.filter((c) => c.channel === 'conversations:get').at(-1)!.input).toEqual({ id: 2, markRead: true });
+  });
+});
+
+describe('composer store', () => {
+  it('choosing a mode asks for the text box to take focus', () => {
+    const before = useComposerStore.getState().focusRequest;
+    useComposerStore.getState().setMode('note');
+    expect(useComposerStore.getState()).toMatchObject({ mode: 'note', focusRequest: before + 1 });
+  });
+
+  it('refuses an empty reply with the contract message and sends nothing', async () => {
+    answers['drafts:get'] = () => ({ text: '', attachments: [] });
+    useComposerStore.getState().open(7);
+    useComposerStore.getState().setMode('reply');
+    await useComposerStore.getState().submit();
+    expect(useComposerStore.getState().textError).toBe('Write a reply first');
+    expect(calls.some((c) => c.channel === 'conversations:send-reply')).toBe(false);
+  });
+
+  it('sends a reply with its mode and undo window, and clears the text and draft', async () => {
+    answers['drafts:get'] = () => ({ text: '', attachments: [] });
+    answers['drafts:save'] = () => ({});
+    answers['conversations:send-reply'] = (input) => ({ id: 99, conversationId: input.id, direction: 'outbound', text: input.text, delivery: null });
+    useComposerStore.getState().open(8);
+    useComposerStore.getState().setMode('reply-all');
+    useComposerStore.getState().setText('It ships today.');
+    await useComposerStore.getState().submit();
+    expect(calls.find((c) => c.channel === 'conversations:send-reply')!.input).toEqual({ id: 8, mode: 'reply-all', text: 'It ships today.', undoSeconds: 5 });
+    expect(useComposerStore.getState()).toMatchObject({ text: '', draft: 'empty', pending: { messageId: 99, conversationId: 8, mode: 'reply-all' } });
+    await useComposerStore.getState().flushDraft();
+    expect(calls.filter((c) => c.channel === 'drafts:save').at(-1)!.input).toEqual({ conversationId: 8, text: '' });
+  });
+});
