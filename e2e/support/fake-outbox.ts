@@ -50,7 +50,7 @@ export function fakeChannel(id: string, signature: string) {
     imap: { ...server, mailbox: 'INBOX' },
     smtp: { ...server, port: 587, fromName: 'Acme Support', fromAddress: 'support@auxilium.test' },
     supportAddress: 'support@auxilium.test',
-    inbox: { pollIntervalSeconds: 60, initialImport: '14-days', markSeenOnServer: false, routing: 'unassigned', agentIds: [], signature, sentFolder: '', sendRatePerMinute: 0 },
+    inbox: { pollIntervalSeconds: 60, initialImport: '14-days', markSeenOnServer: false, routing: 'unassigned', agentIds: [], signature, sentFolder: '', sendRatePerMinute: 0, teamFolder: '' },
     status: { state: 'connected', message: 'Watching INBOX', since: now },
     auth: storedAuthSchema.parse(DEFAULT_AUTH),
     notices: [] as ChannelNotice[],
