@@ -61,6 +61,7 @@ async function eventLatency(ctx: Ctx): Promise<Figure[]> {
   const onB = await conversationOn(b.core, subject);
   await connected(a.core, a.channelId);
   await connected(b.core, b.channelId);
+  console.error('  two desktops connected; measuring changes');
 
   const bareFolder = `Bench bare ${Date.now()}`;
   const writer = imapClient(stack, stack.users.other);
@@ -136,6 +137,7 @@ async function joining(ctx: Ctx): Promise<Figure> {
   await client.connect();
   let bare: number;
   try {
+    console.error(`  seeding a team folder with ${count} events`);
     await seedFolder(client, folder, stack.users.other.address, count);
     // The baseline reads what the desktop reads: every message's headers, then its JSON part.
     const bareStart = performance.now();
