@@ -1,4 +1,4 @@
-import type { ChannelNotice } from '../../shared/channel';
+import { DEFAULT_INBOX_SETTINGS, type ChannelNotice } from '../../shared/channel';
 import { storedAuthSchema, DEFAULT_AUTH } from '../../shared/oauth';
 import { addMessage, keepFirstMessage, type FakeInbox, type FakeMessage, type Handler } from './fake-inbox';
 
@@ -50,7 +50,8 @@ export function fakeChannel(id: string, signature: string) {
     imap: { ...server, mailbox: 'INBOX' },
     smtp: { ...server, port: 587, fromName: 'Acme Support', fromAddress: 'support@auxilium.test' },
     supportAddress: 'support@auxilium.test',
-    inbox: { pollIntervalSeconds: 60, initialImport: '14-days', markSeenOnServer: false, routing: 'unassigned', agentIds: [], signature, sentFolder: '', sendRatePerMinute: 0, assignOnReply: true, pendingOnReply: true },
+    // The defaults, so the stand-in channel keeps every setting the contract requires.
+    inbox: { ...DEFAULT_INBOX_SETTINGS, signature },
     status: { state: 'connected', message: 'Watching INBOX', since: now },
     auth: storedAuthSchema.parse(DEFAULT_AUTH),
     notices: [] as ChannelNotice[],
