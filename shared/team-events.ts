@@ -34,11 +34,22 @@ export const noteAddedSchema = z.object({
   text: z.string().min(1).max(100_000),
 });
 
+/** The newest customer mail of a conversation, as every desktop can tell it from the server's arrival times. */
+export const newestCustomerMailSchema = z.object({ second: z.string(), count: z.number().int().min(1) });
+export type NewestCustomerMail = z.infer<typeof newestCustomerMailSchema>;
+
 export const statusChangedSchema = z.object({
   ...envelope,
   type: z.literal('status.changed'),
   conversation: conversationRefSchema,
   status: conversationStatusSchema,
+  /**
+   * The newest customer mail the agent had when setting the status (null: none): its arrival second
+   * at the server, and how many customer messages arrived in that second. Customer mail beyond it
+   * reopens the conversation: the agent never saw it. Absent in events of earlier versions, which
+   * fall back to the event's own time.
+   */
+  seen: newestCustomerMailSchema.nullable().optional(),
 });
 
 export const assigneeChangedSchema = z.object({
@@ -111,7 +122,7 @@ export const noteStateSchema = z.object({
 export type NoteState = z.infer<typeof noteStateSchema>;
 
 export const conversationStateSchema = z.object({
-  status: z.object({ value: conversationStatusSchema, ...stamp }).optional(),
+  status: z.object({ value: conversationStatusSchema, seen: newestCustomerMailSchema.nullable().optional(), ...stamp }).optional(),
   /** `routed` when set by a round-robin proposal rather than by an agent. */
   assignee: z.object({ value: z.string().nullable(), routed: z.boolean(), ...stamp }).optional(),
   notes: z.array(noteStateSchema),

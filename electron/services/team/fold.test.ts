@@ -93,13 +93,30 @@ describe('the team fold', () => {
     expect(ab.conversations[C]?.notes.map((x) => x.text).sort()).toEqual(['a', 'b']);
   });
 
-  it('a customer message that reached the server after the status was set reopens; one before does not', () => {
+  const mail = (second: number, count = 1) => ({ second: at(second).slice(0, 19), count });
+
+  it('without what the agent had seen (older events): customer mail after the change reopens; before does not', () => {
     const status = { value: 'closed' as const, event: 'e', at: at(30) };
-    expect(effectiveStatus(status, at(29))).toBe('closed');
-    expect(effectiveStatus(status, at(30))).toBe('closed');
-    expect(effectiveStatus(status, at(31))).toBe('open');
-    expect(effectiveStatus({ ...status, value: 'pending' }, at(31))).toBe('open');
-    expect(effectiveStatus(undefined, at(31))).toBeUndefined();
+    expect(effectiveStatus(status, mail(29))).toBe('closed');
+    expect(effectiveStatus(status, mail(30))).toBe('closed');
+    expect(effectiveStatus(status, mail(31))).toBe('open');
+    expect(effectiveStatus({ ...status, value: 'pending' }, mail(31))).toBe('open');
+    expect(effectiveStatus(status, null)).toBe('closed');
+    expect(effectiveStatus(undefined, mail(31))).toBeUndefined();
+  });
+
+  it('with what the agent had seen: only customer mail beyond it reopens, even in the same second or when the change is appended late', () => {
+    // Closed having seen the customer's one mail of :20; appended at :40 after a time offline.
+    const status = { value: 'closed' as const, event: 'e', at: at(40), seen: mail(20) };
+    expect(effectiveStatus(status, mail(20))).toBe('closed');
+    // A second customer mail in that same second, or a later one: the agent never saw it.
+    expect(effectiveStatus(status, mail(20, 2))).toBe('open');
+    expect(effectiveStatus(status, mail(30))).toBe('open');
+    // Closed before any customer mail was known: any customer mail reopens it.
+    expect(effectiveStatus({ ...status, seen: null }, mail(1))).toBe('open');
+    // The fold keeps what the event says was seen.
+    const state = fold([{ uid: 1, serverAt: at(40), event: { ...base(), type: 'status.changed', conversation: C, status: 'closed', seen: mail(20) } }]);
+    expect(state.conversations[C]?.status).toMatchObject({ value: 'closed', seen: mail(20) });
   });
 
   it('the schema refuses malformed events rather than guessing', () => {

@@ -1,5 +1,5 @@
 import type { ConversationStatus } from '../../../shared/conversation';
-import type { AgentState, ConversationState, Snapshot, TeamEvent, TeamState } from '../../../shared/team-events';
+import type { AgentState, ConversationState, NewestCustomerMail, Snapshot, TeamEvent, TeamState } from '../../../shared/team-events';
 
 /**
  * The team's state as a deterministic fold of the folder's events in UID order. Every desktop that
@@ -72,7 +72,7 @@ export function applyEvent(state: TeamState, ordered: OrderedEvent, touched: Tou
     default: {
       const conversation = (state.conversations[event.conversation] ??= emptyConversation());
       touched.conversations.add(event.conversation);
-      if (event.type === 'status.changed') conversation.status = { value: event.status, ...stamp };
+      if (event.type === 'status.changed') conversation.status = { value: event.status, ...(event.seen !== undefined ? { seen: event.seen } : {}), ...stamp };
       else if (event.type === 'assignee.changed') conversation.assignee = { value: event.assignee, routed: false, ...stamp };
       else if (event.type === 'conversation.routed') {
         if (!conversation.assignee) conversation.assignee = { value: event.assignee, routed: true, ...stamp };
@@ -128,14 +128,22 @@ export function mergeSeed(state: TeamState, seed: Snapshot['state'], touched: To
 }
 
 /**
- * The status a desktop shows: a customer message that reached the server after the status was set
- * reopens the conversation. Decided by server times only, so every desktop agrees whatever it saw
- * first. Without a status from the team, the status the mail gave it stays.
+ * The status a desktop shows: customer mail the agent had not seen when setting the status reopens
+ * the conversation. What was seen is carried in the event as the newest customer mail then (its
+ * arrival second at the server and how many arrived in that second); arrival times come from the
+ * server, so every desktop agrees whatever it imported first, and a reply in the same second as the
+ * mail before it, or a change appended late, is still told apart. Events without it compare with
+ * their own time. Without a status from the team, the status the mail gave it stays.
  */
-export function effectiveStatus(status: ConversationState['status'], lastCustomerAt: string | null): ConversationStatus | undefined {
+export function effectiveStatus(status: ConversationState['status'], newest: NewestCustomerMail | null): ConversationStatus | undefined {
   if (!status) return undefined;
-  if (status.value !== 'open' && lastCustomerAt !== null && lastCustomerAt > status.at) return 'open';
-  return status.value;
+  if (status.value === 'open' || newest === null) return status.value;
+  const { seen } = status;
+  const unseen =
+    seen === undefined
+      ? newest.second > status.at.slice(0, 19)
+      : seen === null || newest.second > seen.second || (newest.second === seen.second && newest.count > seen.count);
+  return unseen ? 'open' : status.value;
 }
 
 /** An agent by email, following address changes; undefined when unknown or removed. */

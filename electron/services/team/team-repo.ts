@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { teamEventSchema, type AgentState, type ConversationState, type TeamEvent, type TeamState } from '../../../shared/team-events';
+import { teamEventSchema, type AgentState, type ConversationState, type NewestCustomerMail, type TeamEvent, type TeamState } from '../../../shared/team-events';
 import type { Db } from '../store/database';
 import { emptyState, type Touched } from './fold';
 
@@ -237,11 +237,16 @@ export class TeamRepo {
   }
 
   /** When the latest real customer message reached the server. */
-  lastCustomerAt(conversationId: number): string | null {
+  /** The newest customer mail of a conversation: its arrival second and how many arrived then; null when none. */
+  newestCustomerMail(conversationId: number): NewestCustomerMail | null {
     const row = this.db
-      .prepare("SELECT max(arrived_at) AS at FROM messages WHERE conversation_id = ? AND direction = 'inbound' AND kind = 'normal'")
-      .get(conversationId) as { at: string | null };
-    return row.at;
+      .prepare(
+        `SELECT substr(arrived_at, 1, 19) AS second, count(*) AS count FROM messages
+         WHERE conversation_id = ? AND direction = 'inbound' AND kind = 'normal'
+         GROUP BY second ORDER BY second DESC LIMIT 1`,
+      )
+      .get(conversationId) as NewestCustomerMail | undefined;
+    return row ?? null;
   }
 
   noteStored(eventId: string): boolean {

@@ -82,7 +82,8 @@ export class TeamService {
   // ---- what agents do here ----
 
   setStatus(conversationId: number, status: ConversationStatus): boolean {
-    return this.change(conversationId, (base) => ({ ...base, type: 'status.changed', status }), () => this.deps.store.setStatus(conversationId, status));
+    const seen = this.deps.repo.newestCustomerMail(conversationId);
+    return this.change(conversationId, (base) => ({ ...base, type: 'status.changed', status, seen }), () => this.deps.store.setStatus(conversationId, status));
   }
 
   assign(conversationId: number, agentId: number | null): boolean {
@@ -301,7 +302,7 @@ export class TeamService {
     const conversation = state.conversations[ref] ?? emptyConversation();
     let changed = false;
 
-    const status = effectiveStatus(conversation.status, repo.lastCustomerAt(id));
+    const status = effectiveStatus(conversation.status, repo.newestCustomerMail(id));
     if (status && status !== current.status) changed = store.setStatus(id, status) || changed;
     if (conversation.assignee) {
       const agentId = this.localAgent(conversation.assignee.value, state);
