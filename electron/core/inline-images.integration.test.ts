@@ -2,9 +2,8 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import { describe, expect, inject, it } from 'vitest';
 import { withImapSession } from '../../test/mailstack/mailstack';
 import { cleanupsAfterAll } from '../../test/support/cleanups';
-import { call, channelFor, marker, waitFor } from '../../test/support/core';
-import { tempDir, testKeychainService } from '../../test/support/temp';
-import { createCore } from './create-core';
+import { call, coreWithStackChannel, marker, waitFor } from '../../test/support/core';
+import { tempDir } from '../../test/support/temp';
 
 // A real HTML mail with a picture it names by cid:, through the mail server, the watcher and the
 // parser: the picture comes back as a data: URL for its Content-ID, and stays a listed attachment.
@@ -18,12 +17,7 @@ describe('inline pictures', () => {
   it('gives the renderer the pictures an HTML mail names by cid:, raster images only', async () => {
     const dir = tempDir('auxilium-inline-');
     onCleanup(dir.remove);
-    const core = createCore({ dataDir: dir.path, version: '0.0.0-test', keychainService: testKeychainService() });
-    onCleanup(() => core.stop());
-    await core.start();
-    const channel = await call(core, 'channels:create', channelFor(stack, support, { initialImport: 'none' }));
-    onCleanup(async () => void (await core.router.handle('channels:delete', { id: channel.id })));
-    await waitFor('the channel to connect', async () => ((await call(core, 'channels:list', {}))[0]?.status.state === 'connected' ? true : undefined));
+    const { core, channel } = await coreWithStackChannel(stack, support, dir.path, onCleanup);
 
     const mark = marker();
     const raw = await new MailComposer({

@@ -2,14 +2,11 @@ import { chmodSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { describe, expect, inject, it } from 'vitest';
-import type { Channel } from '../../shared/channel';
-import type { ConversationSummary } from '../../shared/conversation';
 import { withImapSession } from '../../test/mailstack/mailstack';
 import { cleanupsAfterAll } from '../../test/support/cleanups';
-import { call, channelFor, marker, waitFor } from '../../test/support/core';
-import { tempDir, testKeychainService } from '../../test/support/temp';
+import { call, coreWithStackChannel, marker, waitFor } from '../../test/support/core';
+import { tempDir } from '../../test/support/temp';
 import { INLINE_LIMIT } from '../services/ingest/raw-store';
-import { createCore } from './create-core';
 
 // On a shared machine, other accounts must not read a user's mail: the data folder and everything
 // the app writes into it (database, logs, raw mail, attachments both ways) is the owner's alone.
@@ -37,12 +34,7 @@ describe('the data folder', () => {
     mkdirSync(dataDir);
     chmodSync(dataDir, 0o755);
 
-    const core = createCore({ dataDir, version: '0.0.0-test', keychainService: testKeychainService() });
-    onCleanup(() => core.stop());
-    await core.start();
-    const channel = await call(core, 'channels:create', channelFor(stack, support, { initialImport: 'none' }));
-    onCleanup(async () => void (await core.router.handle('channels:delete', { id: channel.id })));
-    await waitFor('the channel to connect', async () => ((await call(core, 'channels:list', {}))[0]?.status.state === 'connected' ? true : undefined));
+    const { core, channel } = await coreWithStackChannel(stack, support, dataDir, onCleanup);
 
     // Large enough to be kept as a raw file, with an attachment the parser writes to disk.
     const mark = marker();

@@ -1,8 +1,10 @@
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { defaultChannelForm, type ChannelForm, type InboxSettings } from '../../shared/channel';
-import type { Core } from '../../electron/core/create-core';
+import { createCore, type Core } from '../../electron/core/create-core';
+import type { Channel } from '../../shared/channel';
 import type { ChannelName, Input, Output } from '../../shared/contract';
 import type { MailStackInfo, MailUser } from '../mailstack/mailstack';
+import { testKeychainService } from './temp';
 
 /** Helpers for tests and benchmarks that drive a real core against the test mail stack. */
 
@@ -46,3 +48,24 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
 
 /** A word no other mail in the stack contains, to find this test's mail by. */
 export const marker = () => `m${randomBytes(5).toString('hex')}`;
+
+/**
+ * A started core on `dataDir` with a channel for `user` that imports no old mail, once its watcher
+ * is connected. Stopping the core and deleting the channel are handed to `onCleanup`.
+ */
+export async function coreWithStackChannel(
+  stack: MailStackInfo,
+  user: MailUser,
+  dataDir: string,
+  onCleanup: (cleanup: () => Promise<void> | void) => void,
+): Promise<{ core: Core; channel: Channel }> {
+  const core = createCore({ dataDir, version: '0.0.0-test', keychainService: testKeychainService() });
+  onCleanup(() => core.stop());
+  await core.start();
+  const channel = await call(core, 'channels:create', channelFor(stack, user, { initialImport: 'none' }));
+  onCleanup(async () => void (await core.router.handle('channels:delete', { id: channel.id })));
+  await waitFor('the channel to connect', async () =>
+    (await call(core, 'channels:list', {})).find((c) => c.id === channel.id)?.status.state === 'connected' ? true : undefined,
+  );
+  return { core, channel };
+}
