@@ -311,7 +311,8 @@ describe.each(imapServers(stack))('inbound mail through the real mail stack ($se
       const keychainService = testKeychainService();
       const channelForm = form(s, other, 'Bulk', { initialImport: 'all', markSeenOnServer: false }, bulkMailbox);
 
-      const child: ChildProcess = spawn(join(REPO, 'node_modules/.bin/tsx'), [join(REPO, 'test/support/inbound-core-child.ts')], {
+      // node itself rather than the tsx wrapper script: SIGKILL to the wrapper left the inner node importing on.
+      const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'test/support/inbound-core-child.ts')], {
         cwd: REPO,
         env: { ...process.env, AUX_CHILD_DATA_DIR: dir.path, AUX_CHILD_KEYCHAIN: keychainService, AUX_CHILD_CHANNEL_FORM: JSON.stringify(channelForm) },
         stdio: ['ignore', 'pipe', 'pipe'],

@@ -405,7 +405,7 @@ describe.each(servers)('a reply and its Sent copy on $server', (s) => {
       const first = await customerWritesIn(env, mark);
       await env.core.stop();
 
-      const child = spawn(join(REPO, 'node_modules/.bin/tsx'), [join(REPO, 'test/support/outbox-core-child.ts')], {
+      const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'test/support/outbox-core-child.ts')], {
         cwd: REPO,
         env: { ...process.env, AUX_CHILD_DATA_DIR: env.dataDir, AUX_CHILD_KEYCHAIN: env.keychainService, AUX_CHILD_CONVERSATION: String(first.id) },
         stdio: ['ignore', 'pipe', 'pipe'],
