@@ -7,14 +7,9 @@
 // Prints `appended <event id>` just before it kills itself.
 import { writeSync } from 'node:fs';
 import { createCore } from '../../electron/core/create-core';
+import { childCoreEnv } from './child-env';
 
-const dataDir = process.env.AUX_CHILD_DATA_DIR;
-const keychainService = process.env.AUX_CHILD_KEYCHAIN;
-const conversation = Number(process.env.AUX_CHILD_CONVERSATION);
-if (!dataDir || !keychainService || !Number.isInteger(conversation)) {
-  console.error('AUX_CHILD_DATA_DIR, AUX_CHILD_KEYCHAIN and AUX_CHILD_CONVERSATION are required');
-  process.exit(2);
-}
+const { dataDir, keychainService, conversation } = childCoreEnv();
 
 const core = createCore({
   dataDir,
