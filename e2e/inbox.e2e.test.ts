@@ -205,7 +205,9 @@ describe('Inbox UI (stand-in host)', () => {
     // The strict CSP stays: data: pictures only, nothing remote.
     expect(srcdoc).toContain('img-src data: cid:');
     expect(srcdoc).toContain('src="cid:missing@acme.test"');
-    expect(await frame.contentFrame().locator('img[alt="Logo"]').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(1);
+    // The picture decodes after the frame's document is set: wait for it rather than read it at once.
+    const logo = frame.contentFrame().locator('img[alt="Logo"]');
+    await expect.poll(() => logo.evaluate((img: HTMLImageElement) => img.naturalWidth), { timeout: 5_000 }).toBe(1);
     await seeText(region, 'logo.png', 5_000);
     await seeText(region, 'in the message', 5_000);
     await region.getByRole('link', { name: 'Download logo.png', exact: true }).waitFor();
