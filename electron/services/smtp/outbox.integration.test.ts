@@ -611,7 +611,7 @@ describe('a Sent copy that could not be filed', () => {
     expect(JSON.parse(log[0]!)).toMatchObject({ folder, response: expect.stringMatching(/doesn't exist/i) });
     // A few retries fail while the folder is missing.
     await waitFor('a second failed filing attempt', () => {
-      const row = env.db.prepare('SELECT followup_attempts AS n FROM outbox WHERE message_id = ?').get(reply.id) as { n: number };
+      const row = env.db.prepare('SELECT filing_attempts AS n FROM outbox WHERE message_id = ?').get(reply.id) as { n: number };
       return row.n >= 2 ? true : undefined;
     });
 

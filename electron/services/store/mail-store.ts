@@ -13,6 +13,7 @@ import type {
 import type { SyncCursor, MailboxPosition } from '../ingest/types';
 import type Database from 'better-sqlite3';
 import type { Db } from './database';
+import { summarise } from './conversation-summary';
 import { ftsQuery, participantsText } from './fts';
 import { readAddresses } from './json-column';
 import { deliveryColumn, deliveryFromJson } from './outbox-repo';
@@ -184,18 +185,6 @@ function decodeCursor(cursor: string | undefined): [string, number] | null {
 const FTS_SLOT_BITS = 20;
 const FTS_SLOTS = 2 ** FTS_SLOT_BITS;
 const MANY_HITS = 1000;
-
-const SNIPPET_LENGTH = 200;
-
-export function snippetOf(text: string): string {
-  // Only the start of a long body matters: a prefix that yields a whole snippet gives the same
-  // snippet as the full text (collapsing a prefix's whitespace gives a prefix of the collapsed text).
-  for (let end = 4 * SNIPPET_LENGTH; end < text.length; end *= 4) {
-    const snippet = text.slice(0, end).replace(/\s+/g, ' ').trim();
-    if (snippet.length >= SNIPPET_LENGTH) return snippet.slice(0, SNIPPET_LENGTH);
-  }
-  return text.replace(/\s+/g, ' ').trim().slice(0, SNIPPET_LENGTH);
-}
 
 export class MailStore {
   /** Statements with fixed SQL, compiled once: ingest runs the same few per message, thousands of times. */
@@ -395,20 +384,12 @@ export class MailStore {
       .prepare(
         `UPDATE conversations SET
            message_count = message_count + 1,
-           last_message_at = CASE WHEN @summary AND @at > last_message_at THEN @at ELSE last_message_at END,
-           snippet = CASE WHEN @summary AND @at >= last_message_at THEN @snippet ELSE snippet END,
            unread = CASE WHEN @unread THEN 1 ELSE unread END,
            status = CASE WHEN @reopen THEN 'open' ELSE status END
          WHERE id = @id`,
       )
-      .run({
-        id: message.conversationId,
-        at: effect.at,
-        snippet: snippetOf(message.text),
-        summary: effect.summary ? 1 : 0,
-        unread: effect.unread ? 1 : 0,
-        reopen: effect.reopen ? 1 : 0,
-      });
+      .run({ id: message.conversationId, unread: effect.unread ? 1 : 0, reopen: effect.reopen ? 1 : 0 });
+    if (effect.summary) summarise(this.db, message.conversationId, effect.at, message.text);
     return id;
   }
 
@@ -614,6 +595,14 @@ export class MailStore {
     return this.prepare(
       `SELECT id, raw, raw_path AS rawPath FROM messages WHERE conversation_id = ? AND direction = 'inbound' AND reply_to_json IS NULL`,
     ).all(conversationId) as { id: number; raw: Buffer | null; rawPath: string | null }[];
+  }
+
+  /** Inbound messages of any conversation whose Reply-To has not been read yet, by id after `afterId`. */
+  replyToUnreadAfter(afterId: number, limit: number): { id: number; conversationId: number; raw: Buffer | null; rawPath: string | null }[] {
+    return this.prepare(
+      `SELECT id, conversation_id AS conversationId, raw, raw_path AS rawPath FROM messages
+       WHERE id > ? AND direction = 'inbound' AND reply_to_json IS NULL ORDER BY id LIMIT ?`,
+    ).all(afterId, limit) as { id: number; conversationId: number; raw: Buffer | null; rawPath: string | null }[];
   }
 
   setReplyTo(messageId: number, replyTo: Address[]): void {
