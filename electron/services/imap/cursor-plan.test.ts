@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { SyncCursor } from '../ingest/types';
+import type { SyncCursor } from '../store/sync-cursor';
 import { planCursor } from './cursor-plan';
 
 const NOW = new Date('2026-12-01T12:00:00.000Z');

@@ -1,5 +1,5 @@
 import type { InboxSettings } from '../../../shared/channel';
-import type { MailboxPosition, SyncCursor } from '../ingest/types';
+import type { MailboxPosition, SyncCursor } from '../store/sync-cursor';
 
 /**
  * Where a mailbox's sync starts, from the cursor stored for it and what the server says of the

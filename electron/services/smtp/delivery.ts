@@ -6,13 +6,13 @@ import type { Address, Delivery } from '../../../shared/conversation';
 import type { MailError } from '../../../shared/errors';
 import { replyHtml } from '../../../shared/formatting';
 import type { ChannelWithSecrets } from '../channels/channel-service';
-import { mapAppendError, mapImapError, mapSmtpError } from '../connection-test/map-error';
-import type { RawStore, StoredRaw } from '../ingest/raw-store';
+import { mapAppendError, mapImapError, mapSmtpError } from '../mail-errors/map-error';
+import type { RawStore, StoredRaw } from '../store/raw-store';
 import type { Logger } from '../logging/logger';
 import type { ChannelRecord } from '../store/channel-repo';
 import type { OutboxRepo, OutboxRow, OutgoingRecord } from '../store/outbox-repo';
 import { smtpConnectionOptions } from './connect';
-import { fileCopy, fileFolder, flagAnswered, hasMessageId, lookupFolder, withImap } from './mailbox-ops';
+import { fileCopy, fileFolder, flagAnswered, hasMessageId, lookupFolder, withImap } from '../imap/mailbox-ops';
 
 /**
  * The steps that deliver one reply: build its MIME, hand it to the SMTP server, finish it on the

@@ -1,10 +1,10 @@
 import type { ChannelNotice, ChannelNoticeKind } from '../../../shared/channel';
 import type { MailError } from '../../../shared/errors';
-import type { EventBus } from '../../core/event-bus';
+import type { EventBus } from '../events/event-bus';
 import type { ChannelWithSecrets } from '../channels/channel-service';
 import { SIGN_IN_AGAIN } from '../oauth/oauth-failure';
 import type { BackoffOptions } from '../imap/backoff';
-import { readRaw, type RawStore } from '../ingest/raw-store';
+import { readRaw, type RawStore } from '../store/raw-store';
 import type { Logger } from '../logging/logger';
 import type { ChannelRecord } from '../store/channel-repo';
 import { FOLLOW_UP_LIMIT, NO_FAILURES, type FollowUpFailures, type OutboxRepo, type OutboxRow } from '../store/outbox-repo';
