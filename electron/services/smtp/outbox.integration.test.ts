@@ -614,6 +614,12 @@ describe('a Sent copy that could not be filed', () => {
       const row = env.db.prepare('SELECT filing_attempts AS n FROM outbox WHERE message_id = ?').get(reply.id) as { n: number };
       return row.n >= 2 ? true : undefined;
     });
+    // \Answered was set in the session that first tried the copy: its own count never moved.
+    expect(env.db.prepare('SELECT answer_attempts, deferred_attempts, answered_at IS NOT NULL AS answered FROM outbox WHERE message_id = ?').get(reply.id)).toEqual({
+      answer_attempts: 0,
+      deferred_attempts: 0,
+      answered: 1,
+    });
 
     await withImapSession(stack, support, async (client) => {
       await client.mailboxCreate(folder);

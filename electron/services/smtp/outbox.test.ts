@@ -11,7 +11,7 @@ import { tempDir } from '../../../test/support/temp';
 import { openDatabase } from '../store/database';
 import { MIGRATIONS } from '../store/migrations';
 import { MailStore } from '../store/mail-store';
-import { OutboxRepo } from '../store/outbox-repo';
+import { FOLLOW_UP_LIMIT, OutboxRepo } from '../store/outbox-repo';
 import { OutboxService } from './outbox';
 import { buildMime, isTemporary } from './delivery';
 import { MailParserPool } from '../ingest/parse';
@@ -236,6 +236,19 @@ describe('OutboxService', () => {
     repo.markSending(reply.id, NOW.toISOString());
     repo.markSent(reply.id, NOW.toISOString(), { filed: false, followUpAt: '2026-11-26T10:01:00.000Z', failures: { filing: 1, answer: 0, deferred: 0 } });
     expect(repo.followUps().map((r) => [r.messageId, r.followUpAt, r.followUpFailures])).toEqual([[reply.id, '2026-11-26T10:01:00.000Z', { filing: 1, answer: 0, deferred: 0 }]]);
+  });
+
+  it('shows a Sent copy as no longer tried once its own count reached the limit, while \\Answered is still tried', async () => {
+    const { store, repo, service, conversationId } = setup();
+    const reply = await service.sendReply({ id: conversationId, mode: 'reply', text: 'Filed never', undoSeconds: 0 });
+    repo.markSending(reply.id, NOW.toISOString());
+    repo.markSent(reply.id, NOW.toISOString(), { filed: false, followUpAt: '2026-11-26T10:01:00.000Z', failures: { filing: 1, answer: 1, deferred: 0 } });
+    const error = { code: 'SENT_FOLDER_NOT_FOUND' as const, message: 'No folder Sent', cause: 'c', fix: 'f', retryable: true };
+    repo.setFilingProblem(reply.id, { folder: 'Sent', error });
+    expect(store.message(reply.id)!.delivery!.filing).toEqual({ folder: 'Sent', error, retrying: true });
+    repo.scheduleFollowUp(reply.id, '2026-11-26T10:05:00.000Z', { filing: FOLLOW_UP_LIMIT, answer: 3, deferred: 0 });
+    expect(store.message(reply.id)!.delivery!.filing).toEqual({ folder: 'Sent', error, retrying: false });
+    expect(repo.followUps().map((r) => r.followUpFailures)).toEqual([{ filing: FOLLOW_UP_LIMIT, answer: 3, deferred: 0 }]);
   });
 
   it('keeps replies of one conversation in order, while another conversation has its own head', async () => {
