@@ -1,7 +1,7 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { ChannelNotice } from '../../../shared/channel';
-import { imapServers, withImapSession, type MailStackInfo } from '../../../test/mailstack/mailstack';
+import { imapServers, withImapSession, type MailStackInfo, type MailUser } from '../../../test/mailstack/mailstack';
 import { channelFor, marker } from '../../../test/support/core';
 import { tempDir } from '../../../test/support/temp';
 import type { ChannelWithSecrets } from '../channels/channel-service';
@@ -61,8 +61,8 @@ function replyMail(mark: string, s: MailStackInfo): Buffer {
 }
 
 /** Message-IDs (without brackets) and flags of what `folder` holds with this Message-ID. */
-async function flagsOf(s: MailStackInfo, folder: string, messageId: string): Promise<string[][]> {
-  return withImapSession(s, s.users.support, async (client) => {
+async function flagsOf(s: MailStackInfo, folder: string, messageId: string, user: MailUser = s.users.support): Promise<string[][]> {
+  return withImapSession(s, user, async (client) => {
     const lock = await client.getMailboxLock(folder, { readOnly: true });
     try {
       const uids = await client.search({ header: { 'message-id': messageId } }, { uid: true });
@@ -80,9 +80,10 @@ async function flagsOf(s: MailStackInfo, folder: string, messageId: string): Pro
  * A sent reply in a fresh database whose customer message is really in the support mailbox's INBOX
  * of `s`, and a ReplyDelivery that reaches the server through `imapPort` (a relay, or a closed port).
  */
-async function sentReply(s: MailStackInfo, o: { imapPort?: number; sentFolder?: string; uidValidity?: string } = {}) {
+async function sentReply(s: MailStackInfo, o: { imapPort?: number; sentFolder?: string; uidValidity?: string; user?: MailUser } = {}) {
   const mark = marker();
-  const appended = await withImapSession(s, s.users.support, (client) => client.append('INBOX', customerMail(mark, s)));
+  const user = o.user ?? s.users.support;
+  const appended = await withImapSession(s, user, (client) => client.append('INBOX', customerMail(mark, s)));
   if (!appended || !appended.uid) throw new Error('the server did not say where it put the customer mail');
   const dir = tempDir('auxilium-delivery-');
   cleanups.push(dir.remove);
@@ -105,7 +106,7 @@ async function sentReply(s: MailStackInfo, o: { imapPort?: number; sentFolder?: 
   const messageId = message('outbound', `r.${mark}@acme.test`);
   repo.insert({ messageId, channelId: 'ch1', conversationId, bodyText: 'It ships today.', parentId, nextAttemptAt: at, createdAt: at });
 
-  const form = channelFor(s, s.users.support, o.sentFolder !== undefined ? { sentFolder: o.sentFolder } : {});
+  const form = channelFor(s, user, o.sentFolder !== undefined ? { sentFolder: o.sentFolder } : {});
   const secrets: ChannelWithSecrets = { ...form, id: 'ch1', imap: { ...form.imap, port: o.imapPort ?? form.imap.port } };
   const channel: ChannelRecord = {
     id: 'ch1', name: 'Support', type: 'email', enabled: true, supportAddress: s.users.support.address,
@@ -154,6 +155,35 @@ describe.each(servers)('a sent reply on the IMAP server ($server)', (s) => {
     expect(await r.delivery.finishOnServer(r.messageId, r.channel, r.secrets, null)).toEqual({ filed: true, answered: true });
     expect((await flagsOf(s, 'INBOX', `c.${r.mark}@example.com`))[0]).not.toContain('\\Answered');
     expect(r.repo.get(r.messageId)!.answeredAt).toBeNull();
+  });
+});
+
+describe('a sent reply whose \\Answered the server refuses (Cyrus, without the right to write flags)', () => {
+  const cyrus = servers.find((v) => v.server === 'cyrus')!;
+  const user = cyrus.users.other;
+
+  /** SETACL on the user's own INBOX (RFC 4314; imapflow has no method for it, so the raw command). */
+  async function rights(value: string): Promise<void> {
+    await withImapSession(cyrus, user, async (client) => {
+      const exec = (client as unknown as { exec(command: string, attributes: unknown[]): Promise<{ next(): void }> }).exec.bind(client);
+      (await exec('SETACL', [{ type: 'ATOM', value: 'INBOX' }, { type: 'STRING', value: user.user }, { type: 'STRING', value }])).next();
+    });
+  }
+
+  it('counts it as failed, says so in the log and tries again later, instead of taking it as done', async () => {
+    const r = await sentReply(cyrus, { user });
+    // Everything but 'w': Cyrus then answers the STORE with NO (imapflow reports that as false).
+    await rights('lrsipkxtecda');
+    try {
+      expect(await r.delivery.finishOnServer(r.messageId, r.channel, r.secrets, null)).toEqual({ filed: true, answered: false });
+      expect(r.warnings).toEqual(['outbox: could not flag the customer message \\Answered']);
+      expect(r.repo.get(r.messageId)!.answeredAt).toBeNull();
+    } finally {
+      await rights('lrswipkxtecdan');
+    }
+    // Tried again once the server takes it.
+    expect(await r.delivery.finishOnServer(r.messageId, r.channel, r.secrets, null)).toEqual({ filed: true, answered: true });
+    expect((await flagsOf(cyrus, 'INBOX', `c.${r.mark}@example.com`, user))[0]).toContain('\\Answered');
   });
 });
 
