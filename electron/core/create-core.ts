@@ -152,7 +152,7 @@ export function createCore(config: CoreConfig): Core {
     channels.signInLost(channelId, `${entry.message} — ${entry.fix}`);
   };
 
-  const outboxRepo = new OutboxRepo(db);
+  const outboxRepo = new OutboxRepo(db, mailStore);
   const outboxWorker = new OutboxWorker({
     ...config.outbox,
     repo: outboxRepo,

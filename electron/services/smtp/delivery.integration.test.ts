@@ -90,7 +90,7 @@ async function sentReply(s: MailStackInfo, o: { imapPort?: number; sentFolder?: 
   const db = openDatabase(':memory:');
   cleanups.push(() => db.close());
   const store = new MailStore(db);
-  const repo = new OutboxRepo(db);
+  const repo = new OutboxRepo(db, store);
   const at = '2026-12-01T10:00:00.000Z';
   const conversationId = store.createConversation({ channelId: 'ch1', subject: `Order ${mark}`, customer: { name: '', address: s.users.customer.address }, assigneeId: null, token: mark.toUpperCase(), at });
   const message = (direction: 'inbound' | 'outbound', messageId: string, source?: { mailbox: string; uidValidity: string; uid: number }) =>

@@ -339,7 +339,7 @@ export class MailStore {
   /** Inserts a message with its attachments and search entry, and updates its conversation's summary. */
   insertMessage(message: NewMessage, effect: { at: string; unread: boolean; reopen: boolean; summary: boolean }): number {
     // The conversation's next free search slot (a missing conversation fails on the foreign key). A
-    // reply taken back frees its slot together with its search row (OutboxRepo.cancel).
+    // reply taken back frees its slot together with its search row (removeMessage).
     const { ftsRowid } = this
       .prepare('SELECT coalesce(max(fts_rowid) + 1, ?) AS ftsRowid FROM messages WHERE conversation_id = ?')
       .get(message.conversationId * FTS_SLOTS, message.conversationId) as { ftsRowid: number };
@@ -391,6 +391,33 @@ export class MailStore {
       .run({ id: message.conversationId, unread: effect.unread ? 1 : 0, reopen: effect.reopen ? 1 : 0 });
     if (effect.summary) summarise(this.db, message.conversationId, effect.at, message.text);
     return id;
+  }
+
+  /**
+   * An agent's reply went out at `at`: in the thread it takes its place then (a reply that waited
+   * in the outbox comes after mail that arrived meanwhile), it keeps the bytes it was sent as, when
+   * they were kept, and only now moves its conversation up and gives it its snippet.
+   */
+  replySent(messageId: number, at: string, raw?: { blob: Buffer | null; path: string | null; size: number }): void {
+    if (raw) this.prepare('UPDATE messages SET raw = ?, raw_path = ?, size = ? WHERE id = ?').run(raw.blob, raw.path, raw.size, messageId);
+    const message = this.prepare('UPDATE messages SET arrived_at = ? WHERE id = ? RETURNING conversation_id, text').get(at, messageId) as
+      | { conversation_id: number; text: string }
+      | undefined;
+    if (message) summarise(this.db, message.conversation_id, at, message.text);
+  }
+
+  /**
+   * Removes a message that never left (a reply taken back): its search row, the message with its
+   * attachment rows (ON DELETE CASCADE; the files stay), and its place in the conversation's count.
+   * The search slot it frees is taken again by the next message stored (insertMessage).
+   */
+  removeMessage(messageId: number): void {
+    const row = this.prepare('DELETE FROM messages WHERE id = ? RETURNING conversation_id, fts_rowid').get(messageId) as
+      | { conversation_id: number; fts_rowid: number }
+      | undefined;
+    if (!row) return;
+    this.prepare('DELETE FROM messages_fts WHERE rowid = ?').run(row.fts_rowid);
+    this.prepare('UPDATE conversations SET message_count = message_count - 1 WHERE id = ?').run(row.conversation_id);
   }
 
   // ---- joining threads that arrived out of order ----

@@ -3,8 +3,8 @@ import type { DraftAttachment } from '../../../shared/attachments';
 import type { Address, Delivery } from '../../../shared/conversation';
 import { mailErrorSchema, type MailError } from '../../../shared/errors';
 import { replyTarget } from '../../../shared/reply-recipients';
-import { summarise } from './conversation-summary';
 import type { Db } from './database';
+import type { MailStore } from './mail-store';
 import { messageIdListSchema, readAddresses, readJsonColumn } from './json-column';
 import { THREAD_ORDER } from './thread-order';
 
@@ -201,8 +201,15 @@ export interface NewOutboxRow {
   createdAt: string;
 }
 
+/**
+ * The outbox and drafts tables are this repo's; the messages and conversations tables are
+ * MailStore's, which it asks when a reply goes out or is taken back.
+ */
 export class OutboxRepo {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly store: MailStore,
+  ) {}
 
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn)();
@@ -398,16 +405,7 @@ export class OutboxRepo {
           followUpAt: extra.followUpAt ?? null,
           ...(extra.failures ?? NO_FAILURES),
         });
-      if (extra.raw) {
-        this.db.prepare('UPDATE messages SET raw = ?, raw_path = ?, size = ? WHERE id = ?').run(extra.raw.blob, extra.raw.path, extra.raw.size, messageId);
-      }
-      // In the thread, a reply that waited in the outbox takes its place when it left.
-      this.db.prepare('UPDATE messages SET arrived_at = ? WHERE id = ?').run(at, messageId);
-      const message = this.db.prepare('SELECT conversation_id, text FROM messages WHERE id = ?').get(messageId) as
-        | { conversation_id: number; text: string }
-        | undefined;
-      // Only now does the reply move its conversation up and give it its snippet.
-      if (message) summarise(this.db, message.conversation_id, at, message.text);
+      this.store.replySent(messageId, at, extra.raw);
     });
   }
 
@@ -482,20 +480,16 @@ export class OutboxRepo {
     return this.transaction(() => {
       const row = this.get(messageId);
       if (!row || (row.state !== 'queued' && row.state !== 'failed')) return undefined;
-      const message = this.db.prepare('SELECT conversation_id, fts_rowid, created_at FROM messages WHERE id = ?').get(messageId) as
-        | { conversation_id: number; fts_rowid: number; created_at: string }
+      const message = this.db.prepare('SELECT conversation_id, created_at FROM messages WHERE id = ?').get(messageId) as
+        | { conversation_id: number; created_at: string }
         | undefined;
       const files = this.db
         .prepare('SELECT filename, content_type AS contentType, size, path FROM attachments WHERE message_id = ? ORDER BY id')
         .all(messageId) as StoredAttachment[];
       const attachments = message ? files.map((f) => this.addDraftAttachment(message.conversation_id, f, message.created_at)) : [];
       this.db.prepare('DELETE FROM outbox WHERE message_id = ?').run(messageId);
-      if (message) {
-        this.db.prepare('DELETE FROM messages_fts WHERE rowid = ?').run(message.fts_rowid);
-        // Its attachment rows go with the message (ON DELETE CASCADE); the draft has them now.
-        this.db.prepare('DELETE FROM messages WHERE id = ?').run(messageId);
-        this.db.prepare('UPDATE conversations SET message_count = message_count - 1 WHERE id = ?').run(message.conversation_id);
-      }
+      // Its attachment rows go with the message; the draft has them now.
+      if (message) this.store.removeMessage(messageId);
       return { text: row.bodyText, conversationId: row.conversationId, attachments };
     });
   }
