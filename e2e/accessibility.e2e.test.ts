@@ -10,7 +10,7 @@ import { createDialog } from './support/ui';
  * axe-core, injected into the page, on the Channels page, the Create Channel dialog, the inbox and
  * an open conversation, in light and in dark mode (the app follows the system's colour scheme):
  * no serious or critical violations. The inbox side runs on the stand-in host so it has rows,
- * unread counts, a failed reply, a note and a quote to check.
+ * unread counts, a failed reply, a note, a quote and the customer panel to check.
  */
 
 // Evaluated through the driver, not as a <script>: the app's CSP (rightly) refuses inline scripts.
@@ -49,6 +49,8 @@ describe.each(['light', 'dark'] as const)('Accessibility in %s mode', (colorSche
     inbox.meAgentId = 1;
     const c = inbox.conversations.find((x) => x.status === 'open')!;
     c.failedReplies = 1;
+    // The customer wrote before: the customer panel lists that conversation.
+    inbox.conversations.find((x) => x.id !== c.id && x.status === 'closed')!.customer = c.customer;
     addMessage(inbox, c.id, { text: 'Hello,\n\nwhere is my order?\n\nOn Mon, 1 Dec 2026, Acme wrote:\n> It ships soon.' });
     addMessage(inbox, c.id, { direction: 'note', from: { name: 'Ada Lovelace', address: 'ada@auxilium.test' }, to: [], text: 'Checked the courier.', authorAgentId: 1 });
     addMessage(inbox, c.id, {
@@ -97,6 +99,9 @@ describe.each(['light', 'dark'] as const)('Accessibility in %s mode', (colorSche
     await link.click();
     await page.getByRole('article').filter({ hasText: 'Checked the courier.' }).waitFor();
     await page.getByRole('button', { name: 'Show quoted text' }).click();
+    const customer = page.getByRole('complementary', { name: /^Customer/ });
+    await customer.getByRole('button', { name: /Customer/ }).click();
+    await customer.getByRole('list', { name: /Other conversations/ }).getByRole('link').first().waitFor();
     expect(await seriousViolations(page)).toEqual([]);
     await page.screenshot({ path: `test-results/conversation-${colorScheme}.png` });
   });
