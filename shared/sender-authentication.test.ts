@@ -25,5 +25,7 @@ describe('refusals fixed in the From domain\'s DNS', () => {
     // The big providers publish the addresses they send from: include theirs.
     expect(dnsRecordFixes(['spf'], 'acme.example', 'smtp.gmail.com')[0]!.value).toBe('v=spf1 include:_spf.google.com ~all');
     expect(dnsRecordFixes(['spf'], 'acme.example', 'smtp.office365.com')[0]!.value).toBe('v=spf1 include:spf.protection.outlook.com ~all');
+    // A server named by its address is allowed by that address.
+    expect(dnsRecordFixes(['spf'], 'acme.example', '192.0.2.25')[0]!.value).toBe('v=spf1 ip4:192.0.2.25 ~all');
   });
 });

@@ -49,6 +49,8 @@ function spfMechanism(smtpHost: string): string {
   const host = smtpHost.toLowerCase();
   if (/(?:^|\.)(?:gmail|googlemail|google)\.com$/.test(host)) return 'include:_spf.google.com';
   if (/(?:^|\.)(?:office365|outlook)\.com$/.test(host)) return 'include:spf.protection.outlook.com';
+  if (/^\d{1,3}(?:\.\d{1,3}){3}$/.test(host)) return `ip4:${host}`;
+  if (host.includes(':')) return `ip6:${host.replace(/^\[|\]$/g, '')}`;
   return `a:${host}`;
 }
 
