@@ -4,7 +4,7 @@ import { tempDir, testKeychainService } from '../../../test/support/temp';
 import { createCore, type Core } from '../../core/create-core';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { fetched, mail } from '../ingest/testing';
+import { fetched, mail } from '../../../test/support/mail-harness';
 import { CUSTOMER_PAGE } from '../store/mail-store';
 import { call } from '../../../test/support/core';
 
