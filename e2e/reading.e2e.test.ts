@@ -112,6 +112,8 @@ describe('Reading a conversation (stand-in host)', () => {
   it('stands beside the thread in a wide window, and stays within a 1024×700 window', async () => {
     await page.setViewportSize({ width: 1600, height: 900 });
     await page.goto(`${app.host.url}#/inbox/c/${reading.id}`);
+    // A fresh page: the agent has not chosen yet, so the panel follows the window's width.
+    await page.reload();
     await conversation(page, reading.subject).waitFor();
     const panel = customerPanel(page);
     await panel.getByRole('list', { name: /Other conversations/ }).waitFor();
@@ -119,16 +121,22 @@ describe('Reading a conversation (stand-in host)', () => {
     const beside = await panel.boundingBox();
     expect(beside!.x).toBeGreaterThanOrEqual(thread!.x + thread!.width - 1);
     expect(beside!.height).toBeGreaterThan(thread!.height / 2);
+    await page.screenshot({ path: 'test-results/customer-panel-wide.png' });
 
     await page.setViewportSize({ width: 1024, height: 700 });
     const toggle = panel.getByRole('button', { name: /Customer/ });
     const box = await toggle.boundingBox();
     expect(box!.y + box!.height).toBeLessThanOrEqual(700);
     expect(box!.x + box!.width).toBeLessThanOrEqual(1024);
-    // Folded, the panel leaves the thread most of the pane.
-    if ((await toggle.getAttribute('aria-expanded')) === 'true') await toggle.click();
+    // Narrower, it folds by itself, leaving the thread most of the pane.
+    await expect.poll(() => toggle.getAttribute('aria-expanded')).toBe('false');
     const narrowThread = await page.locator('.thread').boundingBox();
     expect(narrowThread!.height).toBeGreaterThan(350);
+    // Opened there, it still leaves room for the thread.
+    await toggle.click();
+    await panel.getByRole('list', { name: /Other conversations/ }).waitFor();
+    expect((await page.locator('.thread').boundingBox())!.height).toBeGreaterThan(120);
+    await page.screenshot({ path: 'test-results/customer-panel-1024.png' });
     await page.setViewportSize({ width: 1280, height: 900 });
   });
 

@@ -1,4 +1,4 @@
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useId, useState, useSyncExternalStore } from 'react';
 import { create } from 'zustand';
 import type { ConversationSummary } from '../../../../shared/conversation';
 import type { AppError } from '../../../../shared/errors';
@@ -20,12 +20,30 @@ const usePanelOpen = create<{ open: boolean | null; setOpen(open: boolean): void
   setOpen: (open) => set({ open }),
 }));
 
+const wideQuery = window.matchMedia(WIDE);
+
+/** Whether the window is wide enough for the panel beside the thread, kept up to date as it is resized. */
+function useWide(): boolean {
+  return useSyncExternalStore(
+    (onChange) => {
+      wideQuery.addEventListener('change', onChange);
+      return () => wideQuery.removeEventListener('change', onChange);
+    },
+    () => wideQuery.matches,
+  );
+}
+
 type Others = { status: 'loading' } | { status: 'done'; items: ConversationSummary[]; total: number } | { status: 'failed'; error: AppError };
 
 /** The customer's other conversations, fetched again when any conversation changes (a status, a new one). */
 function useOtherConversations(address: string, conversationId: number): Others {
   const [others, setOthers] = useState<Others>({ status: 'loading' });
   useEffect(() => {
+    // Mail without a sender address (rare, but it happens) has no customer to look up.
+    if (address.trim() === '') {
+      setOthers({ status: 'done', items: [], total: 0 });
+      return;
+    }
     let alive = true;
     setOthers({ status: 'loading' });
     const load = () =>
@@ -58,7 +76,9 @@ export function CustomerPanel({ conversation }: { conversation: ConversationSumm
   const others = useOtherConversations(customer.address, conversation.id);
   const chosen = usePanelOpen((s) => s.open);
   const setOpen = usePanelOpen((s) => s.setOpen);
-  const open = chosen ?? window.matchMedia(WIDE).matches;
+  // Until the agent chooses, the panel is open where it has room of its own and folded where it would take the thread's.
+  const wide = useWide();
+  const open = chosen ?? wide;
   const headingId = useId();
   const bodyId = useId();
   const name = displayName(customer);
