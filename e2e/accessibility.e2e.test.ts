@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMessage, generateConversations, installFakeInbox } from './support/fake-inbox';
 import { TestApp } from './support/host';
 import { createDialog } from './support/ui';
+import { seriousViolations } from './support/axe';
 
 /**
  * axe-core, injected into the page, on the Channels page, the Create Channel dialog, the inbox and
@@ -12,28 +11,6 @@ import { createDialog } from './support/ui';
  * no serious or critical violations. The inbox side runs on the stand-in host so it has rows,
  * unread counts, a failed reply, a note, a quote and the customer panel to check.
  */
-
-// Evaluated through the driver, not as a <script>: the app's CSP (rightly) refuses inline scripts.
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-interface Violation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: unknown[]; failureSummary?: string }[];
-}
-
-async function seriousViolations(page: Page): Promise<string[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE);
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: Violation[] }> } }).axe;
-    const result = await axe.run(document, { resultTypes: ['violations'] });
-    return result.violations;
-  });
-  return violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}): ${v.help} at ${JSON.stringify(n.target)}\n  ${n.failureSummary ?? ''}`));
-}
 
 describe.each(['light', 'dark'] as const)('Accessibility in %s mode', (colorScheme) => {
   let app: TestApp;

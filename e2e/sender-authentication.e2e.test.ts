@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { deliver, DMARC_STRICT_RECIPIENT } from '../test/mailstack/mailstack';
+import { seriousViolations } from './support/axe';
 import { openApp, TestApp } from './support/host';
 import { card, fillStackChannel, LONG, seeText, testTrustAndCreate } from './support/ui';
 
@@ -10,7 +11,7 @@ import { card, fillStackChannel, LONG, seeText, testTrustAndCreate } from './sup
  * the test stack answering as a customer's server that checks sender authentication does
  * ("550 5.7.26 Unauthenticated email from auxilium.test …", see DMARC_STRICT_RECIPIENT). The agent
  * is told to ask the admin and nothing about DNS; the channel card tells the admin which records
- * of auxilium.test to add or fix.
+ * of auxilium.test to add or fix, with no serious axe-core violations in light or dark mode.
  */
 
 const stack = inject('mailstack');
@@ -71,5 +72,9 @@ describe('A reply refused over the sending domain (real mail)', () => {
     await notices.getByText('What the server said').click();
     await seeText(notices, /550 5\.7\.26 .*Unauthenticated email from auxilium\.test/);
     await card(page, 'Support Email').screenshot({ path: 'test-results/channel-card-dns-fix.png' });
+    for (const colorScheme of ['dark', 'light'] as const) {
+      await page.emulateMedia({ colorScheme });
+      expect(await seriousViolations(page)).toEqual([]);
+    }
   });
 });
