@@ -1,5 +1,6 @@
 import type { ChannelNotice, ChannelNoticeKind } from '../../../shared/channel';
 import type { MailError } from '../../../shared/errors';
+import { domainOf, failedSenderChecks } from '../../../shared/sender-authentication';
 import type { EventBus } from '../events/event-bus';
 import type { ChannelWithSecrets } from '../channels/channel-service';
 import { SIGN_IN_AGAIN } from '../oauth/oauth-failure';
@@ -260,6 +261,20 @@ export class OutboxWorker {
     this.deps.events.emit('conversations:changed', { ids: [row.conversationId], created: [] });
   }
 
+  /**
+   * A refusal only the From domain's DNS can fix goes on the channel's card, for the admin, with the
+   * checks that failed (`error`); an accepted reply (null) takes it off again.
+   */
+  private senderNotAuthenticated(channelId: string, fromAddress: string, error: MailError | null): void {
+    const notice: ChannelNotice | null = error && {
+      kind: 'sender-not-authenticated',
+      domain: domainOf(fromAddress),
+      checks: failedSenderChecks(error.detail ?? ''),
+      error,
+    };
+    this.deps.notice?.(channelId, 'sender-not-authenticated', notice);
+  }
+
   /** A reply failed for good: the window raises a notification, since nobody may be looking at it. */
   private failed(row: Pick<OutboxRow, 'conversationId'>): void {
     this.deps.events.emit('conversations:changed', { ids: [row.conversationId], created: [], failed: [row.conversationId] });
@@ -371,6 +386,7 @@ export class OutboxWorker {
       } else {
         repo.markFailed(messageId, { ...error, retryable: false });
         log.warn({ messageId, code: error.code, attempts }, 'outbox: permanent failure');
+        if (error.code === 'SENDER_NOT_AUTHENTICATED') this.senderNotAuthenticated(channel.id, secrets.smtp.fromAddress, error);
         this.failed(out);
         return;
       }
@@ -379,6 +395,7 @@ export class OutboxWorker {
     }
     this.deps.hooks?.accepted?.(messageId);
     this.channelWaitsUntil.delete(channel.id);
+    this.senderNotAuthenticated(channel.id, secrets.smtp.fromAddress, null);
 
     // Accepted. The copy goes to the Sent folder first, so that a crash from here on finds it there;
     // \Answered is set in the same IMAP session.

@@ -385,6 +385,15 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 15,
+    description: "a customer's other conversations",
+    sql: `
+      -- The reading pane lists the customer's other conversations, newest first. Addresses are
+      -- matched without regard to case (Carol@Example.com is carol@example.com), hence lower().
+      CREATE INDEX conversations_customer ON conversations (lower(customer_address), last_message_at DESC, id DESC);
+    `,
+  },
+  {
+    version: 16,
     description: 'failures of the Sent copy, \\Answered and deferred recipients counted apart',
     sql: `
       -- A sent reply's follow-ups are three unrelated things (its Sent copy, \\Answered on the
