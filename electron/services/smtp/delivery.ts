@@ -7,7 +7,7 @@ import type { MailError } from '../../../shared/errors';
 import { replyHtml } from '../../../shared/formatting';
 import type { ChannelWithSecrets } from '../channels/channel-service';
 import { mapAppendError, mapImapError, mapSmtpError } from '../mail-errors/map-error';
-import type { RawStore, StoredRaw } from '../store/raw-store';
+import { readRaw, type RawStore, type StoredRaw } from '../store/raw-store';
 import type { Logger } from '../logging/logger';
 import type { ChannelRecord } from '../store/channel-repo';
 import type { OutboxRepo, OutboxRow, OutgoingRecord } from '../store/outbox-repo';
@@ -146,6 +146,12 @@ export class ReplyDelivery {
       this.deps.log.warn({ messageId, err: errorText(err) }, 'outbox: could not keep the bytes of a sent reply');
       return undefined;
     }
+  }
+
+  /** The bytes a reply was sent as (kept by `keep`), or null when they were not kept. */
+  async sentBytes(messageId: number): Promise<Buffer | null> {
+    const stored = this.deps.repo.sentCopy(messageId);
+    return stored && (stored.raw || stored.rawPath) ? (await readRaw(stored, Number.MAX_SAFE_INTEGER)).bytes : null;
   }
 
   /**

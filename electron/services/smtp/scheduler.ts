@@ -5,7 +5,7 @@ import type { EventBus } from '../events/event-bus';
 import type { ChannelWithSecrets } from '../channels/channel-service';
 import { SIGN_IN_AGAIN } from '../oauth/oauth-failure';
 import type { BackoffOptions } from '../imap/backoff';
-import { readRaw, type RawStore } from '../store/raw-store';
+import type { RawStore } from '../store/raw-store';
 import type { Logger } from '../logging/logger';
 import type { ChannelRecord } from '../store/channel-repo';
 import { FOLLOW_UP_LIMIT, NO_FAILURES, type FollowUpFailures, type OutboxRepo, type OutboxRow } from '../store/outbox-repo';
@@ -435,10 +435,8 @@ export class OutboxWorker {
     try {
       const secrets = await this.deps.secrets(channel.id);
       const out = repo.outgoing(row.messageId);
-      // The bytes that were sent, read only when a copy is to be filed or sent. Without them there is
-      // no faithful copy to file or send: nothing more to try.
-      const stored = wantsFiling || wantsDeferred ? repo.sentCopy(row.messageId) : undefined;
-      const sent = out && stored && (stored.raw || stored.rawPath) ? (await readRaw(stored, Number.MAX_SAFE_INTEGER)).bytes : null;
+      // Without the bytes that were sent there is no faithful copy to file or send: nothing more to try.
+      const sent = out && (wantsFiling || wantsDeferred) ? await this.delivery.sentBytes(row.messageId) : null;
       const copy = wantsFiling && out && sent ? { headerMessageId: out.headerMessageId, raw: sent } : null;
       const steps = await this.delivery.finishOnServer(row.messageId, channel, secrets, copy);
       const filed = !wantsFiling || !copy || steps.filed;
