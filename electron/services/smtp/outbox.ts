@@ -4,7 +4,7 @@ import type { Message } from '../../../shared/conversation';
 import type { ParsedInput } from '../../../shared/contract';
 import { AppFailure } from '../../../shared/errors';
 import type { EventBus } from '../events/event-bus';
-import { ensureReplyTo } from '../conversations/reply-to';
+import { ensureReplyTo } from '../ingest/reply-to';
 import { normalizeMessageId, outgoingMessageId } from '../ingest/threading';
 import type { AgentRepo } from '../store/agent-repo';
 import type { ChannelRecord } from '../store/channel-repo';
@@ -15,7 +15,7 @@ import { buildReplyHeaders } from './reply-headers';
 
 /**
  * What the renderer asks of the outbox: queue a reply, undo it, retry it; and drafts. The sending
- * itself is the OutboxWorker's (sender.ts).
+ * itself is the OutboxWorker's (scheduler.ts).
  */
 
 export interface OutboxServiceDeps {
