@@ -414,7 +414,7 @@ export class OutboxWorker {
     const attempts = row?.attempts ?? 1;
 
     let raw: Buffer;
-    let refused: Delivery['refused'] = [];
+    let refused: Delivery['refused'];
     const transport = this.transport(secrets);
     try {
       raw = await buildMime(out, started);
