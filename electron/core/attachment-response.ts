@@ -43,7 +43,6 @@ export function safeFilename(name: string): string {
   let clean = withoutDirectionControls(lastSegment)
     .normalize('NFC')
     // C0/C1 controls, DEL, and Unicode format/separator characters that can disguise an extension.
-    // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u001f\u007f-\u009f\u00ad\u180e\u200b-\u200d\u2028\u2029\u2060-\u2065\u206a-\u206f\ufeff\ufff9-\ufffb]/g, '')
     .replace(/[<>:"|?*]/g, '_')
     .replace(/^[\s.]+/, '')

@@ -15,7 +15,6 @@ import type { StoredAttachment } from '../store/outbox-repo';
 /** The last path segment, without control characters: the name the customer will see. */
 function plainName(name: string): string {
   const last = name.split(/[/\\]/).pop() ?? '';
-  // eslint-disable-next-line no-control-regex
   return last.replace(/[\u0000-\u001f\u007f]/g, '').trim() || 'attachment';
 }
 

@@ -60,7 +60,6 @@ export interface OutboxWorkerDeps extends OutboxOptions {
  * can say so. One line, no control characters; nodemailer encodes anything beyond ASCII (RFC 2047).
  */
 export function agentHeader(agent: { name: string; email: string }): string {
-  // eslint-disable-next-line no-control-regex
   const clean = (text: string) => text.replace(/[\u0000-\u001f\u007f<>]+/g, ' ').replace(/\s+/g, ' ').trim();
   const name = clean(agent.name);
   const email = clean(agent.email);

@@ -155,7 +155,6 @@ function safeFilename(name, fallback) {
   const base = String(name || '')
     .split(/[\\/]/)
     .pop()
-    // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u001f\u007f]/g, '')
     .trim()
     .slice(0, 255);
