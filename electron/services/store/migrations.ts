@@ -383,4 +383,13 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 15,
+    description: "a customer's other conversations",
+    sql: `
+      -- The reading pane lists the customer's other conversations, newest first. Addresses are
+      -- matched without regard to case (Carol@Example.com is carol@example.com), hence lower().
+      CREATE INDEX conversations_customer ON conversations (lower(customer_address), last_message_at DESC, id DESC);
+    `,
+  },
 ];
