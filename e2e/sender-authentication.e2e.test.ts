@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { deliver, DMARC_STRICT_RECIPIENT } from '../test/mailstack/mailstack';
 import { seriousViolations } from './support/axe';
 import { openApp, TestApp } from './support/host';
-import { card, fillStackChannel, LONG, seeText, testTrustAndCreate } from './support/ui';
+import { card, fillStackChannel, LONG, seeText, testTrustAndCreate, waitForConnected } from './support/ui';
 
 /**
  * A reply refused because the channel's From domain does not pass DMARC, with the real Postfix of
@@ -33,9 +33,7 @@ describe('A reply refused over the sending domain (real mail)', () => {
     ({ page } = await openApp(app.browser, app.host.url));
     const dialog = await fillStackChannel(page, stack, support, { fromName: 'Acme Support' });
     await dialog.getByRole('group', { name: 'Inbox Settings' }).getByLabel('Import existing mail').selectOption('none');
-    await testTrustAndCreate(page, dialog);
-    // Mail that arrives before the channel watches the inbox counts as old, and is not imported.
-    await card(page, 'Support Email').locator('.status-state').first().getByText('Connected', { exact: true }).waitFor({ timeout: LONG });
+    await waitForConnected(await testTrustAndCreate(page, dialog));
   });
 
   afterAll(async () => {

@@ -1,6 +1,6 @@
 import type { Agent, BulkPatch, ConversationDetail, ConversationStatus, ConversationSummary, InboxCounts, Message } from '../../../shared/conversation';
 import type { ParsedInput } from '../../../shared/contract';
-import { AppFailure } from '../../../shared/errors';
+import { AppFailure, notFound } from '../../../shared/errors';
 import type { EventBus } from '../events/event-bus';
 import { readRaw } from '../store/raw-store';
 import type { SavedReply, SavedReplyInput } from '../../../shared/saved-replies';
@@ -19,10 +19,6 @@ export interface ConversationServiceDeps {
   /** Shares statuses, assignments, notes and the roster with the team's other desktops. */
   team: TeamService;
   now?: () => Date;
-}
-
-function notFound(what: string): AppFailure {
-  return new AppFailure({ code: 'NOT_FOUND', message: `This ${what} no longer exists.`, hint: 'It may have been deleted in another window.', retryable: false });
 }
 
 /** What agents do in the inbox: list, open, set status, assign, write notes; and who the agents are. */

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type { ImapFlow, ImapFlowOptions, MailboxObject } from 'imapflow';
 import type { ChannelNotice, ChannelNoticeKind, ChannelStatus } from '../../../shared/channel';
+import { describeMailError, type MailErrorContext } from '../../../shared/errors';
 import type { ChannelWithSecrets } from '../channels/channel-service';
 import { deadlineError, mapImapError } from '../mail-errors/map-error';
 import { isOAuthFailure } from '../oauth/oauth-failure';
@@ -82,11 +83,7 @@ class IngestFailure extends Error {
 }
 
 /** The server has no folder where sent mail would be found: nothing to watch for this role. */
-class NoSentFolder extends Error {
-  constructor() {
-    super('No Sent folder on the server: replies sent from other mail clients are not shown');
-  }
-}
+class NoSentFolder extends Error {}
 
 /**
  * Watches one mailbox of a channel in one IMAP session (a session can IDLE on one mailbox only):
@@ -196,10 +193,11 @@ export class MailboxWatcher {
   }
 
   private describeFailure(error: unknown): string {
-    if (error instanceof IngestFailure) return `Could not store imported mail: ${error.message}`;
-    if (error instanceof NoSentFolder) return error.message;
     const { imap } = this.channel;
-    return mapImapError(error, { protocol: 'imap', host: imap.host, port: imap.port, mailbox: imap.mailbox, oauth: Boolean(imap.tokens) }).message;
+    const context: MailErrorContext = { protocol: 'imap', host: imap.host, port: imap.port, mailbox: imap.mailbox, oauth: Boolean(imap.tokens) };
+    if (error instanceof IngestFailure) return `${describeMailError('IMPORT_NOT_STORED', context).message}: ${error.message}`;
+    if (error instanceof NoSentFolder) return describeMailError('NO_SENT_FOLDER', context).message;
+    return mapImapError(error, context).message;
   }
 
   /** One connection, from connect to failure (thrown) or stop (returns). */

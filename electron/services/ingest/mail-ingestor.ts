@@ -58,7 +58,6 @@ const AGENT_HEADER = 'x-auxilium-agent';
 
 /** The agent our outbox named in a reply (smtp/delivery.ts agentHeader), made safe to show; null when absent. */
 function sentByOf(parsed: ParsedMessage | null): string | null {
-  // eslint-disable-next-line no-control-regex
   const value = parsed?.headers[AGENT_HEADER]?.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim().slice(0, 200);
   return value ? value : null;
 }

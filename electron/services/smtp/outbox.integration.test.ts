@@ -7,9 +7,8 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { call, channelFor, marker, waitFor } from '../../../test/support/core';
 import { cleanupsAfterAll } from '../../../test/support/cleanups';
-import type { DraftAttachment } from '../../../shared/attachments';
-import type { Channel, ChannelForm } from '../../../shared/channel';
-import type { ConversationDetail, ConversationSummary, Message } from '../../../shared/conversation';
+import type { ChannelForm } from '../../../shared/channel';
+import type { Message } from '../../../shared/conversation';
 import {
   DEFERRED_RECIPIENT,
   deferRecipients,

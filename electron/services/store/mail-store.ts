@@ -1,7 +1,6 @@
 import type {
   Address,
   Attachment,
-  BulkPatch,
   ConversationStatus,
   ConversationSummary,
   InboxCounts,
