@@ -344,12 +344,15 @@ export class MailIngestor implements Ingestor {
         return 'parked';
       }
       const customer = parsed?.replyTo[0] ?? from;
+      // A sender whose mail was marked as spam before starts in Spam again, taking nobody's turn.
+      const spam = store.isSpamSender(channelId, customer.address);
       conversationId = store.createConversation({
         channelId,
         subject: message.subject,
         customer: { name: customer.name, address: customer.address },
+        ...(spam ? { bin: 'spam' as const } : {}),
         // Only real customer mail is routed: an auto-reply or a list mail must not take an agent's turn.
-        assigneeId: item.kind === 'normal' && !backlog ? this.route(channel) : null,
+        assigneeId: item.kind === 'normal' && !backlog && !spam ? this.route(channel) : null,
         token: newConversationToken(),
         at: item.receivedAt,
         // Auto-replies, bounces and list mail need no answer: they are kept, but out of the open queue.

@@ -1,6 +1,7 @@
 import { useEffect, useId, useRef } from 'react';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { answeredWithoutReply } from './answered';
+import { BinNotice } from './BinNotice';
 import { Composer } from './Composer';
 import { ConversationActions } from './ConversationActions';
 import { useConversationStore } from './conversation-store';
@@ -64,6 +65,7 @@ export function ConversationPane() {
         </div>
         <ConversationActions conversation={conversation} />
       </header>
+      <BinNotice conversation={conversation} />
       {actionError ? (
         <div className="pane-pad">
           <ErrorAlert error={actionError} onDismiss={clearActionError} title="The change was not saved." />

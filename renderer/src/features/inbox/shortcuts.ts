@@ -4,7 +4,7 @@ import { useComposerStore } from './composer-store';
 import { useConversationStore } from './conversation-store';
 import { useInboxStore } from './store';
 
-export type ShortcutAction = 'next' | 'previous' | 'open' | 'reply' | 'reply-all' | 'note' | 'close' | 'unread' | 'search' | 'help' | 'clear';
+export type ShortcutAction = 'next' | 'previous' | 'open' | 'reply' | 'reply-all' | 'note' | 'close' | 'unread' | 'delete' | 'spam' | 'search' | 'help' | 'clear';
 
 const KEYS: Record<string, ShortcutAction> = {
   j: 'next',
@@ -15,6 +15,8 @@ const KEYS: Record<string, ShortcutAction> = {
   n: 'note',
   e: 'close',
   u: 'unread',
+  '#': 'delete',
+  '!': 'spam',
   '/': 'search',
   '?': 'help',
   Escape: 'clear',
@@ -84,6 +86,22 @@ export function useInboxShortcuts(showHelp: () => void): void {
           if (openId === null) return;
           void useConversationStore.getState().markUnread();
           break;
+        case 'delete': {
+          // Never without the confirmation; nothing to do where everything is deleted already.
+          const ids = inbox.selected.size > 0 ? [...inbox.selected] : openId !== null ? [openId] : [];
+          if (ids.length === 0 || inbox.filters.view === 'deleted') return;
+          inbox.requestDelete(ids);
+          break;
+        }
+        case 'spam': {
+          // In Spam the same key says "Not spam".
+          const bin = inbox.filters.view === 'spam' ? null : 'spam';
+          if (inbox.filters.view === 'deleted') return;
+          if (inbox.selected.size > 0) void inbox.applyToSelected({ bin });
+          else if (openId !== null) void useConversationStore.getState().moveToBin(bin);
+          else return;
+          break;
+        }
         case 'search':
           document.getElementById('inbox-search')?.focus();
           break;
