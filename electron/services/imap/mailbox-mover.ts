@@ -1,9 +1,9 @@
 import type { ImapFlow } from 'imapflow';
 import type { ConversationBin } from '../../../shared/conversation';
-import type { EventBus } from '../../core/event-bus';
+import type { EventBus } from '../events/event-bus';
 import type { ChannelWithSecrets } from '../channels/channel-service';
-import { mapImapError } from '../connection-test/map-error';
-import { withImap } from '../smtp/mailbox-ops';
+import { mapImapError } from '../mail-errors/map-error';
+import { withImap } from './mailbox-ops';
 import type { MailboxMove, MessageToMove, MoveFolder, MoveRepo } from '../store/move-repo';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff';
 
