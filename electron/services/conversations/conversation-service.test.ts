@@ -260,8 +260,11 @@ describe('ConversationService', () => {
     expect(h.conversations.list({ view: 'spam', limit: 10 }).items.map((i) => i.id)).toEqual([first]);
 
     // A reply in the same thread stays in Spam; a new conversation from the sender starts there.
+    h.changes.length = 0;
     await h.ingestor.ingest(h.position, [fetched(mail({ from: spammer, messageId: '<s2@spam.test>', inReplyTo: '<s1@spam.test>', subject: 'Re: Cheap watches' }))], {});
     await h.ingestor.ingest(h.position, [fetched(mail({ from: 'SAM@spam.test', messageId: '<s3@spam.test>', subject: 'Cheaper watches' }))], {});
+    // Shown in Spam, but no news: nothing to notify of.
+    expect(h.changes.map((c) => [c.ids.length, c.created, c.replied])).toEqual([[1, [], []], [1, [], []]]);
     const spam = h.conversations.list({ view: 'spam', limit: 10 }).items;
     expect(spam).toHaveLength(2);
     expect(spam.every((c) => c.assigneeId === null && c.bin === 'spam')).toBe(true);

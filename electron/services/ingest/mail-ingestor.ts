@@ -259,7 +259,11 @@ export class MailIngestor implements Ingestor {
     outcome.created = [...created];
     outcome.touched = [...touched];
     if (touched.size > 0) this.deps.afterStore?.(position.channelId, outcome);
-    if (touched.size > 0) this.deps.events.emit('conversations:changed', { ids: outcome.touched, created: outcome.created, replied: [...replied] });
+    if (touched.size > 0) {
+      // Spam is no news: it neither notifies as a new conversation nor as a customer's reply.
+      const news = (ids: Iterable<number>) => [...ids].filter((id) => this.deps.store.conversation(id)?.bin !== 'spam');
+      this.deps.events.emit('conversations:changed', { ids: outcome.touched, created: news(outcome.created), replied: news(replied) });
+    }
     return outcome;
   }
 
