@@ -58,11 +58,11 @@ async function find(env: Env, view: 'all' | 'deleted', mark: string): Promise<Co
   return page.items.filter((c) => c.subject.includes(mark));
 }
 
-/** Messages whose subject carries `mark` in the support mailbox's INBOX and in the folder the server marks \Trash. */
-async function onServer(env: Env, mark: string): Promise<{ inbox: number; trash: number; trashFolder: string }> {
+/** Messages whose subject carries `mark` in the support mailbox's INBOX and in the folder the server marks \Trash (or \Junk). */
+async function onServer(env: Env, mark: string, special = '\\Trash'): Promise<{ inbox: number; target: number; targetFolder: string }> {
   return withImapSession(env.s, env.s.users.support, async (client) => {
-    const trashFolder = (await client.list()).find((f) => f.specialUse === '\\Trash')?.path;
-    if (!trashFolder) throw new Error('the test server has no \\Trash folder');
+    const targetFolder = (await client.list()).find((f) => f.specialUse === special)?.path;
+    if (!targetFolder) throw new Error(`the test server has no ${special} folder`);
     const count = async (folder: string) => {
       const lock = await client.getMailboxLock(folder, { readOnly: true });
       try {
@@ -72,7 +72,7 @@ async function onServer(env: Env, mark: string): Promise<{ inbox: number; trash:
         lock.release();
       }
     };
-    return { inbox: await count('INBOX'), trash: await count(trashFolder), trashFolder };
+    return { inbox: await count('INBOX'), target: await count(targetFolder), targetFolder };
   });
 }
 
@@ -96,16 +96,16 @@ describe.each(servers)('deleting a conversation with "move to Trash" on, on $ser
     const other = marker();
     const conversation = await customerWritesIn(env, mark);
     await customerWritesIn(env, other);
-    expect(await onServer(env, mark)).toMatchObject({ inbox: 1, trash: 0 });
+    expect(await onServer(env, mark)).toMatchObject({ inbox: 1, target: 0 });
 
     await call(env.core, 'conversations:update-many', { ids: [conversation.id], patch: { bin: 'deleted' } });
     await moved(env, conversation.id);
     const server = await onServer(env, mark);
-    expect(server).toMatchObject({ inbox: 0, trash: 1 });
+    expect(server).toMatchObject({ inbox: 0, target: 1 });
     // Only that conversation's mail moved.
-    expect(await onServer(env, other)).toMatchObject({ inbox: 1, trash: 0 });
+    expect(await onServer(env, other)).toMatchObject({ inbox: 1, target: 0 });
     const row = env.db.prepare("SELECT mailbox FROM messages WHERE conversation_id = ? AND direction = 'inbound'").get(conversation.id) as { mailbox: string };
-    expect(row.mailbox).toBe(server.trashFolder);
+    expect(row.mailbox).toBe(server.targetFolder);
 
     // The watcher saw its inbox shrink and goes on: connected, nothing to report, new mail imported.
     const next = marker();
@@ -140,12 +140,12 @@ describe('a move to Trash that cannot be made yet (Dovecot)', () => {
     expect(waiting.folder).toBe('trash');
     expect(waiting.error).toMatch(/refused/i);
     expect((await find(env, 'deleted', mark))[0]?.mailboxMove?.error).toBe(waiting.error);
-    expect(await onServer(env, mark)).toMatchObject({ inbox: 1, trash: 0 });
+    expect(await onServer(env, mark)).toMatchObject({ inbox: 1, target: 0 });
 
     // The server is reachable again (the channel's settings corrected).
     await call(env.core, 'channels:update', { id: env.channelId, values: { ...form, imap: { ...form.imap, password } } });
     await moved(env, conversation.id);
-    expect(await onServer(env, mark)).toMatchObject({ inbox: 0, trash: 1 });
+    expect(await onServer(env, mark)).toMatchObject({ inbox: 0, target: 1 });
   });
 
   it('names a Trash folder that does not exist, and moves once the folder is corrected; a restore before the move leaves the mail where it is', async () => {
@@ -164,6 +164,15 @@ describe('a move to Trash that cannot be made yet (Dovecot)', () => {
     await call(env.core, 'channels:update', { id: env.channelId, values: { ...form, inbox: { ...form.inbox, trashFolder: '' } } });
     await call(env.core, 'conversations:update-many', { ids: [conversation.id], patch: { bin: 'deleted' } });
     await moved(env, conversation.id);
-    expect(await onServer(env, mark)).toMatchObject({ inbox: 0, trash: 1 });
+    expect(await onServer(env, mark)).toMatchObject({ inbox: 0, target: 1 });
+  });
+
+  it('with "move spam to Junk" on, marking as spam moves the mail to the folder the server marks \\Junk', async () => {
+    const env = await startEnv(stack, { trashOnDelete: false, junkOnSpam: true });
+    const mark = marker();
+    const conversation = await customerWritesIn(env, mark);
+    await call(env.core, 'conversations:update-many', { ids: [conversation.id], patch: { bin: 'spam' } });
+    await moved(env, conversation.id);
+    expect(await onServer(env, mark, '\\Junk')).toMatchObject({ inbox: 0, target: 1 });
   });
 });
