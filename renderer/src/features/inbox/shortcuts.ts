@@ -42,6 +42,17 @@ function focusedRowId(): number | null {
   return Number.isFinite(id) && id > 0 ? id : null;
 }
 
+/**
+ * The open conversation's store, on the conversation the hash names. Keys can come faster than
+ * React renders: the hash already names the next conversation while the store still holds the one
+ * before, and a command must act on the one the agent moved to, never on the one they left.
+ */
+function openConversation(openId: number) {
+  const conversation = useConversationStore.getState();
+  if (conversation.id !== openId) void conversation.open(openId);
+  return useConversationStore.getState();
+}
+
 /** The inbox's keyboard triage (see ShortcutsDialog for the list). */
 export function useInboxShortcuts(showHelp: () => void): void {
   useEffect(() => {
@@ -79,12 +90,12 @@ export function useInboxShortcuts(showHelp: () => void): void {
           break;
         case 'close':
           if (inbox.selected.size > 0) void inbox.applyToSelected({ status: 'closed' });
-          else if (openId !== null) void useConversationStore.getState().setStatus('closed');
+          else if (openId !== null) void openConversation(openId).setStatus('closed');
           else return;
           break;
         case 'unread':
           if (openId === null) return;
-          void useConversationStore.getState().markUnread();
+          void openConversation(openId).markUnread();
           break;
         case 'delete': {
           // Never without the confirmation; nothing to do where everything is deleted already.
@@ -98,7 +109,7 @@ export function useInboxShortcuts(showHelp: () => void): void {
           const bin = inbox.filters.view === 'spam' ? null : 'spam';
           if (inbox.filters.view === 'deleted') return;
           if (inbox.selected.size > 0) void inbox.applyToSelected({ bin });
-          else if (openId !== null) void useConversationStore.getState().moveToBin(bin);
+          else if (openId !== null) void openConversation(openId).moveToBin(bin);
           else return;
           break;
         }
