@@ -110,6 +110,18 @@ export const contract = {
   'conversations:assign': { input: z.object({ id: z.number().int(), agentId: z.number().int().nullable() }), output: conversationDetailSchema },
   /** One conversation's list row, without opening it (it stays unread), e.g. to name it in a notification. */
   'conversations:get-summary': { input: z.object({ id: z.number().int() }), output: conversationSummarySchema },
+  /**
+   * The customer's conversations (address matched without regard to case, in every channel), newest
+   * first, without `excludeId` (the one being read): the reading pane's customer panel.
+   */
+  'conversations:list-by-customer': {
+    input: z.object({
+      address: z.string().trim().min(1, 'Give the customer\'s address').max(320),
+      excludeId: z.number().int().optional(),
+      limit: z.number().int().min(1).max(100).default(20),
+    }),
+    output: z.object({ items: z.array(conversationSummarySchema), total: z.number() }),
+  },
   /** Bulk actions on a multi-selection: close, reopen, assign, mark read or unread, all in one transaction. */
   'conversations:update-many': {
     input: z.object({ ids: z.array(z.number().int()).min(1, 'Choose conversations first').max(1000), patch: bulkPatchSchema }),

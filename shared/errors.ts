@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { domainOf } from './sender-authentication';
 
 /**
  * Every failure crosses the IPC boundary as data (Electron keeps only `message` of a thrown error).
@@ -18,6 +19,7 @@ export const mailErrorCodeSchema = z.enum([
   'MAILBOX_NOT_FOUND',
   'RELAY_DENIED',
   'MESSAGE_REJECTED',
+  'SENDER_NOT_AUTHENTICATED',
   'RATE_LIMITED',
   'RECIPIENT_DEFERRED',
   'CONNECTION_LOST',
@@ -106,6 +108,11 @@ type Entry = {
 
 const PROTOCOL_NAME = { imap: 'IMAP', smtp: 'SMTP' } as const;
 
+/** The channel's sending domain, from its From Address. */
+function fromDomain(c: MailErrorContext): string {
+  return c.fromAddress ? domainOf(c.fromAddress) : 'your sending domain';
+}
+
 /** The troubleshooting table, one row per error, in the guide's words where the guide has them. */
 export const MAIL_ERRORS: Record<MailErrorCode, Entry> = {
   AUTH_FAILED: {
@@ -186,6 +193,13 @@ export const MAIL_ERRORS: Record<MailErrorCode, Entry> = {
     message: () => 'Message rejected',
     cause: () => 'The server refused the message or its sender, often because of an SPF/DKIM/DMARC failure or a policy on the From Address.',
     fix: () => 'Configure DNS records (SPF, DKIM, DMARC) for your sending domain and check that the From Address is allowed on this account.',
+    retryable: false,
+  },
+  SENDER_NOT_AUTHENTICATED: {
+    message: () => 'Sending domain not authenticated',
+    cause: (c) =>
+      `The receiving server could not verify that ${fromDomain(c)} allows this server to send its mail: SPF, DKIM or DMARC for ${fromDomain(c)} failed or is missing.`,
+    fix: (c) => `Add or fix the DNS records (SPF, DKIM, DMARC) of ${fromDomain(c)}; the channel's card names each record. Then Retry.`,
     retryable: false,
   },
   RATE_LIMITED: {

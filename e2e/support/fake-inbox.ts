@@ -184,6 +184,14 @@ export async function installFakeInbox(page: Page, conversations: FakeConversati
       return detail(c);
     },
     'conversations:get-summary': (input) => ({ ...find(input.id) }),
+    // Like the real store: the address in any case, every channel, newest first.
+    'conversations:list-by-customer': (input) => {
+      const address = String(input.address).toLowerCase();
+      const all = inbox.conversations
+        .filter((c) => c.customer.address.toLowerCase() === address && c.id !== input.excludeId)
+        .sort((a, b) => b.lastMessageAt.localeCompare(a.lastMessageAt) || b.id - a.id);
+      return { items: all.slice(0, typeof input.limit === 'number' ? input.limit : 20), total: all.length };
+    },
     'conversations:update-many': (input) => {
       const ids = (input.ids as number[]).filter((id) => inbox.conversations.some((c) => c.id === id));
       for (const id of ids) {

@@ -234,6 +234,7 @@ export function createCore(config: CoreConfig): Core {
       'conversations:set-status': (input) => conversations.setStatus(input.id, input.status),
       'conversations:assign': (input) => conversations.assign(input.id, input.agentId),
       'conversations:get-summary': (input) => conversations.summary(input.id),
+      'conversations:list-by-customer': (input) => conversations.byCustomer(input),
       'conversations:update-many': (input) => conversations.updateMany(input.ids, input.patch),
       'conversations:add-note': (input) => conversations.addNote(input.id, input.text),
       'conversations:set-replying': (input) => conversations.setReplying(input.id, input.active),

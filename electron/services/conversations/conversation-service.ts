@@ -56,6 +56,11 @@ export class ConversationService {
     return detail;
   }
 
+  /** The customer's other conversations, for the panel beside the one being read. */
+  byCustomer(input: ParsedInput<'conversations:list-by-customer'>): { items: ConversationSummary[]; total: number } {
+    return this.deps.store.byCustomer(input.address, input.excludeId ?? null, input.limit);
+  }
+
   summary(id: number): ConversationSummary {
     const record = this.deps.store.conversation(id);
     if (!record) throw notFound('conversation');

@@ -15,6 +15,7 @@ import { snippetOf } from '../store/mail-store';
 import type { OutboxRepo, OutboxRow, OutgoingRecord } from '../store/outbox-repo';
 import { smtpConnectionOptions } from './connect';
 import { replyHtml } from '../../../shared/formatting';
+import { domainOf, failedSenderChecks } from '../../../shared/sender-authentication';
 import { fileCopy, fileFolder, flagAnswered, hasMessageId, lookupFolder, withImap } from '../imap/mailbox-ops';
 import { OUTBOX_BACKOFF, retryDelay, SendRateLimiter } from './pacing';
 
@@ -309,6 +310,20 @@ export class OutboxWorker {
     this.deps.events.emit('conversations:changed', { ids: [row.conversationId], created: [] });
   }
 
+  /**
+   * A refusal only the From domain's DNS can fix goes on the channel's card, for the admin, with the
+   * checks that failed (`error`); an accepted reply (null) takes it off again.
+   */
+  private senderNotAuthenticated(channelId: string, fromAddress: string, error: MailError | null): void {
+    const notice: ChannelNotice | null = error && {
+      kind: 'sender-not-authenticated',
+      domain: domainOf(fromAddress),
+      checks: failedSenderChecks(error.detail ?? ''),
+      error,
+    };
+    this.deps.notice?.(channelId, 'sender-not-authenticated', notice);
+  }
+
   /** A reply failed for good: the window raises a notification, since nobody may be looking at it. */
   private failed(row: Pick<OutboxRow, 'conversationId'>): void {
     this.deps.events.emit('conversations:changed', { ids: [row.conversationId], created: [], failed: [row.conversationId] });
@@ -422,6 +437,7 @@ export class OutboxWorker {
       const info = await transport.sendMail({ envelope: { from: out.from.address, to: recipients }, raw });
       this.deps.hooks?.accepted?.(messageId);
       this.channelWaitsUntil.delete(channel.id);
+      this.senderNotAuthenticated(channel.id, secrets.smtp.fromAddress, null);
       // Accepted for the others: the refused ones are shown on the reply, each with what the server said.
       refused = refusedRecipients(info, secrets);
       if (refused.length > 0) log.warn({ messageId, refused: refused.length }, 'outbox: some recipients were refused');
@@ -441,6 +457,7 @@ export class OutboxWorker {
       } else {
         repo.markFailed(messageId, { ...error, retryable: false });
         log.warn({ messageId, code: error.code, attempts }, 'outbox: permanent failure');
+        if (error.code === 'SENDER_NOT_AUTHENTICATED') this.senderNotAuthenticated(channel.id, secrets.smtp.fromAddress, error);
         this.failed(out);
         return;
       }

@@ -49,6 +49,10 @@ const MAILBOX_MOVE = `(SELECT json_object('folder', mm.folder, 'error', mm.error
   FROM mailbox_moves mm WHERE mm.conversation_id = c.id) AS mailbox_move`;
 const HAS_FAILED_REPLY = `EXISTS (SELECT 1 FROM outbox o WHERE o.conversation_id = c.id AND o.state = 'failed')`;
 
+const CUSTOMER_MATCH = 'lower(c.customer_address) = lower(@address) AND c.id <> @excludeId';
+/** A customer's conversations, newest first (exported so a test can check SQLite's plan for it). */
+export const CUSTOMER_PAGE = `FROM conversations c WHERE ${CUSTOMER_MATCH} ORDER BY c.last_message_at DESC, c.id DESC LIMIT @limit`;
+
 interface MessageRow {
   id: number;
   conversation_id: number;
@@ -736,6 +740,23 @@ export class MailStore {
    * For the sidebar: open conversations per view (the work still to do), unread ones among open and
    * pending per view, and conversations with a failed reply.
    */
+  /**
+   * The conversations of the customer with this address (any case, any channel), newest first,
+   * without `excludeId` (the one being read). Served by the conversations_customer index.
+   */
+  byCustomer(address: string, excludeId: number | null, limit: number): { items: ConversationSummary[]; total: number } {
+    const params = { address, excludeId: excludeId ?? -1, limit };
+    const total = (this.prepare(`SELECT count(*) AS n FROM conversations c WHERE ${CUSTOMER_MATCH}`).get(params) as { n: number }).n;
+    const rows = this.prepare(`SELECT c.*, ${REPLY_COUNTS} ${CUSTOMER_PAGE}`).all(params) as ConversationRow[];
+    return {
+      items: rows.map((row) => {
+        const { token: _token, ...summary } = toSummary(row);
+        return summary;
+      }),
+      total,
+    };
+  }
+
   counts(meAgentId: number | null, channelId?: string): InboxCounts {
     const row = this
       .prepare(

@@ -385,6 +385,15 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 15,
+    description: "a customer's other conversations",
+    sql: `
+      -- The reading pane lists the customer's other conversations, newest first. Addresses are
+      -- matched without regard to case (Carol@Example.com is carol@example.com), hence lower().
+      CREATE INDEX conversations_customer ON conversations (lower(customer_address), last_message_at DESC, id DESC);
+    `,
+  },
+  {
+    version: 16,
     description: 'deleted and spam conversations, moves to the Trash or Junk folder, saved replies shared with the team',
     sql: `
       -- Out of the queues: 'deleted' (restorable; nothing is dropped) or 'spam'. NULL: in the queues.
