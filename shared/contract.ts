@@ -103,8 +103,10 @@ export const contract = {
 
   'conversations:list': { input: conversationListInput, output: conversationPageSchema },
   'conversations:count': { input: z.object({ channelId: z.string().optional() }), output: inboxCountsSchema },
-  /** Opening a conversation marks it read, unless `markRead` is false (an agent marked it unread while reading). */
-  'conversations:get': { input: z.object({ id: z.number().int(), markRead: z.boolean().default(true) }), output: conversationDetailSchema },
+  /** The conversation with its messages. Reading it changes nothing: opening it marks it read with `conversations:mark-read`. */
+  'conversations:get': { input: z.object({ id: z.number().int() }), output: conversationDetailSchema },
+  /** The agent opened the conversation: it is read on this desktop (announced with `conversations:changed` when it was unread). */
+  'conversations:mark-read': { input: z.object({ id: z.number().int() }), output: z.object({}) },
   'conversations:set-status': { input: z.object({ id: z.number().int(), status: conversationStatusSchema }), output: conversationDetailSchema },
   /** agentId null puts the conversation back into the unassigned queue. */
   'conversations:assign': { input: z.object({ id: z.number().int(), agentId: z.number().int().nullable() }), output: conversationDetailSchema },

@@ -26,6 +26,8 @@ export const mailErrorCodeSchema = z.enum([
   'SENT_FOLDER_NOT_FOUND',
   'SENT_COPY_REFUSED',
   'SERVER_ERROR',
+  'NO_SENT_FOLDER',
+  'IMPORT_NOT_STORED',
   'OAUTH_SIGN_IN_EXPIRED',
   'OAUTH_CONSENT_REQUIRED',
   'OAUTH_MFA_REQUIRED',
@@ -74,6 +76,11 @@ export class AppFailure extends Error {
     super(error.message);
     this.name = 'AppFailure';
   }
+}
+
+/** Something the call names (a conversation, a reply, an agent…) is gone, e.g. deleted in another window. */
+export function notFound(what: string): AppFailure {
+  return new AppFailure({ code: 'NOT_FOUND', message: `This ${what} no longer exists.`, hint: 'It may have been deleted in another window.', retryable: false });
 }
 
 export const mailErrorSchema = z.object({
@@ -240,6 +247,18 @@ export const MAIL_ERRORS: Record<MailErrorCode, Entry> = {
     cause: () => 'The server answered with an error the app does not recognise; its exact words are below.',
     fix: () => 'Read the server response below; if it is unclear, show it to your mail administrator.',
     retryable: false,
+  },
+  NO_SENT_FOLDER: {
+    message: () => 'No Sent folder on the server: replies sent from other mail clients are not shown',
+    cause: () => 'The server marks no folder as Sent, and the channel names none, so there is nowhere to look for replies the team sent.',
+    fix: () => 'Create a folder named Sent, or choose the folder your sent mail goes to in the channel settings (Sent folder). The app looks again by itself.',
+    retryable: true,
+  },
+  IMPORT_NOT_STORED: {
+    message: () => 'Could not store imported mail',
+    cause: () => 'The mail was read from the server, but this computer could not save it: the disk may be full, or the data folder cannot be written to.',
+    fix: () => 'Free up disk space and check that the data folder can be written to. The import carries on by itself; nothing is lost on the server.',
+    retryable: true,
   },
   OAUTH_SIGN_IN_EXPIRED: {
     message: () => 'Sign-in is no longer valid',

@@ -178,10 +178,14 @@ export async function installFakeInbox(page: Page, conversations: FakeConversati
     },
     // Like the real host: open conversations per view, unread among open and pending, failed replies.
     'conversations:count': () => countsOf(inbox),
-    'conversations:get': (input) => {
+    'conversations:get': (input) => detail(find(input.id)),
+    'conversations:mark-read': (input) => {
       const c = find(input.id);
-      if (input.markRead !== false) c.unread = false;
-      return detail(c);
+      if (c.unread) {
+        c.unread = false;
+        inbox.emit('conversations:changed', { ids: [c.id], created: [] });
+      }
+      return {};
     },
     'conversations:get-summary': (input) => ({ ...find(input.id) }),
     // Like the real store: the address in any case, every channel, newest first.

@@ -233,7 +233,7 @@ export async function startMailStack(opts: { dir?: string; cyrus?: boolean } = {
     const tails = [l.dovecotLog, l.postfixLog].map((f) => `--- ${f}\n${tail(f)}`).join('\n');
     await stop().catch(() => undefined);
     await stopLeftovers(l);
-    throw new Error(`mail stack failed to start: ${(err as Error).message}\n${tails}`);
+    throw new Error(`mail stack failed to start: ${(err as Error).message}\n${tails}`, { cause: err });
   }
 
   return {
@@ -350,7 +350,7 @@ async function run(cmd: string, args: string[]): Promise<string> {
     return stdout + stderr;
   } catch (err) {
     const e = err as { stderr?: string; stdout?: string; message: string };
-    throw new Error(`${cmd} ${args.join(' ')} failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+    throw new Error(`${cmd} ${args.join(' ')} failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`, { cause: err });
   }
 }
 

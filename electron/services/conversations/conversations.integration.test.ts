@@ -48,6 +48,8 @@ describe('conversations through the router', () => {
     const unknown = await core.router.handle('conversations:assign', { id, agentId: 999 });
     expect(unknown).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
 
+    expect((await call(core, 'conversations:get', { id })).conversation.unread).toBe(true);
+    await call(core, 'conversations:mark-read', { id });
     const detail = await call(core, 'conversations:get', { id });
     expect(detail.conversation.unread).toBe(false);
     const raw = await call(core, 'messages:get-raw', { id: detail.messages[0]!.id });

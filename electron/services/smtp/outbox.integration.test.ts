@@ -7,9 +7,8 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { call, channelFor, marker, waitFor } from '../../../test/support/core';
 import { cleanupsAfterAll } from '../../../test/support/cleanups';
-import type { DraftAttachment } from '../../../shared/attachments';
-import type { Channel, ChannelForm } from '../../../shared/channel';
-import type { ConversationDetail, ConversationSummary, Message } from '../../../shared/conversation';
+import type { ChannelForm } from '../../../shared/channel';
+import type { Message } from '../../../shared/conversation';
 import {
   DEFERRED_RECIPIENT,
   deferRecipients,
@@ -631,8 +630,14 @@ describe('a Sent copy that could not be filed', () => {
     expect(JSON.parse(log[0]!)).toMatchObject({ folder, response: expect.stringMatching(/doesn't exist/i) });
     // A few retries fail while the folder is missing.
     await waitFor('a second failed filing attempt', () => {
-      const row = env.db.prepare('SELECT followup_attempts AS n FROM outbox WHERE message_id = ?').get(reply.id) as { n: number };
+      const row = env.db.prepare('SELECT filing_attempts AS n FROM outbox WHERE message_id = ?').get(reply.id) as { n: number };
       return row.n >= 2 ? true : undefined;
+    });
+    // \Answered was set in the session that first tried the copy: its own count never moved.
+    expect(env.db.prepare('SELECT answer_attempts, deferred_attempts, answered_at IS NOT NULL AS answered FROM outbox WHERE message_id = ?').get(reply.id)).toEqual({
+      answer_attempts: 0,
+      deferred_attempts: 0,
+      answered: 1,
     });
 
     await withImapSession(stack, support, async (client) => {

@@ -30,7 +30,7 @@ function isOutlookHeader(element: Element): boolean {
 
 function isMark(element: Element): boolean {
   if (element.matches(TAIL_SELECTOR)) return isOutlookHeader(element);
-  return element.tagName === 'BLOCKQUOTE' ? (element.getAttribute('type') ?? '').toLowerCase() === 'cite' : true;
+  return element.tagName === 'BLOCKQUOTE' ? isCiteBlockquote(element) : true;
 }
 
 /** The element or text node just before `node`, skipping blank text and line breaks. */
