@@ -464,4 +464,43 @@ describe('Inbox end to end (real mail)', () => {
     expect(await page.title()).toBe('Auxilium');
     expect(scriptErrors(consoleMessages)).toEqual([]);
   });
+
+  it('with the channel’s opt-in, deleting (after the confirmation) moves the customer’s mail from INBOX to Trash on the server', async () => {
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: /^Channels/ }).click();
+    const edit = await openEditDialog(page);
+    const settings = edit.getByRole('group', { name: 'Inbox Settings' });
+    const optIn = settings.getByLabel("Move the customer's mail of deleted conversations to the Trash folder");
+    expect(await optIn.isChecked()).toBe(false);
+    await optIn.check();
+    expect(await settings.getByRole('textbox', { name: 'Trash folder' }).inputValue()).toBe('');
+    await edit.getByRole('button', { name: 'Save', exact: true }).click();
+    await edit.waitFor({ state: 'detached', timeout: LONG });
+
+    await nav.getByRole('link', { name: /^All\b/ }).click();
+    await row(page, htmlSubject).click();
+    await conversationRegion(page, htmlSubject).waitFor({ timeout: LONG });
+    await page.keyboard.press('#');
+    const dialog = page.getByRole('alertdialog', { name: `Delete “${htmlSubject}”?` });
+    await seeText(dialog, 'also moved to the Trash folder on the server');
+    await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
+    await row(page, htmlSubject).waitFor({ state: 'detached', timeout: LONG });
+
+    const onServer = () =>
+      withImapSession(stack, support, async (client) => {
+        const count = async (folder: string) => {
+          const lock = await client.getMailboxLock(folder, { readOnly: true });
+          try {
+            const found = await client.search({ subject: htmlSubject }, { uid: true });
+            return Array.isArray(found) ? found.length : 0;
+          } finally {
+            lock.release();
+          }
+        };
+        return `INBOX ${await count('INBOX')}, Trash ${await count('Trash')}`;
+      });
+    await expect.poll(onServer, { timeout: LONG }).toBe('INBOX 0, Trash 1');
+    await nav.getByRole('link', { name: /^Deleted/ }).click();
+    await row(page, htmlSubject).waitFor({ timeout: LONG });
+  });
 });

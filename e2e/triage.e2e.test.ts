@@ -45,14 +45,16 @@ describe('Agent triage (stand-in host)', () => {
   const outbox: FakeOutbox = { drafts: new Map(), files: new Map(), sent: [], cancelled: [], scheduled: new Set() };
   /** Ids in list order (newest first): 30 conversations, open / pending / closed by id % 3. */
   let ids: number[];
-  const visible = () => inbox.conversations.filter((c) => c.status !== 'closed').map((c) => c.id);
+  const visible = () => inbox.conversations.filter((c) => c.status !== 'closed' && !c.bin).map((c) => c.id);
 
   beforeAll(async () => {
     app = await TestApp.start();
     const context = await app.browser.newContext({ viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
     await recordNotifications(page);
-    const disabled = { ...fakeChannel('fake-channel', ''), enabled: false };
+    const base = fakeChannel('fake-channel', '');
+    // Deleting here also moves the customer's mail to the server's Trash (the confirmation says so).
+    const disabled = { ...base, enabled: false, inbox: { ...base.inbox, trashOnDelete: true } };
     inbox = await installFakeInbox(page, generateConversations(30), { handlers: outboxHandlers(outbox, [disabled]) });
     inbox.agents.push({ id: 1, name: 'Ada Lovelace', email: 'ada@auxilium.test' }, { id: 2, name: 'Grace Hopper', email: 'grace@auxilium.test' });
     inbox.meAgentId = 1;
@@ -198,6 +200,116 @@ describe('Agent triage (stand-in host)', () => {
     await row(page, subjectOf(rows[1]!)).waitFor({ state: 'detached' });
     const update = inbox.calls.filter((c) => c.channel === 'conversations:update-many').at(-1)!;
     expect(update.input).toEqual({ ids: [rows[0], rows[1]], patch: { status: 'closed' } });
+  });
+
+  it('deletes with # only after a confirmation that keeps the focus, then restores from Deleted', async () => {
+    await page.goto(`${app.host.url}#/inbox/all`);
+    const [target, next] = visible();
+    await row(page, subjectOf(target!)).click();
+    await page.getByRole('region', { name: subjectOf(target!), exact: true }).waitFor();
+    const deleteCalls = () => inbox.calls.filter((c) => c.channel === 'conversations:update-many' && (c.input.patch as { bin?: unknown }).bin !== undefined).length;
+    const before = deleteCalls();
+
+    await page.keyboard.press('#');
+    const dialog = page.getByRole('alertdialog', { name: `Delete “${subjectOf(target!)}”?` });
+    await dialog.waitFor();
+    await dialog.getByText('goes to Deleted').waitFor();
+    await dialog.getByText('also moved to the Trash folder on the server').waitFor();
+    // Cancel has the focus first, and Tab never reaches the page behind the dialog (past its last
+    // button focus leaves the page for the browser, as with every modal dialog, then comes back).
+    expect(await focusedDescription(page)).toMatch(/^button#\[Cancel/);
+    const places: string[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      await page.keyboard.press('Tab');
+      places.push(
+        await page.evaluate(() => {
+          const el = document.activeElement;
+          if (!el || el === document.body) return 'outside the page';
+          return el.closest('dialog[open]') ? `dialog: ${el.textContent}` : `page behind: ${el.outerHTML.slice(0, 80)}`;
+        }),
+      );
+    }
+    expect(places.filter((p) => p.startsWith('page behind'))).toEqual([]);
+    expect(places).toContain('dialog: Delete');
+    expect(places).toContain('dialog: Cancel');
+    // Escape deletes nothing.
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    expect(deleteCalls()).toBe(before);
+    expect(inbox.conversations.find((c) => c.id === target)!.bin).toBeUndefined();
+
+    await page.keyboard.press('#');
+    await dialog.getByRole('button', { name: 'Delete' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    // Out of the queue, and the reading pane is on the next one.
+    await row(page, subjectOf(target!)).waitFor({ state: 'detached' });
+    await expect.poll(() => openId(page)).toBe(next);
+    expect(inbox.conversations.find((c) => c.id === target)!.bin).toBe('deleted');
+    const nav = page.getByRole('list', { name: 'Inbox views' });
+    await nav.getByRole('link', { name: /^Deleted\s*1 conversations$/ }).click();
+    await row(page, subjectOf(target!)).click();
+    const region = page.getByRole('region', { name: subjectOf(target!), exact: true });
+    await region.getByText('Deleted: out of every queue.').waitFor();
+    await region.getByRole('button', { name: 'Restore' }).click();
+    await row(page, subjectOf(target!)).waitFor({ state: 'detached' });
+    expect(inbox.conversations.find((c) => c.id === target)!.bin).toBeUndefined();
+    await nav.getByRole('link', { name: /^All/ }).click();
+    await row(page, subjectOf(target!)).waitFor();
+  });
+
+  it('marks as spam from the selection and with !, and "Not spam" in Spam brings a conversation back; Delete in bulk asks first', async () => {
+    await page.goto(`${app.host.url}#/inbox/all`);
+    const [a, b, c] = visible();
+    await row(page, subjectOf(a!)).waitFor();
+    await list(page).getByRole('checkbox', { name: `Select ${subjectOf(a!)}` }).click();
+    await list(page).getByRole('checkbox', { name: `Select ${subjectOf(b!)}` }).click();
+    const toolbar = page.getByRole('toolbar', { name: 'Bulk actions' });
+    await toolbar.getByRole('button', { name: 'Spam' }).click();
+    await row(page, subjectOf(a!)).waitFor({ state: 'detached' });
+    await row(page, subjectOf(b!)).waitFor({ state: 'detached' });
+    expect([a, b].map((id) => inbox.conversations.find((x) => x.id === id)!.bin)).toEqual(['spam', 'spam']);
+
+    // ! on the open conversation.
+    await row(page, subjectOf(c!)).click();
+    await page.getByRole('region', { name: subjectOf(c!), exact: true }).waitFor();
+    await page.keyboard.press('!');
+    await row(page, subjectOf(c!)).waitFor({ state: 'detached' });
+    expect(inbox.conversations.find((x) => x.id === c)!.bin).toBe('spam');
+
+    const nav = page.getByRole('list', { name: 'Inbox views' });
+    await nav.getByRole('link', { name: /^Spam\s*3 conversations$/ }).click();
+    await row(page, subjectOf(a!)).click();
+    const region = page.getByRole('region', { name: subjectOf(a!), exact: true });
+    await region.getByText('goes to Spam too').waitFor();
+    await page.keyboard.press('!');
+    await row(page, subjectOf(a!)).waitFor({ state: 'detached' });
+    expect(inbox.conversations.find((x) => x.id === a)!.bin).toBeUndefined();
+
+    // Two left in Spam: selected and deleted together, after the confirmation.
+    await list(page).getByRole('checkbox', { name: `Select ${subjectOf(b!)}` }).click();
+    await list(page).getByRole('checkbox', { name: `Select ${subjectOf(c!)}` }).click();
+    await toolbar.getByRole('button', { name: 'Delete' }).click();
+    const dialog = page.getByRole('alertdialog', { name: 'Delete 2 conversations?' });
+    await dialog.getByRole('button', { name: 'Delete' }).click();
+    await row(page, subjectOf(b!)).waitFor({ state: 'detached' });
+    await row(page, subjectOf(c!)).waitFor({ state: 'detached' });
+    expect([b, c].map((id) => inbox.conversations.find((x) => x.id === id)!.bin)).toEqual(['deleted', 'deleted']);
+    for (const id of [b, c]) delete inbox.conversations.find((x) => x.id === id)!.bin;
+  });
+
+  it('says on the row and in the conversation when the move to the server’s Trash failed', async () => {
+    const c = inbox.conversations.find((x) => x.id === visible()[0])!;
+    c.bin = 'deleted';
+    c.mailboxMove = { folder: 'trash', error: 'Connection refused on port 993 — Check the port.', nextAttemptAt: new Date(Date.now() + 60_000).toISOString() };
+    await page.goto(`${app.host.url}#/inbox/deleted`);
+    await row(page, subjectOf(c.id)).getByText('Not moved to Trash on the server').waitFor();
+    await row(page, subjectOf(c.id)).click();
+    const alert = page.getByRole('region', { name: subjectOf(c.id), exact: true }).getByRole('alert');
+    await alert.getByText('Connection refused on port 993').waitFor();
+    delete c.bin;
+    delete c.mailboxMove;
+    await page.goto(`${app.host.url}#/inbox/all`);
+    await row(page, subjectOf(c.id)).waitFor();
   });
 
   it('marks failed replies in the list and the sidebar, and notifies when the agent is elsewhere', async () => {

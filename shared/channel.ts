@@ -105,6 +105,12 @@ export const inboxSettingsSchema = z.object({
   assignOnReply: z.boolean(),
   /** Replying sets the conversation to pending (waiting on the customer); their answer opens it again. */
   pendingOnReply: z.boolean(),
+  /** Opt-in: deleting a conversation moves its customer's mail to the server's Trash folder. */
+  trashOnDelete: z.boolean(),
+  /** Where deleted mail goes: '' is the folder the server marks \\Trash, anything else a folder name. */
+  trashFolder: z.string().trim().max(512, 'Folder name is too long'),
+  /** Opt-in: marking a conversation as spam moves its customer's mail to the folder the server marks \\Junk. */
+  junkOnSpam: z.boolean(),
 });
 export type InboxSettings = z.infer<typeof inboxSettingsSchema>;
 
@@ -120,6 +126,9 @@ export const DEFAULT_INBOX_SETTINGS: InboxSettings = {
   teamFolder: '',
   assignOnReply: true,
   pendingOnReply: true,
+  trashOnDelete: false,
+  trashFolder: '',
+  junkOnSpam: false,
 };
 
 export const channelFormSchema = z

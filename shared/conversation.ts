@@ -10,8 +10,18 @@ export type ConversationStatus = z.infer<typeof conversationStatusSchema>;
 export const statusFilterSchema = z.enum(['active', 'open', 'pending', 'closed']);
 export type StatusFilter = z.infer<typeof statusFilterSchema>;
 
-/** `failed`: conversations with a reply the server refused, whoever they belong to. */
-export const inboxViewSchema = z.enum(['mine', 'unassigned', 'all', 'failed']);
+/**
+ * Where a conversation is kept out of the queues: `deleted` (restorable, its mail is kept) or
+ * `spam` (and so is its sender's next mail, until an agent says "Not spam").
+ */
+export const conversationBinSchema = z.enum(['deleted', 'spam']);
+export type ConversationBin = z.infer<typeof conversationBinSchema>;
+
+/**
+ * `failed`: conversations with a reply the server refused, whoever they belong to. `spam` and
+ * `deleted` list what is in those bins (every status); the other views never show them.
+ */
+export const inboxViewSchema = z.enum(['mine', 'unassigned', 'all', 'failed', 'spam', 'deleted']);
 export type InboxView = z.infer<typeof inboxViewSchema>;
 
 export const addressSchema = z.object({ name: z.string(), address: z.string() });
@@ -102,6 +112,15 @@ export const conversationSummarySchema = z.object({
   failedReplies: z.number(),
   /** Agent replies still waiting to go out (undo window, retry, or a disabled channel holding them). */
   queuedReplies: z.number(),
+  /** Deleted or spam: out of the queues, in its own view. Absent: in the queues. */
+  bin: conversationBinSchema.optional(),
+  /**
+   * Its customer's mail is on its way to the server's Trash (or Junk) folder; `error` says why the
+   * last try failed (it is tried again by itself, from `nextAttemptAt`).
+   */
+  mailboxMove: z
+    .object({ folder: z.enum(['trash', 'junk']), error: z.string().nullable(), nextAttemptAt: z.string().nullable() })
+    .optional(),
 });
 export type ConversationSummary = z.infer<typeof conversationSummarySchema>;
 
@@ -135,10 +154,15 @@ export const conversationPageSchema = z.object({
 
 const perView = z.object({ mine: z.number(), unassigned: z.number(), all: z.number() });
 
-/** `mine`, `unassigned`, `all`: open conversations; `unread`: unread ones among open and pending; `failed`: conversations with a failed reply. */
+/**
+ * `mine`, `unassigned`, `all`: open conversations; `unread`: unread ones among open and pending;
+ * `failed`: conversations with a failed reply; `spam`, `deleted`: what those bins hold.
+ */
 export const inboxCountsSchema = perView.extend({
   unread: perView,
   failed: z.number(),
+  spam: z.number(),
+  deleted: z.number(),
 });
 export type InboxCounts = z.infer<typeof inboxCountsSchema>;
 
@@ -148,8 +172,10 @@ export const bulkPatchSchema = z
     status: conversationStatusSchema.optional(),
     assigneeId: z.number().int().nullable().optional(),
     unread: z.boolean().optional(),
+    /** Delete or mark as spam; null restores a deleted one, or says "Not spam". */
+    bin: conversationBinSchema.nullable().optional(),
   })
-  .refine((p) => p.status !== undefined || p.assigneeId !== undefined || p.unread !== undefined, 'Choose what to change');
+  .refine((p) => p.status !== undefined || p.assigneeId !== undefined || p.unread !== undefined || p.bin !== undefined, 'Choose what to change');
 export type BulkPatch = z.infer<typeof bulkPatchSchema>;
 
 export const conversationDetailSchema = z.object({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { conversationStatusSchema } from './conversation';
+import { conversationBinSchema, conversationStatusSchema } from './conversation';
 
 /**
  * What the desktops of one team tell each other through the team folder of their shared mailbox.
@@ -60,6 +60,36 @@ export const assigneeChangedSchema = z.object({
   assignee: email.nullable(),
 });
 
+/**
+ * Deleted, marked as spam, or (null) restored / "Not spam". Like a status, customer mail the agent
+ * had not seen (`seen`) brings a deleted conversation back; spam stays spam.
+ */
+export const conversationBinnedSchema = z.object({
+  ...envelope,
+  type: z.literal('conversation.binned'),
+  conversation: conversationRefSchema,
+  bin: conversationBinSchema.nullable(),
+  seen: newestCustomerMailSchema.nullable(),
+});
+
+/** A saved reply as the team names it: an id made when it was first saved, the same on every desktop. */
+const savedReplyRefSchema = z.string().min(1).max(100);
+
+/** A saved reply added or changed (the whole of it: the last one written wins). */
+export const savedReplySavedSchema = z.object({
+  ...envelope,
+  type: z.literal('saved-reply.saved'),
+  reply: savedReplyRefSchema,
+  name: z.string().min(1).max(200),
+  body: z.string().min(1).max(100_000),
+});
+
+export const savedReplyRemovedSchema = z.object({
+  ...envelope,
+  type: z.literal('saved-reply.removed'),
+  reply: savedReplyRefSchema,
+});
+
 /** A desktop's round-robin proposal for a new conversation: the first one in folder order wins. */
 export const conversationRoutedSchema = z.object({
   ...envelope,
@@ -99,7 +129,10 @@ export const teamEventSchema = z.discriminatedUnion('type', [
   statusChangedSchema,
   assigneeChangedSchema,
   conversationRoutedSchema,
+  conversationBinnedSchema,
   agentSavedSchema,
+  savedReplySavedSchema,
+  savedReplyRemovedSchema,
   agentRemovedSchema,
   presenceSchema,
 ]);
@@ -125,6 +158,7 @@ export const conversationStateSchema = z.object({
   status: z.object({ value: conversationStatusSchema, seen: newestCustomerMailSchema.nullable().optional(), ...stamp }).optional(),
   /** `routed` when set by a round-robin proposal rather than by an agent. */
   assignee: z.object({ value: z.string().nullable(), routed: z.boolean(), ...stamp }).optional(),
+  bin: z.object({ value: conversationBinSchema.nullable(), seen: newestCustomerMailSchema.nullable(), ...stamp }).optional(),
   notes: z.array(noteStateSchema),
 });
 export type ConversationState = z.infer<typeof conversationStateSchema>;
@@ -138,9 +172,15 @@ export const agentStateSchema = z.object({
 });
 export type AgentState = z.infer<typeof agentStateSchema>;
 
+/** A saved reply by its team id; a removal is kept (not dropped), so merging a seed can tell it from an older save. */
+export const savedReplyStateSchema = z.object({ name: z.string(), body: z.string(), removed: z.boolean(), ...stamp });
+export type SavedReplyState = z.infer<typeof savedReplyStateSchema>;
+
 export const teamStateSchema = z.object({
   conversations: z.record(z.string(), conversationStateSchema),
   agents: z.record(z.string(), agentStateSchema),
+  /** Absent in snapshots written before saved replies were shared. */
+  savedReplies: z.record(z.string(), savedReplyStateSchema).default({}),
   /** Ids of the latest events folded in, so one appended twice around a snapshot still counts once. */
   recent: z.array(z.string()),
 });

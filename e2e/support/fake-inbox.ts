@@ -93,14 +93,18 @@ export function addMessage(inbox: FakeInbox, conversationId: number, extra: Part
 export function countsOf(inbox: Pick<FakeInbox, 'conversations' | 'meAgentId'>) {
   const mine = (c: FakeConversation) => inbox.meAgentId !== null && c.assigneeId === inbox.meAgentId;
   const unassigned = (c: FakeConversation) => c.assigneeId === null;
-  const open = inbox.conversations.filter((c) => c.status === 'open');
-  const unread = inbox.conversations.filter((c) => c.status !== 'closed' && c.unread);
+  // Spam and deleted conversations are out of every queue and count but their own.
+  const queued = inbox.conversations.filter((c) => !c.bin);
+  const open = queued.filter((c) => c.status === 'open');
+  const unread = queued.filter((c) => c.status !== 'closed' && c.unread);
   return {
     mine: open.filter(mine).length,
     unassigned: open.filter(unassigned).length,
     all: open.length,
     unread: { mine: unread.filter(mine).length, unassigned: unread.filter(unassigned).length, all: unread.length },
-    failed: inbox.conversations.filter((c) => c.failedReplies > 0).length,
+    failed: queued.filter((c) => c.failedReplies > 0).length,
+    spam: inbox.conversations.filter((c) => c.bin === 'spam').length,
+    deleted: inbox.conversations.filter((c) => c.bin === 'deleted').length,
   };
 }
 
@@ -150,8 +154,11 @@ export async function installFakeInbox(page: Page, conversations: FakeConversati
       if (input.view === 'mine' && (inbox.meAgentId === null || c.assigneeId !== inbox.meAgentId)) return false;
       if (input.view === 'unassigned' && c.assigneeId !== null) return false;
       if (input.view === 'failed' && c.failedReplies === 0) return false;
-      if (input.status === 'active' && c.status === 'closed') return false;
-      if (input.status && input.status !== 'active' && c.status !== input.status) return false;
+      // Like the real store: a bin lists everything in it, whatever the status; the other views none of it.
+      const binned = input.view === 'spam' || input.view === 'deleted';
+      if (binned ? c.bin !== input.view : c.bin !== undefined) return false;
+      if (!binned && input.status === 'active' && c.status === 'closed') return false;
+      if (!binned && input.status && input.status !== 'active' && c.status !== input.status) return false;
       if (input.channelId && c.channelId !== input.channelId) return false;
       if (typeof input.query === 'string' && input.query) {
         const q = input.query.toLowerCase();
@@ -191,7 +198,12 @@ export async function installFakeInbox(page: Page, conversations: FakeConversati
     },
     'conversations:update-many': (input) => {
       const ids = (input.ids as number[]).filter((id) => inbox.conversations.some((c) => c.id === id));
-      for (const id of ids) Object.assign(find(id), input.patch);
+      for (const id of ids) {
+        const { bin, ...patch } = input.patch as Partial<FakeConversation> & { bin?: FakeConversation['bin'] | null };
+        const c = Object.assign(find(id), patch);
+        if (bin === null) delete c.bin;
+        else if (bin !== undefined) c.bin = bin;
+      }
       inbox.emit('conversations:changed', { ids, created: [] });
       return { ids };
     },

@@ -10,6 +10,7 @@ import { RawStore } from '../services/store/raw-store';
 import { fillMissingReplyTo } from '../services/ingest/reply-to';
 import type { Ingestor } from '../services/ingest/types';
 import { KeychainCredentialStore, type CredentialStore } from '../services/credentials/credential-store';
+import { MailboxMover, type MailboxMoverOptions } from '../services/imap/mailbox-mover';
 import { WatcherSupervisor } from '../services/imap/supervisor';
 import { createLogger, type Logger } from '../services/logging/logger';
 import { AgentRepo } from '../services/store/agent-repo';
@@ -18,6 +19,7 @@ import { WalCheckpointer } from '../services/store/checkpointer';
 import { sweepUnreferencedFiles } from '../services/store/file-sweep';
 import { openDatabase } from '../services/store/database';
 import { MailStore } from '../services/store/mail-store';
+import { MoveRepo } from '../services/store/move-repo';
 import { OutboxRepo } from '../services/store/outbox-repo';
 import { OAuthService } from '../services/oauth/oauth-service';
 import { toAppFailure } from '../services/oauth/oauth-failure';
@@ -47,6 +49,8 @@ export interface CoreConfig {
   logger?: Logger;
   /** Outbox pacing (backoff, SMTP timeout) and test hooks; defaults suit real use. */
   outbox?: OutboxOptions;
+  /** How moves of deleted mail to the server's Trash are retried; defaults suit real use. */
+  moves?: MailboxMoverOptions;
   /**
    * Sharing team state through each channel's team folder; defaults suit real use. `false` keeps
    * it on this desktop (changes still queue, for when it is turned on). Off by default when
@@ -104,7 +108,8 @@ export function createCore(config: CoreConfig): Core {
   const parser = new MailParserPool({ attachmentsDir, workers: parserWorkerCount() });
   const rawStore = new RawStore(rawDir);
   const teamRepo = new TeamRepo(db);
-  const team = new TeamService({ repo: teamRepo, store: mailStore, agents, channels: channelRepo, events, desktopId: teamRepo.desktopId(), log: logger });
+  const savedReplies = new SavedReplyRepo(db);
+  const team = new TeamService({ repo: teamRepo, store: mailStore, agents, savedReplies, channels: channelRepo, events, desktopId: teamRepo.desktopId(), log: logger });
   const ingestor = new MailIngestor({
     store: mailStore,
     agents,
@@ -120,7 +125,16 @@ export function createCore(config: CoreConfig): Core {
       }
     },
   });
-  const conversations = new ConversationService({ store: mailStore, agents, savedReplies: new SavedReplyRepo(db), events, team });
+  const moves = new MailboxMover({
+    ...config.moves,
+    repo: new MoveRepo(db),
+    channel: (id) => channelRepo.get(id),
+    // The channel service is there by the time a move is made.
+    secrets: (id) => channels.withSecrets(id),
+    events,
+    log: logger,
+  });
+  const conversations = new ConversationService({ store: mailStore, agents, savedReplies, events, team, moves });
   const mailWatchers =
     config.watchers ??
     // The channel service is there by the time a watcher reports anything.
@@ -137,6 +151,8 @@ export function createCore(config: CoreConfig): Core {
       start(channel, setStatus) {
         mailWatchers.start(channel, setStatus);
         teamSyncs?.start(channel);
+        // Settings may have changed (a Trash folder named, the channel enabled again): waiting moves go now.
+        moves.kick(channel.id);
       },
       async stop(channelId) {
         await Promise.all([mailWatchers.stop(channelId), teamSyncs?.stop(channelId)]);
@@ -279,6 +295,7 @@ export function createCore(config: CoreConfig): Core {
       }
       await channels.start();
       outboxWorker.start();
+      moves.start();
       // Mail imported before Reply-To was stored gets it now, in the background, once.
       stopping = false;
       fillingReplyTo = fillMissingReplyTo(mailStore, () => stopping)
@@ -292,6 +309,7 @@ export function createCore(config: CoreConfig): Core {
       // Sends in flight finish first: a reply is not cut off halfway by a normal quit.
       stopping = true;
       await outboxWorker.stop();
+      await moves.stop();
       await fillingReplyTo;
       if (started) await channels.stop();
       started = false;

@@ -102,14 +102,15 @@ export function openHarness(dir: string, options: { parser?: MessageParser; chan
   const pool = options.parser ? null : new MailParserPool({ attachmentsDir: join(dir, 'attachments') });
   const parser = options.parser ?? (pool as MailParserPool);
   const teamRepo = new TeamRepo(db);
-  const team = new TeamService({ repo: teamRepo, store, agents, channels, events, desktopId: teamRepo.desktopId() });
+  const savedReplies = new SavedReplyRepo(db);
+  const team = new TeamService({ repo: teamRepo, store, agents, savedReplies, channels, events, desktopId: teamRepo.desktopId() });
   const ingestor = new MailIngestor({
     store, agents, channels, parser, raw: new RawStore(join(dir, 'raw')), events,
     afterStore: (channelId, outcome) => team.afterIngest(channelId, outcome),
   });
   return {
     dir, db, store, agents, channels, events, ingestor, changes, team, teamRepo,
-    conversations: new ConversationService({ store, agents, savedReplies: new SavedReplyRepo(db), events, team }),
+    conversations: new ConversationService({ store, agents, savedReplies, events, team }),
     position: { channelId: channel.id, mailbox: 'INBOX', uidValidity: '1' },
     async close() {
       await pool?.close();

@@ -80,7 +80,7 @@ describe('ConversationService', () => {
     expect(ids({ view: 'unassigned', limit: 10 })).toEqual([c, b]);
     expect(ids({ view: 'all', status: 'open', limit: 10 })).toEqual([b, a]);
     expect(ids({ view: 'all', channelId: 'other', limit: 10 })).toEqual([]);
-    expect(h.conversations.count()).toEqual({ mine: 1, unassigned: 1, all: 2, unread: { mine: 1, unassigned: 1, all: 2 }, failed: 0 });
+    expect(h.conversations.count()).toEqual({ mine: 1, unassigned: 1, all: 2, unread: { mine: 1, unassigned: 1, all: 2 }, failed: 0, spam: 0, deleted: 0 });
     h.conversations.setMe(null);
     expect(ids({ view: 'mine', limit: 10 })).toEqual([]);
   });
@@ -248,5 +248,69 @@ describe('ConversationService', () => {
     expect(h.store.conversation(id)!.assigneeId).toBeNull();
     expect(h.conversations.agentsList()).toEqual([]);
     expect((await failure(() => h.conversations.deleteAgent(ann.id))).error.code).toBe('NOT_FOUND');
+  });
+
+  it('deletes and restores: out of every queue and count, into Deleted, nothing dropped; the customer writing again brings it back', async () => {
+    const h = setup();
+    await h.ingestor.ingest(h.position, [fetched(mail({ messageId: '<del@example.com>', subject: 'Old order' }))], {});
+    const id = h.conversations.list({ view: 'all', limit: 1 }).items[0]!.id;
+    const ids = (view: 'all' | 'unassigned' | 'deleted' | 'spam') => h.conversations.list({ view, limit: 10 }).items.map((i) => i.id);
+    expect(h.conversations.updateMany([id, 4242], { bin: 'deleted' })).toEqual({ ids: [id] });
+    expect(ids('all')).toEqual([]);
+    expect(ids('unassigned')).toEqual([]);
+    expect(ids('deleted')).toEqual([id]);
+    expect(h.conversations.count()).toMatchObject({ all: 0, unassigned: 0, unread: { all: 0 }, deleted: 1, spam: 0 });
+    expect((await h.conversations.get(id)).messages).toHaveLength(1);
+    // Every desktop of the team hears of it.
+    expect(h.teamRepo.toAppend('ch1').map((e) => e.event)).toContainEqual(expect.objectContaining({ type: 'conversation.binned', bin: 'deleted' }));
+
+    h.conversations.updateMany([id], { bin: null });
+    expect(ids('all')).toEqual([id]);
+    expect(ids('deleted')).toEqual([]);
+
+    h.conversations.updateMany([id], { bin: 'deleted' });
+    await h.ingestor.ingest(h.position, [fetched(mail({ messageId: '<del2@example.com>', inReplyTo: '<del@example.com>', subject: 'Re: Old order' }))], {});
+    expect(ids('all')).toEqual([id]);
+    expect(h.store.conversation(id)).toMatchObject({ status: 'open', messageCount: 2 });
+    expect(h.store.conversation(id)!.bin).toBeUndefined();
+  });
+
+  it('marks as spam: the next conversation of that sender starts in Spam, unassigned; "Not spam" forgets the sender', async () => {
+    const h = setup();
+    const spammer = 'Sam Spammer <sam@spam.test>';
+    await h.ingestor.ingest(h.position, [fetched(mail({ from: spammer, messageId: '<s1@spam.test>', subject: 'Cheap watches' }))], {});
+    const first = h.conversations.list({ view: 'all', limit: 1 }).items[0]!.id;
+    h.conversations.updateMany([first], { bin: 'spam' });
+    expect(h.conversations.list({ view: 'spam', limit: 10 }).items.map((i) => i.id)).toEqual([first]);
+
+    // A reply in the same thread stays in Spam; a new conversation from the sender starts there.
+    h.changes.length = 0;
+    await h.ingestor.ingest(h.position, [fetched(mail({ from: spammer, messageId: '<s2@spam.test>', inReplyTo: '<s1@spam.test>', subject: 'Re: Cheap watches' }))], {});
+    await h.ingestor.ingest(h.position, [fetched(mail({ from: 'SAM@spam.test', messageId: '<s3@spam.test>', subject: 'Cheaper watches' }))], {});
+    // Shown in Spam, but no news: nothing to notify of.
+    expect(h.changes.map((c) => [c.ids.length, c.created, c.replied])).toEqual([[1, [], []], [1, [], []]]);
+    const spam = h.conversations.list({ view: 'spam', limit: 10 }).items;
+    expect(spam).toHaveLength(2);
+    expect(spam.every((c) => c.assigneeId === null && c.bin === 'spam')).toBe(true);
+    expect(h.conversations.list({ view: 'all', limit: 10 }).items).toEqual([]);
+    expect(h.conversations.count()).toMatchObject({ all: 0, spam: 2 });
+
+    h.conversations.updateMany(spam.map((c) => c.id), { bin: null });
+    await h.ingestor.ingest(h.position, [fetched(mail({ from: spammer, messageId: '<s4@spam.test>', subject: 'A real question' }))], {});
+    expect(h.conversations.list({ view: 'spam', limit: 10 }).items).toEqual([]);
+    expect(h.conversations.list({ view: 'all', limit: 10 }).items).toHaveLength(3);
+  });
+
+  it('shares saved replies with the team: each change is a team event naming the reply by its team id', async () => {
+    const h = setup();
+    const saved = h.conversations.saveSavedReply({ name: 'Refund', body: 'We refunded you.' });
+    h.conversations.saveSavedReply({ id: saved.id, name: 'Refund', body: 'We have refunded you.' });
+    h.conversations.deleteSavedReply(saved.id);
+    const events = h.teamRepo.toAppend('ch1').map((e) => e.event);
+    const replyEvents = events.filter((e) => e.type === 'saved-reply.saved' || e.type === 'saved-reply.removed');
+    expect(replyEvents.map((e) => e.type)).toEqual(['saved-reply.saved', 'saved-reply.saved', 'saved-reply.removed']);
+    expect(new Set(replyEvents.map((e) => ('reply' in e ? e.reply : ''))).size).toBe(1);
+    expect(replyEvents[1]).toMatchObject({ name: 'Refund', body: 'We have refunded you.' });
+    expect((await failure(() => h.conversations.deleteSavedReply(saved.id))).error.code).toBe('NOT_FOUND');
   });
 });

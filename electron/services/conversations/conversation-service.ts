@@ -7,6 +7,7 @@ import type { SavedReply, SavedReplyInput } from '../../../shared/saved-replies'
 import type { AgentRepo } from '../store/agent-repo';
 import type { SavedReplyRepo } from '../store/saved-reply-repo';
 import type { ConversationPage, MailStore } from '../store/mail-store';
+import type { MailboxMover } from '../imap/mailbox-mover';
 import type { TeamService } from '../team/team-service';
 
 export const RAW_VIEW_LIMIT = 2 * 1024 * 1024;
@@ -16,8 +17,10 @@ export interface ConversationServiceDeps {
   agents: AgentRepo;
   savedReplies: SavedReplyRepo;
   events: EventBus;
-  /** Shares statuses, assignments, notes and the roster with the team's other desktops. */
+  /** Shares statuses, assignments, notes, deletions, spam, the roster and saved replies with the team's other desktops. */
   team: TeamService;
+  /** Moves deleted or spam mail to the server's Trash or Junk folder where a channel asks for it; without, the server is left alone. */
+  moves?: Pick<MailboxMover, 'binned'>;
   now?: () => Date;
 }
 
@@ -82,16 +85,22 @@ export class ConversationService {
   }
 
   /**
-   * One change to many conversations (a bulk action); conversations deleted meanwhile are skipped.
-   * Status and assignee go through the team like a single change; read state is this desktop's own.
+   * One change to many conversations (a bulk action, or one on the open conversation); conversations
+   * that no longer exist are skipped. Status, assignee and bin (delete, spam, restore) go through the
+   * team like a single change; read state is this desktop's own. Into or out of a bin, the channel's
+   * opt-in move of the customer's mail on the server is queued or dropped.
    */
   updateMany(ids: readonly number[], patch: BulkPatch): { ids: number[] } {
-    const { status, assigneeId, unread } = patch;
+    const { status, assigneeId, unread, bin } = patch;
     if (assigneeId !== undefined && assigneeId !== null && !this.deps.agents.get(assigneeId)) throw notFound('agent');
     let changed = [...new Set(ids)];
     if (status !== undefined) changed = changed.filter((id) => this.deps.team.setStatus(id, status));
     if (assigneeId !== undefined) changed = changed.filter((id) => this.deps.team.assign(id, assigneeId));
     if (unread !== undefined) changed = this.deps.store.setUnread(changed, unread);
+    if (bin !== undefined) {
+      changed = changed.filter((id) => this.deps.team.setBin(id, bin));
+      this.deps.moves?.binned(changed, bin);
+    }
     if (changed.length > 0) this.changed(changed);
     return { ids: changed };
   }
@@ -162,18 +171,23 @@ export class ConversationService {
   saveSavedReply(input: SavedReplyInput): SavedReply {
     const { savedReplies } = this.deps;
     const at = this.now().toISOString();
-    let saved: SavedReply;
+    let saved: SavedReply & { teamId: string };
     if (input.id === undefined) saved = savedReplies.add(input, at);
     else {
-      if (!savedReplies.update({ id: input.id, name: input.name, body: input.body }, at)) throw notFound('saved reply');
-      saved = { id: input.id, name: input.name, body: input.body, updatedAt: at };
+      const existing = savedReplies.get(input.id);
+      if (!existing || !savedReplies.update({ id: input.id, name: input.name, body: input.body }, at)) throw notFound('saved reply');
+      saved = { ...existing, name: input.name, body: input.body, updatedAt: at };
     }
+    this.deps.team.savedReplySaved(saved);
     this.deps.events.emit('saved-replies:changed', {});
-    return saved;
+    const { teamId: _teamId, ...reply } = saved;
+    return reply;
   }
 
   deleteSavedReply(id: number): { id: number } {
-    if (!this.deps.savedReplies.remove(id)) throw notFound('saved reply');
+    const existing = this.deps.savedReplies.get(id);
+    if (!existing || !this.deps.savedReplies.remove(id)) throw notFound('saved reply');
+    this.deps.team.savedReplyRemoved(existing.teamId);
     this.deps.events.emit('saved-replies:changed', {});
     return { id };
   }

@@ -37,7 +37,7 @@ describe('conversations through the router', () => {
     expect(page.total).toBe(1);
     const id = page.items[0]!.id;
     expect(page.items[0]!.unread).toBe(true);
-    expect(await call(core, 'conversations:count', {})).toEqual({ mine: 0, unassigned: 1, all: 1, unread: { mine: 0, unassigned: 1, all: 1 }, failed: 0 });
+    expect(await call(core, 'conversations:count', {})).toEqual({ mine: 0, unassigned: 1, all: 1, unread: { mine: 0, unassigned: 1, all: 1 }, failed: 0, spam: 0, deleted: 0 });
 
     const me = await call(core, 'agents:save', { name: 'Ann', email: 'ann@acme.test' });
     await call(core, 'settings:set-me', { agentId: me.id });

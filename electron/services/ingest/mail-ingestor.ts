@@ -262,7 +262,11 @@ export class MailIngestor implements Ingestor {
     outcome.created = [...created];
     outcome.touched = [...touched];
     if (touched.size > 0) this.deps.afterStore?.(position.channelId, outcome);
-    if (touched.size > 0) this.deps.events.emit('conversations:changed', { ids: outcome.touched, created: outcome.created, replied: [...replied] });
+    if (touched.size > 0) {
+      // Spam is no news: it neither notifies as a new conversation nor as a customer's reply.
+      const news = (ids: Iterable<number>) => [...ids].filter((id) => this.deps.store.conversation(id)?.bin !== 'spam');
+      this.deps.events.emit('conversations:changed', { ids: outcome.touched, created: news(outcome.created), replied: news(replied) });
+    }
     return outcome;
   }
 
@@ -348,12 +352,15 @@ export class MailIngestor implements Ingestor {
         return 'parked';
       }
       const customer = parsed?.replyTo[0] ?? from;
+      // A sender whose mail was marked as spam before starts in Spam again, taking nobody's turn.
+      const spam = store.isSpamSender(channelId, customer.address);
       conversationId = store.createConversation({
         channelId,
         subject: message.subject,
         customer: { name: customer.name, address: customer.address },
+        ...(spam ? { bin: 'spam' as const } : {}),
         // Only real customer mail is routed: an auto-reply or a list mail must not take an agent's turn.
-        assigneeId: item.kind === 'normal' && !backlog ? this.route(channel) : null,
+        assigneeId: item.kind === 'normal' && !backlog && !spam ? this.route(channel) : null,
         token: newConversationToken(),
         at: item.receivedAt,
         // Auto-replies, bounces and list mail need no answer: they are kept, but out of the open queue.

@@ -356,9 +356,15 @@ describe('migration 4', () => {
     try {
       const file = join(dir.path, 'auxilium.sqlite');
       const old = openDatabase(file, { migrations: MIGRATIONS.filter((m) => m.version <= 3) });
-      const oldStore = new MailStore(old);
-      const id = oldStore.createConversation({ channelId: 'ch1', subject: 'Old', customer: { name: '', address: 'a@b.example' }, assigneeId: null, token: 'OLDT2345', at: NOW.toISOString() });
-      // As a version-3 app wrote it (today's insertMessage knows columns version 3 does not have).
+      // As a version-3 app wrote them (today's store knows columns version 3 does not have).
+      const id = Number(
+        old
+          .prepare(
+            `INSERT INTO conversations (channel_id, subject, customer_name, customer_address, status, assignee_id, token, last_message_at, snippet, unread, message_count, created_at)
+             VALUES ('ch1', 'Old', '', 'a@b.example', 'open', NULL, 'OLDT2345', ?, '', 0, 0, ?)`,
+          )
+          .run(NOW.toISOString(), NOW.toISOString()).lastInsertRowid,
+      );
       old
         .prepare(
           `INSERT INTO messages (conversation_id, channel_id, direction, kind, message_id, subject, from_name, from_address, date, text, size, fts_rowid, created_at)

@@ -1,6 +1,7 @@
 import type {
   Address,
   Attachment,
+  ConversationBin,
   ConversationStatus,
   ConversationSummary,
   InboxCounts,
@@ -33,14 +34,20 @@ interface ConversationRow {
   snippet: string;
   unread: number;
   message_count: number;
+  bin: ConversationBin | null;
   /** From REPLY_COUNTS (absent in queries that do not ask). */
   failed_replies?: number;
   queued_replies?: number;
+  /** From MAILBOX_MOVE: JSON of the move to the server's Trash or Junk folder still to be made. */
+  mailbox_move?: string | null;
 }
 
 /** The per-row reply state the list shows; the outbox is small and indexed by conversation. */
 const REPLY_COUNTS = `(SELECT count(*) FROM outbox o WHERE o.conversation_id = c.id AND o.state = 'failed') AS failed_replies,
   (SELECT count(*) FROM outbox o WHERE o.conversation_id = c.id AND o.state IN ('queued', 'sending')) AS queued_replies`;
+/** The row's move of its customer mail to the server's Trash or Junk folder, while one is waiting. */
+const MAILBOX_MOVE = `(SELECT json_object('folder', mm.folder, 'error', mm.error, 'nextAttemptAt', mm.next_attempt_at)
+  FROM mailbox_moves mm WHERE mm.conversation_id = c.id) AS mailbox_move`;
 const HAS_FAILED_REPLY = `EXISTS (SELECT 1 FROM outbox o WHERE o.conversation_id = c.id AND o.state = 'failed')`;
 
 const CUSTOMER_MATCH = 'lower(c.customer_address) = lower(@address) AND c.id <> @excludeId';
@@ -91,6 +98,8 @@ export interface NewConversation {
   at: string;
   /** Open unless said otherwise (mail nobody needs to answer arrives closed). */
   status?: ConversationStatus;
+  /** Starts in a bin (a sender marked as spam); in the queues when absent. */
+  bin?: ConversationBin;
 }
 
 export interface NewMessage {
@@ -160,6 +169,8 @@ function toSummary(row: ConversationRow): ConversationRecord {
     messageCount: row.message_count,
     failedReplies: row.failed_replies ?? 0,
     queuedReplies: row.queued_replies ?? 0,
+    ...(row.bin ? { bin: row.bin } : {}),
+    ...(row.mailbox_move ? { mailboxMove: JSON.parse(row.mailbox_move) as NonNullable<ConversationSummary['mailboxMove']> } : {}),
     token: row.token,
   };
 }
@@ -332,10 +343,10 @@ export class MailStore {
     const result = this
       .prepare(
         `INSERT INTO conversations (channel_id, subject, customer_name, customer_address, status, assignee_id, token,
-           last_message_at, snippet, unread, message_count, created_at)
-         VALUES (@channelId, @subject, @name, @address, @status, @assigneeId, @token, @at, '', 0, 0, @at)`,
+           last_message_at, snippet, unread, message_count, created_at, bin)
+         VALUES (@channelId, @subject, @name, @address, @status, @assigneeId, @token, @at, '', 0, 0, @at, @bin)`,
       )
-      .run({ ...input, status: input.status ?? 'open', name: input.customer.name, address: input.customer.address });
+      .run({ ...input, status: input.status ?? 'open', name: input.customer.name, address: input.customer.address, bin: input.bin ?? null });
     return Number(result.lastInsertRowid);
   }
 
@@ -388,7 +399,9 @@ export class MailStore {
         `UPDATE conversations SET
            message_count = message_count + 1,
            unread = CASE WHEN @unread THEN 1 ELSE unread END,
-           status = CASE WHEN @reopen THEN 'open' ELSE status END
+           status = CASE WHEN @reopen THEN 'open' ELSE status END,
+           -- The customer wrote again: a deleted conversation is back (their mail is never missed); spam stays spam.
+           bin = CASE WHEN @reopen AND bin = 'deleted' THEN NULL ELSE bin END
          WHERE id = @id`,
       )
       .run({ id: message.conversationId, unread: effect.unread ? 1 : 0, reopen: effect.reopen ? 1 : 0 });
@@ -542,6 +555,29 @@ export class MailStore {
     return this.prepare('UPDATE conversations SET status = ? WHERE id = ?').run(status, id).changes > 0;
   }
 
+  /**
+   * Into a bin or (null) back into the queues. Marking spam remembers the customer's address for
+   * the channel, and "Not spam" forgets it; false when the conversation does not exist.
+   */
+  setBin(id: number, bin: ConversationBin | null): boolean {
+    return this.transaction(() => {
+      const before = this.prepare('SELECT channel_id, customer_address, bin FROM conversations WHERE id = ?').get(id) as
+        | { channel_id: string; customer_address: string; bin: ConversationBin | null }
+        | undefined;
+      if (!before) return false;
+      this.prepare('UPDATE conversations SET bin = ? WHERE id = ?').run(bin, id);
+      const address = before.customer_address.toLowerCase();
+      if (bin === 'spam' && address) this.prepare('INSERT OR IGNORE INTO spam_senders (channel_id, address) VALUES (?, ?)').run(before.channel_id, address);
+      else if (before.bin === 'spam') this.prepare('DELETE FROM spam_senders WHERE channel_id = ? AND address = ?').run(before.channel_id, address);
+      return true;
+    });
+  }
+
+  /** A sender whose conversation was marked as spam here or by the team. */
+  isSpamSender(channelId: string, address: string): boolean {
+    return this.prepare('SELECT 1 FROM spam_senders WHERE channel_id = ? AND address = ?').get(channelId, address.toLowerCase()) !== undefined;
+  }
+
   assign(id: number, agentId: number | null): boolean {
     return this.prepare('UPDATE conversations SET assignee_id = ? WHERE id = ?').run(agentId, id).changes > 0;
   }
@@ -581,7 +617,7 @@ export class MailStore {
   // ---- reads ----
 
   conversation(id: number): ConversationRecord | undefined {
-    const row = this.prepare(`SELECT c.*, ${REPLY_COUNTS} FROM conversations c WHERE c.id = ?`).get(id) as ConversationRow | undefined;
+    const row = this.prepare(`SELECT c.*, ${REPLY_COUNTS}, ${MAILBOX_MOVE} FROM conversations c WHERE c.id = ?`).get(id) as ConversationRow | undefined;
     return row && toSummary(row);
   }
 
@@ -658,10 +694,17 @@ export class MailStore {
       }
     } else if (query.view === 'unassigned') where.push('c.assignee_id IS NULL');
     else if (query.view === 'failed') where.push(HAS_FAILED_REPLY);
-    if (query.status === 'active') where.push("c.status IN ('open', 'pending')");
-    else if (query.status) {
-      where.push('c.status = @status');
-      params.status = query.status;
+    if (query.view === 'spam' || query.view === 'deleted') {
+      // A bin lists everything in it, whatever the status.
+      where.push('c.bin = @bin');
+      params.bin = query.view;
+    } else {
+      where.push('c.bin IS NULL');
+      if (query.status === 'active') where.push("c.status IN ('open', 'pending')");
+      else if (query.status) {
+        where.push('c.status = @status');
+        params.status = query.status;
+      }
     }
     if (query.channelId) {
       where.push('c.channel_id = @channelId');
@@ -692,7 +735,7 @@ export class MailStore {
     }
     const rows = this.db
       .prepare(
-        `SELECT c.*, ${REPLY_COUNTS} FROM conversations c ${pageWhere.length ? `WHERE ${pageWhere.join(' AND ')}` : ''}
+        `SELECT c.*, ${REPLY_COUNTS}, ${MAILBOX_MOVE} FROM conversations c ${pageWhere.length ? `WHERE ${pageWhere.join(' AND ')}` : ''}
          ORDER BY c.last_message_at DESC, c.id DESC LIMIT @limit`,
       )
       .all({ ...params, limit: query.limit + 1 }) as ConversationRow[];
@@ -739,13 +782,19 @@ export class MailStore {
            coalesce(sum(unread = 1), 0) AS unread_all,
            coalesce(sum(unread = 1 AND assignee_id IS NULL), 0) AS unread_unassigned,
            coalesce(sum(unread = 1 AND assignee_id IS NOT NULL AND assignee_id = @me), 0) AS unread_mine
-         FROM conversations WHERE status IN ('open', 'pending') AND (@channelId IS NULL OR channel_id = @channelId)`,
+         FROM conversations WHERE status IN ('open', 'pending') AND bin IS NULL AND (@channelId IS NULL OR channel_id = @channelId)`,
       )
       .get({ me: meAgentId, channelId: channelId ?? null }) as Record<string, number>;
+    const bins = this
+      .prepare(
+        `SELECT coalesce(sum(bin = 'spam'), 0) AS spam, coalesce(sum(bin = 'deleted'), 0) AS deleted
+         FROM conversations WHERE bin IS NOT NULL AND (@channelId IS NULL OR channel_id = @channelId)`,
+      )
+      .get({ channelId: channelId ?? null }) as { spam: number; deleted: number };
     const failed = this
       .prepare(
         `SELECT count(DISTINCT o.conversation_id) AS n FROM outbox o JOIN conversations c ON c.id = o.conversation_id
-         WHERE o.state = 'failed' AND (@channelId IS NULL OR c.channel_id = @channelId)`,
+         WHERE o.state = 'failed' AND c.bin IS NULL AND (@channelId IS NULL OR c.channel_id = @channelId)`,
       )
       .get({ channelId: channelId ?? null }) as { n: number };
     return {
@@ -754,6 +803,8 @@ export class MailStore {
       all: row.all_!,
       unread: { mine: row.unread_mine!, unassigned: row.unread_unassigned!, all: row.unread_all! },
       failed: failed.n,
+      spam: bins.spam,
+      deleted: bins.deleted,
     };
   }
 

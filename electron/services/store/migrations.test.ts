@@ -90,6 +90,24 @@ describe('migration 8: arrival times', () => {
   });
 });
 
+describe('migration: saved replies shared with the team', () => {
+  // Found by what it does: migrations are renumbered when branches merge.
+  const version = MIGRATIONS.find((m) => m.description.startsWith('deleted and spam conversations'))!.version;
+
+  it('names every saved reply made before for the team, each by an id of its own; conversations stay in the queues', () => {
+    const db = databaseAt(version - 1);
+    seedConversation(db, 1);
+    const add = db.prepare("INSERT INTO saved_replies (name, body, created_at, updated_at) VALUES (?, 'text', '2026-01-01', '2026-01-01')");
+    for (const name of ['Refund', 'Hello', 'Bye']) add.run(name);
+
+    stepTo(db, version);
+
+    const ids = (db.prepare('SELECT team_id FROM saved_replies').pluck().all() as string[]).filter((id) => /^[0-9a-f]{32}$/.test(id));
+    expect(new Set(ids).size).toBe(3);
+    expect(db.prepare('SELECT bin FROM conversations WHERE id = 1').get()).toEqual({ bin: null });
+  });
+});
+
 describe('migration: failures of the Sent copy, \\Answered and deferred recipients counted apart', () => {
   const version = MIGRATIONS.find((m) => m.description.startsWith('failures of the Sent copy'))!.version;
 

@@ -412,4 +412,40 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE outbox DROP COLUMN followup_attempts;
     `,
   },
+  {
+    version: 17,
+    description: 'deleted and spam conversations, moves to the Trash or Junk folder, saved replies shared with the team',
+    sql: `
+      -- Out of the queues: 'deleted' (restorable; nothing is dropped) or 'spam'. NULL: in the queues.
+      ALTER TABLE conversations ADD COLUMN bin TEXT CHECK (bin IN ('deleted', 'spam'));
+      CREATE INDEX conversations_bin ON conversations (bin, last_message_at);
+
+      -- Senders whose conversations were marked as spam: their next new conversation starts in Spam.
+      -- Lower-cased addresses; "Not spam" takes the address out again.
+      CREATE TABLE spam_senders (
+        channel_id TEXT NOT NULL,
+        address    TEXT NOT NULL,
+        PRIMARY KEY (channel_id, address)
+      ) STRICT, WITHOUT ROWID;
+
+      -- A conversation whose customer mail is to be moved to the server's Trash (or Junk) folder:
+      -- queued here so it survives a restart or being offline, tried again until it worked; the
+      -- last failure is shown on the conversation. Restoring the conversation takes it out.
+      CREATE TABLE mailbox_moves (
+        conversation_id INTEGER PRIMARY KEY REFERENCES conversations (id) ON DELETE CASCADE,
+        channel_id      TEXT NOT NULL,
+        folder          TEXT NOT NULL CHECK (folder IN ('trash', 'junk')),
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        error           TEXT,
+        created_at      TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX mailbox_moves_channel ON mailbox_moves (channel_id, next_attempt_at);
+
+      -- Saved replies are shared through the team folder, named there by this id.
+      ALTER TABLE saved_replies ADD COLUMN team_id TEXT NOT NULL DEFAULT '';
+      UPDATE saved_replies SET team_id = lower(hex(randomblob(16)));
+      CREATE UNIQUE INDEX saved_replies_team_id ON saved_replies (team_id);
+    `,
+  },
 ];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TeamEvent } from '../../../shared/team-events';
-import { teamEventSchema } from '../../../shared/team-events';
-import { effectiveStatus, fold, mergeSeed, nothingTouched, type OrderedEvent } from './fold';
+import { snapshotSchema, teamEventSchema } from '../../../shared/team-events';
+import { effectiveBin, effectiveStatus, emptyState, fold, mergeSeed, nothingTouched, type OrderedEvent } from './fold';
 
 let n = 0;
 function id(): string {
@@ -124,5 +124,52 @@ describe('the team fold', () => {
     expect(teamEventSchema.safeParse({ ...base(), type: 'status.changed', conversation: '42', status: 'closed' }).success).toBe(false);
     expect(teamEventSchema.safeParse({ ...base(), id: 'not-a-uuid', type: 'agent.removed', email: 'a@example.com' }).success).toBe(false);
     expect(teamEventSchema.safeParse({ ...base(), type: 'agent.saved', email: 'A@Example.com', name: 'A' }).data).toMatchObject({ email: 'a@example.com' });
+  });
+
+  it('deleted and spam: the last write in folder order wins; new customer mail brings a deleted one back, never a spam one', () => {
+    const seen = { second: '2026-12-03T08:00:00', count: 1 };
+    const events: TeamEvent[] = [
+      { ...base(), type: 'conversation.binned', conversation: C, bin: 'spam', seen },
+      { ...base(), type: 'conversation.binned', conversation: C, bin: 'deleted', seen },
+    ];
+    const bin = fold(ordered(events)).conversations[C]?.bin;
+    expect(bin?.value).toBe('deleted');
+    expect(effectiveBin(bin, seen)).toBe('deleted');
+    expect(effectiveBin(bin, { second: '2026-12-03T08:00:00', count: 2 })).toBeNull();
+    expect(effectiveBin(bin, { second: '2026-12-03T09:00:00', count: 1 })).toBeNull();
+    const spam = fold(ordered([...events, { ...base(), type: 'conversation.binned', conversation: C, bin: 'spam', seen }])).conversations[C]?.bin;
+    expect(effectiveBin(spam, { second: '2026-12-03T09:00:00', count: 1 })).toBe('spam');
+    const restored = fold(ordered([...events, { ...base(), type: 'conversation.binned', conversation: C, bin: null, seen }])).conversations[C]?.bin;
+    expect(effectiveBin(restored, seen)).toBeNull();
+    expect(effectiveBin(undefined, seen)).toBeUndefined();
+  });
+
+  it('saved replies: the last write per reply wins in folder order, a removal too; seeds merge by server time', () => {
+    const R = 'reply-1';
+    const events: TeamEvent[] = [
+      { ...base(), type: 'saved-reply.saved', reply: R, name: 'Refund', body: 'v1' },
+      { ...base(), type: 'saved-reply.saved', reply: 'reply-2', name: 'Hello', body: 'Hi there' },
+      { ...base(), type: 'saved-reply.saved', reply: R, name: 'Refund', body: 'v2' },
+    ];
+    expect(fold(ordered(events)).savedReplies[R]).toMatchObject({ body: 'v2', removed: false });
+    const removed = fold(ordered([...events, { ...base(), type: 'saved-reply.removed', reply: R }]));
+    expect(removed.savedReplies[R]?.removed).toBe(true);
+    expect(removed.savedReplies['reply-2']).toMatchObject({ name: 'Hello', removed: false });
+    // Saved again after the removal: back.
+    expect(fold(ordered([...events, { ...base(), type: 'saved-reply.removed', reply: R }, { ...base(), type: 'saved-reply.saved', reply: R, name: 'Refund', body: 'v3' }])).savedReplies[R]).toMatchObject({ body: 'v3', removed: false });
+
+    const older = { ...emptyState(), savedReplies: { [R]: { name: 'Refund', body: 'old', removed: false, event: 'a', at: at(1) } } };
+    const newer = { ...emptyState(), savedReplies: { [R]: { name: 'Refund', body: '', removed: true, event: 'b', at: at(5) } } };
+    for (const [first, second] of [[older, newer], [newer, older]] as const) {
+      const state = emptyState();
+      mergeSeed(state, first, nothingTouched());
+      mergeSeed(state, second, nothingTouched());
+      expect(state.savedReplies[R]?.removed).toBe(true);
+    }
+  });
+
+  it('reads snapshots written before saved replies were shared', () => {
+    const old = { v: 1, type: 'snapshot', id: id(), at: at(0), upTo: 4, uidValidity: '7', seed: false, state: { conversations: {}, agents: {}, recent: [] } };
+    expect(snapshotSchema.parse(old).state.savedReplies).toEqual({});
   });
 });

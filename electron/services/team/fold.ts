@@ -1,10 +1,10 @@
-import type { ConversationStatus } from '../../../shared/conversation';
+import type { ConversationBin, ConversationStatus } from '../../../shared/conversation';
 import type { AgentState, ConversationState, NewestCustomerMail, Snapshot, TeamEvent, TeamState } from '../../../shared/team-events';
 
 /**
  * The team's state as a deterministic fold of the folder's events in UID order. Every desktop that
  * applies the same events in the same order holds the same state:
- *  - status and assignee: the last write wins (folder order);
+ *  - status, assignee, bin (deleted/spam) and each saved reply: the last write wins (folder order);
  *  - a round-robin proposal counts only while nobody has set the assignee yet, so the first one in
  *    folder order wins and a later manual assignment overrides it;
  *  - notes are append-only, deduplicated by event id;
@@ -23,7 +23,7 @@ export interface OrderedEvent {
 export const RECENT_IDS = 2000;
 
 export function emptyState(): TeamState {
-  return { conversations: {}, agents: {}, recent: [] };
+  return { conversations: {}, agents: {}, savedReplies: {}, recent: [] };
 }
 
 export function emptyConversation(): ConversationState {
@@ -34,10 +34,11 @@ export function emptyConversation(): ConversationState {
 export interface Touched {
   conversations: Set<string>;
   agents: Set<string>;
+  savedReplies: Set<string>;
 }
 
 export function nothingTouched(): Touched {
-  return { conversations: new Set(), agents: new Set() };
+  return { conversations: new Set(), agents: new Set(), savedReplies: new Set() };
 }
 
 /**
@@ -69,11 +70,22 @@ export function applyEvent(state: TeamState, ordered: OrderedEvent, touched: Tou
       touched.agents.add(event.email);
       return;
     }
+    case 'saved-reply.saved':
+      state.savedReplies[event.reply] = { name: event.name, body: event.body, removed: false, ...stamp };
+      touched.savedReplies.add(event.reply);
+      return;
+    case 'saved-reply.removed': {
+      const old = state.savedReplies[event.reply];
+      state.savedReplies[event.reply] = { name: old?.name ?? '', body: old?.body ?? '', removed: true, ...stamp };
+      touched.savedReplies.add(event.reply);
+      return;
+    }
     default: {
       const conversation = (state.conversations[event.conversation] ??= emptyConversation());
       touched.conversations.add(event.conversation);
       if (event.type === 'status.changed') conversation.status = { value: event.status, ...(event.seen !== undefined ? { seen: event.seen } : {}), ...stamp };
       else if (event.type === 'assignee.changed') conversation.assignee = { value: event.assignee, routed: false, ...stamp };
+      else if (event.type === 'conversation.binned') conversation.bin = { value: event.bin, seen: event.seen, ...stamp };
       else if (event.type === 'conversation.routed') {
         if (!conversation.assignee) conversation.assignee = { value: event.assignee, routed: true, ...stamp };
       } else if (!conversation.notes.some((note) => note.id === event.id)) {
@@ -113,6 +125,7 @@ export function mergeSeed(state: TeamState, seed: Snapshot['state'], touched: To
     const ours = (state.conversations[key] ??= emptyConversation());
     if (newer(ours.status, theirs.status)) ours.status = theirs.status;
     if (newer(ours.assignee, theirs.assignee)) ours.assignee = theirs.assignee;
+    if (newer(ours.bin, theirs.bin)) ours.bin = theirs.bin;
     const known = new Set(ours.notes.map((note) => note.id));
     for (const note of theirs.notes) if (!known.has(note.id)) ours.notes.push(note);
     ours.notes.sort((a, b) => (a.writtenAt === b.writtenAt ? (a.id < b.id ? -1 : 1) : a.writtenAt < b.writtenAt ? -1 : 1));
@@ -121,6 +134,10 @@ export function mergeSeed(state: TeamState, seed: Snapshot['state'], touched: To
   for (const [email, theirs] of Object.entries(seed.agents)) {
     if (newer(state.agents[email], theirs)) state.agents[email] = theirs;
     touched.agents.add(email);
+  }
+  for (const [reply, theirs] of Object.entries(seed.savedReplies)) {
+    if (newer(state.savedReplies[reply], theirs)) state.savedReplies[reply] = theirs;
+    touched.savedReplies.add(reply);
   }
   const recent = new Set(state.recent);
   for (const id of seed.recent) if (!recent.has(id)) state.recent.push(id);
@@ -144,6 +161,15 @@ export function effectiveStatus(status: ConversationState['status'], newest: New
       ? newest.second > status.at.slice(0, 19)
       : seen === null || newest.second > seen.second || (newest.second === seen.second && newest.count > seen.count);
   return unseen ? 'open' : status.value;
+}
+
+/** Customer mail newer than what the agent had seen when deleting: the conversation is back in the queues. Spam stays spam. */
+export function effectiveBin(bin: ConversationState['bin'], newest: NewestCustomerMail | null): ConversationBin | null | undefined {
+  if (!bin) return undefined;
+  if (bin.value !== 'deleted' || newest === null) return bin.value;
+  const { seen } = bin;
+  const unseen = seen === null || newest.second > seen.second || (newest.second === seen.second && newest.count > seen.count);
+  return unseen ? null : 'deleted';
 }
 
 /** An agent by email, following address changes; undefined when unknown or removed. */

@@ -46,6 +46,15 @@ function describe(message: TeamMessage): { subject: string; text: string } {
       };
     case 'agent.removed':
       return { subject: `Agent ${message.email} removed`, text: `${who} removed the agent ${message.email}.` };
+    case 'conversation.binned': {
+      const did = message.bin === 'deleted' ? 'deleted the conversation' : message.bin === 'spam' ? 'marked the conversation as spam' : 'restored the conversation';
+      const subject = message.bin === 'deleted' ? 'Deleted' : message.bin === 'spam' ? 'Marked as spam' : 'Restored';
+      return { subject: `${subject}${where}`, text: `${who} ${did}${where}.` };
+    }
+    case 'saved-reply.saved':
+      return { subject: `Saved reply “${message.name}”`, text: `${who} saved the reply “${message.name}”:\n\n${message.body}` };
+    case 'saved-reply.removed':
+      return { subject: 'Saved reply removed', text: `${who} removed a saved reply (${message.reply}).` };
     case 'presence':
       return {
         subject: message.until ? `${message.name || who} is replying${where}` : `${message.name || who} stopped replying${where}`,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { teamEventSchema, type AgentState, type ConversationState, type NewestCustomerMail, type TeamEvent, type TeamState } from '../../../shared/team-events';
+import { teamEventSchema, type AgentState, type ConversationState, type NewestCustomerMail, type SavedReplyState, type TeamEvent, type TeamState } from '../../../shared/team-events';
 import type { Db } from '../store/database';
 import { emptyState, type Touched } from './fold';
 
@@ -22,6 +22,7 @@ export interface OutboxEntry {
 
 const CONVERSATION = 'c:';
 const AGENT = 'a:';
+const SAVED_REPLY = 's:';
 const RECENT = 'recent';
 
 interface OutboxRow {
@@ -73,7 +74,7 @@ export class TeamRepo {
 
   // ---- folded state ----
 
-  /** The agents, the recent ids, and the named conversations (those that have a state). */
+  /** The agents, the saved replies, the recent ids, and the named conversations (those that have a state). */
   load(channelId: string, conversations: Iterable<string>): TeamState {
     const state = emptyState();
     const get = this.db.prepare('SELECT state_json FROM team_state WHERE channel_id = ? AND key = ?');
@@ -86,6 +87,11 @@ export class TeamRepo {
       state_json: string;
     }[];
     for (const row of agents) state.agents[row.key.slice(AGENT.length)] = JSON.parse(row.state_json) as AgentState;
+    const replies = this.db.prepare("SELECT key, state_json FROM team_state WHERE channel_id = ? AND key LIKE 's:%'").all(channelId) as {
+      key: string;
+      state_json: string;
+    }[];
+    for (const row of replies) state.savedReplies[row.key.slice(SAVED_REPLY.length)] = JSON.parse(row.state_json) as SavedReplyState;
     const recent = get.get(channelId, RECENT) as { state_json: string } | undefined;
     if (recent) state.recent = JSON.parse(recent.state_json) as string[];
     return state;
@@ -111,12 +117,20 @@ export class TeamRepo {
       const agent = state.agents[email];
       if (agent) put.run(channelId, AGENT + email, JSON.stringify(agent));
     }
+    for (const reply of touched.savedReplies) {
+      const saved = state.savedReplies[reply];
+      if (saved) put.run(channelId, SAVED_REPLY + reply, JSON.stringify(saved));
+    }
     put.run(channelId, RECENT, JSON.stringify(state.recent));
   }
 
   replace(channelId: string, state: TeamState): void {
     this.db.prepare('DELETE FROM team_state WHERE channel_id = ?').run(channelId);
-    this.save(channelId, state, { conversations: new Set(Object.keys(state.conversations)), agents: new Set(Object.keys(state.agents)) });
+    this.save(channelId, state, {
+      conversations: new Set(Object.keys(state.conversations)),
+      agents: new Set(Object.keys(state.agents)),
+      savedReplies: new Set(Object.keys(state.savedReplies)),
+    });
   }
 
   /** Every conversation reference with a team state or a change on its way. */
@@ -150,7 +164,8 @@ export class TeamRepo {
     return rows.map((row) => toEntry(row).event);
   }
 
-  pendingAgents(channelId: string): TeamEvent[] {
+  /** Changes made here that concern no one conversation (the roster, saved replies), oldest first. */
+  pendingTeamWide(channelId: string): TeamEvent[] {
     const rows = this.db.prepare('SELECT * FROM team_outbox WHERE channel_id = ? AND conversation IS NULL ORDER BY seq').all(channelId) as OutboxRow[];
     return rows.map((row) => toEntry(row).event);
   }

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { Agent, ConversationStatus } from '../../../shared/conversation';
+import type { Agent, ConversationBin, ConversationStatus } from '../../../shared/conversation';
 import type { Snapshot, TeamEvent, TeamState, TeamSyncStatus } from '../../../shared/team-events';
 import type { EventBus } from '../events/event-bus';
 import type { IngestOutcome } from '../ingest/types';
 import type { AgentRepo } from '../store/agent-repo';
 import type { ChannelRecord } from '../store/channel-repo';
 import type { MailStore } from '../store/mail-store';
-import { applyEvent, effectiveStatus, emptyConversation, emptyState, mergeSeed, nothingTouched, pendingOrder, resolveAgent, type OrderedEvent, type Touched } from './fold';
+import type { SavedReplyRepo } from '../store/saved-reply-repo';
+import { applyEvent, effectiveBin, effectiveStatus, emptyConversation, emptyState, mergeSeed, nothingTouched, pendingOrder, resolveAgent, type OrderedEvent, type Touched } from './fold';
 import type { TeamCursor, TeamRepo } from './team-repo';
 
 /** How long "is replying" lasts unless refreshed; the composer refreshes it well within. */
@@ -31,6 +32,7 @@ export interface TeamServiceDeps {
   repo: TeamRepo;
   store: MailStore;
   agents: AgentRepo;
+  savedReplies: SavedReplyRepo;
   channels: { list(): ChannelRecord[]; get(id: string): ChannelRecord | undefined };
   events: EventBus;
   /** Identifies this desktop in presence, so it never shows its own agent as replying. */
@@ -95,6 +97,12 @@ export class TeamService {
     );
   }
 
+  /** Deletes, marks as spam, or (null) restores; false when the conversation does not exist. */
+  setBin(conversationId: number, bin: ConversationBin | null): boolean {
+    const seen = this.deps.repo.newestCustomerMail(conversationId);
+    return this.change(conversationId, (base) => ({ ...base, type: 'conversation.binned', bin, seen }), () => this.deps.store.setBin(conversationId, bin));
+  }
+
   /** The note's message id here; undefined when the conversation does not exist. */
   addNote(conversationId: number, text: string): number | undefined {
     const me = this.me();
@@ -121,6 +129,15 @@ export class TeamService {
 
   agentRemoved(email: string): void {
     this.broadcast((base) => ({ ...base, type: 'agent.removed', email: email.toLowerCase() }));
+  }
+
+  /** A saved reply was added or changed here: every channel's team gets the whole of it. */
+  savedReplySaved(reply: { teamId: string; name: string; body: string }): void {
+    this.broadcast((base) => ({ ...base, type: 'saved-reply.saved', reply: reply.teamId, name: reply.name, body: reply.body }));
+  }
+
+  savedReplyRemoved(teamId: string): void {
+    this.broadcast((base) => ({ ...base, type: 'saved-reply.removed', reply: teamId }));
   }
 
   /** The composer has text (`active`) or was emptied or sent: the team sees "… is replying" or not. */
@@ -221,7 +238,11 @@ export class TeamService {
       repo.confirmCovered(channelId, snapshot.upTo);
       repo.saveCursor(cursor);
     });
-    this.projectAll(channelId, { conversations: new Set(repo.allRefs(channelId)), agents: new Set(Object.keys(snapshot.state.agents)) });
+    this.projectAll(channelId, {
+      conversations: new Set(repo.allRefs(channelId)),
+      agents: new Set(Object.keys(snapshot.state.agents)),
+      savedReplies: new Set(Object.keys(snapshot.state.savedReplies)),
+    });
   }
 
   /**
@@ -237,13 +258,20 @@ export class TeamService {
     });
   }
 
-  /** First time this desktop reads a channel's folder: agents known only here join the team's roster. */
+  /**
+   * First time this desktop reads a channel's folder: agents and saved replies known only here join
+   * the team's.
+   */
   joined(channelId: string): void {
-    const known = this.deps.repo.load(channelId, []).agents;
-    const pending = new Set(this.deps.repo.pendingAgents(channelId).map((event) => ('email' in event ? event.email : '')));
-    const unknown = this.deps.agents.list().filter((agent) => !known[agent.email.toLowerCase()] && !pending.has(agent.email.toLowerCase()));
+    const known = this.deps.repo.load(channelId, []);
+    const pendingEvents = this.deps.repo.pendingTeamWide(channelId);
+    const pending = new Set(pendingEvents.map((event) => ('email' in event ? event.email : '')));
+    const unknown = this.deps.agents.list().filter((agent) => !known.agents[agent.email.toLowerCase()] && !pending.has(agent.email.toLowerCase()));
     for (const agent of unknown) this.deps.repo.enqueue(channelId, { ...this.envelope(), type: 'agent.saved', email: agent.email.toLowerCase(), name: agent.name });
-    if (unknown.length > 0) this.queued(channelId);
+    const pendingReplies = new Set(pendingEvents.map((event) => ('reply' in event ? event.reply : '')));
+    const replies = this.deps.savedReplies.listWithTeamIds().filter((reply) => !known.savedReplies[reply.teamId] && !pendingReplies.has(reply.teamId));
+    for (const reply of replies) this.deps.repo.enqueue(channelId, { ...this.envelope(), type: 'saved-reply.saved', reply: reply.teamId, name: reply.name, body: reply.body });
+    if (unknown.length > 0 || replies.length > 0) this.queued(channelId);
   }
 
   /** Mail was stored: team state waiting for it applies now, and new conversations get a round-robin proposal. */
@@ -261,7 +289,7 @@ export class TeamService {
       repo.enqueue(channelId, { ...this.envelope(), type: 'conversation.routed', conversation: ref, assignee: agent.email.toLowerCase() });
       proposed = true;
     }
-    if (refs.size > 0) this.projectAll(channelId, { conversations: refs, agents: new Set() });
+    if (refs.size > 0) this.projectAll(channelId, { conversations: refs, agents: new Set(), savedReplies: new Set() });
     if (proposed) this.queued(channelId);
   }
 
@@ -270,9 +298,11 @@ export class TeamService {
   private projectAll(channelId: string, touched: Touched): void {
     const changed = new Set<number>();
     let agentsChanged = false;
+    let repliesChanged = false;
     this.deps.repo.transaction(() => {
       const state = this.deps.repo.load(channelId, touched.conversations);
       if (touched.agents.size > 0) agentsChanged = this.projectAgents(channelId, state);
+      if (touched.savedReplies.size > 0) repliesChanged = this.projectSavedReplies(channelId, state, touched.savedReplies);
       // An agent who left or changed address changes every conversation assigned to them.
       const refs = agentsChanged ? this.deps.repo.allRefs(channelId) : [...touched.conversations];
       const full = agentsChanged ? this.deps.repo.load(channelId, refs) : state;
@@ -282,6 +312,7 @@ export class TeamService {
       }
     });
     if (agentsChanged) this.deps.events.emit('agents:changed', {});
+    if (repliesChanged) this.deps.events.emit('saved-replies:changed', {});
     if (changed.size > 0) this.deps.events.emit('conversations:changed', { ids: [...changed], created: [] });
   }
 
@@ -295,15 +326,19 @@ export class TeamService {
     const state: TeamState = {
       conversations: { [ref]: structuredClone(confirmed.conversations[ref] ?? emptyConversation()) },
       agents: structuredClone(confirmed.agents),
+      savedReplies: {},
       recent: [...confirmed.recent],
     };
     const ignored = nothingTouched();
-    for (const event of [...repo.pendingFor(channelId, ref), ...repo.pendingAgents(channelId)]) applyEvent(state, pendingOrder(event), ignored);
+    for (const event of [...repo.pendingFor(channelId, ref), ...repo.pendingTeamWide(channelId)]) applyEvent(state, pendingOrder(event), ignored);
     const conversation = state.conversations[ref] ?? emptyConversation();
     let changed = false;
 
-    const status = effectiveStatus(conversation.status, repo.newestCustomerMail(id));
+    const newest = repo.newestCustomerMail(id);
+    const status = effectiveStatus(conversation.status, newest);
     if (status && status !== current.status) changed = store.setStatus(id, status) || changed;
+    const bin = effectiveBin(conversation.bin, newest);
+    if (bin !== undefined && bin !== (current.bin ?? null)) changed = store.setBin(id, bin) || changed;
     if (conversation.assignee) {
       const agentId = this.localAgent(conversation.assignee.value, state);
       if (agentId !== current.assigneeId) changed = store.assign(id, agentId) || changed;
@@ -318,9 +353,9 @@ export class TeamService {
 
   /** The agents table as the team's roster says (plus changes made here not yet read back). */
   private projectAgents(channelId: string, confirmed: TeamState): boolean {
-    const state: TeamState = { conversations: {}, agents: structuredClone(confirmed.agents), recent: [...confirmed.recent] };
+    const state: TeamState = { conversations: {}, agents: structuredClone(confirmed.agents), savedReplies: {}, recent: [...confirmed.recent] };
     const ignored = nothingTouched();
-    for (const event of this.deps.repo.pendingAgents(channelId)) applyEvent(state, pendingOrder(event), ignored);
+    for (const event of this.deps.repo.pendingTeamWide(channelId)) applyEvent(state, pendingOrder(event), ignored);
     const { agents } = this.deps;
     let changed = false;
     for (const [email, agent] of Object.entries(state.agents)) {
@@ -334,6 +369,21 @@ export class TeamService {
         agents.update({ ...local, name: agent.name });
         changed = true;
       }
+    }
+    return changed;
+  }
+
+  /** The saved replies table as the team's say (plus changes made here not yet read back). */
+  private projectSavedReplies(channelId: string, confirmed: TeamState, touched: ReadonlySet<string>): boolean {
+    const state: TeamState = { conversations: {}, agents: {}, savedReplies: structuredClone(confirmed.savedReplies), recent: [...confirmed.recent] };
+    const ignored = nothingTouched();
+    for (const event of this.deps.repo.pendingTeamWide(channelId)) applyEvent(state, pendingOrder(event), ignored);
+    let changed = false;
+    for (const teamId of touched) {
+      const reply = state.savedReplies[teamId];
+      if (!reply) continue;
+      if (reply.removed) changed = this.deps.savedReplies.removeByTeamId(teamId) || changed;
+      else changed = this.deps.savedReplies.putFromTeam({ teamId, name: reply.name, body: reply.body }, reply.at) || changed;
     }
     return changed;
   }

@@ -298,4 +298,58 @@ describe('team state through the mailbox', () => {
     await imported(late, tag, 2);
     expect(await converged([a, b, late], tag)).toBe(afterRenumber);
   }, 180_000);
+
+  it('deleting, spam, "Not spam", restoring and saved replies made on one desktop show on the others; a desktop joining later gets the saved replies', async () => {
+    const tag = marker();
+    const folder = `Team ${tag}`;
+    const [a, b] = [await desktop(folder), await desktop(folder)];
+    await mail(tag, 3);
+    const onA = await imported(a, tag, 3);
+    const onB = await imported(b, tag, 3);
+    const inView = async (d: Desktop, view: 'all' | 'deleted' | 'spam') =>
+      (await call(d.core, 'conversations:list', { view, limit: 500, channelId: d.channelId, query: tag })).items.map((c) => c.subject).sort();
+    const bothShow = (view: 'all' | 'deleted' | 'spam', subjects: string[]) =>
+      Promise.all(
+        [a, b].map((d) => waitFor(`${view} to show ${subjects.join(', ')}`, async () => (JSON.stringify(await inView(d, view)) === JSON.stringify(subjects) ? true : undefined))),
+      );
+    const subject = (i: number) => `${tag} question ${i}`;
+
+    await call(a.core, 'conversations:update-many', { ids: [onA[0]!.id], patch: { bin: 'deleted' } });
+    await call(b.core, 'conversations:update-many', { ids: [onB[1]!.id], patch: { bin: 'spam' } });
+    await bothShow('deleted', [subject(0)]);
+    await bothShow('spam', [subject(1)]);
+    await bothShow('all', [subject(2)]);
+
+    // The customer is remembered as a spam sender on both desktops: their next conversation starts in Spam.
+    await deliver(stack, { from: stack.users.customer.address, to: user.address, subject: `${tag} question 3`, text: 'More', headers: { 'Message-ID': `<q3.${tag}@customer.test>` } });
+    await bothShow('spam', [subject(1), subject(3)]);
+
+    // "Not spam" on B brings it back on A and forgets the sender on both.
+    const spamOnB = (await call(b.core, 'conversations:list', { view: 'spam', limit: 500, channelId: b.channelId, query: tag })).items.map((c) => c.id);
+    await call(b.core, 'conversations:update-many', { ids: spamOnB, patch: { bin: null } });
+    await bothShow('spam', []);
+    await deliver(stack, { from: stack.users.customer.address, to: user.address, subject: `${tag} question 4`, text: 'Hello', headers: { 'Message-ID': `<q4.${tag}@customer.test>` } });
+    await bothShow('all', [subject(1), subject(2), subject(3), subject(4)]);
+
+    // Restored on B: back on A too.
+    const deletedOnB = (await call(b.core, 'conversations:list', { view: 'deleted', limit: 500, channelId: b.channelId, query: tag })).items.map((c) => c.id);
+    await call(b.core, 'conversations:update-many', { ids: deletedOnB, patch: { bin: null } });
+    await bothShow('deleted', []);
+    await bothShow('all', [0, 1, 2, 3, 4].map(subject));
+
+    // Saved replies: added on A, changed on B, another added and removed; both end up with the same.
+    const refund = await call(a.core, 'saved-replies:save', { name: `Refund ${tag}`, body: 'We refunded you.' });
+    const onBRefund = await waitFor('the saved reply on B', async () => (await call(b.core, 'saved-replies:list', {})).find((r) => r.name === `Refund ${tag}`));
+    expect(onBRefund.body).toBe('We refunded you.');
+    await call(b.core, 'saved-replies:save', { id: onBRefund.id, name: `Refund ${tag}`, body: 'We have refunded you in full.' });
+    const greeting = await call(a.core, 'saved-replies:save', { name: `Greeting ${tag}`, body: 'Hello!' });
+    await call(a.core, 'saved-replies:delete', { id: greeting.id });
+    const replies = async (d: Desktop) => (await call(d.core, 'saved-replies:list', {})).filter((r) => r.name.includes(tag)).map((r) => `${r.name}: ${r.body}`);
+    const expected = [`Refund ${tag}: We have refunded you in full.`];
+    for (const d of [a, b]) await waitFor('the saved replies to agree', async () => (JSON.stringify(await replies(d)) === JSON.stringify(expected) ? true : undefined));
+    expect((await call(a.core, 'saved-replies:list', {})).find((r) => r.name === `Refund ${tag}`)?.id).toBe(refund.id);
+
+    const late = await desktop(folder);
+    await waitFor('the saved replies on a desktop joining later', async () => (JSON.stringify(await replies(late)) === JSON.stringify(expected) ? true : undefined));
+  }, 180_000);
 });

@@ -4,11 +4,12 @@ import { ErrorAlert } from './ErrorAlert';
 import { Modal } from './Modal';
 
 /**
- * "Delete <name>?" with Cancel focused first. The body says what goes and what stays; a failure
- * is shown in place and the dialog stays open.
+ * "Delete <name>?" (or the `title` given) with Cancel focused first. The body says what goes and
+ * what stays; a failure is shown in place and the dialog stays open.
  */
 export function ConfirmDeleteDialog(props: {
   name: string;
+  title?: string;
   children: ReactNode;
   failureTitle: string;
   onConfirm(): Promise<AppError | null>;
@@ -32,7 +33,7 @@ export function ConfirmDeleteDialog(props: {
     <Modal role="alertdialog" labelledBy={titleId} describedBy={bodyId} onClose={props.onClose} className="modal-small">
       <div className="modal-header">
         <h2 id={titleId} className="modal-title">
-          Delete “{props.name}”?
+          {props.title ?? `Delete “${props.name}”?`}
         </h2>
       </div>
       <div className="modal-body" id={bodyId}>

@@ -14,7 +14,7 @@ export const ROUTES: readonly Route[] = ['inbox', 'channels', 'settings'];
 // Channels stays the landing page: a new install has nothing in its inbox until a mailbox is connected.
 export const DEFAULT_ROUTE: Route = 'channels';
 
-const VIEWS: readonly InboxView[] = ['mine', 'unassigned', 'all', 'failed'];
+const VIEWS: readonly InboxView[] = ['mine', 'unassigned', 'all', 'failed', 'spam', 'deleted'];
 
 /** What the inbox part of the hash says: a view to show and/or a conversation to open. */
 export interface InboxLocation {

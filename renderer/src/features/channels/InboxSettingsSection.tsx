@@ -25,9 +25,9 @@ export function InboxSettingsSection({ form, creating }: { form: ChannelFormApi;
   const agents = useSettingsStore((s) => s.agents);
   const { register, control, setValue, getValues, formState } = form;
   const errors = formState.errors.inbox;
-  const [routing, agentIds, markSeen, smtpHost, rate] = useWatch({
+  const [routing, agentIds, markSeen, smtpHost, rate, trashOnDelete] = useWatch({
     control,
-    name: ['inbox.routing', 'inbox.agentIds', 'inbox.markSeenOnServer', 'smtp.host', 'inbox.sendRatePerMinute'],
+    name: ['inbox.routing', 'inbox.agentIds', 'inbox.markSeenOnServer', 'smtp.host', 'inbox.sendRatePerMinute', 'inbox.trashOnDelete'],
   });
   const chosen = new Set(agentIds ?? []);
   const pollError = errors?.pollIntervalSeconds?.message;
@@ -35,6 +35,7 @@ export function InboxSettingsSection({ form, creating }: { form: ChannelFormApi;
   const sentFolderError = errors?.sentFolder?.message;
   const rateError = errors?.sendRatePerMinute ? RATE_MESSAGE : undefined;
   const teamFolderError = errors?.teamFolder?.message;
+  const trashFolderError = errors?.trashFolder?.message;
   const [sentChoice, setSentChoice] = useState<SentChoice>(() => sentChoiceOf(getValues('inbox.sentFolder')));
   const [customFolder, setCustomFolder] = useState(() => (sentChoiceOf(getValues('inbox.sentFolder')) === 'custom' ? (getValues('inbox.sentFolder') ?? '') : ''));
   const host = (smtpHost ?? '').trim().toLowerCase();
@@ -43,7 +44,7 @@ export function InboxSettingsSection({ form, creating }: { form: ChannelFormApi;
 
   // A channel saved before replies existed has no reply settings yet: start from the defaults.
   useEffect(() => {
-    for (const key of ['signature', 'sentFolder', 'sendRatePerMinute', 'teamFolder', 'assignOnReply', 'pendingOnReply'] as const) {
+    for (const key of ['signature', 'sentFolder', 'sendRatePerMinute', 'teamFolder', 'assignOnReply', 'pendingOnReply', 'trashOnDelete', 'trashFolder', 'junkOnSpam'] as const) {
       if (getValues(`inbox.${key}`) === undefined) setValue(`inbox.${key}`, DEFAULT_INBOX_SETTINGS[key]);
     }
   }, [getValues, setValue]);
@@ -146,6 +147,35 @@ export function InboxSettingsSection({ form, creating }: { form: ChannelFormApi;
             </>
           )}
         </fieldset>
+      ) : null}
+
+      <h4 className="subsection-title">Deleting and spam</h4>
+      <fieldset className="field after-reply" aria-describedby="inbox-server-bins-hint">
+        <legend className="field-label">On the mail server</legend>
+        <label className="checkbox-row checkbox-row-light" htmlFor="inbox-trash-on-delete">
+          <input id="inbox-trash-on-delete" type="checkbox" className="checkbox" {...register('inbox.trashOnDelete')} />
+          Move the customer's mail of deleted conversations to the Trash folder
+        </label>
+        <label className="checkbox-row checkbox-row-light" htmlFor="inbox-junk-on-spam">
+          <input id="inbox-junk-on-spam" type="checkbox" className="checkbox" {...register('inbox.junkOnSpam')} />
+          Move the customer's mail of spam to the Junk folder
+        </label>
+        <p id="inbox-server-bins-hint" className="field-hint">
+          Off by default: deleted and spam conversations leave Auxilium's queues, and the mailbox stays as it is. When on, the mail moves on the
+          server too (for webmail and other mail apps); restoring in Auxilium does not move it back.
+        </p>
+      </fieldset>
+      {trashOnDelete ? (
+        <div className="grid-2">
+          <Field
+            id="inbox-trash-folder"
+            label="Trash folder"
+            error={trashFolderError}
+            hint="Empty: the folder the server marks as Trash. Otherwise the folder as the server names it, e.g. Deleted Items or INBOX.Trash."
+          >
+            <input className="input" type="text" placeholder="Trash" {...fieldAria('inbox-trash-folder', trashFolderError, { hint: true })} {...register('inbox.trashFolder')} />
+          </Field>
+        </div>
       ) : null}
 
       <h4 className="subsection-title">Replies</h4>

@@ -6,7 +6,8 @@ import { useInboxStore } from './store';
 
 /**
  * Above the list: "Select all", and for a multi-selection the bulk actions — close, reopen, assign,
- * mark read or unread. Each acts on every selected conversation at once.
+ * mark read or unread, delete (after a confirmation) and mark as spam; in Spam "Not spam", in
+ * Deleted "Restore". Each acts on every selected conversation at once.
  */
 export function BulkBar() {
   const selected = useInboxStore((s) => s.selected);
@@ -15,6 +16,7 @@ export function BulkBar() {
   const error = useInboxStore((s) => s.bulkError);
   const agents = useSettingsStore((s) => s.agents);
   const meAgentId = useSettingsStore((s) => s.meAgentId);
+  const view = useInboxStore((s) => s.filters.view);
   const assignId = useId();
   const store = useInboxStore.getState();
   const count = selected.size;
@@ -23,6 +25,8 @@ export function BulkBar() {
   const apply = (patch: BulkPatch) => {
     if (!busy) void store.applyToSelected(patch);
   };
+  const remove = () => store.requestDelete([...selected]);
+  const binned = view === 'spam' || view === 'deleted';
 
   return (
     <div className="bulk">
@@ -41,7 +45,22 @@ export function BulkBar() {
           />
           {count > 0 ? <span role="status">{count} selected</span> : <span>Select all</span>}
         </label>
-        {count > 0 ? (
+        {count > 0 && view === 'deleted' ? (
+          <button type="button" className="btn btn-secondary btn-small" aria-disabled={busy || undefined} onClick={() => apply({ bin: null })}>
+            Restore
+          </button>
+        ) : null}
+        {count > 0 && view === 'spam' ? (
+          <>
+            <button type="button" className="btn btn-secondary btn-small" aria-disabled={busy || undefined} aria-keyshortcuts="!" onClick={() => apply({ bin: null })}>
+              Not spam
+            </button>
+            <button type="button" className="btn btn-danger-ghost btn-small" aria-keyshortcuts="#" onClick={remove}>
+              Delete
+            </button>
+          </>
+        ) : null}
+        {count > 0 && !binned ? (
           <>
             <button type="button" className="btn btn-secondary btn-small" aria-disabled={busy || undefined} onClick={() => apply({ status: 'closed' })}>
               Close
@@ -74,6 +93,12 @@ export function BulkBar() {
             </button>
             <button type="button" className="btn btn-ghost btn-small" aria-disabled={busy || undefined} onClick={() => apply({ unread: true })}>
               Mark unread
+            </button>
+            <button type="button" className="btn btn-ghost btn-small" aria-disabled={busy || undefined} aria-keyshortcuts="!" onClick={() => apply({ bin: 'spam' })}>
+              Spam
+            </button>
+            <button type="button" className="btn btn-danger-ghost btn-small" aria-keyshortcuts="#" onClick={remove}>
+              Delete
             </button>
           </>
         ) : null}

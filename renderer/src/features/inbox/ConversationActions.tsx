@@ -2,19 +2,41 @@ import { conversationStatusSchema, type ConversationStatus, type ConversationSum
 import { agentLabel, useSettingsStore } from '../settings/store';
 import { useConversationStore } from './conversation-store';
 import { STATUS_LABEL } from './format';
+import { useInboxStore } from './store';
 
-/** Status and assignee of the open conversation; each change is saved at once. */
+/** Status and assignee of the open conversation, delete and spam; each change is saved at once (a deletion after a confirmation). */
 export function ConversationActions({ conversation }: { conversation: ConversationSummary }) {
   const agents = useSettingsStore((s) => s.agents);
   const meAgentId = useSettingsStore((s) => s.meAgentId);
   const setStatus = useConversationStore((s) => s.setStatus);
   const assign = useConversationStore((s) => s.assign);
   const markUnread = useConversationStore((s) => s.markUnread);
+  const moveToBin = useConversationStore((s) => s.moveToBin);
   const assigneeKnown = conversation.assigneeId === null || agents.some((a) => a.id === conversation.assigneeId);
+
+  const requestDelete = () => useInboxStore.getState().requestDelete([conversation.id]);
 
   return (
     <div className="conversation-actions">
-      {conversation.status === 'closed' ? null : (
+      {conversation.bin === 'deleted' ? (
+        <button type="button" className="btn btn-secondary btn-small" onClick={() => void moveToBin(null)}>
+          Restore
+        </button>
+      ) : conversation.bin === 'spam' ? (
+        <button type="button" className="btn btn-secondary btn-small" aria-keyshortcuts="!" onClick={() => void moveToBin(null)}>
+          Not spam
+        </button>
+      ) : (
+        <button type="button" className="btn btn-ghost btn-small" aria-keyshortcuts="!" onClick={() => void moveToBin('spam')}>
+          Spam
+        </button>
+      )}
+      {conversation.bin === 'deleted' ? null : (
+        <button type="button" className="btn btn-danger-ghost btn-small" aria-keyshortcuts="#" onClick={requestDelete}>
+          Delete
+        </button>
+      )}
+      {conversation.status === 'closed' || conversation.bin ? null : (
         <button type="button" className="btn btn-secondary btn-small" aria-keyshortcuts="e" onClick={() => void setStatus('closed')}>
           Close
         </button>

@@ -1,6 +1,7 @@
 import { useEffect, useId, useRef } from 'react';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { answeredWithoutReply } from './answered';
+import { BinNotice } from './BinNotice';
 import { Composer } from './Composer';
 import { CustomerPanel } from './CustomerPanel';
 import { ConversationActions } from './ConversationActions';
@@ -65,6 +66,7 @@ export function ConversationPane() {
         </div>
         <ConversationActions conversation={conversation} />
       </header>
+      <BinNotice conversation={conversation} />
       {actionError ? (
         <div className="pane-pad">
           <ErrorAlert error={actionError} onDismiss={clearActionError} title="The change was not saved." />

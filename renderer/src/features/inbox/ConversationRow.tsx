@@ -21,8 +21,12 @@ export interface ConversationRowProps {
   onToggle(id: number, range: boolean): void;
 }
 
-/** Why this row needs attention beyond being unread: a reply that failed, or one a disabled channel holds. */
+/**
+ * Why this row needs attention beyond being unread: a reply that failed, one a disabled channel
+ * holds, or its mail not yet moved to the server's Trash (or Junk) because that failed.
+ */
 function replyFlag(c: ConversationSummary, channelDisabled: boolean): { label: string; tone: 'bad' | 'warn' } | null {
+  if (c.mailboxMove?.error) return { label: `Not moved to ${c.mailboxMove.folder === 'trash' ? 'Trash' : 'Junk'} on the server`, tone: 'warn' };
   if (c.failedReplies > 0) return { label: c.failedReplies === 1 ? 'Reply not sent' : `${c.failedReplies} replies not sent`, tone: 'bad' };
   if (c.queuedReplies > 0 && channelDisabled) return { label: 'Reply held: channel disabled', tone: 'warn' };
   return null;

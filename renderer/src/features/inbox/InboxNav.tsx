@@ -3,13 +3,15 @@ import type { InboxView } from '../../../../shared/conversation';
 import { inboxViewHref, routeHref } from '../../lib/router';
 import { useInboxStore } from './store';
 
-export const VIEW_LABEL: Record<InboxView, string> = { mine: 'Mine', unassigned: 'Unassigned', all: 'All', failed: 'Failed replies' };
+export const VIEW_LABEL: Record<InboxView, string> = { mine: 'Mine', unassigned: 'Unassigned', all: 'All', failed: 'Failed replies', spam: 'Spam', deleted: 'Deleted' };
 const QUEUES = ['mine', 'unassigned', 'all'] as const;
+const BINS = ['spam', 'deleted'] as const;
 
 /**
  * The sidebar's Inbox entry and its views. The counts are open conversations (the work still to
  * do) and, beside them, how many of the open and pending ones are unread; "Failed replies" appears
- * while a reply the server refused waits for someone. All kept live by `conversations:changed`.
+ * while a reply the server refused waits for someone; Spam and Deleted hold what was taken out of
+ * the queues. All kept live by `conversations:changed`.
  */
 export function InboxNav({ active }: { active: boolean }) {
   const counts = useInboxStore((s) => s.counts);
@@ -65,6 +67,19 @@ export function InboxNav({ active }: { active: boolean }) {
             </a>
           </li>
         ) : null}
+        {BINS.map((v) => (
+          <li key={v}>
+            <a className="nav-item nav-sub-item" href={inboxViewHref(v)} aria-current={active && view === v ? 'true' : undefined}>
+              {VIEW_LABEL[v]}
+              {counts && counts[v] > 0 ? (
+                <span className="nav-count" title={`Conversations in ${VIEW_LABEL[v]}`}>
+                  {counts[v]}
+                  <span className="sr-only"> conversations</span>
+                </span>
+              ) : null}
+            </a>
+          </li>
+        ))}
       </ul>
     </>
   );

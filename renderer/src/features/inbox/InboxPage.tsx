@@ -7,6 +7,7 @@ import { ConversationList } from './ConversationList';
 import { ConversationPane } from './ConversationPane';
 import { useConversationStore } from './conversation-store';
 import { BulkBar } from './BulkBar';
+import { DeleteConversationsDialog } from './DeleteConversationsDialog';
 import { InboxFilterBar } from './InboxFilterBar';
 import { VIEW_LABEL } from './InboxNav';
 import { useInboxShortcuts } from './shortcuts';
@@ -44,8 +45,8 @@ export function InboxPage() {
   }, []);
 
   useEffect(() => {
-    // Each view starts on its usual statuses: the queues on the work to do, failed replies on all of them.
-    if (view) useInboxStore.getState().setFilters({ view, status: view === 'failed' ? null : DEFAULT_STATUS });
+    // Each view starts on its usual statuses: the queues on the work to do, failed replies, spam and deleted on all of them.
+    if (view) useInboxStore.getState().setFilters({ view, status: ['failed', 'spam', 'deleted'].includes(view) ? null : DEFAULT_STATUS });
   }, [view]);
 
   useEffect(() => {
@@ -85,6 +86,7 @@ export function InboxPage() {
         </div>
       </div>
       {helpOpen ? <ShortcutsDialog onClose={() => setHelpOpen(false)} /> : null}
+      <DeleteConversationsDialog />
     </div>
   );
 }

@@ -13,6 +13,8 @@ export const SHORTCUTS: readonly { keys: string[]; action: string }[] = [
   { keys: ['n'], action: 'Add a note' },
   { keys: ['e'], action: 'Close (the selected ones, or the open one) and go to the next' },
   { keys: ['u'], action: 'Mark the open conversation unread' },
+  { keys: ['#'], action: 'Delete (the selected ones, or the open one), after confirming' },
+  { keys: ['!'], action: 'Mark as spam (in Spam: not spam)' },
   { keys: ['/'], action: 'Search' },
   { keys: ['Esc'], action: 'Clear the selection' },
   { keys: ['?'], action: 'Show these shortcuts' },

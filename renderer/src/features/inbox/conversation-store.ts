@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { ConversationDetail, ConversationStatus, Message } from '../../../../shared/conversation';
+import type { ConversationBin, ConversationDetail, ConversationStatus, Message } from '../../../../shared/conversation';
 import type { AppError } from '../../../../shared/errors';
 import { invoke, onEvent } from '../../lib/api';
 import { conversationHref, inboxViewHref, navigate } from '../../lib/router';
@@ -25,6 +25,8 @@ export interface ConversationState {
   assign(agentId: number | null): Promise<void>;
   /** Marks the open conversation unread again (it stays open here; opening it anew reads it). */
   markUnread(): Promise<void>;
+  /** Marks the open conversation as spam, or (null) restores it / says "Not spam"; the next one opens. Deleting goes through the confirmation (inbox store). */
+  moveToBin(bin: ConversationBin | null): Promise<void>;
   addNote(text: string): Promise<AppError | null>;
   /** Put a message the main side returned (a queued reply, a retried one) into the open thread. */
   upsertMessage(message: Message): void;
@@ -121,6 +123,13 @@ export const useConversationStore = create<ConversationState>()((set, get) => {
       }
       useInboxStore.getState().patchItem(id, { unread: true });
       set(({ detail }) => (detail && detail.conversation.id === id ? { detail: { ...detail, conversation: { ...detail.conversation, unread: true } } } : {}));
+    },
+
+    async moveToBin(bin) {
+      const id = get().id;
+      if (id === null) return;
+      const error = await useInboxStore.getState().moveToBin([id], bin);
+      if (error) set({ actionError: error });
     },
 
     async addNote(text) {

@@ -4,7 +4,7 @@ import { useComposerStore } from './composer-store';
 import { useConversationStore } from './conversation-store';
 import { useInboxStore } from './store';
 
-export type ShortcutAction = 'next' | 'previous' | 'open' | 'reply' | 'reply-all' | 'note' | 'close' | 'unread' | 'search' | 'help' | 'clear';
+export type ShortcutAction = 'next' | 'previous' | 'open' | 'reply' | 'reply-all' | 'note' | 'close' | 'unread' | 'delete' | 'spam' | 'search' | 'help' | 'clear';
 
 const KEYS: Record<string, ShortcutAction> = {
   j: 'next',
@@ -15,6 +15,8 @@ const KEYS: Record<string, ShortcutAction> = {
   n: 'note',
   e: 'close',
   u: 'unread',
+  '#': 'delete',
+  '!': 'spam',
   '/': 'search',
   '?': 'help',
   Escape: 'clear',
@@ -38,6 +40,17 @@ export function shortcutFor(event: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'meta
 function focusedRowId(): number | null {
   const id = Number((document.activeElement as HTMLElement | null)?.closest<HTMLElement>('.conv-row')?.dataset.id);
   return Number.isFinite(id) && id > 0 ? id : null;
+}
+
+/**
+ * The open conversation's store, on the conversation the hash names. Keys can come faster than
+ * React renders: the hash already names the next conversation while the store still holds the one
+ * before, and a command must act on the one the agent moved to, never on the one they left.
+ */
+function openConversation(openId: number) {
+  const conversation = useConversationStore.getState();
+  if (conversation.id !== openId) void conversation.open(openId);
+  return useConversationStore.getState();
 }
 
 /** The inbox's keyboard triage (see ShortcutsDialog for the list). */
@@ -77,13 +90,29 @@ export function useInboxShortcuts(showHelp: () => void): void {
           break;
         case 'close':
           if (inbox.selected.size > 0) void inbox.applyToSelected({ status: 'closed' });
-          else if (openId !== null) void useConversationStore.getState().setStatus('closed');
+          else if (openId !== null) void openConversation(openId).setStatus('closed');
           else return;
           break;
         case 'unread':
           if (openId === null) return;
-          void useConversationStore.getState().markUnread();
+          void openConversation(openId).markUnread();
           break;
+        case 'delete': {
+          // Never without the confirmation; nothing to do where everything is deleted already.
+          const ids = inbox.selected.size > 0 ? [...inbox.selected] : openId !== null ? [openId] : [];
+          if (ids.length === 0 || inbox.filters.view === 'deleted') return;
+          inbox.requestDelete(ids);
+          break;
+        }
+        case 'spam': {
+          // In Spam the same key says "Not spam".
+          const bin = inbox.filters.view === 'spam' ? null : 'spam';
+          if (inbox.filters.view === 'deleted') return;
+          if (inbox.selected.size > 0) void inbox.applyToSelected({ bin });
+          else if (openId !== null) void openConversation(openId).moveToBin(bin);
+          else return;
+          break;
+        }
         case 'search':
           document.getElementById('inbox-search')?.focus();
           break;

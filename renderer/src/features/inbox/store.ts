@@ -1,7 +1,8 @@
 import { create } from 'zustand';
-import type { BulkPatch, ConversationSummary, InboxCounts, InboxView, StatusFilter } from '../../../../shared/conversation';
+import type { BulkPatch, ConversationBin, ConversationSummary, InboxCounts, InboxView, StatusFilter } from '../../../../shared/conversation';
 import type { AppError } from '../../../../shared/errors';
 import { invoke, onEvent } from '../../lib/api';
+import { conversationHref, inboxViewHref, navigate, parseInboxLocation } from '../../lib/router';
 import { notifyCustomerReplies, notifyFailedReplies, notifyNewConversations } from './notify';
 
 export interface InboxFilters {
@@ -42,6 +43,8 @@ export interface InboxState {
   /** A bulk action is on its way; its failure, when it failed. */
   bulkBusy: boolean;
   bulkError: AppError | null;
+  /** Conversations the agent asked to delete: the confirmation dialog is open for them. */
+  deleteRequest: number[] | null;
 
   setFilters(patch: Partial<InboxFilters>): void;
   reload(): Promise<void>;
@@ -61,6 +64,14 @@ export interface InboxState {
   clearSelection(): void;
   /** Applies one change to every selected conversation; the selection is cleared when it worked. */
   applyToSelected(patch: BulkPatch): Promise<boolean>;
+  /** Asks the agent to confirm deleting these conversations (nothing is deleted without it). */
+  requestDelete(ids: readonly number[]): void;
+  cancelDelete(): void;
+  /**
+   * Deletes, marks as spam, or (null) restores: the rows leave the view at once, and the open
+   * conversation, when it was one of them, gives way to the next in the list.
+   */
+  moveToBin(ids: readonly number[], bin: ConversationBin | null): Promise<AppError | null>;
   /** The conversation shown after `id` in the list (the one before it at the end), to move on to. */
   neighbourOf(id: number): number | null;
   /** The conversation `step` rows away from `id` (or the first one when `id` is not listed). */
@@ -135,6 +146,7 @@ export const useInboxStore = create<InboxState>()((set, get) => {
     anchorId: null,
     bulkBusy: false,
     bulkError: null,
+    deleteRequest: null,
 
     setFilters(patch) {
       const filters = { ...get().filters, ...patch };
@@ -276,7 +288,14 @@ export const useInboxStore = create<InboxState>()((set, get) => {
       const ids = [...get().selected];
       if (ids.length === 0 || get().bulkBusy) return false;
       set({ bulkBusy: true, bulkError: null });
-      const result = await invoke('conversations:update-many', { ids, patch });
+      const { bin, ...fields } = patch;
+      if (bin !== undefined) {
+        // Into or out of a bin, the rows leave the view they are in (see moveToBin).
+        const error = await get().moveToBin(ids, bin);
+        set(error ? { bulkBusy: false, bulkError: error } : { bulkBusy: false, selected: new Set(), anchorId: null });
+        return error === null;
+      }
+      const result = await invoke('conversations:update-many', { ids, patch: fields });
       if (!result.ok) {
         set({ bulkBusy: false, bulkError: result.error });
         return false;
@@ -286,10 +305,37 @@ export const useInboxStore = create<InboxState>()((set, get) => {
         bulkBusy: false,
         selected: new Set(),
         anchorId: null,
-        items: items.map((c) => (ids.includes(c.id) ? { ...c, ...patch } : c)),
+        items: items.map((c) => (ids.includes(c.id) ? { ...c, ...fields } : c)),
       }));
       scheduleRefresh();
       return true;
+    },
+
+    requestDelete(ids) {
+      if (ids.length > 0) set({ deleteRequest: [...ids] });
+    },
+
+    cancelDelete() {
+      set({ deleteRequest: null });
+    },
+
+    async moveToBin(ids, bin) {
+      const openId = parseInboxLocation(window.location.hash).conversationId;
+      const leaving = openId !== null && ids.includes(openId);
+      // Chosen before the rows leave: the next conversation not among them.
+      const { items } = get();
+      const at = leaving ? items.findIndex((c) => c.id === openId) : -1;
+      const staying = (c: ConversationSummary) => !ids.includes(c.id);
+      const next = at === -1 ? null : (items.slice(at + 1).find(staying) ?? items.slice(0, at).reverse().find(staying) ?? null);
+      const result = await invoke('conversations:update-many', { ids: [...ids], patch: { bin } });
+      if (!result.ok) return result.error;
+      const selected = new Set([...get().selected].filter((id) => !ids.includes(id)));
+      set(({ items: current }) => ({ items: current.filter((c) => !ids.includes(c.id)), selected, deleteRequest: null }));
+      scheduleRefresh();
+      if (leaving && parseInboxLocation(window.location.hash).conversationId === openId) {
+        navigate(next === null ? inboxViewHref(get().filters.view) : conversationHref(next.id));
+      }
+      return null;
     },
 
     neighbourOf(id) {

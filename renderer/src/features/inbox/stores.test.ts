@@ -120,6 +120,93 @@ describe('inbox store: selection and bulk actions', () => {
   });
 });
 
+describe('inbox store: delete, spam and restore', () => {
+  /** The hash the app shows; the unit project has no window, so the store reads this one. */
+  function at(hash: string): void {
+    vi.stubGlobal('window', { location: { hash } });
+  }
+
+  beforeEach(() => {
+    // The fake server's view: rows put into a bin leave it, as they do on the main side.
+    let server = [1, 2, 3, 4, 5].map((id) => summary(id));
+    answers['conversations:update-many'] = (input) => {
+      server = server.filter((c) => !(input.ids as number[]).includes(c.id));
+      return { ids: input.ids };
+    };
+    answers['conversations:list'] = () => ({ items: server, nextCursor: null, total: server.length });
+    answers['conversations:count'] = () => ({ mine: 0, unassigned: 0, all: 0, unread: { mine: 0, unassigned: 0, all: 0 }, failed: 0, spam: 0, deleted: 0 });
+    at('#/inbox/all');
+    return () => vi.unstubAllGlobals();
+  });
+
+  it('asks before deleting: a request opens the confirmation and sends nothing; cancelling forgets it', () => {
+    const inbox = useInboxStore.getState();
+    inbox.requestDelete([2, 3]);
+    expect(useInboxStore.getState().deleteRequest).toEqual([2, 3]);
+    expect(calls).toEqual([]);
+    inbox.cancelDelete();
+    expect(useInboxStore.getState().deleteRequest).toBeNull();
+  });
+
+  it('deleting takes the rows out of the view at once, closes the confirmation, and the open one gives way to the next that stays', async () => {
+    at('#/inbox/c/2');
+    const inbox = useInboxStore.getState();
+    inbox.toggleSelected(3);
+    inbox.requestDelete([2, 3]);
+    expect(await inbox.moveToBin([2, 3], 'deleted')).toBeNull();
+    expect(calls[0]).toEqual({ channel: 'conversations:update-many', input: { ids: [2, 3], patch: { bin: 'deleted' } } });
+    const state = useInboxStore.getState();
+    expect(state.items.map((c) => c.id)).toEqual([1, 4, 5]);
+    expect(state.deleteRequest).toBeNull();
+    expect(state.selected.size).toBe(0);
+    expect(navigated).toEqual(['#/inbox/c/4']);
+  });
+
+  it('the last conversation in the list moves on to the one before it; with none left, back to the view', async () => {
+    at('#/inbox/c/5');
+    expect(await useInboxStore.getState().moveToBin([5], 'spam')).toBeNull();
+    expect(navigated).toEqual(['#/inbox/c/4']);
+    at('#/inbox/c/1');
+    expect(await useInboxStore.getState().moveToBin([1, 2, 3, 4], 'spam')).toBeNull();
+    expect(navigated.at(-1)).toBe('#/inbox/all');
+  });
+
+  it('a failed deletion keeps the rows and the confirmation, and says why', async () => {
+    delete answers['conversations:update-many'];
+    const inbox = useInboxStore.getState();
+    inbox.requestDelete([2]);
+    const error = await inbox.moveToBin([2], 'deleted');
+    expect(error?.message).toMatch(/no fake/);
+    expect(useInboxStore.getState().items).toHaveLength(5);
+    expect(useInboxStore.getState().deleteRequest).toEqual([2]);
+    expect(navigated).toEqual([]);
+  });
+
+  it('spam and "Not spam" on the selection go through the same call and clear the selection', async () => {
+    const inbox = useInboxStore.getState();
+    inbox.toggleSelected(1);
+    inbox.toggleSelected(4);
+    expect(await inbox.applyToSelected({ bin: 'spam' })).toBe(true);
+    expect(calls[0]).toEqual({ channel: 'conversations:update-many', input: { ids: [1, 4], patch: { bin: 'spam' } } });
+    expect(useInboxStore.getState().items.map((c) => c.id)).toEqual([2, 3, 5]);
+    expect(useInboxStore.getState().selected.size).toBe(0);
+    useInboxStore.getState().toggleSelected(2);
+    expect(await useInboxStore.getState().applyToSelected({ bin: null })).toBe(true);
+    expect(calls.filter((c) => c.channel === 'conversations:update-many').at(-1)!.input).toEqual({ ids: [2], patch: { bin: null } });
+  });
+
+  it('the open conversation: spam moves on to the next, a failure shows above the thread', async () => {
+    answers['conversations:get'] = (input) => detail(summary(input.id as number));
+    await useConversationStore.getState().open(3);
+    at('#/inbox/c/3');
+    await useConversationStore.getState().moveToBin('spam');
+    expect(navigated).toEqual(['#/inbox/c/4']);
+    delete answers['conversations:update-many'];
+    await useConversationStore.getState().moveToBin('spam');
+    expect(useConversationStore.getState().actionError?.message).toMatch(/no fake/);
+  });
+});
+
 describe('conversation store: close and move on, mark unread', () => {
   async function openConversation(id: number): Promise<void> {
     const read = new Set<number>();
