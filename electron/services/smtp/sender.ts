@@ -94,6 +94,17 @@ export function buildMime(out: OutgoingRecord, date: Date): Promise<Buffer> {
     .build();
 }
 
+/** Everyone a reply is delivered to, Bcc included, each address once. */
+export function envelopeRecipients(out: Pick<OutgoingRecord, 'to' | 'cc' | 'bcc'>): string[] {
+  const seen = new Set<string>();
+  return [...out.to, ...out.cc, ...out.bcc].map((a) => a.address).filter((address) => {
+    const key = address.trim().toLowerCase();
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 /** 4xx, connection and timeout problems are worth retrying unchanged; 5xx and settings problems are not. */
 export function isTemporary(err: unknown, mapped: MailError): boolean {
   const code = typeof err === 'object' && err !== null ? (err as { responseCode?: unknown }).responseCode : undefined;
@@ -418,7 +429,8 @@ export class OutboxWorker {
     const transport = this.transport(secrets);
     try {
       raw = await buildMime(out, started);
-      const recipients = [...out.to, ...out.cc].map((a) => a.address);
+      // The Bcc is only in the envelope: buildMime never writes it into the message.
+      const recipients = envelopeRecipients(out);
       const info = await transport.sendMail({ envelope: { from: out.from.address, to: recipients }, raw });
       this.deps.hooks?.accepted?.(messageId);
       this.channelWaitsUntil.delete(channel.id);
