@@ -1,12 +1,6 @@
-import { chmod, constants, copyFile, mkdir, rm } from 'node:fs/promises';
-import { randomUUID } from 'node:crypto';
-import { extname, join } from 'node:path';
 import type { Address } from '../../../shared/conversation';
 import type { ChosenRecipients } from '../../../shared/recipient-list';
-import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../file-modes';
 import { withSignature, type ReplyHeaders, type Signatures } from './reply-headers';
-import { outboundFolder } from './reply-attachments';
-import type { StoredAttachment } from '../store/outbox-repo';
 
 /**
  * A forward: one message of a conversation sent on to someone outside it (a colleague, a supplier),
@@ -14,7 +8,8 @@ import type { StoredAttachment } from '../store/outbox-repo';
  * or References (they would hand the customer's Message-IDs to a third party), and the subject
  * drops the conversation token. Its recipients never become participants of the conversation
  * (MailStore.isParticipant skips forwards), so their answers start a conversation of their own
- * instead of joining, or taking over, the customer's.
+ * instead of joining, or taking over, the customer's. The forwarded message's files go with it
+ * from where they are stored (OutboxRepo.outgoing), never copied: an Undo has nothing to give back.
  */
 
 /** The forwarded message, as stored. */
@@ -74,28 +69,4 @@ export function buildForward(input: ForwardInput): ReplyHeaders {
     references: [],
     text: top === '' ? forwardedBlock(input.original) : `${top}\n\n${forwardedBlock(input.original)}`,
   };
-}
-
-/**
- * Copies the forwarded message's files next to reply attachments, so the forward owns its copies:
- * an Undo hands them to the draft, where removing one deletes only the copy, never the original's.
- */
-export async function copyForwardedFiles(attachmentsDir: string, files: readonly StoredAttachment[]): Promise<StoredAttachment[]> {
-  if (files.length === 0) return [];
-  const folder = outboundFolder(attachmentsDir);
-  await mkdir(folder, { recursive: true, mode: PRIVATE_DIR_MODE });
-  const copies: StoredAttachment[] = [];
-  try {
-    for (const file of files) {
-      const ext = extname(file.path);
-      const path = join(folder, `${randomUUID()}${/^\.[A-Za-z0-9]{1,10}$/.test(ext) ? ext : ''}`);
-      await copyFile(file.path, path, constants.COPYFILE_EXCL);
-      copies.push({ ...file, path });
-      await chmod(path, PRIVATE_FILE_MODE);
-    }
-  } catch (error) {
-    await Promise.all(copies.map((c) => rm(c.path, { force: true })));
-    throw error;
-  }
-  return copies;
 }

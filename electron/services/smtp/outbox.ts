@@ -9,8 +9,8 @@ import { normalizeMessageId, outgoingMessageId } from '../ingest/threading';
 import type { AgentRepo } from '../store/agent-repo';
 import type { ChannelRecord } from '../store/channel-repo';
 import type { MailStore } from '../store/mail-store';
-import type { OutboxRepo } from '../store/outbox-repo';
-import { buildForward, copyForwardedFiles } from './forward';
+import type { OutboxRepo, StoredAttachment } from '../store/outbox-repo';
+import { buildForward } from './forward';
 import { checkAttachmentLimit, removeAttachments, saveAttachments } from './reply-attachments';
 import { buildReplyHeaders, type ReplyHeaders } from './reply-headers';
 
@@ -68,15 +68,12 @@ export class OutboxService {
     let headers: ReplyHeaders;
     // A reply answers the customer's message (\Answered, threading); a forward answers nothing.
     let parent: ReturnType<OutboxRepo['parentOf']> = undefined;
-    let forwarded: { id: number; files: Awaited<ReturnType<typeof copyForwardedFiles>> } | null = null;
+    let forwarded: { id: number; files: StoredAttachment[] } | null = null;
     if (input.mode === 'forward') {
       const original = input.forwardOf === undefined ? undefined : store.message(input.forwardOf);
       if (!original || original.conversationId !== conversation.id || original.direction === 'note') throw notFound('message');
       headers = buildForward({ original, from, recipients: input.recipients!, text: input.text, signatures });
-      // Checked before anything is copied: the draft's files and the forwarded ones go together.
-      const originalFiles = repo.files(original.id);
-      checkAttachmentLimit([...repo.draftAttachments(conversation.id), ...originalFiles]);
-      forwarded = { id: original.id, files: await copyForwardedFiles(this.deps.attachmentsDir, originalFiles) };
+      forwarded = { id: original.id, files: repo.files(original.id) };
     } else {
       parent = repo.parentOf(conversation.id);
       headers = buildReplyHeaders({
@@ -102,10 +99,11 @@ export class OutboxService {
     const messageId = normalizeMessageId(outgoingMessageId(conversation.token, domain))!;
     const at = this.now();
     const iso = at.toISOString();
-    const id = await this.insertReply(() => {
-      const files = [...repo.draftAttachments(conversation.id), ...(forwarded?.files ?? [])];
-      // Each file was checked when it was attached; files an Undo gave back may add up to more.
-      checkAttachmentLimit(files);
+    const id = store.transaction(() => {
+      const files = repo.draftAttachments(conversation.id);
+      // Each file was checked when it was attached; files an Undo gave back may add up to more, and
+      // a forward takes the forwarded message's files along too.
+      checkAttachmentLimit([...files, ...(forwarded?.files ?? [])]);
       const stored = store.insertMessage(
         {
           conversationId: conversation.id,
@@ -155,20 +153,10 @@ export class OutboxService {
         if (channel.inbox.pendingOnReply) store.setStatus(conversation.id, 'pending');
       }
       return stored;
-    }, forwarded?.files ?? []);
+    });
     this.changed(conversation.id);
     this.deps.kick();
     return this.message(id);
-  }
-
-  /** Runs the transaction that stores a reply; files copied for it are removed when it fails. */
-  private async insertReply(insert: () => number, copies: readonly { path: string }[]): Promise<number> {
-    try {
-      return this.deps.store.transaction(insert);
-    } catch (error) {
-      await removeAttachments(copies);
-      throw error;
-    }
   }
 
   /**

@@ -157,7 +157,7 @@ export interface OutgoingRecord {
   /** Delivered to, never named in the headers. */
   bcc: Address[];
   text: string;
-  /** Files the agent attached, on disk. */
+  /** Files the agent attached, then (a forward) the forwarded message's, on disk. */
   attachments: AttachmentFile[];
   /** The agent who wrote it, named in the reply so other desktops can say who sent it. */
   agent: { name: string; email: string } | null;
@@ -264,7 +264,7 @@ export class OutboxRepo {
     const row = this.db
       .prepare(
         `SELECT m.id, m.channel_id, m.conversation_id, c.token, m.message_id, m.in_reply_to, m."references", m.subject,
-           m.from_name, m.from_address, m.to_json, m.cc_json, m.bcc_json, m.text, a.name AS agent_name, a.email AS agent_email
+           m.from_name, m.from_address, m.to_json, m.cc_json, m.bcc_json, m.text, m.forward_of, a.name AS agent_name, a.email AS agent_email
          FROM messages m JOIN conversations c ON c.id = m.conversation_id LEFT JOIN agents a ON a.id = m.author_agent_id WHERE m.id = ?`,
       )
       .get(messageId) as
@@ -283,6 +283,7 @@ export class OutboxRepo {
           cc_json: string;
           bcc_json: string | null;
           text: string;
+          forward_of: number | null;
           agent_name: string | null;
           agent_email: string | null;
         }
@@ -302,7 +303,8 @@ export class OutboxRepo {
         cc: readAddresses(row.cc_json, 'Cc addresses'),
         bcc: readAddresses(row.bcc_json, 'Bcc addresses'),
         text: row.text,
-        attachments: this.attachments(row.id),
+        // A forward takes the forwarded message's files along, from where they are stored.
+        attachments: [...this.attachments(row.id), ...(row.forward_of === null ? [] : this.attachments(row.forward_of))],
         agent: row.agent_name !== null && row.agent_email !== null ? { name: row.agent_name, email: row.agent_email } : null,
       }
     );
