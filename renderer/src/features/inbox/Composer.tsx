@@ -68,6 +68,12 @@ function RecipientFieldsEditor({ fields, disabled }: { fields: RecipientFields; 
               value={fields[field]}
               placeholder={field === 'bcc' ? 'Gets a copy; nobody else sees it' : field === 'cc' ? 'name@example.com, …' : undefined}
               onChange={(event) => actions.setRecipients({ ...fields, [field]: event.target.value })}
+              onKeyDown={(event) => {
+                if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+                  event.preventDefault();
+                  void actions.submit();
+                }
+              }}
               {...fieldAria(id, errors[field])}
             />
             {errors[field] ? (
