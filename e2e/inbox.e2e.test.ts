@@ -5,7 +5,7 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import { deliver, withImapSession } from '../test/mailstack/mailstack';
 import { addMessage, countsOf, generateConversations, installFakeInbox, type FakeInbox } from './support/fake-inbox';
 import { openApp, TestApp } from './support/host';
-import { LONG, fillStackChannel, openEditDialog, seeText, testTrustAndCreate } from './support/ui';
+import { LONG, fillStackChannel, openEditDialog, recordNotifications, seeText, shownNotifications, testTrustAndCreate } from './support/ui';
 
 /** The mail frame may open links in a new window, but never run script or share the app's origin. */
 function expectScriptFreeSandbox(sandbox: string | null): void {
@@ -69,19 +69,7 @@ describe('Inbox UI (stand-in host)', () => {
     const context = await app.browser.newContext({ viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
     page.on('console', (m) => consoleMessages.push(m));
-    // Headless Chromium shows no desktop notifications; record what the app asks for instead.
-    await page.addInitScript(() => {
-      const shown: { title: string; body: string | undefined }[] = [];
-      class RecordingNotification {
-        static permission = 'granted';
-        static requestPermission = async () => 'granted';
-        onclick: (() => void) | null = null;
-        constructor(title: string, options?: { body?: string }) {
-          shown.push({ title, body: options?.body });
-        }
-      }
-      Object.assign(window, { Notification: RecordingNotification, shownNotifications: shown });
-    });
+    await recordNotifications(page);
     inbox = await installFakeInbox(page, generateConversations(100_000), {
       handlers: () => ({ 'messages:get-inline-images': (input) => (input.id === pictured.id ? [{ contentId: 'logo@acme.test', dataUrl: LOGO_DATA_URL }] : []) }),
     });
@@ -263,7 +251,7 @@ describe('Inbox UI (stand-in host)', () => {
       .getByRole('link', { name: `All ${counts.unread.all} unread ${counts.all} open`, exact: true })
       .waitFor();
     await expect
-      .poll(() => page.evaluate(() => (window as unknown as { shownNotifications: unknown[] }).shownNotifications))
+      .poll(() => shownNotifications(page))
       .toEqual([{ title: 'New conversation', body: `Customer 99999: Brand new ${token}` }]);
     await page.screenshot({ path: 'test-results/inbox-stand-in.png' });
   });

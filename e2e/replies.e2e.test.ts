@@ -283,6 +283,8 @@ describe('Reply composer (stand-in outbox)', () => {
       { kind: 'no-sent-folder' },
       { kind: 'idle-silent', pollSeconds: 60 },
     ];
+    const watching = channel.status;
+    channel.status = { ...watching, sent: { watched: false, message: 'No Sent folder on the server: replies sent from other mail clients are not shown' } };
     try {
       await page.goto(`${app.host.url}#/channels`);
       const notices = page.getByRole('article', { name: 'Support Email' }).getByRole('list', { name: 'Server notices' });
@@ -291,7 +293,11 @@ describe('Reply composer (stand-in outbox)', () => {
       await notices.getByRole('button', { name: 'Create a Sent folder' }).waitFor();
       await notices.getByRole('button', { name: 'Choose a folder…' }).waitFor();
       await seeText(notices, 'This server does not push new mail (IDLE); new mail is checked every 60 s.');
+      // Said once, where the fix is offered, not again as the Sent folder's status.
+      const card = await page.getByRole('article', { name: 'Support Email' }).innerText();
+      expect(card.match(/no Sent folder/gi)).toHaveLength(1);
     } finally {
+      channel.status = watching;
       channel.notices = [];
       await page.goto(`${app.host.url}#/inbox/all`);
       await row(page, subject).click();

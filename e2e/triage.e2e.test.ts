@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMessage, countsOf, generateConversations, installFakeInbox, type FakeInbox } from './support/fake-inbox';
 import { fakeChannel, outboxHandlers, type FakeOutbox } from './support/fake-outbox';
 import { TestApp } from './support/host';
+import { recordNotifications, shownNotifications } from './support/ui';
 
 /**
  * An agent's day in the inbox: the queue (closed out of the way, closing moves on), triage by
@@ -37,10 +38,6 @@ async function focusedDescription(page: Page): Promise<string> {
   });
 }
 
-function notifications(page: Page): Promise<{ title: string; body: string | undefined }[]> {
-  return page.evaluate(() => (window as unknown as { shownNotifications: { title: string; body: string | undefined }[] }).shownNotifications);
-}
-
 describe('Agent triage (stand-in host)', () => {
   let app: TestApp;
   let page: Page;
@@ -54,19 +51,7 @@ describe('Agent triage (stand-in host)', () => {
     app = await TestApp.start();
     const context = await app.browser.newContext({ viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
-    // Headless Chromium shows no desktop notifications; record what the app asks for instead.
-    await page.addInitScript(() => {
-      const shown: { title: string; body: string | undefined }[] = [];
-      class RecordingNotification {
-        static permission = 'granted';
-        static requestPermission = async () => 'granted';
-        onclick: (() => void) | null = null;
-        constructor(title: string, options?: { body?: string }) {
-          shown.push({ title, body: options?.body });
-        }
-      }
-      Object.assign(window, { Notification: RecordingNotification, shownNotifications: shown });
-    });
+    await recordNotifications(page);
     const disabled = { ...fakeChannel('fake-channel', ''), enabled: false };
     inbox = await installFakeInbox(page, generateConversations(30), { handlers: outboxHandlers(outbox, [disabled]) });
     inbox.agents.push({ id: 1, name: 'Ada Lovelace', email: 'ada@auxilium.test' }, { id: 2, name: 'Grace Hopper', email: 'grace@auxilium.test' });
@@ -222,7 +207,7 @@ describe('Agent triage (stand-in host)', () => {
     await row(page, subjectOf(failing.id)).getByText('Reply not sent').waitFor();
     const nav = page.getByRole('navigation', { name: 'Main' });
     await nav.getByRole('link', { name: 'Failed replies 1 with a reply not sent', exact: true }).waitFor();
-    await expect.poll(() => notifications(page)).toContainEqual({
+    await expect.poll(() => shownNotifications(page)).toContainEqual({
       title: 'A reply was not sent',
       body: `Customer ${failing.id}: ${subjectOf(failing.id)} — open it to retry or edit.`,
     });
@@ -269,7 +254,7 @@ describe('Agent triage (stand-in host)', () => {
     inbox.emit('conversations:changed', { ids: [answered.id], created: [], replied: [answered.id] });
     const nav = page.getByRole('navigation', { name: 'Main' });
     await nav.getByRole('link', { name: `All ${before.unread.all + 1} unread ${before.all + 1} open`, exact: true }).waitFor();
-    await expect.poll(() => notifications(page)).toContainEqual({ title: 'New reply from the customer', body: `Customer ${answered.id}: ${subjectOf(answered.id)}` });
+    await expect.poll(() => shownNotifications(page)).toContainEqual({ title: 'New reply from the customer', body: `Customer ${answered.id}: ${subjectOf(answered.id)}` });
   });
 
   it('marks the open conversation unread with u, and it stays unread', async () => {

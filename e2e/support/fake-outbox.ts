@@ -1,4 +1,4 @@
-import { DEFAULT_INBOX_SETTINGS, type ChannelNotice } from '../../shared/channel';
+import { DEFAULT_INBOX_SETTINGS, type ChannelNotice, type ChannelStatus } from '../../shared/channel';
 import { storedAuthSchema, DEFAULT_AUTH } from '../../shared/oauth';
 import { addMessage, keepFirstMessage, type FakeInbox, type FakeMessage, type Handler } from './fake-inbox';
 
@@ -52,7 +52,7 @@ export function fakeChannel(id: string, signature: string) {
     supportAddress: 'support@auxilium.test',
     // The defaults, so the stand-in channel keeps every setting the contract requires.
     inbox: { ...DEFAULT_INBOX_SETTINGS, signature },
-    status: { state: 'connected', message: 'Watching INBOX', since: now },
+    status: { state: 'connected', message: 'Watching INBOX', since: now } as ChannelStatus,
     auth: storedAuthSchema.parse(DEFAULT_AUTH),
     notices: [] as ChannelNotice[],
     createdAt: now,

@@ -137,3 +137,29 @@ export async function fillStackChannel(
   await dialog.getByLabel('Team folder').fill(options.teamFolder ?? `Auxilium Team ${Math.random().toString(36).slice(2)}`);
   return dialog;
 }
+
+export interface ShownNotification {
+  title: string;
+  body: string | undefined;
+}
+
+/** Headless Chromium shows no desktop notifications: record what the app asks to show instead. */
+export async function recordNotifications(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const shown: { title: string; body: string | undefined }[] = [];
+    class RecordingNotification {
+      static permission = 'granted';
+      static requestPermission = async () => 'granted';
+      onclick: (() => void) | null = null;
+      constructor(title: string, options?: { body?: string }) {
+        shown.push({ title, body: options?.body });
+      }
+    }
+    Object.assign(window, { Notification: RecordingNotification, shownNotifications: shown });
+  });
+}
+
+/** The notifications the app has shown since the page loaded, oldest first. */
+export function shownNotifications(page: Page): Promise<ShownNotification[]> {
+  return page.evaluate(() => (window as unknown as { shownNotifications: ShownNotification[] }).shownNotifications);
+}

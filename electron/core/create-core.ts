@@ -6,7 +6,7 @@ import { testConnection } from '../services/connection-test';
 import { ConversationService } from '../services/conversations/conversation-service';
 import { MailIngestor } from '../services/ingest/mail-ingestor';
 import { MailParserPool, parserWorkerCount } from '../services/ingest/parse';
-import { RawStore } from '../services/ingest/raw-store';
+import { RawStore } from '../services/store/raw-store';
 import type { Ingestor } from '../services/ingest/types';
 import { KeychainCredentialStore, type CredentialStore } from '../services/credentials/credential-store';
 import { WatcherSupervisor } from '../services/imap/supervisor';
@@ -23,14 +23,14 @@ import { toAppFailure } from '../services/oauth/oauth-failure';
 import { SavedReplyRepo } from '../services/store/saved-reply-repo';
 import { OutboxService } from '../services/smtp/outbox';
 import { outboundFolder } from '../services/smtp/reply-attachments';
-import { createSentFolder } from '../services/smtp/mailbox-ops';
+import { createSentFolder } from '../services/imap/mailbox-ops';
 import { OutboxWorker, type OutboxOptions } from '../services/smtp/sender';
 import { TeamRepo } from '../services/team/team-repo';
 import { TeamService } from '../services/team/team-service';
 import { TeamSyncs, type TeamSyncOptions } from '../services/team/team-sync';
 import { inlineImages, isInside, type AttachmentFile } from './attachment-response';
 import { preparePrivateFolder } from './data-dir';
-import { EventBus } from './event-bus';
+import { EventBus } from '../services/events/event-bus';
 import { createRouter, type Router } from './router';
 
 export interface CoreConfig {

@@ -6,7 +6,7 @@ import { withImapSession } from '../../test/mailstack/mailstack';
 import { cleanupsAfterAll } from '../../test/support/cleanups';
 import { call, coreWithStackChannel, marker, waitFor } from '../../test/support/core';
 import { tempDir } from '../../test/support/temp';
-import { INLINE_LIMIT } from '../services/ingest/raw-store';
+import { INLINE_LIMIT } from '../services/store/raw-store';
 
 // On a shared machine, other accounts must not read a user's mail: the data folder and everything
 // the app writes into it (database, logs, raw mail, attachments both ways) is the owner's alone.

@@ -2,7 +2,8 @@
 // (cursor moved together with the batch, idempotent, recognises a message seen again by its
 // Message-ID after a UIDVALIDITY change) without parsing, threading or storing anything real.
 import type { Readable } from 'node:stream';
-import type { FetchedMessage, IngestOutcome, Ingestor, MailboxPosition, SyncCursor } from '../../electron/services/ingest/types';
+import type { FetchedMessage, IngestOutcome, Ingestor } from '../../electron/services/ingest/types';
+import type { MailboxPosition, SyncCursor } from '../../electron/services/store/sync-cursor';
 
 export interface StoredMessage {
   uid: number;

@@ -4,7 +4,7 @@ import { storedAuthSchema, type AuthForm } from '../../../shared/oauth';
 import type { ConnectionTestResult } from '../../../shared/contract';
 import type { TeamSyncStatus } from '../../../shared/team-events';
 import { AppFailure } from '../../../shared/errors';
-import type { EventBus } from '../../core/event-bus';
+import type { EventBus } from '../events/event-bus';
 import { credentialAccount, type CredentialStore } from '../credentials/credential-store';
 import type { AccessTokenSource } from '../mail-login';
 import type { OAuthClient, OAuthService } from '../oauth/oauth-service';

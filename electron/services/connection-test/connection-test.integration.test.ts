@@ -8,7 +8,7 @@ import type { MailErrorCode } from '../../../shared/errors';
 import type { ProbeResult } from '../../../shared/contract';
 import { createImapClient, imapClientOptions } from '../imap/connect';
 import { smtpConnectionOptions } from '../smtp/connect';
-import { mapSmtpError } from './map-error';
+import { mapSmtpError } from '../mail-errors/map-error';
 import { probeImap, probeSmtp } from './probe';
 import { testConnection } from './index';
 

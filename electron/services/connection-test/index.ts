@@ -5,7 +5,6 @@ import { probeImap, probeSmtp } from './probe';
 
 export { probeImap, probeSmtp, DEFAULT_TIMEOUT_MS } from './probe';
 export { fetchServerCertificate } from './certificate';
-export { mapImapError, mapSmtpError } from './map-error';
 
 /**
  * Test Connection on the (unsaved) form, passwords filled in. Both probes run at once and each

@@ -6,7 +6,7 @@ import type { MailError, MailErrorContext } from '../../../shared/errors';
 import { connectImap, createImapClient, type ImapSettings } from '../imap/connect';
 import { smtpConnectionOptions, smtpLogin, type SmtpSettings } from '../smtp/connect';
 import { fetchServerCertificate } from './certificate';
-import { deadlineError, mapImapError, mapSmtpError } from './map-error';
+import { deadlineError, mapImapError, mapSmtpError } from '../mail-errors/map-error';
 
 export const DEFAULT_TIMEOUT_MS = 15_000;
 /** How long a polite goodbye (LOGOUT, QUIT) may take before the socket is simply closed. */

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppFailure } from '../../../shared/errors';
 import { tempDir } from '../../../test/support/temp';
-import { fetched, mail, openHarness, type Harness } from '../ingest/testing';
+import { fetched, mail, openHarness, type Harness } from '../../../test/support/mail-harness';
 import { newConversationToken } from '../ingest/threading';
 import type { NewMessage } from '../store/mail-store';
 

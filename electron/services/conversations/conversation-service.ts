@@ -1,8 +1,8 @@
 import type { Agent, BulkPatch, ConversationDetail, ConversationStatus, ConversationSummary, InboxCounts, Message } from '../../../shared/conversation';
 import type { ParsedInput } from '../../../shared/contract';
 import { AppFailure } from '../../../shared/errors';
-import type { EventBus } from '../../core/event-bus';
-import { readRaw } from '../ingest/raw-store';
+import type { EventBus } from '../events/event-bus';
+import { readRaw } from '../store/raw-store';
 import type { SavedReply, SavedReplyInput } from '../../../shared/saved-replies';
 import type { AgentRepo } from '../store/agent-repo';
 import type { SavedReplyRepo } from '../store/saved-reply-repo';

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { EventPayload } from '../../../shared/contract';
 import { tempDir, testKeychainService } from '../../../test/support/temp';
 import { createCore, type Core } from '../../core/create-core';
-import { mail } from '../ingest/testing';
+import { mail } from '../../../test/support/mail-harness';
 import { call } from '../../../test/support/core';
 
 // The inbox through the same router the renderer uses, with mail handed to the core's ingestor the

@@ -1,6 +1,6 @@
 import { simpleParser } from 'mailparser';
 import type { Address } from '../../../shared/conversation';
-import { readRaw } from '../ingest/raw-store';
+import { readRaw } from '../store/raw-store';
 import type { MailStore } from '../store/mail-store';
 
 /**

@@ -1,5 +1,5 @@
 import type { ChannelWithSecrets, MailboxWatchers } from '../channels/channel-service';
-import type { MailboxRole } from '../ingest/types';
+import type { MailboxRole } from '../store/sync-cursor';
 import { MailboxWatcher, type MailboxWatcherOptions, type WatcherStatus } from './watcher';
 
 const ROLES: readonly MailboxRole[] = ['inbox', 'sent'];

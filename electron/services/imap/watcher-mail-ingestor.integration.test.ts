@@ -5,7 +5,7 @@ import type { ImapFlow } from 'imapflow';
 import { withImapSession } from '../../../test/mailstack/mailstack';
 import { tempDir } from '../../../test/support/temp';
 import type { ChannelWithSecrets } from '../channels/channel-service';
-import { channelRecord, openHarness, type Harness } from '../ingest/testing';
+import { channelRecord, openHarness, type Harness } from '../../../test/support/mail-harness';
 import { MailboxWatcher, type WatcherStatus } from './watcher';
 
 // The watcher with the real SQLite ingestor (parse, thread, store) against the real Dovecot: the

@@ -8,10 +8,11 @@ import { pipeline } from 'node:stream/promises';
 import type { FetchMessageObject, ImapFlow, ImapFlowOptions, MailboxObject } from 'imapflow';
 import type { ChannelNotice, ChannelNoticeKind, ChannelStatus } from '../../../shared/channel';
 import type { ChannelWithSecrets } from '../channels/channel-service';
-import { deadlineError, mapImapError } from '../connection-test/map-error';
+import { deadlineError, mapImapError } from '../mail-errors/map-error';
 import { isOAuthFailure } from '../oauth/oauth-failure';
-import type { FetchedMessage, Ingestor, MailboxPosition, MailboxRole, SyncCursor } from '../ingest/types';
-import { lookupFolder } from '../smtp/mailbox-ops';
+import type { FetchedMessage, Ingestor } from '../ingest/types';
+import type { MailboxPosition, MailboxRole, SyncCursor } from '../store/sync-cursor';
+import { lookupFolder } from './mailbox-ops';
 import { backoffDelay, DEFAULT_BACKOFF, describeDelay, type BackoffOptions } from './backoff';
 import { connectImap, createImapClient } from './connect';
 

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { tempDir } from '../../../test/support/temp';
-import { INLINE_LIMIT } from './raw-store';
-import { channelRecord, fetched, mail, openHarness, SUPPORT, type Harness } from './testing';
+import { INLINE_LIMIT } from '../store/raw-store';
+import { channelRecord, fetched, mail, openHarness, SUPPORT, type Harness } from '../../../test/support/mail-harness';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

@@ -2,16 +2,17 @@ import { channelOwnAddresses } from '../../../shared/channel';
 import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import type { Address, MessageKind } from '../../../shared/conversation';
-import type { EventBus } from '../../core/event-bus';
+import type { EventBus } from '../events/event-bus';
 import type { AgentRepo } from '../store/agent-repo';
 import type { ChannelRecord } from '../store/channel-repo';
 import type { MailStore, NewMessage } from '../store/mail-store';
 import { classify, type ParseResult } from './parse';
-import type { StoredRaw } from './raw-store';
+import type { StoredRaw } from '../store/raw-store';
 import { nextRoundRobin } from './routing';
 import { conversationReferencing, linkStored, type LinkContext } from './linking';
 import { findThread, isOwnMessageId, newConversationToken, normalizeMessageId } from './threading';
-import type { FetchedMessage, IngestOutcome, Ingestor, MailboxPosition, ParsedMessage, SyncCursor } from './types';
+import type { MailboxPosition, SyncCursor } from '../store/sync-cursor';
+import type { FetchedMessage, IngestOutcome, Ingestor, ParsedMessage } from './types';
 
 export interface MessageParser {
   parse(source: Buffer | { path: string }): Promise<ParseResult>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeSaslJson } from '../connection-test/map-error';
+import { decodeSaslJson } from '../mail-errors/map-error';
 import { classifyOAuthError, OAuthFailure } from './oauth-failure';
 import type { TokenSet } from './token-endpoint';
 import { OAuthTokenSource } from './token-source';

@@ -3,19 +3,19 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import type { ChannelNotice, ChannelNoticeKind } from '../../../shared/channel';
 import type { Address, Delivery } from '../../../shared/conversation';
 import type { MailError } from '../../../shared/errors';
-import type { EventBus } from '../../core/event-bus';
+import type { EventBus } from '../events/event-bus';
 import type { ChannelWithSecrets } from '../channels/channel-service';
-import { mapAppendError, mapImapError, mapSmtpError } from '../connection-test/map-error';
+import { mapAppendError, mapImapError, mapSmtpError } from '../mail-errors/map-error';
 import { SIGN_IN_AGAIN } from '../oauth/oauth-failure';
 import type { BackoffOptions } from '../imap/backoff';
-import { readRaw, type RawStore } from '../ingest/raw-store';
+import { readRaw, type RawStore } from '../store/raw-store';
 import type { Logger } from '../logging/logger';
 import type { ChannelRecord } from '../store/channel-repo';
 import { snippetOf } from '../store/mail-store';
 import type { OutboxRepo, OutboxRow, OutgoingRecord } from '../store/outbox-repo';
 import { smtpConnectionOptions } from './connect';
 import { replyHtml } from '../../../shared/formatting';
-import { fileCopy, fileFolder, flagAnswered, hasMessageId, lookupFolder, withImap } from './mailbox-ops';
+import { fileCopy, fileFolder, flagAnswered, hasMessageId, lookupFolder, withImap } from '../imap/mailbox-ops';
 import { OUTBOX_BACKOFF, retryDelay, SendRateLimiter } from './pacing';
 
 /**

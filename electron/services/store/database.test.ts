@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultChannelForm } from '../../../shared/channel';
-import { insertVersion2Channel } from '../ingest/testing';
+import { insertVersion2Channel } from '../../../test/support/mail-harness';
 import { ChannelRepo, settingsWithoutPasswords, type ChannelRecord } from './channel-repo';
 import { migrate, openDatabase } from './database';
 import { MIGRATIONS } from './migrations';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/support/temp';
-import { fetched, openHarness, SUPPORT } from '../ingest/testing';
+import { fetched, openHarness, SUPPORT } from '../../../test/support/mail-harness';
 import { sweepUnreferencedFiles } from './file-sweep';
 import { OutboxRepo } from './outbox-repo';
 

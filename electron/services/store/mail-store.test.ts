@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/support/temp';
-import { channelRecord, fetched, insertVersion2Channel, mail, openHarness } from '../ingest/testing';
+import { channelRecord, fetched, insertVersion2Channel, mail, openHarness } from '../../../test/support/mail-harness';
 import { ChannelRepo } from './channel-repo';
 import { openDatabase } from './database';
 import { MIGRATIONS } from './migrations';

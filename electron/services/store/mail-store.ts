@@ -10,7 +10,7 @@ import type {
   MessageKind,
   StatusFilter,
 } from '../../../shared/conversation';
-import type { SyncCursor, MailboxPosition } from '../ingest/types';
+import type { SyncCursor, MailboxPosition } from './sync-cursor';
 import type Database from 'better-sqlite3';
 import type { Db } from './database';
 import { ftsQuery, participantsText } from './fts';

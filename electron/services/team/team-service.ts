@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Agent, ConversationStatus } from '../../../shared/conversation';
 import type { Snapshot, TeamEvent, TeamState, TeamSyncStatus } from '../../../shared/team-events';
-import type { EventBus } from '../../core/event-bus';
+import type { EventBus } from '../events/event-bus';
 import type { IngestOutcome } from '../ingest/types';
 import type { AgentRepo } from '../store/agent-repo';
 import type { ChannelRecord } from '../store/channel-repo';

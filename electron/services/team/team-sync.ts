@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ImapFlow, ImapFlowOptions } from 'imapflow';
 import type { Snapshot, TeamEvent } from '../../../shared/team-events';
 import type { ChannelWithSecrets, MailboxWatchers } from '../channels/channel-service';
-import { mapImapError } from '../connection-test/map-error';
+import { mapImapError } from '../mail-errors/map-error';
 import { backoffDelay, DEFAULT_BACKOFF, describeDelay, type BackoffOptions } from '../imap/backoff';
 import { appendMessage } from '../imap/append';
 import { connectImap, createImapClient } from '../imap/connect';

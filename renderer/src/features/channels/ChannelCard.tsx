@@ -121,7 +121,8 @@ export function ChannelCard({ channel, onEdit, onDelete }: ChannelCardProps) {
             </dd>
           </div>
         )}
-        {channel.status.sent ? (
+        {/* A server without a Sent folder is said once, in the notice below that also offers the fix. */}
+        {channel.status.sent && !channel.notices.some((n) => n.kind === 'no-sent-folder') ? (
           <div>
             <dt>Sent folder</dt>
             <dd className={channel.status.sent.watched ? 'muted text-break' : 'text-break'}>
@@ -195,7 +196,7 @@ function NoticeItem({ channel, notice, onChoose }: { channel: Channel; notice: C
     case 'no-sent-folder':
       return (
         <li className="note note-warn">
-          <strong>This server has no Sent folder:</strong> replies go out, but no copy of them is kept on the server.
+          <strong>This server has no Sent folder:</strong> replies go out, but no copy of them is kept on the server, and replies sent from other mail clients are not shown.
           <span className="note-actions">
             <button
               type="button"

@@ -1,19 +1,20 @@
 import { join } from 'node:path';
-import { defaultChannelForm } from '../../../shared/channel';
-import type { InboxSettings } from '../../../shared/channel';
-import { EventBus } from '../../core/event-bus';
-import { TeamRepo } from '../team/team-repo';
-import { TeamService } from '../team/team-service';
-import { ConversationService } from '../conversations/conversation-service';
-import { AgentRepo } from '../store/agent-repo';
-import { ChannelRepo, settingsWithoutPasswords, type ChannelRecord } from '../store/channel-repo';
-import { openDatabase, type Db } from '../store/database';
-import { MailStore } from '../store/mail-store';
-import { SavedReplyRepo } from '../store/saved-reply-repo';
-import { MailIngestor, type MessageParser } from './mail-ingestor';
-import { MailParserPool } from './parse';
-import { RawStore } from './raw-store';
-import type { FetchedMessage, MailboxPosition } from './types';
+import { defaultChannelForm } from '../../shared/channel';
+import type { InboxSettings } from '../../shared/channel';
+import { EventBus } from '../../electron/services/events/event-bus';
+import { TeamRepo } from '../../electron/services/team/team-repo';
+import { TeamService } from '../../electron/services/team/team-service';
+import { ConversationService } from '../../electron/services/conversations/conversation-service';
+import { AgentRepo } from '../../electron/services/store/agent-repo';
+import { ChannelRepo, settingsWithoutPasswords, type ChannelRecord } from '../../electron/services/store/channel-repo';
+import { openDatabase, type Db } from '../../electron/services/store/database';
+import { MailStore } from '../../electron/services/store/mail-store';
+import { SavedReplyRepo } from '../../electron/services/store/saved-reply-repo';
+import { MailIngestor, type MessageParser } from '../../electron/services/ingest/mail-ingestor';
+import { MailParserPool } from '../../electron/services/ingest/parse';
+import { RawStore } from '../../electron/services/store/raw-store';
+import type { FetchedMessage } from '../../electron/services/ingest/types';
+import type { MailboxPosition } from '../../electron/services/store/sync-cursor';
 
 /** Builders shared by the ingest, store and conversation tests. Real SQLite files, the real parser. */
 

@@ -1,8 +1,8 @@
 import type { ImapFlow } from 'imapflow';
 import { AppFailure } from '../../../shared/errors';
-import { mapImapError } from '../connection-test/map-error';
-import { appendMessage } from '../imap/append';
-import { connectImap, createImapClient, type ImapSettings } from '../imap/connect';
+import { mapImapError } from '../mail-errors/map-error';
+import { appendMessage } from './append';
+import { connectImap, createImapClient, type ImapSettings } from './connect';
 
 /**
  * What the outbox does over IMAP, each in a short session of its own (never the watcher's): find a

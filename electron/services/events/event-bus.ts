@@ -1,4 +1,4 @@
-import { events, type EventName, type EventPayload } from '../../shared/contract';
+import { events, type EventName, type EventPayload } from '../../../shared/contract';
 
 type Listener<E extends EventName> = (payload: EventPayload<E>) => void;
 
