@@ -74,11 +74,6 @@ export const MessageItem = memo(function MessageItem({ message, answeredElsewher
           <time className="message-time" dateTime={message.date}>
             {fullTime(message.date)}
           </time>
-          {isNote ? null : (
-            <button type="button" className="btn btn-ghost btn-small" onClick={() => useComposerStore.getState().forward(message.id)}>
-              Forward<span className="sr-only"> the message from {displayName(message.from)}</span>
-            </button>
-          )}
         </div>
       </header>
       {isNote ? null : (
@@ -121,6 +116,13 @@ export const MessageItem = memo(function MessageItem({ message, answeredElsewher
       ) : null}
       {message.direction === 'outbound' && message.delivery ? <DeliveryState message={message} /> : null}
       {sentElsewhere ? <p className="message-sent-by muted">{sentElsewhere}</p> : null}
+      {isNote ? null : (
+        <div className="message-actions">
+          <button type="button" className="btn btn-ghost btn-small" onClick={() => useComposerStore.getState().forward(message.id)}>
+            Forward<span className="sr-only"> the message from {displayName(message.from)}</span>
+          </button>
+        </div>
+      )}
       {answeredElsewhere ? (
         <p className="message-answered-elsewhere" role="note">
           Answered outside Auxilium — the reply is not in the Sent folder we watch.
