@@ -1,6 +1,6 @@
 import { create } from 'zustand';
 import { attachmentLimitProblem, type DraftAttachment } from '../../../../shared/attachments';
-import { contract } from '../../../../shared/contract';
+import { contract, type ParsedInput } from '../../../../shared/contract';
 import type { ConversationDetail, Message } from '../../../../shared/conversation';
 import { formatRecipientList, parseRecipientList, type ChosenRecipients } from '../../../../shared/recipient-list';
 import type { AppError } from '../../../../shared/errors';
@@ -293,6 +293,31 @@ export const useComposerStore = create<ComposerState>()((set, get) => {
     return null;
   }
 
+  /**
+   * The reply as the contract takes it, or null after showing what is wrong (at the field, or under
+   * the text). Edited fields, and a forward's (which has no defaults), are sent as typed; otherwise
+   * the main side applies the reply's defaults, the same ones the composer shows.
+   */
+  function checkedReply(id: number, mode: ReplyMode, text: string): ParsedInput<'conversations:send-reply'> | null {
+    let recipients: ChosenRecipients | undefined;
+    const fields = get().recipients ?? (mode === 'forward' ? { to: '', cc: '', bcc: '' } : null);
+    if (fields) {
+      const parsed = parseFields(fields);
+      if (!parsed.ok) {
+        set({ recipientErrors: parsed.errors });
+        return null;
+      }
+      recipients = parsed.value;
+    }
+    const forwardOf = mode === 'forward' ? (get().forwardOf ?? undefined) : undefined;
+    const checked = replyInput.safeParse({ id, mode, text, undoSeconds: UNDO_SECONDS, ...(recipients ? { recipients } : {}), ...(forwardOf === undefined ? {} : { forwardOf }) });
+    if (checked.success) return checked.data;
+    const issue = checked.error.issues[0];
+    if (issue?.path[0] === 'recipients') set({ recipientErrors: { [String(issue.path[1] ?? 'to')]: issue.message } });
+    else set((s) => ({ textError: issue?.message ?? 'Check the text', focusRequest: s.focusRequest + 1 }));
+    return null;
+  }
+
   return {
     conversationId: null,
     mode: 'reply',
@@ -437,42 +462,7 @@ export const useComposerStore = create<ComposerState>()((set, get) => {
           set((s) => ({ textError: parsed.error.issues[0]?.message ?? 'Check the text', focusRequest: s.focusRequest + 1 }));
           return;
         }
-      }
-      // Edited fields (and a forward's, which has no defaults) are sent as typed; otherwise the main
-      // side applies the reply's defaults, the same ones the composer shows.
-      let recipients: ChosenRecipients | undefined;
-      const fields = get().recipients ?? (mode === 'forward' ? { to: '', cc: '', bcc: '' } : null);
-      if (mode !== 'note' && fields) {
-        const parsed = parseFields(fields);
-        if (!parsed.ok) {
-          set({ recipientErrors: parsed.errors });
-          return;
-        }
-        recipients = parsed.value;
-      }
-      const forwardOf = mode === 'forward' ? (get().forwardOf ?? undefined) : undefined;
-      if (mode !== 'note') {
-        // The contract's own checks (the text, a forward's message), with its words.
-        const checked = replyInput.safeParse({ id, mode, text, undoSeconds: UNDO_SECONDS, recipients, forwardOf });
-        if (!checked.success) {
-          const issue = checked.error.issues[0];
-          if (issue?.path[0] === 'recipients') set({ recipientErrors: { [String(issue.path[1] ?? 'to')]: issue.message } });
-          else set((s) => ({ textError: issue?.message ?? 'Check the text', focusRequest: s.focusRequest + 1 }));
-          return;
-        }
-      }
-      // Someone else answered since this draft began, or is answering now: the agent decides.
-      if (mode !== 'note' && mode !== 'forward' && !options.anyway) {
-        const detail = useConversationStore.getState().detail;
-        const collision = detail && detail.conversation.id === id ? collisionIn(detail, get().threadSeen) : null;
-        if (collision) {
-          set({ collision });
-          return;
-        }
-      }
-      set({ busy: true, textError: null, error: null, recipientErrors: {}, collision: null });
-
-      if (mode === 'note') {
+        set({ busy: true, textError: null, error: null, collision: null });
         const failed = await useConversationStore.getState().addNote(text);
         if (get().conversationId !== id) return;
         if (failed) {
@@ -484,6 +474,19 @@ export const useComposerStore = create<ComposerState>()((set, get) => {
         return;
       }
 
+      const request = checkedReply(id, mode, text);
+      if (!request) return;
+      // Someone else answered since this draft began, or is answering now: the agent decides.
+      if (mode !== 'forward' && !options.anyway) {
+        const detail = useConversationStore.getState().detail;
+        const collision = detail && detail.conversation.id === id ? collisionIn(detail, get().threadSeen) : null;
+        if (collision) {
+          set({ collision });
+          return;
+        }
+      }
+      set({ busy: true, textError: null, error: null, recipientErrors: {}, collision: null });
+
       // The reply takes the files stored with the draft: wait for any still uploading, and do not send
       // when one failed (the agent sees why, next to the list).
       if (get().attachments.some((f) => f.id === null)) {
@@ -494,27 +497,19 @@ export const useComposerStore = create<ComposerState>()((set, get) => {
           return;
         }
       }
-      const result = await invoke('conversations:send-reply', {
-        id,
-        mode,
-        text,
-        undoSeconds: UNDO_SECONDS,
-        ...(recipients ? { recipients } : {}),
-        ...(forwardOf !== undefined ? { forwardOf } : {}),
-      });
+      const result = await invoke('conversations:send-reply', request);
       if (!result.ok) {
         if (get().conversationId === id) set({ busy: false, error: { title: 'The reply was not sent.', error: result.error } });
         return;
       }
       useConversationStore.getState().upsertMessage(result.value);
-      const restore: Restore = { forwardOf: forwardOf ?? null, recipients: fields };
+      const restore: Restore = { forwardOf: request.forwardOf ?? null, recipients: get().recipients };
       const pending: PendingSend = { messageId: result.value.id, conversationId: id, mode, restore, until: Date.now() + UNDO_SECONDS * 1000 };
       clearDraft(id);
       if (get().conversationId === id) {
         // The next message starts afresh: the mode's default recipients, and Reply after a forward.
         set({ busy: false, text: '', draft: 'empty', pending, tracked: null, attachments: [], attachError: null, threadSeen: null, recipients: null, ...(mode === 'forward' ? { mode: 'reply', forwardOf: null } : {}) });
-      }
-      else set({ pending });
+      } else set({ pending });
     },
 
     async undo() {
