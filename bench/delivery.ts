@@ -1,5 +1,4 @@
 import { performance } from 'node:perf_hooks';
-import type { Channel } from '../shared/channel';
 import { deliver, imapClient } from '../test/mailstack/mailstack';
 import { percentile, type Benchmark } from './harness';
 import { call, channelFor, nextEvent, startCore, waitUntil } from './support';

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { join } from 'node:path';
-import type { Channel } from '../shared/channel';
 import { MailParserPool, parserWorkerCount } from '../electron/services/ingest/parse';
 import { imapClient, type MailStackInfo, type MailUser } from '../test/mailstack/mailstack';
 import type { Benchmark } from './harness';

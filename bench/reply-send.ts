@@ -1,7 +1,5 @@
 import { performance } from 'node:perf_hooks';
 import nodemailer from 'nodemailer';
-import type { Channel } from '../shared/channel';
-import type { ConversationDetail, ConversationPage, Message } from '../shared/conversation';
 import { createCore } from '../electron/core/create-core';
 import { deliver } from '../test/mailstack/mailstack';
 import { percentile, type Benchmark } from './harness';

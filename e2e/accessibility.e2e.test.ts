@@ -1,39 +1,16 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMessage, generateConversations, installFakeInbox } from './support/fake-inbox';
 import { TestApp } from './support/host';
 import { createDialog } from './support/ui';
+import { seriousViolations } from './support/axe';
 
 /**
  * axe-core, injected into the page, on the Channels page, the Create Channel dialog, the inbox and
  * an open conversation, in light and in dark mode (the app follows the system's colour scheme):
  * no serious or critical violations. The inbox side runs on the stand-in host so it has rows,
- * unread counts, a failed reply, a note and a quote to check.
+ * unread counts, a failed reply, a note, a quote and the customer panel to check.
  */
-
-// Evaluated through the driver, not as a <script>: the app's CSP (rightly) refuses inline scripts.
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-interface Violation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: unknown[]; failureSummary?: string }[];
-}
-
-async function seriousViolations(page: Page): Promise<string[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE);
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: Violation[] }> } }).axe;
-    const result = await axe.run(document, { resultTypes: ['violations'] });
-    return result.violations;
-  });
-  return violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}): ${v.help} at ${JSON.stringify(n.target)}\n  ${n.failureSummary ?? ''}`));
-}
 
 describe.each(['light', 'dark'] as const)('Accessibility in %s mode', (colorScheme) => {
   let app: TestApp;
@@ -49,6 +26,8 @@ describe.each(['light', 'dark'] as const)('Accessibility in %s mode', (colorSche
     inbox.meAgentId = 1;
     const c = inbox.conversations.find((x) => x.status === 'open')!;
     c.failedReplies = 1;
+    // The customer wrote before: the customer panel lists that conversation.
+    inbox.conversations.find((x) => x.id !== c.id && x.status === 'closed')!.customer = c.customer;
     addMessage(inbox, c.id, { text: 'Hello,\n\nwhere is my order?\n\nOn Mon, 1 Dec 2026, Acme wrote:\n> It ships soon.' });
     addMessage(inbox, c.id, { direction: 'note', from: { name: 'Ada Lovelace', address: 'ada@auxilium.test' }, to: [], text: 'Checked the courier.', authorAgentId: 1 });
     addMessage(inbox, c.id, {
@@ -97,6 +76,9 @@ describe.each(['light', 'dark'] as const)('Accessibility in %s mode', (colorSche
     await link.click();
     await page.getByRole('article').filter({ hasText: 'Checked the courier.' }).waitFor();
     await page.getByRole('button', { name: 'Show quoted text' }).click();
+    const customer = page.getByRole('complementary', { name: /^Customer/ });
+    await customer.getByRole('button', { name: /Customer/ }).click();
+    await customer.getByRole('list', { name: /Other conversations/ }).getByRole('link').first().waitFor();
     expect(await seriousViolations(page)).toEqual([]);
     await page.screenshot({ path: `test-results/conversation-${colorScheme}.png` });
   });

@@ -6,7 +6,7 @@ import { DEFERRED_RECIPIENT, deliver, withImapSession, type MailUser } from '../
 import { addMessage, generateConversations, installFakeInbox, type FakeInbox, type FakeMessage } from './support/fake-inbox';
 import { fakeChannel, outboxHandlers, SENT_COPY_REFUSED, type FakeOutbox } from './support/fake-outbox';
 import { openApp, TestApp } from './support/host';
-import { LONG, fillStackChannel, openEditDialog, seeText, testTrustAndCreate } from './support/ui';
+import { LONG, fillStackChannel, openEditDialog, seeText, testTrustAndCreate, waitForConnected } from './support/ui';
 
 /**
  * Replies. The first part drives the composer against a stand-in outbox (so every delivery state,
@@ -465,7 +465,7 @@ describe('Replies end to end (real mail)', () => {
     await settings.getByLabel('Signature').scrollIntoViewIfNeeded();
     await settings.screenshot({ path: 'test-results/replies-channel-settings.png' });
 
-    await testTrustAndCreate(page, dialog);
+    await waitForConnected(await testTrustAndCreate(page, dialog));
 
     const edit = await openEditDialog(page);
     const saved = edit.getByRole('group', { name: 'Inbox Settings' });

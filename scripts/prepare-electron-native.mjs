@@ -1,3 +1,4 @@
+// @ts-check
 // Builds better-sqlite3 for Electron's ABI into .electron-native/, beside (not instead of) the Node
 // build in node_modules that the tests use. The app loads it through better-sqlite3's nativeBinding
 // option, so `npm test` and `npm start` both work from one checkout without rebuilding back and forth.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# `npm test`: sets up everything the tests need on a fresh Debian machine, then runs every test:
-# type-check, unit, integration (real Dovecot + Postfix and Cyrus IMAP, real Secret Service) and end-to-end
-# (the web host in Debian's Chromium). Exits non-zero when anything fails.
+# `npm test`: sets up everything the tests need on a fresh Debian machine, then runs every check:
+# lint (ESLint + Prettier), type-check, unit, integration (real Dovecot + Postfix and Cyrus IMAP,
+# real Secret Service) and end-to-end (the web host in Debian's Chromium). Exits non-zero when
+# anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,6 +39,8 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund
 fi
 
+# Lint first: the layering rules, the code rules and the formatting (eslint.config.js, .prettierrc.json).
+npm run --silent lint
 npx tsc --noEmit -p tsconfig.json
 npx electron-vite build >/dev/null
 

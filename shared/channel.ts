@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { teamSyncStatusSchema } from './team-events';
 import { authFormSchema, authIssues, DEFAULT_AUTH, storedAuthSchema } from './oauth';
 import { mailErrorSchema } from './errors';
+import { SENDER_CHECKS } from './sender-authentication';
 
 /**
  * Email channel schemas. The Create Channel form (renderer) and the main side validate with these
@@ -226,12 +227,15 @@ export type ChannelStatus = z.infer<typeof channelStatusSchema>;
  *   with the server's words); they are filed by themselves once the server takes them;
  * - no-sent-folder: the server has no folder marked Sent, so copies of replies are not filed at all;
  * - idle-silent: the server accepts IDLE but did not tell about mail the poll then found, so new
- *   mail is only seen every pollSeconds.
+ *   mail is only seen every pollSeconds;
+ * - sender-not-authenticated: a reply was refused because SPF, DKIM or DMARC failed for the From
+ *   domain (`checks` says which); it lasts until a reply of the channel is accepted again.
  */
 export const channelNoticeSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('sent-copy-failed'), folder: z.string(), error: mailErrorSchema }),
   z.object({ kind: z.literal('no-sent-folder') }),
   z.object({ kind: z.literal('idle-silent'), pollSeconds: z.number() }),
+  z.object({ kind: z.literal('sender-not-authenticated'), domain: z.string(), checks: z.array(z.enum(SENDER_CHECKS)), error: mailErrorSchema }),
 ]);
 export type ChannelNotice = z.infer<typeof channelNoticeSchema>;
 export type ChannelNoticeKind = ChannelNotice['kind'];

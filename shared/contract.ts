@@ -105,13 +105,27 @@ export const contract = {
 
   'conversations:list': { input: conversationListInput, output: conversationPageSchema },
   'conversations:count': { input: z.object({ channelId: z.string().optional() }), output: inboxCountsSchema },
-  /** Opening a conversation marks it read, unless `markRead` is false (an agent marked it unread while reading). */
-  'conversations:get': { input: z.object({ id: z.number().int(), markRead: z.boolean().default(true) }), output: conversationDetailSchema },
+  /** The conversation with its messages. Reading it changes nothing: opening it marks it read with `conversations:mark-read`. */
+  'conversations:get': { input: z.object({ id: z.number().int() }), output: conversationDetailSchema },
+  /** The agent opened the conversation: it is read on this desktop (announced with `conversations:changed` when it was unread). */
+  'conversations:mark-read': { input: z.object({ id: z.number().int() }), output: z.object({}) },
   'conversations:set-status': { input: z.object({ id: z.number().int(), status: conversationStatusSchema }), output: conversationDetailSchema },
   /** agentId null puts the conversation back into the unassigned queue. */
   'conversations:assign': { input: z.object({ id: z.number().int(), agentId: z.number().int().nullable() }), output: conversationDetailSchema },
   /** One conversation's list row, without opening it (it stays unread), e.g. to name it in a notification. */
   'conversations:get-summary': { input: z.object({ id: z.number().int() }), output: conversationSummarySchema },
+  /**
+   * The customer's conversations (address matched without regard to case, in every channel), newest
+   * first, without `excludeId` (the one being read): the reading pane's customer panel.
+   */
+  'conversations:list-by-customer': {
+    input: z.object({
+      address: z.string().trim().min(1, 'Give the customer\'s address').max(320),
+      excludeId: z.number().int().optional(),
+      limit: z.number().int().min(1).max(100).default(20),
+    }),
+    output: z.object({ items: z.array(conversationSummarySchema), total: z.number() }),
+  },
   /** Bulk actions on a multi-selection: close, reopen, assign, mark read or unread, all in one transaction. */
   'conversations:update-many': {
     input: z.object({ ids: z.array(z.number().int()).min(1, 'Choose conversations first').max(1000), patch: bulkPatchSchema }),

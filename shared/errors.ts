@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { domainOf } from './sender-authentication';
 
 /**
  * Every failure crosses the IPC boundary as data (Electron keeps only `message` of a thrown error).
@@ -18,12 +19,15 @@ export const mailErrorCodeSchema = z.enum([
   'MAILBOX_NOT_FOUND',
   'RELAY_DENIED',
   'MESSAGE_REJECTED',
+  'SENDER_NOT_AUTHENTICATED',
   'RATE_LIMITED',
   'RECIPIENT_DEFERRED',
   'CONNECTION_LOST',
   'SENT_FOLDER_NOT_FOUND',
   'SENT_COPY_REFUSED',
   'SERVER_ERROR',
+  'NO_SENT_FOLDER',
+  'IMPORT_NOT_STORED',
   'OAUTH_SIGN_IN_EXPIRED',
   'OAUTH_CONSENT_REQUIRED',
   'OAUTH_MFA_REQUIRED',
@@ -74,6 +78,11 @@ export class AppFailure extends Error {
   }
 }
 
+/** Something the call names (a conversation, a reply, an agent…) is gone, e.g. deleted in another window. */
+export function notFound(what: string): AppFailure {
+  return new AppFailure({ code: 'NOT_FOUND', message: `This ${what} no longer exists.`, hint: 'It may have been deleted in another window.', retryable: false });
+}
+
 export const mailErrorSchema = z.object({
   code: mailErrorCodeSchema,
   /** Short and specific, e.g. "Connection refused on port 465". */
@@ -105,6 +114,11 @@ type Entry = {
 };
 
 const PROTOCOL_NAME = { imap: 'IMAP', smtp: 'SMTP' } as const;
+
+/** The channel's sending domain, from its From Address. */
+function fromDomain(c: MailErrorContext): string {
+  return c.fromAddress ? domainOf(c.fromAddress) : 'your sending domain';
+}
 
 /** The troubleshooting table, one row per error, in the guide's words where the guide has them. */
 export const MAIL_ERRORS: Record<MailErrorCode, Entry> = {
@@ -188,6 +202,13 @@ export const MAIL_ERRORS: Record<MailErrorCode, Entry> = {
     fix: () => 'Configure DNS records (SPF, DKIM, DMARC) for your sending domain and check that the From Address is allowed on this account.',
     retryable: false,
   },
+  SENDER_NOT_AUTHENTICATED: {
+    message: () => 'Sending domain not authenticated',
+    cause: (c) =>
+      `The receiving server could not verify that ${fromDomain(c)} allows this server to send its mail: SPF, DKIM or DMARC for ${fromDomain(c)} failed or is missing.`,
+    fix: (c) => `Add or fix the DNS records (SPF, DKIM, DMARC) of ${fromDomain(c)}; the channel's card names each record. Then Retry.`,
+    retryable: false,
+  },
   RATE_LIMITED: {
     message: () => 'Rate limit exceeded',
     cause: () => 'Too many connections or messages: your provider is throttling this account.',
@@ -226,6 +247,18 @@ export const MAIL_ERRORS: Record<MailErrorCode, Entry> = {
     cause: () => 'The server answered with an error the app does not recognise; its exact words are below.',
     fix: () => 'Read the server response below; if it is unclear, show it to your mail administrator.',
     retryable: false,
+  },
+  NO_SENT_FOLDER: {
+    message: () => 'No Sent folder on the server: replies sent from other mail clients are not shown',
+    cause: () => 'The server marks no folder as Sent, and the channel names none, so there is nowhere to look for replies the team sent.',
+    fix: () => 'Create a folder named Sent, or choose the folder your sent mail goes to in the channel settings (Sent folder). The app looks again by itself.',
+    retryable: true,
+  },
+  IMPORT_NOT_STORED: {
+    message: () => 'Could not store imported mail',
+    cause: () => 'The mail was read from the server, but this computer could not save it: the disk may be full, or the data folder cannot be written to.',
+    fix: () => 'Free up disk space and check that the data folder can be written to. The import carries on by itself; nothing is lost on the server.',
+    retryable: true,
   },
   OAUTH_SIGN_IN_EXPIRED: {
     message: () => 'Sign-in is no longer valid',

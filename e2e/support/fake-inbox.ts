@@ -171,12 +171,24 @@ export async function installFakeInbox(page: Page, conversations: FakeConversati
     },
     // Like the real host: open conversations per view, unread among open and pending, failed replies.
     'conversations:count': () => countsOf(inbox),
-    'conversations:get': (input) => {
+    'conversations:get': (input) => detail(find(input.id)),
+    'conversations:mark-read': (input) => {
       const c = find(input.id);
-      if (input.markRead !== false) c.unread = false;
-      return detail(c);
+      if (c.unread) {
+        c.unread = false;
+        inbox.emit('conversations:changed', { ids: [c.id], created: [] });
+      }
+      return {};
     },
     'conversations:get-summary': (input) => ({ ...find(input.id) }),
+    // Like the real store: the address in any case, every channel, newest first.
+    'conversations:list-by-customer': (input) => {
+      const address = String(input.address).toLowerCase();
+      const all = inbox.conversations
+        .filter((c) => c.customer.address.toLowerCase() === address && c.id !== input.excludeId)
+        .sort((a, b) => b.lastMessageAt.localeCompare(a.lastMessageAt) || b.id - a.id);
+      return { items: all.slice(0, typeof input.limit === 'number' ? input.limit : 20), total: all.length };
+    },
     'conversations:update-many': (input) => {
       const ids = (input.ids as number[]).filter((id) => inbox.conversations.some((c) => c.id === id));
       for (const id of ids) Object.assign(find(id), input.patch);

@@ -163,3 +163,11 @@ export async function recordNotifications(page: Page): Promise<void> {
 export function shownNotifications(page: Page): Promise<ShownNotification[]> {
   return page.evaluate(() => (window as unknown as { shownNotifications: ShownNotification[] }).shownNotifications);
 }
+
+/**
+ * Waits until a channel's card says its inbox is connected. Mail delivered before that is older than
+ * the first sync, so a channel set to import no existing mail would never show it.
+ */
+export async function waitForConnected(channelCard: Locator): Promise<void> {
+  await channelCard.locator('.status-state').first().getByText('Connected', { exact: true }).waitFor({ timeout: LONG });
+}

@@ -1,12 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { defaultChannelForm, type Channel, type ChannelForm } from '../../shared/channel';
+import { defaultChannelForm, type ChannelForm } from '../../shared/channel';
 import type { EventPayload } from '../../shared/contract';
 import { tempDir, testKeychainService } from '../../test/support/temp';
 import type { MailboxWatchers } from '../services/channels/channel-service';
 import { credentialAccount, KeychainCredentialStore } from '../services/credentials/credential-store';
-import { createCore, type Core } from './create-core';
+import { createCore } from './create-core';
 import { call } from '../../test/support/core';
 
 // The channel lifecycle through the same router the renderer uses, with the real OS keychain

@@ -7,6 +7,7 @@ import { ConversationService } from '../services/conversations/conversation-serv
 import { MailIngestor } from '../services/ingest/mail-ingestor';
 import { MailParserPool, parserWorkerCount } from '../services/ingest/parse';
 import { RawStore } from '../services/store/raw-store';
+import { fillMissingReplyTo } from '../services/ingest/reply-to';
 import type { Ingestor } from '../services/ingest/types';
 import { KeychainCredentialStore, type CredentialStore } from '../services/credentials/credential-store';
 import { WatcherSupervisor } from '../services/imap/supervisor';
@@ -24,7 +25,7 @@ import { SavedReplyRepo } from '../services/store/saved-reply-repo';
 import { OutboxService } from '../services/smtp/outbox';
 import { outboundFolder } from '../services/smtp/reply-attachments';
 import { createSentFolder } from '../services/imap/mailbox-ops';
-import { OutboxWorker, type OutboxOptions } from '../services/smtp/sender';
+import { OutboxWorker, type OutboxOptions } from '../services/smtp/scheduler';
 import { TeamRepo } from '../services/team/team-repo';
 import { TeamService } from '../services/team/team-service';
 import { TeamSyncs, type TeamSyncOptions } from '../services/team/team-sync';
@@ -151,7 +152,7 @@ export function createCore(config: CoreConfig): Core {
     channels.signInLost(channelId, `${entry.message} — ${entry.fix}`);
   };
 
-  const outboxRepo = new OutboxRepo(db);
+  const outboxRepo = new OutboxRepo(db, mailStore);
   const outboxWorker = new OutboxWorker({
     ...config.outbox,
     repo: outboxRepo,
@@ -214,10 +215,12 @@ export function createCore(config: CoreConfig): Core {
       },
       'conversations:list': (input) => conversations.list(input),
       'conversations:count': (input) => conversations.count(input.channelId),
-      'conversations:get': (input) => conversations.get(input.id, input.markRead),
+      'conversations:get': (input) => conversations.get(input.id),
+      'conversations:mark-read': (input) => conversations.markRead(input.id),
       'conversations:set-status': (input) => conversations.setStatus(input.id, input.status),
       'conversations:assign': (input) => conversations.assign(input.id, input.agentId),
       'conversations:get-summary': (input) => conversations.summary(input.id),
+      'conversations:list-by-customer': (input) => conversations.byCustomer(input),
       'conversations:update-many': (input) => conversations.updateMany(input.ids, input.patch),
       'conversations:add-note': (input) => conversations.addNote(input.id, input.text),
       'conversations:set-replying': (input) => conversations.setReplying(input.id, input.active),
@@ -244,6 +247,9 @@ export function createCore(config: CoreConfig): Core {
   );
 
   let started = false;
+  /** The background read of earlier mail's Reply-To (start), ended and awaited by stop. */
+  let fillingReplyTo: Promise<void> | undefined;
+  let stopping = false;
   return {
     router,
     events,
@@ -274,11 +280,20 @@ export function createCore(config: CoreConfig): Core {
       }
       await channels.start();
       outboxWorker.start();
+      // Mail imported before Reply-To was stored gets it now, in the background, once.
+      stopping = false;
+      fillingReplyTo = fillMissingReplyTo(mailStore, () => stopping)
+        .then((ids) => {
+          if (ids.length > 0) events.emit('conversations:changed', { ids, created: [] });
+        })
+        .catch((error: unknown) => logger.warn({ err: error }, 'could not read Reply-To of earlier mail'));
       logger.info({ dataDir: config.dataDir }, 'core started');
     },
     async stop() {
       // Sends in flight finish first: a reply is not cut off halfway by a normal quit.
+      stopping = true;
       await outboxWorker.stop();
+      await fillingReplyTo;
       if (started) await channels.stop();
       started = false;
       await ingestor.close();

@@ -1,7 +1,7 @@
 // Runs the test mail servers until Ctrl-C, to try the app against them by hand:
 //   npx tsx test/mailstack/cli.ts [--dir D] [--cyrus]
 import { parseArgs } from 'node:util';
-import { startMailStack } from './mailstack.js';
+import { DMARC_STRICT_RECIPIENT, startMailStack } from './mailstack.js';
 
 const { values } = parseArgs({ options: { dir: { type: 'string' }, cyrus: { type: 'boolean' } } });
 
@@ -40,6 +40,7 @@ const out = [
   `  register a client: curl -s -H 'content-type: application/json' -d '{"application_type":"native","redirect_uris":["http://127.0.0.1/"],"token_endpoint_auth_method":"none","grant_types":["authorization_code","refresh_token"],"response_types":["code"]}' ${stack.oauth.registrationEndpoint}`,
   `  scopes: openid offline_access mail`,
   `  outside recipient (Relay access denied): ${stack.relayDeniedRecipient}`,
+  `  recipient refusing over DMARC (550 5.7.26): ${DMARC_STRICT_RECIPIENT}`,
   `  self-signed certificate: ${stack.dir}/tls/cert.pem (CN localhost, SAN IP:127.0.0.1, DNS:localhost)`,
   `  logs: ${stack.dir}/dovecot.log, ${stack.dir}/postfix.log`,
   '',

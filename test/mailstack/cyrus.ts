@@ -67,6 +67,7 @@ export async function ensureCyrusBinaries(): Promise<void> {
     throw new Error(
       `Cyrus IMAP could not be fetched into ${CACHE}: ${(err as Error).message}\n` +
         'It needs `apt-get download cyrus-common cyrus-imapd` to work (scripts/test-all.sh installs the libraries they need).',
+      { cause: err },
     );
   } finally {
     await rm(work, { recursive: true, force: true });

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deliver, imapServers, startMailStack, waitForMessages, withImapSession, type MailStack, type MailUser } from './mailstack.js';
+import { deliver, DMARC_STRICT_RECIPIENT, imapServers, startMailStack, waitForMessages, withImapSession, type MailStack, type MailUser } from './mailstack.js';
 
 const START_TIMEOUT = 60_000;
 
@@ -180,6 +180,13 @@ describe('SMTP', () => {
     expect(err?.code).toBe('EENVELOPE');
     expect(err?.responseCode).toBe(554);
     expect(err?.response).toMatch(/Relay access denied/);
+  });
+
+  it("refuses mail to the DMARC-strict recipient with Gmail's 550 5.7.26, even when authenticated", async () => {
+    const err = await send(stack.smtp.starttls, stack.users.support, DMARC_STRICT_RECIPIENT, { requireTLS: true });
+    expect(err?.code).toBe('EENVELOPE');
+    expect(err?.responseCode).toBe(550);
+    expect(err?.response).toMatch(/^550 5\.7\.26 <strict@auxilium\.test>: Recipient address rejected: Unauthenticated email from auxilium\.test .*DMARC policy/);
   });
 
   it('rejects every message with a permanent 5xx on the rejecting port', async () => {

@@ -3,7 +3,7 @@ import type { Channel, ChannelForm, ChannelNotice, ChannelNoticeKind, ChannelSta
 import { storedAuthSchema, type AuthForm } from '../../../shared/oauth';
 import type { ConnectionTestResult } from '../../../shared/contract';
 import type { TeamSyncStatus } from '../../../shared/team-events';
-import { AppFailure } from '../../../shared/errors';
+import { AppFailure, notFound } from '../../../shared/errors';
 import type { EventBus } from '../events/event-bus';
 import { credentialAccount, type CredentialStore } from '../credentials/credential-store';
 import type { AccessTokenSource } from '../mail-login';
@@ -360,7 +360,7 @@ export class ChannelService {
   private record(id: string): ChannelRecord {
     const record = this.deps.repo.get(id);
     if (!record) {
-      throw new AppFailure({ code: 'NOT_FOUND', message: 'This channel no longer exists.', hint: 'It may have been deleted in another window.', retryable: false });
+      throw notFound('channel');
     }
     return record;
   }

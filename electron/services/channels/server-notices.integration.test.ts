@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Channel, ChannelForm } from '../../../shared/channel';
-import type { ConversationDetail, ConversationSummary, Message } from '../../../shared/conversation';
+import type { ConversationSummary, Message } from '../../../shared/conversation';
 import { deliver, deliverByLmtp, imapServers, startOwnCyrus, withImapSession, type MailStackInfo } from '../../../test/mailstack/mailstack';
 import { cleanupsAfterAll } from '../../../test/support/cleanups';
 import { call, channelFor, marker, waitFor } from '../../../test/support/core';

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AppFailure } from '../../../shared/errors';
 import { tempDir } from '../../../test/support/temp';
 import { fetched, mail, openHarness, type Harness } from '../../../test/support/mail-harness';
+import { fillMissingReplyTo } from '../ingest/reply-to';
 import { newConversationToken } from '../ingest/threading';
 import type { NewMessage } from '../store/mail-store';
 
@@ -129,11 +130,17 @@ describe('ConversationService', () => {
     expect((await failure(() => h.conversations.saveSavedReply({ id: apology.id, name: 'x', body: 'y' }))).error.code).toBe('NOT_FOUND');
   });
 
-  it('keeps a conversation unread when fetched with markRead false', async () => {
+  it('reading a conversation changes nothing; marking it read does, once, and says so', () => {
     const h = setup();
     const id = seed(h, 1, '2026-01-01T00:00:00.000Z');
-    expect((await h.conversations.get(id, false)).conversation.unread).toBe(true);
-    expect((await h.conversations.get(id)).conversation.unread).toBe(false);
+    expect(h.conversations.get(id).conversation.unread).toBe(true);
+    expect(h.changes).toEqual([]);
+    h.conversations.markRead(id);
+    expect(h.conversations.get(id).conversation.unread).toBe(false);
+    expect(h.changes).toEqual([{ ids: [id], created: [] }]);
+    h.conversations.markRead(id);
+    expect(h.changes).toHaveLength(1);
+    expect(() => h.conversations.markRead(999)).toThrow(/no longer exists/);
   });
 
   it('searches subject, participants and bodies by prefix, and survives FTS syntax in the input', () => {
@@ -164,23 +171,40 @@ describe('ConversationService', () => {
     await h.ingestor.ingest(h.position, [fetched(mail({ messageId: '<a@example.com>' }))], {});
     const id = h.conversations.list({ view: 'all', limit: 1 }).items[0]!.id;
     h.changes.length = 0;
-    const detail = await h.conversations.get(id);
+    h.conversations.markRead(id);
+    const detail = h.conversations.get(id);
     expect(detail.conversation.unread).toBe(false);
     expect(detail.messages).toHaveLength(1);
-    await h.conversations.get(id);
+    h.conversations.markRead(id);
     expect(h.changes).toEqual([{ ids: [id], created: [] }]);
   });
 
-  it('reads the Reply-To of mail imported before it was stored, once, from the stored headers', async () => {
+  it('reads the Reply-To of mail imported before it was stored, once, from the stored headers, with nothing opened', async () => {
     const h = setup();
     await h.ingestor.ingest(h.position, [fetched(mail({ messageId: '<rt@example.com>', replyTo: 'Carol Home <carol@home.test>' }))], {});
     const id = h.conversations.list({ view: 'all', limit: 1 }).items[0]!.id;
     // What a message imported by a version without the column looks like.
     h.db.prepare('UPDATE messages SET reply_to_json = NULL WHERE conversation_id = ?').run(id);
     expect(h.store.replyToUnread(id)).toHaveLength(1);
-    const detail = await h.conversations.get(id);
-    expect(detail.messages[0]!.replyTo).toEqual([{ name: 'Carol Home', address: 'carol@home.test' }]);
+    // Opening it reads only: what is not stored is not shown.
+    expect(h.conversations.get(id).messages[0]!.replyTo).toEqual([]);
+    expect(h.store.replyToUnread(id)).toHaveLength(1);
+    // The pass at start stores it.
+    expect(await fillMissingReplyTo(h.store)).toEqual([id]);
+    expect(h.conversations.get(id).messages[0]!.replyTo).toEqual([{ name: 'Carol Home', address: 'carol@home.test' }]);
     expect(h.store.replyToUnread(id)).toEqual([]);
+    expect(await fillMissingReplyTo(h.store)).toEqual([]);
+  });
+
+  it('reads Reply-To from the raw headers of mail that could not be parsed, at import', async () => {
+    const dir = tempDir('auxilium-conv-');
+    // A parser that gives up on every message, as the real one does on pathological mail.
+    const h = openHarness(dir.path, { parser: { parse: async () => ({ ok: false, error: 'gave up' }) } });
+    cleanups.push(dir.remove, () => h.close());
+    await h.ingestor.ingest(h.position, [fetched(mail({ messageId: '<broken@example.com>', replyTo: 'Orders <orders@example.com>' }))], {});
+    const id = h.conversations.list({ view: 'all', limit: 1 }).items[0]!.id;
+    expect(h.store.replyToUnread(id)).toEqual([]);
+    expect(h.conversations.get(id).messages[0]).toMatchObject({ parseError: 'gave up', replyTo: [{ name: 'Orders', address: 'orders@example.com' }] });
   });
 
   it('sets status, assigns and unassigns, and refuses unknown agents and conversations', async () => {

@@ -1,6 +1,6 @@
 import type { Agent, BulkPatch, ConversationDetail, ConversationStatus, ConversationSummary, InboxCounts, Message } from '../../../shared/conversation';
 import type { ParsedInput } from '../../../shared/contract';
-import { AppFailure } from '../../../shared/errors';
+import { AppFailure, notFound } from '../../../shared/errors';
 import type { EventBus } from '../events/event-bus';
 import { readRaw } from '../store/raw-store';
 import type { SavedReply, SavedReplyInput } from '../../../shared/saved-replies';
@@ -8,7 +8,6 @@ import type { AgentRepo } from '../store/agent-repo';
 import type { SavedReplyRepo } from '../store/saved-reply-repo';
 import type { ConversationPage, MailStore } from '../store/mail-store';
 import type { TeamService } from '../team/team-service';
-import { ensureReplyTo } from './reply-to';
 
 export const RAW_VIEW_LIMIT = 2 * 1024 * 1024;
 
@@ -20,10 +19,6 @@ export interface ConversationServiceDeps {
   /** Shares statuses, assignments, notes and the roster with the team's other desktops. */
   team: TeamService;
   now?: () => Date;
-}
-
-function notFound(what: string): AppFailure {
-  return new AppFailure({ code: 'NOT_FOUND', message: `This ${what} no longer exists.`, hint: 'It may have been deleted in another window.', retryable: false });
 }
 
 /** What agents do in the inbox: list, open, set status, assign, write notes; and who the agents are. */
@@ -43,14 +38,21 @@ export class ConversationService {
     return this.deps.store.counts(this.deps.agents.meAgentId(), channelId);
   }
 
-  /** Opening a conversation marks it read (unless told not to). */
-  async get(id: number, markRead = true): Promise<ConversationDetail> {
-    // The composer previews recipients from Reply-To, so it is read before the messages are shown.
-    await ensureReplyTo(this.deps.store, id);
-    const wasUnread = markRead && this.deps.store.markRead(id);
-    const detail = this.detail(id);
-    if (wasUnread) this.changed([id]);
-    return detail;
+  /** The conversation with its messages; reading it changes nothing. */
+  get(id: number): ConversationDetail {
+    return this.detail(id);
+  }
+
+  /** The agent opened the conversation: it is read on this desktop. */
+  markRead(id: number): Record<string, never> {
+    if (!this.deps.store.conversation(id)) throw notFound('conversation');
+    if (this.deps.store.markRead(id)) this.changed([id]);
+    return {};
+  }
+
+  /** The customer's other conversations, for the panel beside the one being read. */
+  byCustomer(input: ParsedInput<'conversations:list-by-customer'>): { items: ConversationSummary[]; total: number } {
+    return this.deps.store.byCustomer(input.address, input.excludeId ?? null, input.limit);
   }
 
   summary(id: number): ConversationSummary {

@@ -86,13 +86,21 @@ export async function fileCopy(client: ImapFlow, folder: string, messageId: stri
   await appendMessage(client, folder, raw, ['\\Seen']);
 }
 
-/** \Answered on the customer's message, only while its mailbox still has the UIDVALIDITY the UID belongs to. */
-export async function flagAnswered(client: ImapFlow, source: { mailbox: string; uidValidity: string; uid: number }): Promise<boolean> {
+/**
+ * \Answered on the customer's message, only while its mailbox still has the UIDVALIDITY the UID
+ * belongs to ('renumbered' otherwise: the UID may name another message now). Throws when the
+ * server did not take the flag: imapflow answers a refused STORE with false, not an error.
+ */
+export async function flagAnswered(client: ImapFlow, source: { mailbox: string; uidValidity: string; uid: number }): Promise<'flagged' | 'renumbered'> {
   const lock = await client.getMailboxLock(source.mailbox);
   try {
     const mailbox = client.mailbox;
-    if (!mailbox || mailbox.uidValidity.toString() !== source.uidValidity) return false;
-    return client.messageFlagsAdd(String(source.uid), ['\\Answered'], { uid: true });
+    if (!mailbox) throw Object.assign(new Error(`The mailbox ${source.mailbox} could not be opened`), { code: 'NoConnection' });
+    if (mailbox.uidValidity.toString() !== source.uidValidity) return 'renumbered';
+    if (!(await client.messageFlagsAdd(String(source.uid), ['\\Answered'], { uid: true }))) {
+      throw Object.assign(new Error(`The server did not set \\Answered on message ${source.uid} in ${source.mailbox}`), { code: 'StoreFailed' });
+    }
+    return 'flagged';
   } finally {
     lock.release();
   }

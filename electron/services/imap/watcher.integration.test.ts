@@ -335,6 +335,18 @@ describe('MailboxWatcher against Dovecot', () => {
     expect(openSocketsTo(stack.silent) + openSocketsTo(IMAP_PORT)).toBe(0);
   });
 
+  it('says when imported mail could not be stored on this computer, not blaming the server, and keeps retrying', async () => {
+    const mailbox = await makeMailbox('store-fails', [{ raw: message('Kept on the server') }]);
+    const ingestor = new MemoryIngestor();
+    ingestor.beforeIngest = () => {
+      throw new Error('database or disk is full');
+    };
+    const { status } = watch(channel({ mailbox, inbox: { initialImport: 'all' } }), ingestor);
+    const retrying = await status.waitFor((s) => s.state === 'retrying');
+    expect(retrying.message).toMatch(/^Could not store imported mail: database or disk is full — retrying in \d+ s$/);
+    expect(ingestor.messages).toHaveLength(0);
+  });
+
   it('backs off exponentially up to the cap between failed attempts', async () => {
     // Real timers, recorded: the backoff waits are the short ones (deadlines are tens of seconds).
     const waits: number[] = [];

@@ -1,12 +1,7 @@
-import { createReadStream, createWriteStream } from 'node:fs';
-import { PRIVATE_FILE_MODE } from '../file-modes';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Socket } from 'node:net';
-import { pipeline } from 'node:stream/promises';
-import type { FetchMessageObject, ImapFlow, ImapFlowOptions, MailboxObject } from 'imapflow';
+import type { ImapFlow, ImapFlowOptions, MailboxObject } from 'imapflow';
 import type { ChannelNotice, ChannelNoticeKind, ChannelStatus } from '../../../shared/channel';
+import { describeMailError, type MailErrorContext } from '../../../shared/errors';
 import type { ChannelWithSecrets } from '../channels/channel-service';
 import { deadlineError, mapImapError } from '../mail-errors/map-error';
 import { isOAuthFailure } from '../oauth/oauth-failure';
@@ -15,6 +10,8 @@ import type { MailboxPosition, MailboxRole, SyncCursor } from '../store/sync-cur
 import { lookupFolder } from './mailbox-ops';
 import { backoffDelay, DEFAULT_BACKOFF, describeDelay, type BackoffOptions } from './backoff';
 import { connectImap, createImapClient } from './connect';
+import { planCursor } from './cursor-plan';
+import { connectionLost, FetchPipeline, type CursorMove, type MessageMeta } from './fetch-pipeline';
 
 export type WatcherStatus = Omit<ChannelStatus, 'since'>;
 
@@ -63,10 +60,7 @@ const DEFAULTS = {
   logoutTimeoutMs: 2_000,
 };
 
-// A batch of small messages is held in memory at once; this bounds it whatever their count.
-const BATCH_BYTES = 32 * 1024 * 1024;
 const DAY_MS = 24 * 60 * 60_000;
-const INITIAL_IMPORT_DAYS = 14;
 /**
  * Polls in a row that found new mail IDLE had said nothing about before the card says the server
  * does not push: one could be mail that landed in the instant between the poll and the check.
@@ -78,39 +72,8 @@ const realTimers: WatcherTimers = {
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
-interface MessageMeta {
-  uid: number;
-  size: number;
-  internalDate?: Date;
-  answered: boolean;
-}
-
 // Without CONDSTORE, \\Answered is re-read for this many of the newest messages on each poll.
 const RECENT_FLAGS = 500;
-
-/** Temporary files of large messages, per batch. */
-interface SpoolEntry {
-  dir: string;
-  streams: { destroy(): void }[];
-}
-
-interface FetchedBatch {
-  messages: FetchedMessage[];
-  spool: SpoolEntry[];
-}
-
-/** Batches fetched ahead and stored in order during one sync (see enqueue). */
-interface BatchFlow {
-  client: ImapFlow;
-  /** Batches not yet known to be finished, oldest first. */
-  pending: { done: Promise<void>; bytes: number }[];
-  /** Settles once the last batch added is handed to the ingestor (rejects when it never will be). */
-  handedOver: Promise<void> | undefined;
-}
-
-// Batches on their way at once: while one is parsed and stored, the next is fetched and (with an
-// ingestor that keeps order itself) handed over, so its parsing overlaps storing the one before.
-const FLOW_DEPTH = 2;
 
 /** Thrown for failures of our own storage, so the card does not blame the mail server for them. */
 class IngestFailure extends Error {
@@ -120,16 +83,7 @@ class IngestFailure extends Error {
 }
 
 /** The server has no folder where sent mail would be found: nothing to watch for this role. */
-class NoSentFolder extends Error {
-  constructor() {
-    super('No Sent folder on the server: replies sent from other mail clients are not shown');
-  }
-}
-
-/** Raised when the session ends under us (server BYE, reset) without a more precise error. */
-function connectionLost(): Error {
-  return Object.assign(new Error('Connection not available'), { code: 'NoConnection' });
-}
+class NoSentFolder extends Error {}
 
 /**
  * Watches one mailbox of a channel in one IMAP session (a session can IDLE on one mailbox only):
@@ -150,8 +104,8 @@ export class MailboxWatcher {
   /** Set by new-mail notices, the poll timer, a closed session or stop(); cleared when a sync begins. */
   private signalled = false;
   private wakeup: (() => void) | undefined;
-  /** Temporary files of large messages in the batches on their way. */
-  private spooled: SpoolEntry[] = [];
+  /** Fetches and hands over the messages of the current session. */
+  private pipeline: FetchPipeline | undefined;
   private readonly closing = new Map<ImapFlow, Promise<void>>();
   /** The mailbox this session watches; for 'sent' found on the server at each connect. */
   private mailboxName: string;
@@ -239,10 +193,11 @@ export class MailboxWatcher {
   }
 
   private describeFailure(error: unknown): string {
-    if (error instanceof IngestFailure) return `Could not store imported mail: ${error.message}`;
-    if (error instanceof NoSentFolder) return error.message;
     const { imap } = this.channel;
-    return mapImapError(error, { protocol: 'imap', host: imap.host, port: imap.port, mailbox: imap.mailbox, oauth: Boolean(imap.tokens) }).message;
+    const context: MailErrorContext = { protocol: 'imap', host: imap.host, port: imap.port, mailbox: imap.mailbox, oauth: Boolean(imap.tokens) };
+    if (error instanceof IngestFailure) return `${describeMailError('IMPORT_NOT_STORED', context).message}: ${error.message}`;
+    if (error instanceof NoSentFolder) return describeMailError('NO_SENT_FOLDER', context).message;
+    return mapImapError(error, context).message;
   }
 
   /** One connection, from connect to failure (thrown) or stop (returns). */
@@ -275,6 +230,7 @@ export class MailboxWatcher {
     this.flagsModseq = undefined;
     try {
       const client = await connectImap(this.channel.imap, timeouts, make, (c) => this.step(c, () => c.connect(), this.opts.connectTimeoutMs));
+      this.pipeline = this.pipelineFor(client);
       if (this.role === 'sent') {
         const folder = await this.step(client, () => lookupFolder(client, { sentFolder: this.channel.inbox.sentFolder }));
         if (!folder) throw new NoSentFolder();
@@ -312,7 +268,8 @@ export class MailboxWatcher {
       throw this.sessionError && isGeneric(error) ? this.sessionError : error;
     } finally {
       if (made) await this.closeClient(made, this.stopping);
-      await this.releaseSpool();
+      await this.pipeline?.release();
+      this.pipeline = undefined;
       if (this.client === made) this.client = undefined;
     }
   }
@@ -385,35 +342,17 @@ export class MailboxWatcher {
     return cursor.lastUid > before.lastUid;
   }
 
-  /** The stored cursor when it belongs to this mailbox's UIDVALIDITY, else a fresh one (RFC 4549 §4.1). */
+  /** The stored cursor when it belongs to this mailbox's UIDVALIDITY, else a fresh one (cursor-plan.ts). */
   private currentCursor(mailbox: MailboxObject): SyncCursor {
     const uidValidity = String(mailbox.uidValidity);
     this.position.uidValidity = uidValidity;
     const stored = this.opts.ingestor.cursor(this.channel.id, this.mailboxName);
-    if (stored && stored.uidValidity === uidValidity) return stored;
-
-    const lastUid = Math.max(0, (mailbox.uidNext ?? 1) - 1);
-    let cursor: SyncCursor;
-    if (!stored) {
-      // First sync: everything already there is "old mail", imported per the channel's choice.
-      const now = this.opts.now();
-      const initial = this.channel.inbox.initialImport;
-      cursor = {
-        ...this.position,
-        lastUid,
-        backfillBelowUid: initial === 'none' ? null : lastUid + 1,
-        // For 'none' the date still matters: after a UIDVALIDITY change, what arrived since the
-        // first sync is imported again (and recognised by content), but nothing older.
-        backfillSince: initial === 'all' ? null : new Date(now.getTime() - (initial === '14-days' ? INITIAL_IMPORT_DAYS * DAY_MS : 0)).toISOString(),
-      };
-    } else {
-      // UIDs start over. Everything in the old window is fetched again; ingest recognises what it
-      // already holds by content, so nothing is duplicated and nothing that arrived in between is lost.
-      this.opts.log?.info({ channelId: this.channel.id, from: stored.uidValidity, to: uidValidity }, 'UIDVALIDITY changed, resynchronising');
-      cursor = { ...this.position, lastUid, backfillBelowUid: lastUid + 1, backfillSince: stored.backfillSince };
+    const plan = planCursor({ position: { ...this.position }, stored, uidNext: mailbox.uidNext, initialImport: this.channel.inbox.initialImport, now: this.opts.now() });
+    if (plan.fresh === 'resync') {
+      this.opts.log?.info({ channelId: this.channel.id, from: stored?.uidValidity, to: uidValidity }, 'UIDVALIDITY changed, resynchronising');
     }
-    this.opts.ingestor.resetCursor(cursor);
-    return cursor;
+    if (plan.fresh) this.opts.ingestor.resetCursor(plan.cursor);
+    return plan.cursor;
   }
 
   private reread(fallback: SyncCursor): SyncCursor {
@@ -423,19 +362,20 @@ export class MailboxWatcher {
 
   /** Mail above the cursor, oldest first, so the cursor only ever moves past what is stored. */
   private async importNew(client: ImapFlow, cursor: SyncCursor): Promise<SyncCursor> {
+    const pipeline = this.pipelineOf();
     const from = cursor.lastUid + 1;
-    const metas = (await this.listMessages(client, `${from}:*`)).filter((m) => m.uid >= from);
+    const metas = (await pipeline.list(`${from}:*`)).filter((m) => m.uid >= from);
     if (metas.length === 0) return cursor;
     metas.sort((a, b) => a.uid - b.uid);
     const showProgress = metas.length > this.opts.batchSize;
     let done = 0;
     let lastUid = cursor.lastUid;
-    await this.withFlow(client, async (flow) => {
-      for (const batch of this.batches(metas)) {
+    await pipeline.run(async (flow) => {
+      for (const batch of pipeline.batches(metas)) {
         if (this.stopping) break;
         const progress = showProgress ? `Importing ${done + 1} of ${metas.length}` : undefined;
         const advanceTo = batch[batch.length - 1]!.uid;
-        await this.enqueue(flow, batch, { advanceTo }, progress);
+        await pipeline.enqueue(flow, batch, { advanceTo }, progress);
         done += batch.length;
         lastUid = advanceTo;
       }
@@ -445,6 +385,7 @@ export class MailboxWatcher {
 
   /** The initial import (or a resync): older mail below the cursor, newest first. */
   private async backfill(client: ImapFlow, cursor: SyncCursor): Promise<void> {
+    const pipeline = this.pipelineOf();
     const below = cursor.backfillBelowUid ?? 0;
     const since = cursor.backfillSince ? new Date(cursor.backfillSince) : undefined;
     let uids: number[] = [];
@@ -459,7 +400,7 @@ export class MailboxWatcher {
       uids = found.filter((uid) => uid < below).sort((a, b) => b - a);
     }
     if (uids.length === 0) {
-      await this.ingest([], { backfillBelow: null }, []);
+      await this.ingest([], { backfillBelow: null });
       return;
     }
     const total = uids.length;
@@ -468,22 +409,22 @@ export class MailboxWatcher {
       let interrupted = false;
       // The batches of several slices flow through one after the other; new mail interrupts the
       // flow between slices (below) and is imported ahead of the rest.
-      await this.withFlow(client, async (flow) => {
+      await pipeline.run(async (flow) => {
         for (; i < total && !this.stopping; i += this.opts.batchSize) {
           const slice = uids.slice(i, i + this.opts.batchSize);
           const last = i + this.opts.batchSize >= total;
-          const metas = (await this.listMessages(client, slice.join(','))).filter(
+          const metas = (await pipeline.list(slice.join(','))).filter(
             (m) => !since || !m.internalDate || m.internalDate.getTime() >= since.getTime(),
           );
           metas.sort((a, b) => b.uid - a.uid);
           const lowest = Math.min(...slice);
-          const batches = this.batches(metas);
+          const batches = pipeline.batches(metas);
           if (batches.length === 0) batches.push([]);
           for (const [n, batch] of batches.entries()) {
             const final = last && n === batches.length - 1;
             // Within a slice the batches go downwards, so each one may claim everything above its lowest UID.
             const backfillBelow = final ? null : n === batches.length - 1 ? lowest : Math.min(...batch.map((m) => m.uid));
-            await this.enqueue(flow, batch, { backfillBelow }, n === 0 ? `Importing ${i + 1} of ${total}` : undefined);
+            await pipeline.enqueue(flow, batch, { backfillBelow }, n === 0 ? `Importing ${i + 1} of ${total}` : undefined);
           }
           // New mail goes ahead of old mail: the first screen should show what just arrived.
           if (this.signalled && !last) {
@@ -501,191 +442,32 @@ export class MailboxWatcher {
     }
   }
 
-  /**
-   * Runs `body`, which adds batches with enqueue(), and waits for every batch to be stored. On a
-   * failure it still waits for the batches on their way to settle, so none is stored after the
-   * session ended.
-   */
-  private async withFlow(client: ImapFlow, body: (flow: BatchFlow) => Promise<void>): Promise<void> {
-    const flow: BatchFlow = { client, pending: [], handedOver: undefined };
-    try {
-      await body(flow);
-      while (flow.pending.length > 0) await flow.pending.shift()!.done;
-    } catch (error) {
-      await Promise.allSettled(flow.pending.splice(0).map((p) => p.done));
-      throw error;
-    }
-  }
-
-  /**
-   * Fetches a batch now (the server answers commands in order, so this overlaps storing the batches
-   * before it) and stores it once the one before it is stored, or handed over to an ingestor that
-   * keeps the order itself. Returns when the batch is on its way and few enough others are.
-   */
-  private async enqueue(flow: BatchFlow, batch: MessageMeta[], move: { advanceTo?: number; backfillBelow?: number | null }, progress?: string): Promise<void> {
-    const keepsOrder = this.opts.ingestor.keepsOrder === true;
-    const before = flow.pending.at(-1)?.done;
-    const beforeHandedOver = flow.handedOver;
-    const fetching = this.fetchSources(flow.client, batch);
-    let handOver!: () => void;
-    let neverHandedOver!: (error: unknown) => void;
-    const handedOver = new Promise<void>((resolve, reject) => {
-      handOver = resolve;
-      neverHandedOver = reject;
-    });
-    handedOver.catch(() => undefined);
-    const done = (async () => {
-      let fetched: FetchedBatch | undefined;
-      let ingesting: Promise<void>;
-      try {
-        fetched = await fetching;
-        if (keepsOrder) await beforeHandedOver;
-        else await before;
-        if (this.stopping) throw connectionLost();
-        if (progress) this.report({ state: 'syncing', message: progress });
-        ingesting = this.ingest(fetched.messages, move, fetched.spool);
-      } catch (error) {
-        if (fetched) await this.releaseSpool(fetched.spool);
-        neverHandedOver(error);
-        throw error;
-      }
-      handOver();
-      await ingesting;
-      // Marked in order, each only after its batch is stored; the one before may still be marking.
-      await before?.catch(() => undefined);
-      await this.markSeen(flow.client, batch);
-    })();
-    done.catch(() => undefined);
-    flow.handedOver = handedOver;
-    const bytes = batch.reduce((sum, m) => sum + (m.size > this.opts.largeMessageBytes ? 0 : m.size), 0);
-    flow.pending.push({ done, bytes });
-    // Few enough on their way: by count, and by bytes held in memory.
-    while (flow.pending.length > 1 && (flow.pending.length >= FLOW_DEPTH || flow.pending.reduce((sum, p) => sum + p.bytes, 0) > BATCH_BYTES)) {
-      await flow.pending.shift()!.done;
-    }
-  }
-
-  /** UID, size and arrival date of the messages in a UID range; no bodies. */
-  private async listMessages(client: ImapFlow, range: string): Promise<MessageMeta[]> {
-    return this.step(client, async () => {
-      const metas: MessageMeta[] = [];
-      // Only collected here: running any other command inside this loop would deadlock the session.
-      for await (const msg of client.fetch(range, { uid: true, size: true, internalDate: true, flags: true }, { uid: true })) {
-        metas.push({ uid: msg.uid, size: msg.size ?? 0, internalDate: toDate(msg.internalDate), answered: msg.flags?.has('\\Answered') ?? false });
-      }
-      return metas;
+  /** The session's pipeline: fetched batches go to ingest, stored ones are marked \Seen (opt-in). */
+  private pipelineFor(client: ImapFlow): FetchPipeline {
+    return new FetchPipeline(client, {
+      batchSize: this.opts.batchSize,
+      largeMessageBytes: this.opts.largeMessageBytes,
+      tempDir: this.opts.tempDir,
+      commandTimeoutMs: this.opts.commandTimeoutMs,
+      keepsOrder: this.opts.ingestor.keepsOrder === true,
+      step: (fn, timeoutMs) => this.step(client, fn, timeoutMs),
+      stopped: () => this.stopping,
+      ingest: (messages, move) => this.ingest(messages, move),
+      afterStored: (batch) => this.markSeen(client, batch),
+      progress: (message) => this.report({ state: 'syncing', message }),
     });
   }
 
-  /** Splits by count and by bytes held in memory; large messages are spooled to disk and cost nothing here. */
-  private batches(metas: MessageMeta[]): MessageMeta[][] {
-    const out: MessageMeta[][] = [];
-    let batch: MessageMeta[] = [];
-    let bytes = 0;
-    for (const meta of metas) {
-      const inMemory = meta.size > this.opts.largeMessageBytes ? 0 : meta.size;
-      if (batch.length > 0 && (batch.length >= this.opts.batchSize || bytes + inMemory > BATCH_BYTES)) {
-        out.push(batch);
-        batch = [];
-        bytes = 0;
-      }
-      batch.push(meta);
-      bytes += inMemory;
-    }
-    if (batch.length > 0) out.push(batch);
-    return out;
+  private pipelineOf(): FetchPipeline {
+    if (!this.pipeline) throw this.sessionError ?? connectionLost();
+    return this.pipeline;
   }
 
-  /** The raw messages of a batch, in the batch's order. BODY.PEEK only: fetching never sets \Seen. */
-  private async fetchSources(client: ImapFlow, batch: MessageMeta[]): Promise<FetchedBatch> {
-    const spool: SpoolEntry[] = [];
-    if (batch.length === 0) return { messages: [], spool };
-    try {
-      return { messages: await this.fetchBatch(client, batch, spool), spool };
-    } catch (error) {
-      await this.releaseSpool(spool);
-      throw error;
-    }
-  }
-
-  private async fetchBatch(client: ImapFlow, batch: MessageMeta[], spool: SpoolEntry[]): Promise<FetchedMessage[]> {
-    const small = batch.filter((m) => m.size <= this.opts.largeMessageBytes);
-    const sources = new Map<number, FetchedMessage['source']>();
-    if (small.length > 0) {
-      const rows = await this.step(client, async () => {
-        const collected: FetchMessageObject[] = [];
-        for await (const msg of client.fetch(small.map((m) => m.uid).join(','), { uid: true, source: true }, { uid: true })) {
-          collected.push(msg);
-        }
-        return collected;
-      });
-      for (const row of rows) if (row.source) sources.set(row.uid, row.source);
-    }
-    for (const meta of batch) {
-      if (meta.size <= this.opts.largeMessageBytes) continue;
-      const stream = await this.spool(client, meta, spool);
-      if (stream) sources.set(meta.uid, stream);
-    }
-    // The cursor moves past the whole batch, so a message that came back without a source must
-    // really be gone (expunged meanwhile); one that still exists is retried rather than skipped.
-    const missing = batch.filter((meta) => !sources.has(meta.uid)).map((meta) => meta.uid);
-    if (missing.length > 0) {
-      const still = await this.step(client, () => client.search({ uid: missing.join(',') }, { uid: true }));
-      if (!Array.isArray(still) || still.length > 0) {
-        throw Object.assign(new Error(`The server did not return message ${missing.join(', ')}`), { code: 'FetchIncomplete' });
-      }
-    }
-    return batch.flatMap((meta) => {
-      const source = sources.get(meta.uid);
-      return source ? [{ uid: meta.uid, size: meta.size, source, answered: meta.answered, ...(meta.internalDate ? { internalDate: meta.internalDate } : {}) }] : [];
-    });
-  }
-
-  /**
-   * Downloads one large message to a temporary file and returns a stream of it. The download must
-   * finish before the next command: imapflow holds the session for an open download.
-   */
-  private async spool(client: ImapFlow, meta: MessageMeta, batchSpool: SpoolEntry[]): Promise<FetchedMessage['source'] | undefined> {
-    const dir = await mkdtemp(join(this.opts.tempDir ?? tmpdir(), 'auxilium-spool-'));
-    const entry: SpoolEntry = { dir, streams: [] };
-    this.spooled.push(entry);
-    batchSpool.push(entry);
-    const file = join(dir, `${meta.uid}.eml`);
-    // Slow links get more time for big messages: one command deadline per 5 MB.
-    const deadline = this.opts.commandTimeoutMs * Math.ceil(meta.size / (5 * 1024 * 1024));
-    const found = await this.step(
-      client,
-      async () => {
-        const download = await client.download(String(meta.uid), undefined, { uid: true, chunkSize: 1024 * 1024 });
-        if (!download.content) return false;
-        await pipeline(download.content, createWriteStream(file, { mode: PRIVATE_FILE_MODE }));
-        return true;
-      },
-      Math.max(deadline, this.opts.commandTimeoutMs),
-    );
-    if (!found) return undefined;
-    const stream = createReadStream(file);
-    entry.streams.push(stream);
-    return stream;
-  }
-
-  /** Removes the given temporary files, or all of them. */
-  private async releaseSpool(only?: SpoolEntry[]): Promise<void> {
-    const entries = only ?? this.spooled.slice();
-    this.spooled = this.spooled.filter((entry) => !entries.includes(entry));
-    for (const entry of entries) {
-      for (const stream of entry.streams) stream.destroy();
-      await rm(entry.dir, { recursive: true, force: true }).catch(() => undefined);
-    }
-  }
-
-  private async ingest(messages: FetchedMessage[], move: { advanceTo?: number; backfillBelow?: number | null }, spool: SpoolEntry[]): Promise<void> {
+  private async ingest(messages: FetchedMessage[], move: CursorMove): Promise<void> {
     try {
       await this.opts.ingestor.ingest({ ...this.position }, messages, move);
     } catch (error) {
       throw new IngestFailure(error);
-    } finally {
-      await this.releaseSpool(spool);
     }
   }
 
@@ -786,8 +568,3 @@ function isGeneric(error: unknown): boolean {
   return code === 'NoConnection' || code === 'EConnectionClosed' || !(error instanceof Error);
 }
 
-function toDate(value: Date | string | undefined): Date | undefined {
-  if (value === undefined) return undefined;
-  const date = value instanceof Date ? value : new Date(value);
-  return Number.isNaN(date.getTime()) ? undefined : date;
-}

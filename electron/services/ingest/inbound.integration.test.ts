@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { call, channelFor, marker, waitFor } from '../../../test/support/core';
 import { cleanupsAfterAll } from '../../../test/support/cleanups';
-import type { Channel, ChannelForm } from '../../../shared/channel';
+import type { ChannelForm } from '../../../shared/channel';
 import type { ConversationDetail, ConversationSummary } from '../../../shared/conversation';
 import { deliver, imapClient, imapServers, withImapSession, type MailStackInfo, type MailUser } from '../../../test/mailstack/mailstack';
 import { tempDir, testKeychainService } from '../../../test/support/temp';

@@ -8,6 +8,7 @@ import type { ChannelRecord } from '../store/channel-repo';
 import type { MailStore, NewMessage } from '../store/mail-store';
 import { classify, type ParseResult } from './parse';
 import type { StoredRaw } from '../store/raw-store';
+import { readReplyTo } from './reply-to';
 import { nextRoundRobin } from './routing';
 import { conversationReferencing, linkStored, type LinkContext } from './linking';
 import { findThread, isOwnMessageId, newConversationToken, normalizeMessageId } from './threading';
@@ -42,6 +43,8 @@ interface Prepared {
   raw: StoredRaw;
   parsed: ParsedMessage | null;
   parseError: string | null;
+  /** Reply-To as parsed, or read from the raw headers of mail that could not be parsed. */
+  replyTo: Address[];
   kind: MessageKind;
   dedupeKey: string;
   receivedAt: string;
@@ -53,9 +56,8 @@ type Stored = { conversationId: number } | 'parked' | 'duplicate';
 
 const AGENT_HEADER = 'x-auxilium-agent';
 
-/** The agent our outbox named in a reply (sender.ts agentHeader), made safe to show; null when absent. */
+/** The agent our outbox named in a reply (smtp/delivery.ts agentHeader), made safe to show; null when absent. */
 function sentByOf(parsed: ParsedMessage | null): string | null {
-  // eslint-disable-next-line no-control-regex
   const value = parsed?.headers[AGENT_HEADER]?.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim().slice(0, 200);
   return value ? value : null;
 }
@@ -212,6 +214,7 @@ export class MailIngestor implements Ingestor {
         raw,
         parsed,
         parseError: result.ok ? null : result.error,
+        replyTo: parsed ? parsed.replyTo : await readReplyTo({ raw: raw.blob, rawPath: raw.path }),
         kind,
         dedupeKey: dedupeKey(parsed, raw),
         receivedAt: firstValidIso(fetched.internalDate, parsed?.date) ?? this.now().toISOString(),
@@ -323,7 +326,7 @@ export class MailIngestor implements Ingestor {
       from,
       to: parsed?.to ?? [],
       cc: parsed?.cc ?? [],
-      ...(parsed ? { replyTo: parsed.replyTo } : {}),
+      replyTo: item.replyTo,
       date: parsed?.date ?? item.receivedAt,
       arrivedAt: item.receivedAt,
       text: parsed?.text ?? '',

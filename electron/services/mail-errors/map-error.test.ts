@@ -337,6 +337,49 @@ const smtpCases: [string, unknown, MailErrorCode, string?][] = [
     'MESSAGE_REJECTED',
   ],
   ['EMESSAGE too big', err('Message size larger than allowed 10240000', { code: 'EMESSAGE', command: 'MAIL FROM' }), 'MESSAGE_REJECTED'],
+  // Refusals about the From domain's SPF/DKIM/DMARC, in the receiving servers' words (Gmail, Microsoft, postfix-policyd-spf)
+  [
+    'Gmail 5.7.26 DMARC after DATA',
+    err("Message failed: 550-5.7.26 Unauthenticated email from example.com is not accepted due to domain's DMARC policy.", {
+      code: 'EMESSAGE',
+      response:
+        "550-5.7.26 Unauthenticated email from example.com is not accepted due to\n550-5.7.26 domain's DMARC policy. Please contact the administrator of\n550 5.7.26 example.com domain if this was a legitimate mail.",
+      responseCode: 550,
+      command: 'DATA',
+    }),
+    'SENDER_NOT_AUTHENTICATED',
+  ],
+  [
+    'Microsoft 5.7.23 SPF at RCPT TO',
+    err("Can't send mail - all recipients were rejected: 550 5.7.23 The message was rejected because of Sender Policy Framework violation", {
+      code: 'EENVELOPE',
+      response: '550 5.7.23 The message was rejected because of Sender Policy Framework violation',
+      responseCode: 550,
+      command: 'RCPT TO',
+    }),
+    'SENDER_NOT_AUTHENTICATED',
+  ],
+  [
+    'policyd-spf 5.7.23 at RCPT TO',
+    err("Can't send mail - all recipients were rejected: 550 5.7.23 <carol@example.org>: Recipient address rejected: Message rejected due to: SPF fail - not authorized.", {
+      code: 'EENVELOPE',
+      response: '550 5.7.23 <carol@example.org>: Recipient address rejected: Message rejected due to: SPF fail - not authorized. Please see http://www.openspf.net/Why?s=mfrom;id=support@example.com',
+      responseCode: 550,
+      command: 'RCPT TO',
+    }),
+    'SENDER_NOT_AUTHENTICATED',
+  ],
+  // Exchange without SMTP login: "not authenticated" here is about signing in, not about DNS.
+  [
+    'Exchange 530 5.7.57 anonymous',
+    err('Mail command failed: 530 5.7.57 Client not authenticated to send mail. [AM0PR01CA0001.eurprd01.prod.exchangelabs.com]', {
+      code: 'EENVELOPE',
+      response: '530 5.7.57 Client not authenticated to send mail.',
+      responseCode: 530,
+      command: 'MAIL FROM',
+    }),
+    'MESSAGE_REJECTED',
+  ],
   // captured: Postfix smtpd_client_message_rate_limit
   [
     '450 too much mail',

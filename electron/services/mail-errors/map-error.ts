@@ -1,5 +1,6 @@
 import { describeMailError, type MailError, type MailErrorCode, type MailErrorContext } from '../../../shared/errors';
 import { isOAuthFailure } from '../oauth/oauth-failure';
+import { failedSenderChecks } from '../../../shared/sender-authentication';
 
 /**
  * Turns what imapflow and nodemailer throw into the user-facing MailError. The shapes are the
@@ -131,6 +132,8 @@ const SMTP_ROWS: Row[] = [
   ['RECIPIENT_DEFERRED', (s) => s.command === 'RCPT TO' && s.responseCode >= 400 && s.responseCode < 500 && !RATE_TEXT.test(s.server)],
   ['RATE_LIMITED', (s) => [421, 450, 451, 452].includes(s.responseCode) || (s.responseCode >= 400 && RATE_TEXT.test(s.server))],
   ['AUTH_FAILED', (s) => hasCode(s, 'EAUTH', 'ENOAUTH', 'EOAUTH2') || s.responseCode === 535 || s.responseCode === 534],
+  // A refusal that names SPF, DKIM or DMARC (or their RFC 7372 codes): fixed in the From domain's DNS.
+  ['SENDER_NOT_AUTHENTICATED', (s) => s.responseCode >= 500 && failedSenderChecks(s.server).length > 0],
   [
     'MESSAGE_REJECTED',
     (s) => s.code === 'EMESSAGE' || (s.responseCode >= 500 && (s.code === 'EENVELOPE' || /^(MAIL FROM|RCPT TO|DATA)$/.test(s.command))),

@@ -7,12 +7,12 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { call, channelFor, marker, waitFor } from '../../../test/support/core';
 import { cleanupsAfterAll } from '../../../test/support/cleanups';
-import type { DraftAttachment } from '../../../shared/attachments';
-import type { Channel, ChannelForm } from '../../../shared/channel';
-import type { ConversationDetail, ConversationSummary, Message } from '../../../shared/conversation';
+import type { ChannelForm } from '../../../shared/channel';
+import type { Message } from '../../../shared/conversation';
 import {
   DEFERRED_RECIPIENT,
   deferRecipients,
+  DMARC_STRICT_RECIPIENT,
   deliver,
   imapServers,
   startPostfix,
@@ -183,6 +183,25 @@ describe('agent replies through the real mail stack', () => {
     expect(detail.messages.map((m) => m.direction)).toEqual(['inbound']);
     const refused = await env.core.router.handle('outbox:cancel', { messageId: reply.id });
     expect(refused).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+  });
+
+  it("a refusal over the From domain's DMARC (550 5.7.26) puts the DNS records on the channel's card until a reply goes out again", async () => {
+    const card = async () => (await call(env.core, 'channels:list', {})).find((c) => c.id === env.channelId)!;
+    const mark = marker();
+    // Postfix answers for a customer's server that checks sender authentication (see DMARC_STRICT_RECIPIENT).
+    const first = await customerWritesIn(env, mark, { 'Reply-To': DMARC_STRICT_RECIPIENT });
+    const reply = await call(env.core, 'conversations:send-reply', { id: first.id, mode: 'reply', text: `DMARC ${mark}`, undoSeconds: 0 });
+    const failed = await waitForDelivery(env.core, first.id, reply.id, (m) => m.delivery?.state === 'failed', 'the reply to fail');
+    expect(failed.delivery!.error).toMatchObject({ code: 'SENDER_NOT_AUTHENTICATED', retryable: false, detail: expect.stringMatching(/^550 5\.7\.26 /) });
+    expect(failed.delivery!.error!.fix).toContain('auxilium.test');
+    const notice = await waitFor('the notice on the card', async () => (await card()).notices.find((n) => n.kind === 'sender-not-authenticated'));
+    expect(notice).toMatchObject({ domain: 'auxilium.test', checks: ['spf', 'dkim', 'dmarc'], error: { code: 'SENDER_NOT_AUTHENTICATED' } });
+
+    // A reply the server takes again (here: to a customer whose server does not check) clears it.
+    const other = await customerWritesIn(env, `${mark}-ok`);
+    const sent = await call(env.core, 'conversations:send-reply', { id: other.id, mode: 'reply', text: `Fine ${mark}`, undoSeconds: 0 });
+    await waitForDelivery(env.core, other.id, sent.id, (m) => m.delivery?.state === 'sent', 'the other reply to go out');
+    expect((await card()).notices.filter((n) => n.kind === 'sender-not-authenticated')).toEqual([]);
   });
 
   it('a reply the customer’s server defers (4xx at RCPT TO) waits without holding up replies to other customers', async () => {
@@ -611,8 +630,14 @@ describe('a Sent copy that could not be filed', () => {
     expect(JSON.parse(log[0]!)).toMatchObject({ folder, response: expect.stringMatching(/doesn't exist/i) });
     // A few retries fail while the folder is missing.
     await waitFor('a second failed filing attempt', () => {
-      const row = env.db.prepare('SELECT followup_attempts AS n FROM outbox WHERE message_id = ?').get(reply.id) as { n: number };
+      const row = env.db.prepare('SELECT filing_attempts AS n FROM outbox WHERE message_id = ?').get(reply.id) as { n: number };
       return row.n >= 2 ? true : undefined;
+    });
+    // \Answered was set in the session that first tried the copy: its own count never moved.
+    expect(env.db.prepare('SELECT answer_attempts, deferred_attempts, answered_at IS NOT NULL AS answered FROM outbox WHERE message_id = ?').get(reply.id)).toEqual({
+      answer_attempts: 0,
+      deferred_attempts: 0,
+      answered: 1,
     });
 
     await withImapSession(stack, support, async (client) => {

@@ -11,9 +11,9 @@ import { tempDir } from '../../../test/support/temp';
 import { openDatabase } from '../store/database';
 import { MIGRATIONS } from '../store/migrations';
 import { MailStore } from '../store/mail-store';
-import { OutboxRepo } from '../store/outbox-repo';
+import { FOLLOW_UP_LIMIT, OutboxRepo } from '../store/outbox-repo';
 import { OutboxService } from './outbox';
-import { buildMime, isTemporary } from './sender';
+import { buildMime, isTemporary } from './delivery';
 import { MailParserPool } from '../ingest/parse';
 
 const NOW = new Date('2026-11-26T10:00:00.000Z');
@@ -21,7 +21,7 @@ const NOW = new Date('2026-11-26T10:00:00.000Z');
 function setup(inbox: Parameters<typeof channelRecord>[1] = {}) {
   const db = openDatabase(':memory:');
   const store = new MailStore(db);
-  const repo = new OutboxRepo(db);
+  const repo = new OutboxRepo(db, store);
   const agents = new AgentRepo(db);
   const events = new EventBus();
   const changed: number[][] = [];
@@ -111,7 +111,7 @@ describe('OutboxService', () => {
     expect(repo.markSending(second.id, NOW.toISOString())).toBe(true);
     expect(() => service.cancel(second.id)).toThrow(AppFailure);
     expect(() => service.cancel(second.id)).toThrow(/being sent/);
-    repo.markSent(second.id, NOW.toISOString(), { filed: false, snippet: (t) => t });
+    repo.markSent(second.id, NOW.toISOString(), { filed: false });
     expect(() => service.cancel(second.id)).toThrow(/already been sent/);
     expect(store.message(second.id)!.delivery).toMatchObject({ state: 'sent', attempts: 1, nextAttemptAt: null });
   });
@@ -226,7 +226,7 @@ describe('OutboxService', () => {
     const reply = await service.sendReply({ id: conversationId, mode: 'reply', text: 'On its way', undoSeconds: 0 });
     customerWrites(1, '2026-11-26T10:20:00.000Z');
     repo.markSending(reply.id, '2026-11-26T10:30:00.000Z');
-    repo.markSent(reply.id, '2026-11-26T10:30:01.000Z', { filed: true, snippet: (t) => t });
+    repo.markSent(reply.id, '2026-11-26T10:30:01.000Z', { filed: true });
     expect(store.messages(conversationId).map((m) => m.direction)).toEqual(['inbound', 'inbound', 'outbound']);
   });
 
@@ -234,8 +234,21 @@ describe('OutboxService', () => {
     const { repo, service, conversationId } = setup();
     const reply = await service.sendReply({ id: conversationId, mode: 'reply', text: 'Filed later', undoSeconds: 0 });
     repo.markSending(reply.id, NOW.toISOString());
-    repo.markSent(reply.id, NOW.toISOString(), { filed: false, snippet: (t) => t, followUpAt: '2026-11-26T10:01:00.000Z' });
-    expect(repo.followUps().map((r) => [r.messageId, r.followUpAt, r.followUpAttempts])).toEqual([[reply.id, '2026-11-26T10:01:00.000Z', 1]]);
+    repo.markSent(reply.id, NOW.toISOString(), { filed: false, followUpAt: '2026-11-26T10:01:00.000Z', failures: { filing: 1, answer: 0, deferred: 0 } });
+    expect(repo.followUps().map((r) => [r.messageId, r.followUpAt, r.followUpFailures])).toEqual([[reply.id, '2026-11-26T10:01:00.000Z', { filing: 1, answer: 0, deferred: 0 }]]);
+  });
+
+  it('shows a Sent copy as no longer tried once its own count reached the limit, while \\Answered is still tried', async () => {
+    const { store, repo, service, conversationId } = setup();
+    const reply = await service.sendReply({ id: conversationId, mode: 'reply', text: 'Filed never', undoSeconds: 0 });
+    repo.markSending(reply.id, NOW.toISOString());
+    repo.markSent(reply.id, NOW.toISOString(), { filed: false, followUpAt: '2026-11-26T10:01:00.000Z', failures: { filing: 1, answer: 1, deferred: 0 } });
+    const error = { code: 'SENT_FOLDER_NOT_FOUND' as const, message: 'No folder Sent', cause: 'c', fix: 'f', retryable: true };
+    repo.setFilingProblem(reply.id, { folder: 'Sent', error });
+    expect(store.message(reply.id)!.delivery!.filing).toEqual({ folder: 'Sent', error, retrying: true });
+    repo.scheduleFollowUp(reply.id, '2026-11-26T10:05:00.000Z', { filing: FOLLOW_UP_LIMIT, answer: 3, deferred: 0 });
+    expect(store.message(reply.id)!.delivery!.filing).toEqual({ folder: 'Sent', error, retrying: false });
+    expect(repo.followUps().map((r) => r.followUpFailures)).toEqual([{ filing: FOLLOW_UP_LIMIT, answer: 3, deferred: 0 }]);
   });
 
   it('keeps replies of one conversation in order, while another conversation has its own head', async () => {

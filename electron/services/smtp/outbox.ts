@@ -2,9 +2,9 @@ import { channelOwnAddresses } from '../../../shared/channel';
 import type { DraftAttachment } from '../../../shared/attachments';
 import type { Message } from '../../../shared/conversation';
 import type { ParsedInput } from '../../../shared/contract';
-import { AppFailure } from '../../../shared/errors';
+import { AppFailure, notFound } from '../../../shared/errors';
 import type { EventBus } from '../events/event-bus';
-import { ensureReplyTo } from '../conversations/reply-to';
+import { ensureReplyTo } from '../ingest/reply-to';
 import { normalizeMessageId, outgoingMessageId } from '../ingest/threading';
 import type { AgentRepo } from '../store/agent-repo';
 import type { ChannelRecord } from '../store/channel-repo';
@@ -16,7 +16,7 @@ import { buildReplyHeaders, type ReplyHeaders } from './reply-headers';
 
 /**
  * What the renderer asks of the outbox: queue a reply, undo it, retry it; and drafts. The sending
- * itself is the OutboxWorker's (sender.ts).
+ * itself is the OutboxWorker's (scheduler.ts).
  */
 
 export interface OutboxServiceDeps {
@@ -30,10 +30,6 @@ export interface OutboxServiceDeps {
   /** Tells the worker to look at the queue now; with a channel, also ends that channel's wait after a failure. */
   kick(channelId?: string): void;
   now?: () => Date;
-}
-
-function notFound(what: string): AppFailure {
-  return new AppFailure({ code: 'NOT_FOUND', message: `This ${what} no longer exists.`, hint: 'It may have been deleted in another window.', retryable: false });
 }
 
 export class OutboxService {

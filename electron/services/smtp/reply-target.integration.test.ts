@@ -1,7 +1,6 @@
 import { describe, expect, inject, it } from 'vitest';
 import { call, channelFor, marker, waitFor } from '../../../test/support/core';
 import { cleanupsAfterAll } from '../../../test/support/cleanups';
-import type { Channel } from '../../../shared/channel';
 import type { ConversationDetail, ConversationSummary, Message } from '../../../shared/conversation';
 import { deliver } from '../../../test/mailstack/mailstack';
 import { tempDir, testKeychainService } from '../../../test/support/temp';

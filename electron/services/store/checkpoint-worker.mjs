@@ -1,3 +1,4 @@
+// @ts-check
 // Checkpoints the app's SQLite write-ahead log for WalCheckpointer (checkpointer.ts), on a
 // connection of its own in a worker thread, so copying the log into the database file (and the
 // fsync that comes with it) never stalls the main thread. Plain JavaScript for the same reason as
@@ -6,6 +7,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 
+if (!parentPort) throw new Error('checkpoint-worker.mjs runs only as a worker thread');
+const port = parentPort;
 const { file, nativeBinding, intervalMs } = workerData;
 const db = new Database(file, nativeBinding ? { nativeBinding } : {});
 // Same durability as the main connection: the checkpoint syncs the log before and the file after.
@@ -13,11 +16,11 @@ db.pragma('synchronous = NORMAL');
 
 // PASSIVE never waits for and never blocks the writer; what it cannot copy now it copies next time.
 const timer = setInterval(() => db.pragma('wal_checkpoint(PASSIVE)'), intervalMs);
-parentPort.on('message', (message) => {
+port.on('message', (message) => {
   if (message === 'close') {
     clearInterval(timer);
     db.close();
-    parentPort.close();
+    port.close();
   }
 });
-parentPort.postMessage({ ready: true });
+port.postMessage({ ready: true });

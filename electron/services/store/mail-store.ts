@@ -1,7 +1,6 @@
 import type {
   Address,
   Attachment,
-  BulkPatch,
   ConversationStatus,
   ConversationSummary,
   InboxCounts,
@@ -13,6 +12,7 @@ import type {
 import type { SyncCursor, MailboxPosition } from './sync-cursor';
 import type Database from 'better-sqlite3';
 import type { Db } from './database';
+import { summarise } from './conversation-summary';
 import { ftsQuery, participantsText } from './fts';
 import { readAddresses } from './json-column';
 import { deliveryColumn, deliveryFromJson } from './outbox-repo';
@@ -42,6 +42,10 @@ interface ConversationRow {
 const REPLY_COUNTS = `(SELECT count(*) FROM outbox o WHERE o.conversation_id = c.id AND o.state = 'failed') AS failed_replies,
   (SELECT count(*) FROM outbox o WHERE o.conversation_id = c.id AND o.state IN ('queued', 'sending')) AS queued_replies`;
 const HAS_FAILED_REPLY = `EXISTS (SELECT 1 FROM outbox o WHERE o.conversation_id = c.id AND o.state = 'failed')`;
+
+const CUSTOMER_MATCH = 'lower(c.customer_address) = lower(@address) AND c.id <> @excludeId';
+/** A customer's conversations, newest first (exported so a test can check SQLite's plan for it). */
+export const CUSTOMER_PAGE = `FROM conversations c WHERE ${CUSTOMER_MATCH} ORDER BY c.last_message_at DESC, c.id DESC LIMIT @limit`;
 
 interface MessageRow {
   id: number;
@@ -190,18 +194,6 @@ function decodeCursor(cursor: string | undefined): [string, number] | null {
 const FTS_SLOT_BITS = 20;
 const FTS_SLOTS = 2 ** FTS_SLOT_BITS;
 const MANY_HITS = 1000;
-
-const SNIPPET_LENGTH = 200;
-
-export function snippetOf(text: string): string {
-  // Only the start of a long body matters: a prefix that yields a whole snippet gives the same
-  // snippet as the full text (collapsing a prefix's whitespace gives a prefix of the collapsed text).
-  for (let end = 4 * SNIPPET_LENGTH; end < text.length; end *= 4) {
-    const snippet = text.slice(0, end).replace(/\s+/g, ' ').trim();
-    if (snippet.length >= SNIPPET_LENGTH) return snippet.slice(0, SNIPPET_LENGTH);
-  }
-  return text.replace(/\s+/g, ' ').trim().slice(0, SNIPPET_LENGTH);
-}
 
 export class MailStore {
   /** Statements with fixed SQL, compiled once: ingest runs the same few per message, thousands of times. */
@@ -356,7 +348,7 @@ export class MailStore {
   /** Inserts a message with its attachments and search entry, and updates its conversation's summary. */
   insertMessage(message: NewMessage, effect: { at: string; unread: boolean; reopen: boolean; summary: boolean }): number {
     // The conversation's next free search slot (a missing conversation fails on the foreign key). A
-    // reply taken back frees its slot together with its search row (OutboxRepo.cancel).
+    // reply taken back frees its slot together with its search row (removeMessage).
     const { ftsRowid } = this
       .prepare('SELECT coalesce(max(fts_rowid) + 1, ?) AS ftsRowid FROM messages WHERE conversation_id = ?')
       .get(message.conversationId * FTS_SLOTS, message.conversationId) as { ftsRowid: number };
@@ -403,21 +395,40 @@ export class MailStore {
       .prepare(
         `UPDATE conversations SET
            message_count = message_count + 1,
-           last_message_at = CASE WHEN @summary AND @at > last_message_at THEN @at ELSE last_message_at END,
-           snippet = CASE WHEN @summary AND @at >= last_message_at THEN @snippet ELSE snippet END,
            unread = CASE WHEN @unread THEN 1 ELSE unread END,
            status = CASE WHEN @reopen THEN 'open' ELSE status END
          WHERE id = @id`,
       )
-      .run({
-        id: message.conversationId,
-        at: effect.at,
-        snippet: snippetOf(message.text),
-        summary: effect.summary ? 1 : 0,
-        unread: effect.unread ? 1 : 0,
-        reopen: effect.reopen ? 1 : 0,
-      });
+      .run({ id: message.conversationId, unread: effect.unread ? 1 : 0, reopen: effect.reopen ? 1 : 0 });
+    if (effect.summary) summarise(this.db, message.conversationId, effect.at, message.text);
     return id;
+  }
+
+  /**
+   * An agent's reply went out at `at`: in the thread it takes its place then (a reply that waited
+   * in the outbox comes after mail that arrived meanwhile), it keeps the bytes it was sent as, when
+   * they were kept, and only now moves its conversation up and gives it its snippet.
+   */
+  replySent(messageId: number, at: string, raw?: { blob: Buffer | null; path: string | null; size: number }): void {
+    if (raw) this.prepare('UPDATE messages SET raw = ?, raw_path = ?, size = ? WHERE id = ?').run(raw.blob, raw.path, raw.size, messageId);
+    const message = this.prepare('UPDATE messages SET arrived_at = ? WHERE id = ? RETURNING conversation_id, text').get(at, messageId) as
+      | { conversation_id: number; text: string }
+      | undefined;
+    if (message) summarise(this.db, message.conversation_id, at, message.text);
+  }
+
+  /**
+   * Removes a message that never left (a reply taken back): its search row, the message with its
+   * attachment rows (ON DELETE CASCADE; the files stay), and its place in the conversation's count.
+   * The search slot it frees is taken again by the next message stored (insertMessage).
+   */
+  removeMessage(messageId: number): void {
+    const row = this.prepare('DELETE FROM messages WHERE id = ? RETURNING conversation_id, fts_rowid').get(messageId) as
+      | { conversation_id: number; fts_rowid: number }
+      | undefined;
+    if (!row) return;
+    this.prepare('DELETE FROM messages_fts WHERE rowid = ?').run(row.fts_rowid);
+    this.prepare('UPDATE conversations SET message_count = message_count - 1 WHERE id = ?').run(row.conversation_id);
   }
 
   // ---- joining threads that arrived out of order ----
@@ -624,6 +635,14 @@ export class MailStore {
     ).all(conversationId) as { id: number; raw: Buffer | null; rawPath: string | null }[];
   }
 
+  /** Inbound messages of any conversation whose Reply-To has not been read yet, by id after `afterId`. */
+  replyToUnreadAfter(afterId: number, limit: number): { id: number; conversationId: number; raw: Buffer | null; rawPath: string | null }[] {
+    return this.prepare(
+      `SELECT id, conversation_id AS conversationId, raw, raw_path AS rawPath FROM messages
+       WHERE id > ? AND direction = 'inbound' AND reply_to_json IS NULL ORDER BY id LIMIT ?`,
+    ).all(afterId, limit) as { id: number; conversationId: number; raw: Buffer | null; rawPath: string | null }[];
+  }
+
   setReplyTo(messageId: number, replyTo: Address[]): void {
     this.prepare('UPDATE messages SET reply_to_json = ? WHERE id = ?').run(JSON.stringify(replyTo), messageId);
   }
@@ -702,6 +721,23 @@ export class MailStore {
    * For the sidebar: open conversations per view (the work still to do), unread ones among open and
    * pending per view, and conversations with a failed reply.
    */
+  /**
+   * The conversations of the customer with this address (any case, any channel), newest first,
+   * without `excludeId` (the one being read). Served by the conversations_customer index.
+   */
+  byCustomer(address: string, excludeId: number | null, limit: number): { items: ConversationSummary[]; total: number } {
+    const params = { address, excludeId: excludeId ?? -1, limit };
+    const total = (this.prepare(`SELECT count(*) AS n FROM conversations c WHERE ${CUSTOMER_MATCH}`).get(params) as { n: number }).n;
+    const rows = this.prepare(`SELECT c.*, ${REPLY_COUNTS} ${CUSTOMER_PAGE}`).all(params) as ConversationRow[];
+    return {
+      items: rows.map((row) => {
+        const { token: _token, ...summary } = toSummary(row);
+        return summary;
+      }),
+      total,
+    };
+  }
+
   counts(meAgentId: number | null, channelId?: string): InboxCounts {
     const row = this
       .prepare(

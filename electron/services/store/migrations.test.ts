@@ -89,3 +89,44 @@ describe('migration 8: arrival times', () => {
     ]);
   });
 });
+
+describe('migration: failures of the Sent copy, \\Answered and deferred recipients counted apart', () => {
+  const version = MIGRATIONS.find((m) => m.description.startsWith('failures of the Sent copy'))!.version;
+
+  it('gives the one count so far to each kind that was still outstanding, and to nothing else', () => {
+    const db = databaseAt(version - 1);
+    seedConversation(db, 1);
+    seedMessage(db, 1, 1, 'inbound', '2026-01-01T08:00:00.000Z');
+    for (const id of [2, 3, 4, 5, 6]) seedMessage(db, id, 1, 'outbound', '2026-01-01T09:00:00.000Z');
+    const at = '2026-01-01T09:30:00.000Z';
+    // Copy and \Answered outstanding after 7 failed rounds.
+    seedOutbox(db, 2, { state: 'sent', parentId: 1, acceptedAt: at, filedAt: null, answeredAt: null });
+    // Only \Answered outstanding.
+    seedOutbox(db, 3, { state: 'sent', parentId: 1, acceptedAt: at, filedAt: at, answeredAt: null });
+    // Filed and answered, a deferred recipient still waiting.
+    seedOutbox(db, 4, { state: 'sent', parentId: 1, acceptedAt: at, filedAt: at, answeredAt: at });
+    // Given up on after 100 rounds: nothing scheduled any more.
+    seedOutbox(db, 5, { state: 'sent', parentId: null, acceptedAt: at, filedAt: null, answeredAt: null });
+    // Not sent yet.
+    seedOutbox(db, 6, { state: 'queued', parentId: 1, acceptedAt: null, filedAt: null, answeredAt: null });
+    const deferred = JSON.stringify([{ address: 'cc@example.com', error: { code: 'RECIPIENT_DEFERRED', message: 'm', cause: 'c', fix: 'f', retryable: true } }]);
+    const refused = JSON.stringify([{ address: 'x@example.com', error: { code: 'RECIPIENT_REJECTED', message: 'm', cause: 'c', fix: 'f', retryable: false } }]);
+    const set = db.prepare('UPDATE outbox SET followup_at = ?, followup_attempts = ?, refused_json = ? WHERE message_id = ?');
+    set.run(at, 7, refused, 2);
+    set.run(at, 3, null, 3);
+    set.run(at, 5, deferred, 4);
+    set.run(null, 100, null, 5);
+
+    stepTo(db, version);
+
+    expect(db.prepare('SELECT message_id, followup_at, filing_attempts, answer_attempts, deferred_attempts FROM outbox ORDER BY message_id').all()).toEqual([
+      { message_id: 2, followup_at: at, filing_attempts: 7, answer_attempts: 7, deferred_attempts: 0 },
+      { message_id: 3, followup_at: at, filing_attempts: 0, answer_attempts: 3, deferred_attempts: 0 },
+      { message_id: 4, followup_at: at, filing_attempts: 0, answer_attempts: 0, deferred_attempts: 5 },
+      { message_id: 5, followup_at: null, filing_attempts: 100, answer_attempts: 0, deferred_attempts: 0 },
+      { message_id: 6, followup_at: null, filing_attempts: 0, answer_attempts: 0, deferred_attempts: 0 },
+    ]);
+    // The one shared count is gone.
+    expect((db.prepare('SELECT name FROM pragma_table_info(?)').all('outbox') as { name: string }[]).map((c) => c.name)).not.toContain('followup_attempts');
+  });
+});

@@ -385,6 +385,35 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 15,
+    description: "a customer's other conversations",
+    sql: `
+      -- The reading pane lists the customer's other conversations, newest first. Addresses are
+      -- matched without regard to case (Carol@Example.com is carol@example.com), hence lower().
+      CREATE INDEX conversations_customer ON conversations (lower(customer_address), last_message_at DESC, id DESC);
+    `,
+  },
+  {
+    version: 16,
+    description: 'failures of the Sent copy, \\Answered and deferred recipients counted apart',
+    sql: `
+      -- A sent reply's follow-ups are three unrelated things (its Sent copy, \\Answered on the
+      -- customer's message, recipients the server deferred): each keeps its own failure count, so one
+      -- that keeps failing neither hurries nor gives up the others. The one count so far goes to each
+      -- kind that was still outstanding.
+      ALTER TABLE outbox ADD COLUMN filing_attempts INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE outbox ADD COLUMN answer_attempts INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE outbox ADD COLUMN deferred_attempts INTEGER NOT NULL DEFAULT 0;
+      UPDATE outbox SET
+        filing_attempts = CASE WHEN filed_at IS NULL THEN followup_attempts ELSE 0 END,
+        answer_attempts = CASE WHEN answered_at IS NULL AND parent_id IS NOT NULL THEN followup_attempts ELSE 0 END,
+        deferred_attempts = CASE WHEN EXISTS (SELECT 1 FROM json_each(refused_json) r WHERE r.value ->> '$.error.retryable')
+          THEN followup_attempts ELSE 0 END
+        WHERE state = 'sent';
+      ALTER TABLE outbox DROP COLUMN followup_attempts;
+    `,
+  },
+  {
+    version: 17,
     description: 'Bcc and forwards of agent replies; per-agent signatures',
     sql: `
       -- The Bcc an agent chose for a reply (JSON addresses): delivered, never in the headers the

@@ -4,12 +4,28 @@ import type { Address, Delivery } from '../../../shared/conversation';
 import { mailErrorSchema, type MailError } from '../../../shared/errors';
 import { replyTarget } from '../../../shared/reply-recipients';
 import type { Db } from './database';
+import type { MailStore } from './mail-store';
 import { messageIdListSchema, readAddresses, readJsonColumn } from './json-column';
 import { THREAD_ORDER } from './thread-order';
 
 /** SQL for the outbox (agent replies on their way out) and drafts. Tables: migrations 4 and 6. */
 
 export type OutboxState = Delivery['state'];
+
+/**
+ * Failed attempts of the three things a sent reply may still need, counted apart: its Sent copy,
+ * \Answered on the customer's message, and sending to recipients the server deferred.
+ */
+export interface FollowUpFailures {
+  filing: number;
+  answer: number;
+  deferred: number;
+}
+
+/** A kind of follow-up that failed this often is given up (at most 5 minutes apart: some hours). */
+export const FOLLOW_UP_LIMIT = 100;
+
+export const NO_FAILURES: FollowUpFailures = { filing: 0, answer: 0, deferred: 0 };
 
 export interface OutboxRow {
   messageId: number;
@@ -27,7 +43,8 @@ export interface OutboxRow {
   answeredAt: string | null;
   /** When to try what is outstanding (Sent copy, \Answered, deferred recipients) again; null when nothing is. */
   followUpAt: string | null;
-  followUpAttempts: number;
+  /** Failed attempts so far of each kind of follow-up, each with its own backoff and limit. */
+  followUpFailures: FollowUpFailures;
   /** Recipients the server refused while accepting the reply for the others. */
   refused: Delivery['refused'];
 }
@@ -47,7 +64,9 @@ interface RawOutboxRow {
   filed_at: string | null;
   answered_at: string | null;
   followup_at: string | null;
-  followup_attempts: number;
+  filing_attempts: number;
+  answer_attempts: number;
+  deferred_attempts: number;
   refused_json: string | null;
 }
 
@@ -83,7 +102,7 @@ function fromRow(row: RawOutboxRow): OutboxRow {
     filedAt: row.filed_at,
     answeredAt: row.answered_at,
     followUpAt: row.followup_at,
-    followUpAttempts: row.followup_attempts,
+    followUpFailures: { filing: row.filing_attempts, answer: row.answer_attempts, deferred: row.deferred_attempts },
     refused: parseRefused(row.refused_json),
   };
 }
@@ -94,7 +113,7 @@ function fromRow(row: RawOutboxRow): OutboxRow {
  */
 export function deliveryColumn(alias: string): string {
   return `(SELECT json_object('state', o.state, 'error', o.error_json, 'attempts', o.attempts, 'nextAttemptAt', o.next_attempt_at, 'refused', o.refused_json,
-       'filing', CASE WHEN o.filed_at IS NULL THEN o.filing_json END, 'retrying', o.followup_at IS NOT NULL)
+       'filing', CASE WHEN o.filed_at IS NULL THEN o.filing_json END, 'retrying', o.followup_at IS NOT NULL AND o.filing_attempts < ${FOLLOW_UP_LIMIT})
      FROM outbox o WHERE o.message_id = ${alias}.id) AS delivery_json`;
 }
 
@@ -184,8 +203,15 @@ export interface NewOutboxRow {
   createdAt: string;
 }
 
+/**
+ * The outbox and drafts tables are this repo's; the messages and conversations tables are
+ * MailStore's, which it asks when a reply goes out or is taken back.
+ */
 export class OutboxRepo {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly store: MailStore,
+  ) {}
 
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn)();
@@ -365,11 +391,12 @@ export class OutboxRepo {
     extra: {
       raw?: { blob: Buffer | null; path: string | null; size: number };
       filed: boolean;
-      snippet: (text: string) => string;
       /** Recipients the server refused while accepting the reply for the others. */
       refused?: Delivery['refused'];
-      /** When to try what is left (Sent copy, deferred recipients), set with "sent" so a crash cannot lose it. */
+      /** When to try what is left (Sent copy, \Answered, deferred recipients), set with "sent" so a crash cannot lose it. */
       followUpAt?: string | null;
+      /** What failed on the way (counted with followUpAt). */
+      failures?: FollowUpFailures;
     },
   ): void {
     this.transaction(() => {
@@ -378,7 +405,9 @@ export class OutboxRepo {
           `UPDATE outbox SET state = 'sent', accepted_at = @at, error_json = NULL, filed_at = CASE WHEN @filed THEN @at ELSE filed_at END,
              refused_json = @refused,
              followup_at = coalesce(@followUpAt, followup_at),
-             followup_attempts = CASE WHEN @followUpAt IS NULL THEN followup_attempts ELSE 1 END
+             filing_attempts = CASE WHEN @followUpAt IS NULL THEN filing_attempts ELSE @filing END,
+             answer_attempts = CASE WHEN @followUpAt IS NULL THEN answer_attempts ELSE @answer END,
+             deferred_attempts = CASE WHEN @followUpAt IS NULL THEN deferred_attempts ELSE @deferred END
            WHERE message_id = @id`,
         )
         .run({
@@ -387,23 +416,9 @@ export class OutboxRepo {
           filed: extra.filed ? 1 : 0,
           refused: extra.refused?.length ? JSON.stringify(extra.refused) : null,
           followUpAt: extra.followUpAt ?? null,
+          ...(extra.failures ?? NO_FAILURES),
         });
-      if (extra.raw) {
-        this.db.prepare('UPDATE messages SET raw = ?, raw_path = ?, size = ? WHERE id = ?').run(extra.raw.blob, extra.raw.path, extra.raw.size, messageId);
-      }
-      // In the thread, a reply that waited in the outbox takes its place when it left.
-      this.db.prepare('UPDATE messages SET arrived_at = ? WHERE id = ?').run(at, messageId);
-      const message = this.db.prepare('SELECT conversation_id, text FROM messages WHERE id = ?').get(messageId) as
-        | { conversation_id: number; text: string }
-        | undefined;
-      if (message) {
-        this.db
-          .prepare(
-            `UPDATE conversations SET last_message_at = CASE WHEN @at > last_message_at THEN @at ELSE last_message_at END,
-               snippet = CASE WHEN @at >= last_message_at THEN @snippet ELSE snippet END WHERE id = @id`,
-          )
-          .run({ id: message.conversation_id, at, snippet: extra.snippet(message.text) });
-      }
+      this.store.replySent(messageId, at, extra.raw);
     });
   }
 
@@ -422,12 +437,12 @@ export class OutboxRepo {
     this.db.prepare('UPDATE outbox SET answered_at = ? WHERE message_id = ?').run(at, messageId);
   }
 
-  /** The Sent copy is done (filed, or there is nowhere to file it). */
   /** The recipients still refused after delivering to deferred ones again. */
   setRefused(messageId: number, refused: Delivery['refused']): void {
     this.db.prepare('UPDATE outbox SET refused_json = ? WHERE message_id = ?').run(refused.length > 0 ? JSON.stringify(refused) : null, messageId);
   }
 
+  /** The Sent copy is done (filed, or there is nowhere to file it). */
   markFiled(messageId: number, at: string): void {
     this.db.prepare('UPDATE outbox SET filed_at = ?, filing_json = NULL WHERE message_id = ?').run(at, messageId);
   }
@@ -445,9 +460,11 @@ export class OutboxRepo {
     return rows.map(fromRow);
   }
 
-  /** When to try the outstanding follow-up again, after `attempts` failed ones; null: nothing left to do. */
-  scheduleFollowUp(messageId: number, at: string | null, attempts: number): void {
-    this.db.prepare('UPDATE outbox SET followup_at = ?, followup_attempts = ? WHERE message_id = ?').run(at, attempts, messageId);
+  /** When to try what is outstanding again, with the failures of each kind so far; null: nothing left to do. */
+  scheduleFollowUp(messageId: number, at: string | null, failures: FollowUpFailures): void {
+    this.db
+      .prepare('UPDATE outbox SET followup_at = @at, filing_attempts = @filing, answer_attempts = @answer, deferred_attempts = @deferred WHERE message_id = @id')
+      .run({ id: messageId, at, ...failures });
   }
 
   /** Replies of a channel that wait out a backoff after a failed attempt become due now; returns how many. */
@@ -476,20 +493,16 @@ export class OutboxRepo {
     return this.transaction(() => {
       const row = this.get(messageId);
       if (!row || (row.state !== 'queued' && row.state !== 'failed')) return undefined;
-      const message = this.db.prepare('SELECT conversation_id, fts_rowid, created_at FROM messages WHERE id = ?').get(messageId) as
-        | { conversation_id: number; fts_rowid: number; created_at: string }
+      const message = this.db.prepare('SELECT conversation_id, created_at FROM messages WHERE id = ?').get(messageId) as
+        | { conversation_id: number; created_at: string }
         | undefined;
       const files = this.db
         .prepare('SELECT filename, content_type AS contentType, size, path FROM attachments WHERE message_id = ? ORDER BY id')
         .all(messageId) as StoredAttachment[];
       const attachments = message ? files.map((f) => this.addDraftAttachment(message.conversation_id, f, message.created_at)) : [];
       this.db.prepare('DELETE FROM outbox WHERE message_id = ?').run(messageId);
-      if (message) {
-        this.db.prepare('DELETE FROM messages_fts WHERE rowid = ?').run(message.fts_rowid);
-        // Its attachment rows go with the message (ON DELETE CASCADE); the draft has them now.
-        this.db.prepare('DELETE FROM messages WHERE id = ?').run(messageId);
-        this.db.prepare('UPDATE conversations SET message_count = message_count - 1 WHERE id = ?').run(message.conversation_id);
-      }
+      // Its attachment rows go with the message; the draft has them now.
+      if (message) this.store.removeMessage(messageId);
       return { text: row.bodyText, conversationId: row.conversationId, attachments };
     });
   }

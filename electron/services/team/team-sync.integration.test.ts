@@ -1,8 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import type { Channel } from '../../../shared/channel';
-import type { Agent, ConversationDetail, ConversationSummary } from '../../../shared/conversation';
+import type { ConversationSummary } from '../../../shared/conversation';
 import { createCore, type Core } from '../../core/create-core';
 import { deliver, restartDovecot, withImapSession } from '../../../test/mailstack/mailstack';
 import { cleanupsAfterAll } from '../../../test/support/cleanups';
@@ -91,7 +90,7 @@ async function converged(desktops: Desktop[], tag: string, timeoutMs = 60_000): 
       timeoutMs,
     );
   } catch (error) {
-    throw new Error(`${(error as Error).message}\n${last.join('\n')}`);
+    throw new Error(`${(error as Error).message}\n${last.join('\n')}`, { cause: error });
   }
 }
 

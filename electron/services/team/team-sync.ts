@@ -265,8 +265,8 @@ class TeamFolderSync {
   private async catchUp(client: ImapFlow): Promise<void> {
     const mailbox = client.mailbox;
     if (!mailbox) throw connectionLost();
-    let cursor = this.repo.cursor(this.channel.id)!;
-    if (mailbox.exists > 0) cursor = await this.readNew(client, cursor);
+    const cursor = this.repo.cursor(this.channel.id)!;
+    if (mailbox.exists > 0) await this.readNew(client, cursor);
     if (this.fromStart) {
       this.fromStart = false;
       this.service.joined(this.channel.id);

@@ -4,6 +4,7 @@ import type { TeamSyncStatus } from '../../../../shared/team-events';
 import type { AppError } from '../../../../shared/errors';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { ServerReply } from '../../components/ServerReply';
+import { dnsRecordFixes } from '../../../../shared/sender-authentication';
 import { STATE_LABEL, shortFingerprint, stateTone } from './format';
 import { signInWithBrowser } from './sign-in';
 import { useChannelsStore } from './store';
@@ -215,6 +216,8 @@ function NoticeItem({ channel, notice, onChoose }: { channel: Channel; notice: C
           </span>
         </li>
       );
+    case 'sender-not-authenticated':
+      return <SenderNotAuthenticated channel={channel} notice={notice} />;
     case 'idle-silent':
       return (
         <li className="note note-warn">
@@ -222,4 +225,47 @@ function NoticeItem({ channel, notice, onChoose }: { channel: Channel; notice: C
         </li>
       );
   }
+}
+
+const CHECK_LABEL = { spf: 'SPF', dkim: 'DKIM', dmarc: 'DMARC' } as const;
+
+/**
+ * Replies are refused because the From domain's mail does not pass SPF, DKIM or DMARC: the records
+ * to add or fix, for that domain and this channel's SMTP server, so the admin can copy them.
+ */
+function SenderNotAuthenticated({ channel, notice }: { channel: Channel; notice: Extract<ChannelNotice, { kind: 'sender-not-authenticated' }> }) {
+  const fixes = dnsRecordFixes(notice.checks, notice.domain, channel.smtp.host);
+  return (
+    <li className="note note-warn dns-fix">
+      <p>
+        <strong>Replies are refused: {notice.domain} does not pass {fixes.map((f) => CHECK_LABEL[f.check]).join(', ')}.</strong> The receiving
+        server could not verify that {notice.domain} allows {channel.smtp.host} to send its mail. In the DNS of {notice.domain}:
+      </p>
+      <ul className="dns-fix-records">
+        {fixes.map((fix) => (
+          <li key={fix.check}>
+            <strong>{CHECK_LABEL[fix.check]}</strong>: {fix.how}
+            <dl className="dns-fix-record">
+              <div>
+                <dt>Name</dt>
+                <dd className="mono">{fix.name}</dd>
+              </div>
+              <div>
+                <dt>Type</dt>
+                <dd className="mono">{fix.type}</dd>
+              </div>
+              {fix.value ? (
+                <div>
+                  <dt>Value</dt>
+                  <dd className="mono">{fix.value}</dd>
+                </div>
+              ) : null}
+            </dl>
+          </li>
+        ))}
+      </ul>
+      <p>DNS changes can take a while to reach other servers; then Retry the failed replies.</p>
+      <ServerReply detail={notice.error.detail} />
+    </li>
+  );
 }

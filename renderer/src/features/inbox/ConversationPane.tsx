@@ -2,6 +2,7 @@ import { useEffect, useId, useRef } from 'react';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { answeredWithoutReply } from './answered';
 import { Composer } from './Composer';
+import { CustomerPanel } from './CustomerPanel';
 import { ConversationActions } from './ConversationActions';
 import { useConversationStore } from './conversation-store';
 import { AddressText } from './AddressText';
@@ -69,19 +70,22 @@ export function ConversationPane() {
           <ErrorAlert error={actionError} onDismiss={clearActionError} title="The change was not saved." />
         </div>
       ) : null}
-      <div ref={threadRef} className="thread">
-        <ol role="list" className="thread-list" aria-label="Messages">
-          {ordered.map((message) => (
-            <li key={message.id}>
-              <MessageItem message={message} answeredElsewhere={answeredElsewhere.has(message.id)} />
-            </li>
-          ))}
-        </ol>
-        {/* Someone on another desktop is answering: say so before a second answer is written. */}
-        <p className="replying-notice" role="status">
-          {conversation.replying && conversation.replying.length > 0 ? replyingText(conversation.replying) : ''}
-        </p>
-        <Composer detail={detail} />
+      <div className="conversation-body">
+        <div ref={threadRef} className="thread">
+          <ol role="list" className="thread-list" aria-label="Messages">
+            {ordered.map((message) => (
+              <li key={message.id}>
+                <MessageItem message={message} answeredElsewhere={answeredElsewhere.has(message.id)} />
+              </li>
+            ))}
+          </ol>
+          {/* Someone on another desktop is answering: say so before a second answer is written. */}
+          <p className="replying-notice" role="status">
+            {conversation.replying && conversation.replying.length > 0 ? replyingText(conversation.replying) : ''}
+          </p>
+          <Composer detail={detail} />
+        </div>
+        <CustomerPanel conversation={conversation} />
       </div>
     </section>
   );

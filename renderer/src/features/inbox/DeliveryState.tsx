@@ -4,7 +4,7 @@ import type { AppError } from '../../../../shared/errors';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { ServerReply } from '../../components/ServerReply';
 import { useChannelsStore } from '../channels/store';
-import { agentAdvice } from './agent-advice';
+import { agentAdvice, fixIsForAdmin } from './agent-advice';
 import { useComposerStore } from './composer-store';
 import { useConversationStore } from './conversation-store';
 import { fullTime } from './format';
@@ -54,14 +54,18 @@ export function DeliveryState({ message }: { message: Message }) {
               <dt>What you can do:</dt>
               <dd>{agentAdvice(e, channel?.name ?? 'this channel')}</dd>
             </div>
-            <div>
-              <dt>Likely cause:</dt>
-              <dd>{e.cause}</dd>
-            </div>
-            <div>
-              <dt>How to fix:</dt>
-              <dd>{e.fix}</dd>
-            </div>
+            {fixIsForAdmin(e) ? null : (
+              <>
+                <div>
+                  <dt>Likely cause:</dt>
+                  <dd>{e.cause}</dd>
+                </div>
+                <div>
+                  <dt>How to fix:</dt>
+                  <dd>{e.fix}</dd>
+                </div>
+              </>
+            )}
           </dl>
         ) : null}
         <ServerReply detail={e?.detail} />

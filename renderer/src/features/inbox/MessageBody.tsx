@@ -1,9 +1,9 @@
-import { useEffect, useId, useMemo, useState } from 'react';
+import { useEffect, useId, useMemo, useRef, useState, type RefObject } from 'react';
 import type { AppError } from '../../../../shared/errors';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { invoke } from '../../lib/api';
 import { splitQuoted } from './format';
-import { hasRemoteContent, mailSrcdoc, ownHtmlFragment } from './sanitize';
+import { hasRemoteContent, mailSrcdoc, ownHtmlFragment, type MailFrame } from './sanitize';
 
 const NO_IMAGES: ReadonlyMap<string, string> = new Map();
 
@@ -59,16 +59,66 @@ export function PlainBody({ text }: { text: string }) {
 }
 
 /**
+ * The height of the mail frame's content, so the frame shows all of it and the thread is the one
+ * thing that scrolls. The frame runs no script and has an opaque origin, so it cannot tell and the
+ * app cannot look: the same document is laid out once more, at the frame's width, in a hidden frame
+ * the app may read. That copy is just as inert (sandboxed without scripts, the same CSP, nothing to
+ * click or focus) and is removed once measured. Measured again when the document or width changes.
+ */
+function useMailFrameHeight(frameRef: RefObject<HTMLIFrameElement | null>, frame: MailFrame): number {
+  const [measured, setMeasured] = useState<{ srcdoc: string; height: number } | null>(null);
+  const [width, setWidth] = useState(0);
+
+  useEffect(() => {
+    const shown = frameRef.current;
+    if (!shown) return;
+    const observer = new ResizeObserver(() => setWidth(shown.clientWidth));
+    observer.observe(shown);
+    return () => observer.disconnect();
+  }, [frameRef]);
+
+  useEffect(() => {
+    const shown = frameRef.current;
+    if (!shown || width === 0) return;
+    const copy = document.createElement('iframe');
+    copy.setAttribute('sandbox', 'allow-same-origin');
+    copy.setAttribute('aria-hidden', 'true');
+    copy.tabIndex = -1;
+    copy.inert = true;
+    copy.style.cssText = `position:fixed;left:-100000px;top:0;width:${width}px;height:1px;border:0;visibility:hidden;pointer-events:none`;
+    copy.addEventListener('load', () => {
+      const root = copy.contentDocument?.documentElement;
+      if (!root) return;
+      // A table wider than the frame adds a horizontal scrollbar, which takes room from the height.
+      const scrollbar = root.scrollWidth > root.clientWidth ? 20 : 0;
+      const border = shown.offsetHeight - shown.clientHeight;
+      setMeasured({ srcdoc: frame.srcdoc, height: root.scrollHeight + scrollbar + border });
+      copy.remove();
+    });
+    copy.srcdoc = frame.srcdoc;
+    document.body.append(copy);
+    return () => copy.remove();
+  }, [frameRef, frame.srcdoc, width]);
+
+  return measured?.srcdoc === frame.srcdoc ? measured.height : frame.height;
+}
+
+/**
  * Sanitised HTML in a sandboxed frame: no scripts, no same-origin access, no forms, no top
  * navigation. Links may open a new window only — which the desktop shell turns into the OS browser
  * and the web host into a new tab — so a click never navigates the app. Remote images load only
- * after the user asks, for this message alone.
+ * after the user asks, for this message alone. Quoted history at the end is folded behind a toggle
+ * outside the frame, as in plain-text mail.
  */
 export function HtmlBody({ html, title, messageId }: { html: string; title: string; messageId: number }) {
   const [allowRemote, setAllowRemote] = useState(false);
+  const [showQuoted, setShowQuoted] = useState(false);
   const inlineImages = useInlineImages(messageId, html);
   const remote = useMemo(() => hasRemoteContent(html), [html]);
-  const frame = useMemo(() => mailSrcdoc(html, allowRemote, inlineImages), [html, allowRemote, inlineImages]);
+  const frame = useMemo(() => mailSrcdoc(html, allowRemote, inlineImages, showQuoted), [html, allowRemote, inlineImages, showQuoted]);
+  const frameRef = useRef<HTMLIFrameElement>(null);
+  const height = useMailFrameHeight(frameRef, frame);
+  const frameId = useId();
   return (
     <div className="message-html">
       {remote && !allowRemote ? (
@@ -80,13 +130,22 @@ export function HtmlBody({ html, title, messageId }: { html: string; title: stri
         </div>
       ) : null}
       <iframe
+        ref={frameRef}
+        id={frameId}
         className="message-frame"
         sandbox="allow-popups allow-popups-to-escape-sandbox"
         srcDoc={frame.srcdoc}
         title={title}
         referrerPolicy="no-referrer"
-        style={{ height: frame.height }}
+        style={{ height }}
       />
+      {frame.quoted ? (
+        <div>
+          <button type="button" className="quote-toggle" aria-expanded={showQuoted} aria-controls={frameId} onClick={() => setShowQuoted(!showQuoted)}>
+            {showQuoted ? 'Hide quoted text' : 'Show quoted text'}
+          </button>
+        </div>
+      ) : null}
     </div>
   );
 }

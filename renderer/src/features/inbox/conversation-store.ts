@@ -6,8 +6,9 @@ import { conversationHref, inboxViewHref, navigate } from '../../lib/router';
 import { useInboxStore } from './store';
 
 /**
- * The open conversation. `conversations:get` marks it read on the main side; the list row is
- * patched here at once rather than waiting for the change event.
+ * The open conversation. Showing it reads it: `conversations:mark-read` before each fetch (unless
+ * the agent marked it unread while reading), `conversations:get` for what is shown. The list row
+ * is patched here at once rather than waiting for the change event.
  */
 export interface ConversationState {
   id: number | null;
@@ -48,7 +49,10 @@ export const useConversationStore = create<ConversationState>()((set, get) => {
   async function fetchDetail(id: number, quiet: boolean): Promise<void> {
     const gen = ++openGeneration;
     if (!quiet) set({ loading: true, error: null });
-    const result = await invoke('conversations:get', { id, markRead: !keptUnread });
+    // A failure here shows through the fetch that follows (it fails the same way).
+    if (!keptUnread) await invoke('conversations:mark-read', { id });
+    if (gen !== openGeneration || get().id !== id) return;
+    const result = await invoke('conversations:get', { id });
     if (gen !== openGeneration || get().id !== id) return;
     if (result.ok) {
       set({ loading: false, error: null });

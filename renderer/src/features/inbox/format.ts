@@ -70,7 +70,7 @@ export function replyingText(names: readonly string[]): string {
 }
 
 /** An attribution line that introduces quoted history ("On Tue, 1 Dec 2026, Carol wrote:"). */
-const ATTRIBUTION = /^(?:On\b.+\bwrote:|Am\b.+\bschrieb\b.*:|Le\b.+\ba écrit\s*:|-{2,}\s*Original Message\s*-{2,})\s*$/i;
+export const ATTRIBUTION = /^(?:On\b.+\bwrote:|Am\b.+\bschrieb\b.*:|Le\b.+\ba écrit\s*:|-{2,}\s*Original Message\s*-{2,})\s*$/i;
 
 /**
  * Splits a plain-text message into what the sender wrote and the history they quoted below it:

@@ -1,4 +1,5 @@
 import DOMPurify from 'dompurify';
+import { quotedHistory } from './quoted-html';
 
 /**
  * Untrusted HTML mail, made safe to show: DOMPurify strips scripts, event handlers and forms, and
@@ -61,8 +62,8 @@ const FRAME_STYLE =
   "html{color-scheme:light}body{margin:12px;font:14px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;color:#1c1f26;overflow-wrap:anywhere}img{max-width:100%;height:auto}pre{white-space:pre-wrap}";
 
 /**
- * The frame cannot tell its content height (no script runs in it), so guess from the content and
- * let the reader resize it.
+ * A first guess at the content's height from its text and blocks, used until the laid-out copy has
+ * been measured (see useMailFrameHeight in MessageBody.tsx).
  */
 function estimateHeight(body: HTMLElement): number {
   const text = body.textContent?.replace(/\s+/g, ' ').trim().length ?? 0;
@@ -75,6 +76,8 @@ function estimateHeight(body: HTMLElement): number {
 export interface MailFrame {
   srcdoc: string;
   height: number;
+  /** The mail ends in quoted history (folded away unless asked for). */
+  quoted: boolean;
 }
 
 /** `cid:` URLs name a part by its Content-ID, percent-encoded (RFC 2392). */
@@ -90,8 +93,15 @@ function contentIdOf(url: string): string {
 /**
  * A complete document for `srcdoc`: the CSP meta comes first so it governs everything after it.
  * `inlineImages` (Content-ID → data: URL) fills in the message's own pictures named by `cid:`.
+ * Quoted history at the end is left out unless `showQuoted` (no script runs in the frame to fold
+ * it there, so the document is built again when the reader asks for it).
  */
-export function mailSrcdoc(html: string, allowRemote: boolean, inlineImages: ReadonlyMap<string, string> = new Map()): MailFrame {
+export function mailSrcdoc(
+  html: string,
+  allowRemote: boolean,
+  inlineImages: ReadonlyMap<string, string> = new Map(),
+  showQuoted = false,
+): MailFrame {
   const clean = purifier.sanitize(defangHandlers(html), {
     WHOLE_DOCUMENT: true,
     FORBID_TAGS: BLOCKED_TAGS,
@@ -105,6 +115,8 @@ export function mailSrcdoc(html: string, allowRemote: boolean, inlineImages: Rea
       if (picture) element.setAttribute(name, picture);
     }
   }
+  const quoted = quotedHistory(doc);
+  if (!showQuoted) for (const node of quoted) node.parentNode?.removeChild(node);
   const head = doc.head;
   const csp = doc.createElement('meta');
   csp.setAttribute('http-equiv', 'Content-Security-Policy');
@@ -114,5 +126,5 @@ export function mailSrcdoc(html: string, allowRemote: boolean, inlineImages: Rea
   const style = doc.createElement('style');
   style.textContent = FRAME_STYLE;
   head.prepend(csp, charset, style);
-  return { srcdoc: `<!doctype html>${doc.documentElement.outerHTML}`, height: estimateHeight(doc.body) };
+  return { srcdoc: `<!doctype html>${doc.documentElement.outerHTML}`, height: estimateHeight(doc.body), quoted: quoted.length > 0 };
 }

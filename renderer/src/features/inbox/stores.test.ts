@@ -122,7 +122,12 @@ describe('inbox store: selection and bulk actions', () => {
 
 describe('conversation store: close and move on, mark unread', () => {
   async function openConversation(id: number): Promise<void> {
-    answers['conversations:get'] = (input) => detail(summary(input.id as number, { unread: input.markRead === false }));
+    const read = new Set<number>();
+    answers['conversations:mark-read'] = (input) => {
+      read.add(input.id as number);
+      return {};
+    };
+    answers['conversations:get'] = (input) => detail(summary(input.id as number, { unread: !read.has(input.id as number) }));
     await useConversationStore.getState().open(id);
   }
 
@@ -153,12 +158,18 @@ describe('conversation store: close and move on, mark unread', () => {
     await useConversationStore.getState().markUnread();
     expect(calls.find((c) => c.channel === 'conversations:update-many')!.input).toEqual({ ids: [2], patch: { unread: true } });
     expect(useInboxStore.getState().items.find((c) => c.id === 2)!.unread).toBe(true);
+    const readCalls = () => calls.filter((c) => c.channel === 'conversations:mark-read').length;
+    const readBefore = readCalls();
     await useConversationStore.getState().refresh();
-    expect(calls.filter((c) => c.channel === 'conversations:get').at(-1)!.input).toEqual({ id: 2, markRead: false });
-    // Opened anew, it is read as usual.
+    expect(calls.at(-1)).toMatchObject({ channel: 'conversations:get', input: { id: 2 } });
+    expect(readCalls()).toBe(readBefore);
+    // Opened anew, it is read as usual, before it is fetched.
     await useConversationStore.getState().open(null);
     await openConversation(2);
-    expect(calls.filter((c) => c.channel === 'conversations:get').at(-1)!.input).toEqual({ id: 2, markRead: true });
+    expect(calls.slice(-2).map((c) => [c.channel, c.input])).toEqual([
+      ['conversations:mark-read', { id: 2 }],
+      ['conversations:get', { id: 2 }],
+    ]);
   });
 });
 

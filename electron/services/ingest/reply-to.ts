@@ -4,9 +4,10 @@ import { readRaw } from '../store/raw-store';
 import type { MailStore } from '../store/mail-store';
 
 /**
- * Reply-To of inbound mail that has none stored: imported before the column existed, or not
- * parsed at import. Read from the raw headers the first time its conversation is opened or
- * answered, then kept in messages.reply_to_json: the composer shows it and the sender uses it.
+ * Reply-To of inbound mail, kept in messages.reply_to_json: the composer shows it and the sender
+ * uses it. Mail that could not be parsed has it read from its raw headers at import; mail imported
+ * before the column existed has it read once, at the first start (fillMissingReplyTo), and before
+ * a reply to it is written (ensureReplyTo).
  */
 
 const HEADER_LIMIT = 256 * 1024;
@@ -32,4 +33,26 @@ export async function ensureReplyTo(store: MailStore, conversationId: number): P
   for (const message of store.replyToUnread(conversationId)) {
     store.setReplyTo(message.id, await readReplyTo(message));
   }
+}
+
+const FILL_BATCH = 200;
+
+/**
+ * Reads and stores Reply-To for every inbound message that does not have it yet, a batch at a time
+ * until none is left or `stopped()` says so. Returns the conversations whose messages changed.
+ */
+export async function fillMissingReplyTo(store: MailStore, stopped: () => boolean = () => false): Promise<number[]> {
+  const changed = new Set<number>();
+  let after = 0;
+  while (!stopped()) {
+    const batch = store.replyToUnreadAfter(after, FILL_BATCH);
+    if (batch.length === 0) break;
+    for (const message of batch) {
+      if (stopped()) break;
+      store.setReplyTo(message.id, await readReplyTo(message));
+      changed.add(message.conversationId);
+    }
+    after = batch.at(-1)!.id;
+  }
+  return [...changed];
 }
