@@ -27,7 +27,6 @@ import { fileCopy, fileFolder, flagAnswered, hasMessageId, lookupFolder, withIma
  * can say so. One line, no control characters; nodemailer encodes anything beyond ASCII (RFC 2047).
  */
 export function agentHeader(agent: { name: string; email: string }): string {
-  // eslint-disable-next-line no-control-regex
   const clean = (text: string) => text.replace(/[\u0000-\u001f\u007f<>]+/g, ' ').replace(/\s+/g, ' ').trim();
   const name = clean(agent.name);
   const email = clean(agent.email);

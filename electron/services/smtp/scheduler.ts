@@ -431,7 +431,7 @@ export class OutboxWorker {
     const wantsDeferred = row.refused.some((r) => r.error.retryable) && failures.deferred < FOLLOW_UP_LIMIT;
     // \Answered is outstanding until it is set or found to have nothing to set (delivery.ts).
     const wantsAnswer = row.answeredAt === null && row.parentId !== null && failures.answer < FOLLOW_UP_LIMIT;
-    let outcome = { filed: !wantsFiling, answered: !wantsAnswer, delivered: !wantsDeferred };
+    let outcome: { filed: boolean; answered: boolean; delivered: boolean };
     try {
       const secrets = await this.deps.secrets(channel.id);
       const out = repo.outgoing(row.messageId);
