@@ -3,7 +3,7 @@ import { simpleParser } from 'mailparser';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DEFERRED_RECIPIENT, deliver, withImapSession, type MailUser } from '../test/mailstack/mailstack';
-import { addMessage, generateConversations, installFakeInbox, type FakeInbox } from './support/fake-inbox';
+import { addMessage, generateConversations, installFakeInbox, type FakeInbox, type FakeMessage } from './support/fake-inbox';
 import { fakeChannel, outboxHandlers, SENT_COPY_REFUSED, type FakeOutbox } from './support/fake-outbox';
 import { openApp, TestApp } from './support/host';
 import { LONG, fillStackChannel, openEditDialog, seeText, testTrustAndCreate, waitForConnected } from './support/ui';
@@ -29,8 +29,13 @@ function row(page: Page, subject: string): Locator {
   return page.getByRole('list', { name: 'Conversations' }).getByRole('link', { name: new RegExp(subject.replace(/[#.*+?^${}()|[\]\\]/g, '\\$&')) });
 }
 
-function modeButton(region: Locator, name: 'Reply' | 'Reply all' | 'Note'): Locator {
+function modeButton(region: Locator, name: 'Reply' | 'Reply all' | 'Forward' | 'Note'): Locator {
   return region.getByRole('group', { name: 'Compose' }).getByRole('button', { name, exact: true });
+}
+
+/** The composer's To, Cc or Bcc field. */
+function recipientField(region: Locator, name: 'To' | 'Cc' | 'Bcc'): Locator {
+  return region.getByRole('group', { name: 'Recipients' }).getByLabel(name, { exact: true });
 }
 
 function messageBox(region: Locator): Locator {
@@ -103,6 +108,8 @@ describe('Reply composer (stand-in outbox)', () => {
   const outbox: FakeOutbox = { drafts: new Map(), files: new Map(), sent: [], cancelled: [], scheduled: new Set() };
   const subject = 'Order question #3';
   const channel = fakeChannel('fake-channel', SIGNATURE);
+  let original: FakeMessage;
+  const sendCalls = () => inbox.calls.filter((c) => c.channel === 'conversations:send-reply');
 
   beforeAll(async () => {
     app = await TestApp.start();
@@ -111,7 +118,7 @@ describe('Reply composer (stand-in outbox)', () => {
     inbox = await installFakeInbox(page, generateConversations(3), {
       handlers: outboxHandlers(outbox, [channel]),
     });
-    addMessage(inbox, 3, {
+    original = addMessage(inbox, 3, {
       text: 'Hello,\n\nwhere is my order?\n\nCarol',
       to: [{ name: 'Support', address: 'support@auxilium.test' }],
       cc: [{ name: 'Boss', address: 'boss@example.com' }],
@@ -129,13 +136,14 @@ describe('Reply composer (stand-in outbox)', () => {
     const region = conversationRegion(page, subject);
     expect(await modeButton(region, 'Reply').getAttribute('aria-pressed')).toBe('true');
     await messageBox(region).waitFor();
-    await seeText(region.locator('.composer-recipients'), 'Customer 3 <customer3@example.com>', 5_000);
-    expect(await region.locator('.composer-recipients').textContent()).not.toContain('boss@example.com');
+    await expect.poll(() => recipientField(region, 'To').inputValue(), { timeout: 5_000 }).toBe('Customer 3 <customer3@example.com>');
+    expect(await recipientField(region, 'Cc').inputValue()).toBe('');
+    expect(await recipientField(region, 'Bcc').inputValue()).toBe('');
     await seeText(region.locator('.composer-signature'), `Acme Support ${token}`, 5_000);
     await region.getByRole('button', { name: 'Send', exact: true }).waitFor();
 
     await modeButton(region, 'Reply all').click();
-    await seeText(region.locator('.composer-recipients'), 'Boss <boss@example.com>', 5_000);
+    await expect.poll(() => recipientField(region, 'Cc').inputValue(), { timeout: 5_000 }).toBe('Boss <boss@example.com>');
 
     await region.getByRole('button', { name: 'Attach files' }).waitFor();
 
@@ -315,14 +323,112 @@ describe('Reply composer (stand-in outbox)', () => {
     await page.getByRole('search').getByLabel('Status').selectOption({ label: 'Any' });
     await row(page, other).click();
     const region = conversationRegion(page, other);
-    await seeText(region.locator('.composer-recipients'), 'somebody@elsewhere.example', 5_000);
+    await expect.poll(() => recipientField(region, 'To').inputValue(), { timeout: 5_000 }).toContain('somebody@elsewhere.example');
     await seeText(region.locator('.composer-elsewhere'), 'Not the customer', 5_000);
     expect(await region.locator('.composer-elsewhere').textContent()).toContain('Customer 2 <customer2@example.com>');
 
     // Conversation 3 answers its customer: no such notice.
     await row(page, subject).click();
-    await seeText(conversationRegion(page, subject).locator('.composer-recipients'), 'customer3@example.com', 5_000);
+    await expect.poll(() => recipientField(conversationRegion(page, subject), 'To').inputValue(), { timeout: 5_000 }).toContain('customer3@example.com');
     expect(await conversationRegion(page, subject).locator('.composer-elsewhere').count()).toBe(0);
+  });
+
+  it('edits To, Cc and Bcc: a wrong address is named at its field and nothing is sent; the reply goes to the people entered', async () => {
+    const region = conversationRegion(page, subject);
+    await modeButton(region, 'Reply').click();
+    const text = `Edited recipients ${token}`;
+    await messageBox(region).fill(text);
+    const before = sendCalls().length;
+    await recipientField(region, 'Cc').fill('boss@example.com, not an address');
+    await recipientField(region, 'Bcc').fill('Lead <lead@auxilium.test>');
+    await region.getByRole('button', { name: 'Send', exact: true }).click();
+    await seeText(region, '“not an address” is not an email address. Write it like name@example.com.', 5_000);
+    expect(await recipientField(region, 'Cc').getAttribute('aria-invalid')).toBe('true');
+    expect(sendCalls()).toHaveLength(before);
+
+    await recipientField(region, 'Cc').fill('boss@example.com');
+    await recipientField(region, 'To').fill('Customer 3 <customer3@example.com>, partner@elsewhere.example');
+    // Still said plainly: someone who is not the customer gets this reply.
+    await seeText(region.locator('.composer-elsewhere'), 'partner@elsewhere.example', 5_000);
+    await page.screenshot({ path: 'test-results/replies-recipients.png' });
+    await recipientField(region, 'Bcc').press('Control+Enter');
+    await expect.poll(() => sendCalls().length, { timeout: 5_000 }).toBe(before + 1);
+    expect(sendCalls().at(-1)!.input.recipients).toEqual({
+      to: [
+        { name: 'Customer 3', address: 'customer3@example.com' },
+        { name: '', address: 'partner@elsewhere.example' },
+      ],
+      cc: [{ name: '', address: 'boss@example.com' }],
+      bcc: [{ name: 'Lead', address: 'lead@auxilium.test' }],
+    });
+    const sent = article(region, text);
+    await badge(sent, 'Sent').waitFor({ timeout: 15_000 });
+    // Our own thread shows the Bcc; the fields start from the defaults again.
+    await seeText(sent.locator('.message-addresses'), 'lead@auxilium.test', 5_000);
+    expect(await recipientField(region, 'Cc').inputValue()).toBe('');
+    expect(await recipientField(region, 'To').inputValue()).toBe('Customer 3 <customer3@example.com>');
+  });
+
+  it('warns on Send when a teammate replied after the draft began, and sends only on “Send anyway”', async () => {
+    const region = conversationRegion(page, subject);
+    const text = `Second answer ${token}`;
+    await messageBox(region).fill(text);
+    await seeText(region, 'Draft saved', 5_000);
+    // Grace's reply turns up in the shared Sent folder meanwhile.
+    const theirs = addMessage(inbox, 3, {
+      direction: 'outbound',
+      kind: 'own',
+      from: { name: 'Acme Support', address: 'support@auxilium.test' },
+      to: [{ name: 'Customer 3', address: 'customer3@example.com' }],
+      text: `Grace answered already ${token}.`,
+      sentBy: 'Grace Hopper <grace@auxilium.test>',
+      date: new Date(Date.now() - 2 * 60_000).toISOString(),
+    });
+    // Newer than anything in the thread, as the real store numbers it.
+    theirs.id = 9_000_000;
+    inbox.emit('conversations:changed', { ids: [3], created: [] });
+    await seeText(region, `Grace answered already ${token}.`, 5_000);
+    const before = sendCalls().length;
+    await region.getByRole('button', { name: 'Send', exact: true }).click();
+    const warning = region.getByRole('alert').filter({ hasText: 'send anyway?' });
+    await seeText(warning, 'Grace Hopper replied 2 minutes ago — send anyway?', 5_000);
+    await page.screenshot({ path: 'test-results/replies-collision.png' });
+    expect(sendCalls()).toHaveLength(before);
+    expect(await messageBox(region).inputValue()).toBe(text);
+
+    await warning.getByRole('button', { name: 'Send anyway' }).click();
+    await expect.poll(() => sendCalls().length, { timeout: 5_000 }).toBe(before + 1);
+    await badge(article(region, text), 'Sent').waitFor({ timeout: 15_000 });
+    expect(await warning.count()).toBe(0);
+  });
+
+  it('forwards a message of the thread: Forward on the message, To first, the Fwd goes out and shows as forwarded', async () => {
+    const region = conversationRegion(page, subject);
+    await article(region, 'where is my order?').getByRole('button', { name: /^Forward/ }).click();
+    expect(await modeButton(region, 'Forward').getAttribute('aria-pressed')).toBe('true');
+    await seeText(region.locator('.composer-forwarding'), 'the message from Customer 3', 5_000);
+    await expect.poll(() => recipientField(region, 'To').evaluate((el) => el === document.activeElement), { timeout: 5_000 }).toBe(true);
+    expect(await recipientField(region, 'To').inputValue()).toBe('');
+    const before = sendCalls().length;
+    await region.getByRole('button', { name: 'Send', exact: true }).click();
+    await seeText(region, 'Enter at least one To address', 5_000);
+    expect(sendCalls()).toHaveLength(before);
+
+    await recipientField(region, 'To').fill('Workshop <workshop@partner.example>');
+    const text = `Please check this order ${token}`;
+    await messageBox(region).fill(text);
+    await messageBox(region).press('Control+Enter');
+    await expect.poll(() => sendCalls().length, { timeout: 5_000 }).toBe(before + 1);
+    expect(sendCalls().at(-1)!.input).toMatchObject({
+      mode: 'forward',
+      forwardOf: original.id,
+      recipients: { to: [{ name: 'Workshop', address: 'workshop@partner.example' }], cc: [], bcc: [] },
+    });
+    const forwarded = article(region, text);
+    await forwarded.getByText('Forwarded', { exact: true }).waitFor({ timeout: 5_000 });
+    await badge(forwarded, 'Sent').waitFor({ timeout: 15_000 });
+    // The composer is back on Reply, to the customer.
+    expect(await modeButton(region, 'Reply').getAttribute('aria-pressed')).toBe('true');
   });
 });
 
@@ -377,7 +483,7 @@ describe('Replies end to end (real mail)', () => {
     const region = conversationRegion(page, subject);
     await region.waitFor({ timeout: LONG });
     await seeText(region, /arrived broken/);
-    await seeText(region.locator('.composer-recipients'), customer.address, 10_000);
+    await expect.poll(() => recipientField(region, 'To').inputValue(), { timeout: 10_000 }).toContain(customer.address);
     await seeText(region.locator('.composer-signature'), `Acme Support ${token}`, 10_000);
 
     await messageBox(region).fill(replyText);
@@ -499,7 +605,7 @@ describe('Replies end to end (real mail)', () => {
     const region = conversationRegion(page, refusedSubject);
     await region.waitFor({ timeout: LONG });
     // The preview names the address the reply really goes to: the customer's Reply-To.
-    await seeText(region.locator('.composer-recipients'), stack.relayDeniedRecipient, 10_000);
+    await expect.poll(() => recipientField(region, 'To').inputValue(), { timeout: 10_000 }).toContain(stack.relayDeniedRecipient);
     const text = `Refund on its way ${token}`;
     await messageBox(region).fill(text);
     await messageBox(region).press('Control+Enter');
@@ -547,6 +653,85 @@ describe('Replies end to end (real mail)', () => {
     await seeText(refused, /: Relay access denied\. /);
     await page.screenshot({ path: 'test-results/replies-refused-real.png' });
     await waitForMail(customer, (m) => m.source.includes(text));
+    await row(page, subject).click();
+    await conversationRegion(page, subject).waitFor({ timeout: LONG });
+  });
+
+  it('sets the agent’s own signature in Settings; a reply with a Cc and a Bcc entered in the composer reaches all three, the Bcc in nobody’s headers, with both signatures', async () => {
+    const { cc, other } = stack.users;
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Settings' }).waitFor();
+    await page.getByRole('button', { name: 'Add agent' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add agent' });
+    await dialog.getByLabel('Name').fill('Grace Hopper');
+    await dialog.getByLabel('Email').fill('grace@auxilium.test');
+    await dialog.getByRole('button', { name: 'Add agent' }).click();
+    await dialog.waitFor({ state: 'detached', timeout: LONG });
+    await page.getByLabel('I am').selectOption({ label: 'Grace Hopper — grace@auxilium.test' });
+    const ownSignature = `Grace Hopper ${token}\nSupport lead`;
+    await page.getByLabel('Your signature').fill(ownSignature);
+    await page.getByRole('button', { name: 'Save signature' }).click();
+    await seeText(page.getByRole('status').filter({ hasText: 'Signature saved' }), 'Signature saved', 10_000);
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^All\b/ }).click();
+    // Replies set the conversation to pending: list every status.
+    await page.getByRole('search').getByLabel('Status').selectOption({ label: 'Any' });
+    await row(page, subject).click();
+    const region = conversationRegion(page, subject);
+    await region.waitFor({ timeout: LONG });
+    await seeText(region.locator('.composer-signature'), `Grace Hopper ${token}`, 10_000);
+    const text = `Copying in a colleague ${token}`;
+    await messageBox(region).fill(text);
+    await recipientField(region, 'Cc').fill(`Cc Person <${cc.address}>`);
+    await recipientField(region, 'Bcc').fill(other.address);
+    await messageBox(region).press('Control+Enter');
+    await badge(article(region, text), 'Sent').waitFor({ timeout: LONG });
+
+    for (const user of [customer, cc, other]) {
+      const copy = await waitForMail(user, (m) => m.source.includes(text));
+      const parsed = await simpleParser(copy.source);
+      expect(parsed.headers.has('bcc')).toBe(false);
+      expect(parsed.to && !Array.isArray(parsed.to) ? parsed.to.text : '').toContain(customer.address);
+      expect(parsed.cc && !Array.isArray(parsed.cc) ? parsed.cc.text : '').toContain(cc.address);
+      expect(`${parsed.to && !Array.isArray(parsed.to) ? parsed.to.text : ''} ${parsed.cc && !Array.isArray(parsed.cc) ? parsed.cc.text : ''}`).not.toContain(other.address);
+      // The agent's signature, then the channel's, below the "-- " line.
+      const body = parsed.text ?? '';
+      expect(body).toContain(`${text}\n\n-- \nGrace Hopper ${token}\nSupport lead\n\nAcme Support ${token}`);
+    }
+    // The customer's copy does not name the Bcc anywhere.
+    expect((await waitForMail(customer, (m) => m.source.includes(text))).source).not.toContain(other.address);
+  });
+
+  it('forwards a customer message with its attachment to a third party, from Forward on the message', async () => {
+    const { other } = stack.users;
+    const forwardSubject = `Warranty claim ${token}`;
+    const receipt = { filename: `receipt ${token}.pdf`, contentType: 'application/pdf', content: Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(20_000)]) };
+    await deliver(stack, { from: customer.address, to: support.address, subject: forwardSubject, text: `My receipt for ${token} is attached.`, attachments: [receipt] });
+    await row(page, forwardSubject).waitFor({ timeout: LONG });
+    await row(page, forwardSubject).click();
+    const region = conversationRegion(page, forwardSubject);
+    await region.waitFor({ timeout: LONG });
+    const originalMessage = article(region, `My receipt for ${token} is attached.`);
+    await originalMessage.getByRole('link', { name: `Download ${receipt.filename}` }).waitFor({ timeout: LONG });
+    await originalMessage.getByRole('button', { name: /^Forward/ }).click();
+    await seeText(region.locator('.composer-forwarding'), 'with its attachment', 10_000);
+    await recipientField(region, 'To').fill(other.address);
+    const text = `Please check this claim ${token}`;
+    await messageBox(region).fill(text);
+    await messageBox(region).press('Control+Enter');
+    const forwarded = article(region, text);
+    await forwarded.getByText('Forwarded', { exact: true }).waitFor({ timeout: LONG });
+    await badge(forwarded, 'Sent').waitFor({ timeout: LONG });
+
+    const copy = await waitForMail(other, (m) => m.subject === `Fwd: ${forwardSubject}`);
+    const parsed = await simpleParser(copy.source);
+    expect(parsed.inReplyTo).toBeUndefined();
+    expect(parsed.text).toContain(text);
+    expect(parsed.text).toContain('---------- Forwarded message ----------');
+    expect(parsed.text).toContain(`Subject: ${forwardSubject}`);
+    expect(parsed.text).toContain(`My receipt for ${token} is attached.`);
+    expect(parsed.attachments.map((a) => a.filename)).toEqual([receipt.filename]);
+    expect(parsed.attachments[0]!.content.equals(receipt.content)).toBe(true);
     await row(page, subject).click();
     await conversationRegion(page, subject).waitFor({ timeout: LONG });
   });

@@ -9,6 +9,7 @@ import {
 import {
   agentInput,
   agentSchema,
+  agentSignatureSchema,
   bulkPatchSchema,
   conversationDetailSchema,
   conversationListInput,
@@ -22,6 +23,7 @@ import {
 import { draftAttachmentSchema, outgoingAttachmentSchema } from './attachments';
 import { mailErrorSchema } from './errors';
 import { authFormSchema } from './oauth';
+import { chosenRecipientsSchema } from './recipient-list';
 import { savedReplyInput, savedReplySchema } from './saved-replies';
 
 /**
@@ -150,13 +152,23 @@ export const contract = {
    * go with it.
    */
   'conversations:send-reply': {
-    input: z.object({
-      id: z.number().int(),
-      mode: z.enum(['reply', 'reply-all']),
-      text: z.string().trim().min(1, 'Write a reply first').max(1_000_000),
-      /** How long the agent may still undo; 0 sends at once. */
-      undoSeconds: z.number().int().min(0).max(30).default(5),
-    }),
+    input: z
+      .object({
+        id: z.number().int(),
+        mode: z.enum(['reply', 'reply-all', 'forward']),
+        /** The agent's text; a forward may go without. */
+        text: z.string().trim().max(1_000_000),
+        /** How long the agent may still undo; 0 sends at once. */
+        undoSeconds: z.number().int().min(0).max(30).default(5),
+        /** To, Cc and Bcc as the agent edited them; without, the reply's defaults (shared/reply-recipients.ts). */
+        recipients: chosenRecipientsSchema.optional(),
+        /** Forward: the message of this conversation that is forwarded, with its attachments. */
+        forwardOf: z.number().int().optional(),
+      })
+      .refine((input) => input.mode === 'forward' || input.text !== '', { path: ['text'], message: 'Write a reply first' })
+      .refine((input) => input.mode !== 'forward' || input.forwardOf !== undefined, { path: ['forwardOf'], message: 'Choose the message to forward' })
+      .refine((input) => input.mode !== 'forward' || (input.recipients?.to.length ?? 0) > 0, { path: ['recipients', 'to'], message: 'Enter who to forward it to' })
+      .refine((input) => !input.recipients || input.recipients.to.length > 0, { path: ['recipients', 'to'], message: 'Enter at least one To address' }),
     output: messageSchema,
   },
   /**
@@ -185,6 +197,8 @@ export const contract = {
 
   'agents:list': { input: empty, output: z.array(agentSchema) },
   'agents:save': { input: agentInput, output: agentSchema },
+  /** The agent's own signature, above the channel's on their replies; kept on this desktop only. */
+  'agents:set-signature': { input: z.object({ id: z.number().int(), signature: agentSignatureSchema }), output: agentSchema },
   'agents:delete': { input: z.object({ id: z.number().int() }), output: z.object({ id: z.number().int() }) },
   'saved-replies:list': { input: empty, output: z.array(savedReplySchema) },
   'saved-replies:save': { input: savedReplyInput, output: savedReplySchema },

@@ -54,6 +54,10 @@ export const messageSchema = z.object({
   from: addressSchema,
   to: z.array(addressSchema),
   cc: z.array(addressSchema),
+  /** For an agent's reply sent from this desktop: the Bcc they chose (delivered, never in the headers others get). */
+  bcc: z.array(addressSchema).optional(),
+  /** For a forward: the id of the message it forwards. */
+  forwardOf: z.number().nullable().optional(),
   /** Where the sender asked for answers (Reply-To); empty when the message had none. */
   replyTo: z.array(addressSchema),
   subject: z.string(),
@@ -124,10 +128,15 @@ export const conversationSummarySchema = z.object({
 });
 export type ConversationSummary = z.infer<typeof conversationSummarySchema>;
 
+export const MAX_SIGNATURE_LENGTH = 5_000;
+export const agentSignatureSchema = z.string().max(MAX_SIGNATURE_LENGTH, `A signature can be at most ${MAX_SIGNATURE_LENGTH} characters`);
+
 export const agentSchema = z.object({
   id: z.number(),
   name: z.string().trim().min(1, 'Name is required').max(200),
   email: z.string().trim().pipe(z.email({ error: 'Enter an email address like agent@example.com' })),
+  /** Their own signature, above the channel's on the replies they send from this desktop ('' for none). */
+  signature: agentSignatureSchema.optional(),
 });
 export type Agent = z.infer<typeof agentSchema>;
 
@@ -184,7 +193,8 @@ export const conversationDetailSchema = z.object({
 });
 export type ConversationDetail = z.infer<typeof conversationDetailSchema>;
 
-export const agentInput = agentSchema.omit({ id: true }).extend({ id: z.number().optional() });
+/** Name and email; the signature is set on its own (agents:set-signature), by the agent it belongs to. */
+export const agentInput = agentSchema.omit({ id: true, signature: true }).extend({ id: z.number().optional() });
 
 export const settingsSchema = z.object({
   /** Which agent the person using this app is; null until they choose (the app then says "Me"). */

@@ -133,12 +133,17 @@ export function outboxHandlers(outbox: FakeOutbox, channels: unknown[]): (inbox:
         keepFirstMessage(inbox, c);
         const last = inbox.messages.get(c.id)!.filter((m) => m.direction === 'inbound').at(-1);
         const undo = typeof input.undoSeconds === 'number' ? input.undoSeconds : 5;
+        // The agent's edited recipients (always given for a forward), else the reply's defaults.
+        const chosen = input.recipients as { to: FakeMessage['to']; cc: FakeMessage['cc']; bcc: FakeMessage['cc'] } | undefined;
+        const forwarding = input.mode === 'forward';
         const m = addMessage(inbox, c.id, {
           direction: 'outbound',
           from: { name: 'Acme Support', address: 'support@auxilium.test' },
-          to: [c.customer],
-          cc: input.mode === 'reply-all' ? (last?.cc ?? []) : [],
-          subject: c.subject.startsWith('Re: ') ? c.subject : `Re: ${c.subject}`,
+          to: chosen ? chosen.to : [c.customer],
+          cc: chosen ? chosen.cc : input.mode === 'reply-all' ? (last?.cc ?? []) : [],
+          bcc: chosen?.bcc ?? [],
+          forwardOf: forwarding ? (input.forwardOf as number) : null,
+          subject: forwarding ? `Fwd: ${c.subject}` : c.subject.startsWith('Re: ') ? c.subject : `Re: ${c.subject}`,
           text: String(input.text).trim(),
           date: new Date().toISOString(),
           delivery: { state: 'queued', error: null, attempts: 0, nextAttemptAt: new Date(Date.now() + undo * 1000).toISOString(), refused: [], filing: null },

@@ -251,6 +251,7 @@ export function createCore(config: CoreConfig): Core {
       'drafts:remove-attachment': (input) => outbox.removeDraftAttachment(input.id),
       'agents:list': () => conversations.agentsList(),
       'agents:save': (input) => conversations.saveAgent(input),
+      'agents:set-signature': (input) => conversations.setAgentSignature(input),
       'agents:delete': (input) => conversations.deleteAgent(input.id),
       'saved-replies:list': () => conversations.savedRepliesList(),
       'saved-replies:save': (input) => conversations.saveSavedReply(input),

@@ -904,7 +904,15 @@ function userFor(stack: MailStackInfo, address: string): MailUser {
 // Submits through Postfix like a real client would, so messages arrive with real Received headers.
 export async function deliver(
   stack: MailStackInfo,
-  msg: { from: string; to: string | string[]; subject: string; text?: string; html?: string; headers?: Record<string, string> },
+  msg: {
+    from: string;
+    to: string | string[];
+    subject: string;
+    text?: string;
+    html?: string;
+    headers?: Record<string, string>;
+    attachments?: { filename: string; content: Buffer; contentType?: string }[];
+  },
 ): Promise<void> {
   const sender = userFor(stack, msg.from);
   const transport = nodemailer.createTransport({
@@ -923,6 +931,7 @@ export async function deliver(
       text: msg.text,
       html: msg.html,
       headers: msg.headers,
+      attachments: msg.attachments,
     });
   } finally {
     transport.close();

@@ -144,12 +144,19 @@ export class ConversationService {
     if (input.id === undefined) saved = agents.insert({ name: input.name, email: input.email });
     else {
       previousEmail = agents.get(input.id)?.email;
-      saved = { id: input.id, name: input.name, email: input.email };
-      if (!agents.update(saved)) throw notFound('agent');
+      if (!agents.update({ id: input.id, name: input.name, email: input.email })) throw notFound('agent');
+      saved = agents.get(input.id)!;
     }
     this.deps.team.agentSaved(saved, previousEmail);
     this.deps.events.emit('agents:changed', {});
     return saved;
+  }
+
+  /** The agent's own signature; only on this desktop (it goes on the replies sent from here). */
+  setAgentSignature(input: ParsedInput<'agents:set-signature'>): Agent {
+    if (!this.deps.agents.setSignature(input.id, input.signature.replace(/\s+$/, ''))) throw notFound('agent');
+    this.deps.events.emit('agents:changed', {});
+    return this.deps.agents.get(input.id)!;
   }
 
   deleteAgent(id: number): { id: number } {

@@ -158,6 +158,44 @@ describe('replies in the Sent folder, on every desktop', () => {
     expect(onA[1]!.delivery?.state).toBe('sent');
   });
 
+  it("keeps a third party's answer to desktop A's forward out of the customer's conversation on desktop B too", async () => {
+    const { other } = stack.users;
+    const a = await desktop('auxilium-sent-fwd-a-');
+    const b = await desktop('auxilium-sent-fwd-b-');
+    const mark = marker();
+    await deliver(stack, { from: customer.address, to: support.address, subject: `Claim ${mark}`, text: `Please help with claim ${mark}.` });
+    await thread(a, mark, 1, 'the customer mail on A');
+    await thread(b, mark, 1, 'the customer mail on B');
+
+    const conversationA = (await conversationsWith(a, mark))[0]!;
+    const original = (await call(a.core, 'conversations:get', { id: conversationA.id })).messages[0]!;
+    const forward = await call(a.core, 'conversations:send-reply', {
+      id: conversationA.id, mode: 'forward', text: `Workshop, see ${mark}`, undoSeconds: 0, forwardOf: original.id,
+      recipients: { to: [{ name: '', address: other.address }], cc: [], bcc: [] },
+    });
+    const forwardId = (a.db.prepare('SELECT message_id FROM messages WHERE id = ?').get(forward.id) as { message_id: string }).message_id;
+    await sentImportedPast(b, forwardId);
+
+    // The third party answers the forward, threading headers and all.
+    await deliver(stack, {
+      from: other.address, to: support.address, subject: `Re: Fwd: Claim ${mark}`, text: `Workshop answer ${mark}.`,
+      headers: { 'In-Reply-To': `<${forwardId}>`, References: `<${forwardId}>` },
+    });
+    for (const d of [a, b]) {
+      // The workshop's answer is a conversation with the workshop (on B, A's forward joins it there).
+      const answer = await waitFor('the answer in a conversation of its own', async () => {
+        const found = await conversationsWith(d, mark);
+        return found.find((c) => c.customer.address === other.address);
+      });
+      const customerConversation = (await conversationsWith(d, mark)).find((c) => c.customer.address === customer.address)!;
+      expect(answer.id).not.toBe(customerConversation.id);
+      const messages = (await call(d.core, 'conversations:get', { id: customerConversation.id })).messages;
+      expect(messages.filter((m) => m.direction === 'inbound').map((m) => m.from.address)).toEqual([customer.address]);
+      // The next reply there still goes to the customer.
+      expect(messages.some((m) => m.text.includes(`Workshop answer ${mark}`))).toBe(false);
+    }
+  });
+
   it('shows a reply sent from an ordinary mail client, with its copy appended to Sent, on every desktop', async () => {
     const a = await desktop('auxilium-client-a-');
     const b = await desktop('auxilium-client-b-');

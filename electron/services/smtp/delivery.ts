@@ -68,6 +68,17 @@ export function isTemporary(err: unknown, mapped: MailError): boolean {
   return mapped.retryable;
 }
 
+/** Everyone a reply is delivered to, Bcc included, each address once. */
+export function envelopeRecipients(out: Pick<OutgoingRecord, 'to' | 'cc' | 'bcc'>): string[] {
+  const seen = new Set<string>();
+  return [...out.to, ...out.cc, ...out.bcc].map((a) => a.address).filter((address) => {
+    const key = address.trim().toLowerCase();
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 /** The recipients a server refused in a transaction it accepted for others, each with its mapped error. */
 function refusedRecipients(info: { rejected: unknown[]; rejectedErrors?: unknown[] }, secrets: ChannelWithSecrets): Delivery['refused'] {
   const context = { protocol: 'smtp' as const, host: secrets.smtp.host, port: secrets.smtp.port, fromAddress: secrets.smtp.fromAddress };
@@ -123,7 +134,8 @@ export class ReplyDelivery {
     const transport = this.transport(secrets);
     try {
       const raw = await buildMime(out, date);
-      const recipients = [...out.to, ...out.cc].map((a) => a.address);
+      // The Bcc is only in the envelope: buildMime never writes it into the message.
+      const recipients = envelopeRecipients(out);
       const info = await transport.sendMail({ envelope: { from: out.from.address, to: recipients }, raw });
       // Accepted for the others: the refused ones are shown on the reply, each with what the server said.
       const refused = refusedRecipients(info, secrets);

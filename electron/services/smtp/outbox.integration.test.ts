@@ -667,3 +667,117 @@ describe('a Sent copy that could not be filed', () => {
     expect(after.notices).toEqual([]);
   });
 });
+
+describe('recipients the agent chose, forwards and signatures', () => {
+  let env: Env;
+  const { other } = stack.users;
+
+  beforeAll(async () => {
+    env = await startEnv('auxilium-outbox-compose-');
+    const grace = await call(env.core, 'agents:save', { name: 'Grace', email: 'grace@acme.test' });
+    await call(env.core, 'settings:set-me', { agentId: grace.id });
+    await call(env.core, 'agents:set-signature', { id: grace.id, signature: 'Grace Hopper\nSupport lead' });
+  });
+
+  it('delivers to exactly the To, Cc and Bcc the agent chose; the Bcc is in nobody’s headers; the agent’s signature sits above the channel’s', async () => {
+    const mark = marker();
+    const first = await customerWritesIn(env, mark);
+    const recipients = {
+      to: [{ name: 'Carol', address: customer.address }],
+      cc: [{ name: 'Cc person', address: cc.address }],
+      bcc: [{ name: 'Quiet', address: other.address }],
+    };
+    const reply = await call(env.core, 'conversations:send-reply', { id: first.id, mode: 'reply', text: `Chosen ${mark}`, undoSeconds: 0, recipients });
+    expect({ to: reply.to, cc: reply.cc, bcc: reply.bcc }).toEqual(recipients);
+    await waitForDelivery(env.core, first.id, reply.id, (m) => m.delivery?.state === 'sent', 'the reply to be sent');
+    const ourId = headerMessageId(env, reply.id);
+    for (const user of [customer, cc, other]) {
+      const [copy] = await waitFor(`the reply in ${user.address}’s INBOX`, async () => {
+        const found = await messagesWithId(user, 'INBOX', ourId);
+        return found.length > 0 ? found : undefined;
+      });
+      expect(copy!.parsed.headers.has('bcc')).toBe(false);
+      expect(copy!.parsed.to).toMatchObject({ value: [{ address: customer.address }] });
+      expect(copy!.parsed.cc).toMatchObject({ value: [{ address: cc.address }] });
+      expect(JSON.stringify(copy!.parsed.headerLines)).not.toContain(other.address);
+      expect(copy!.parsed.text).toContain(`Chosen ${mark}\n\n-- \nGrace Hopper\nSupport lead\n\nAcme Support Team\nacme.test`);
+    }
+    const [filed] = await waitFor('the Sent copy', async () => {
+      const found = await messagesWithId(support, 'Sent', ourId);
+      return found.length > 0 ? found : undefined;
+    });
+    expect(JSON.stringify(filed!.parsed.headerLines)).not.toContain(other.address);
+  });
+
+  it('refuses addresses that are not email addresses, and a reply without a To, before anything is queued', async () => {
+    const mark = marker();
+    const first = await customerWritesIn(env, mark);
+    const bad = await env.core.router.handle('conversations:send-reply', {
+      id: first.id, mode: 'reply', text: `Bad ${mark}`, undoSeconds: 0,
+      recipients: { to: [{ name: '', address: customer.address }], cc: [{ name: '', address: 'not an address' }], bcc: [] },
+    });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
+    expect(JSON.stringify(bad)).toContain('“not an address” is not an email address');
+    const noTo = await env.core.router.handle('conversations:send-reply', {
+      id: first.id, mode: 'reply', text: `No To ${mark}`, undoSeconds: 0, recipients: { to: [], cc: [{ name: '', address: cc.address }], bcc: [] },
+    });
+    expect(noTo).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
+    const detail = await call(env.core, 'conversations:get', { id: first.id });
+    expect(detail.messages.map((m) => m.direction)).toEqual(['inbound']);
+  });
+
+  it('forwards a customer message with its attachment to a third party: Fwd subject, the forwarded block, no threading; their answer stays out of the conversation', async () => {
+    const mark = marker();
+    const receipt = { filename: `receipt ${mark}.pdf`, contentType: 'application/pdf', content: Buffer.from(`%PDF-1.4\n${randomBytes(3_000).toString('hex')}`) };
+    const subject = `Warranty claim ${mark}`;
+    await deliver(env.stack, { from: customer.address, to: support.address, subject, text: `My receipt for ${mark} is attached.`, attachments: [receipt] });
+    const conversation = await waitFor(`a conversation for ${mark}`, async () => {
+      const page = await call(env.core, 'conversations:list', { view: 'all', channelId: env.channelId, limit: 500 });
+      return page.items.find((c) => c.subject.includes(mark));
+    });
+    const original = (await call(env.core, 'conversations:get', { id: conversation.id })).messages[0]!;
+    expect(original.attachments.map((a) => a.filename)).toEqual([receipt.filename]);
+    const statusBefore = conversation.status;
+
+    const forward = await call(env.core, 'conversations:send-reply', {
+      id: conversation.id, mode: 'forward', text: `Can you check this claim? ${mark}`, undoSeconds: 0, forwardOf: original.id,
+      recipients: { to: [{ name: 'Workshop', address: other.address }], cc: [], bcc: [] },
+    });
+    expect(forward.forwardOf).toBe(original.id);
+    expect(forward.subject).toBe(`Fwd: ${subject}`);
+    await waitForDelivery(env.core, conversation.id, forward.id, (m) => m.delivery?.state === 'sent', 'the forward to be sent');
+    const ourId = headerMessageId(env, forward.id);
+    const [copy] = await waitFor('the forward in the third party’s INBOX', async () => {
+      const found = await messagesWithId(other, 'INBOX', ourId);
+      return found.length > 0 ? found : undefined;
+    });
+    const parsed = copy!.parsed;
+    expect(parsed.subject).toBe(`Fwd: ${subject}`);
+    expect(parsed.inReplyTo).toBeUndefined();
+    expect(parsed.references).toBeUndefined();
+    expect(parsed.text).toContain(`Can you check this claim? ${mark}\n\n-- \nGrace Hopper`);
+    expect(parsed.text).toContain('---------- Forwarded message ----------');
+    expect(parsed.text).toMatch(new RegExp(`From: .*${customer.address}`));
+    expect(parsed.text).toContain(`Subject: ${subject}`);
+    expect(parsed.text).toContain(`My receipt for ${mark} is attached.`);
+    expect(parsed.attachments.map((a) => a.filename)).toEqual([receipt.filename]);
+    expect(parsed.attachments[0]!.content.equals(receipt.content)).toBe(true);
+    // Nobody else got it; the conversation is not answered by a forward.
+    expect(await messagesWithId(customer, 'INBOX', ourId)).toHaveLength(0);
+    expect((await call(env.core, 'conversations:get', { id: conversation.id })).conversation.status).toBe(statusBefore);
+
+    // The third party answers the forward: that is not the customer writing, so it never joins
+    // (and never becomes the address the next reply goes to).
+    await deliver(env.stack, {
+      from: other.address, to: support.address, subject: `Re: Fwd: ${subject}`, text: `Claim ${mark} approved.`,
+      headers: { 'In-Reply-To': ourId.startsWith('<') ? ourId : `<${ourId}>` },
+    });
+    await waitFor('the answer in a conversation of its own', async () => {
+      const page = await call(env.core, 'conversations:list', { view: 'all', channelId: env.channelId, limit: 500, status: 'active' });
+      return page.items.find((c) => c.id !== conversation.id && c.subject.includes(mark));
+    });
+    const after = await call(env.core, 'conversations:get', { id: conversation.id });
+    expect(after.messages.map((m) => m.direction)).toEqual(['inbound', 'outbound']);
+    expect(after.messages.some((m) => m.text.includes(`Claim ${mark} approved`))).toBe(false);
+  });
+});

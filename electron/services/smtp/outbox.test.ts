@@ -292,7 +292,7 @@ describe('buildMime', () => {
       {
         messageId: 1, channelId: 'ch1', conversationId: 1, token: 'ABCD2345', headerMessageId: 'aux.ABCD2345.x1@acme.test',
         inReplyTo: 'c1@example.com', references: ['c0@example.com', 'c1@example.com'], subject: 'Re: Order [#ABCD2345]',
-        from: { name: 'Acme Support', address: SUPPORT }, to: [{ name: 'Carol', address: 'carol@example.com' }], cc: [], text: 'Grüße\n\n-- \nAcme',
+        from: { name: 'Acme Support', address: SUPPORT }, to: [{ name: 'Carol', address: 'carol@example.com' }], cc: [], bcc: [{ name: 'Lead', address: 'lead@acme.test' }], text: 'Grüße\n\n-- \nAcme',
         attachments: [], agent: { name: 'Zoë Ångström\r\nBcc: evil@example.com', email: 'zoe@acme.test' },
       },
       NOW,
@@ -308,6 +308,8 @@ describe('buildMime', () => {
     // Encoded as one safe line: a line break in a name never becomes a header of its own, and
     // ingest's parser reads the name back as written.
     expect(parsed.headers.has('bcc')).toBe(false);
+    // The Bcc is delivered to (the envelope), never written into the message.
+    expect(raw.toString('latin1')).not.toContain('lead@acme.test');
     expect(raw.toString('latin1')).toMatch(/^X-Auxilium-Agent: =\?UTF-8\?/m);
     const dir = tempDir('auxilium-mime-');
     onTestFinished(dir.remove);
@@ -328,7 +330,7 @@ describe('buildMime', () => {
       {
         messageId: 1, channelId: 'ch1', conversationId: 1, token: 'ABCD2345', headerMessageId: 'aux.ABCD2345.x2@acme.test',
         inReplyTo: null, references: [], subject: 'Re: Order [#ABCD2345]', from: { name: 'Acme Support', address: SUPPORT },
-        to: [{ name: 'Carol', address: 'carol@example.com' }], cc: [], text: 'It is **here**:\n- a\n- b',
+        to: [{ name: 'Carol', address: 'carol@example.com' }], cc: [], bcc: [], text: 'It is **here**:\n- a\n- b',
         attachments: [{ filename: 'data file.bin', contentType: 'application/octet-stream', path }], agent: null,
       },
       NOW,

@@ -9,9 +9,10 @@ import { normalizeMessageId, outgoingMessageId } from '../ingest/threading';
 import type { AgentRepo } from '../store/agent-repo';
 import type { ChannelRecord } from '../store/channel-repo';
 import type { MailStore } from '../store/mail-store';
-import type { OutboxRepo } from '../store/outbox-repo';
+import type { OutboxRepo, StoredAttachment } from '../store/outbox-repo';
+import { buildForward } from './forward';
 import { checkAttachmentLimit, removeAttachments, saveAttachments } from './reply-attachments';
-import { buildReplyHeaders } from './reply-headers';
+import { buildReplyHeaders, type ReplyHeaders } from './reply-headers';
 
 /**
  * What the renderer asks of the outbox: queue a reply, undo it, retry it; and drafts. The sending
@@ -56,16 +57,32 @@ export class OutboxService {
       });
     }
     await ensureReplyTo(store, conversation.id);
-    const parent = repo.parentOf(conversation.id);
-    const headers = buildReplyHeaders({
-      mode: input.mode,
-      conversation: { subject: conversation.subject, token: conversation.token, customer: conversation.customer },
-      parent: parent ?? null,
-      from: { name: channel.smtp.fromName, address: channel.smtp.fromAddress },
-      ownAddresses: channelOwnAddresses(channel),
-      text: input.text,
-      signature: channel.inbox.signature,
-    });
+    const meId = agents.meAgentId();
+    const me = meId === null ? undefined : agents.get(meId);
+    const signatures = { agent: me?.signature ?? '', channel: channel.inbox.signature };
+    const from = { name: channel.smtp.fromName, address: channel.smtp.fromAddress };
+    let headers: ReplyHeaders;
+    // A reply answers the customer's message (\Answered, threading); a forward answers nothing.
+    let parent: ReturnType<OutboxRepo['parentOf']> = undefined;
+    let forwarded: { id: number; files: StoredAttachment[] } | null = null;
+    if (input.mode === 'forward') {
+      const original = input.forwardOf === undefined ? undefined : store.message(input.forwardOf);
+      if (!original || original.conversationId !== conversation.id || original.direction === 'note') throw notFound('message');
+      headers = buildForward({ original, from, recipients: input.recipients!, text: input.text, signatures });
+      forwarded = { id: original.id, files: repo.files(original.id) };
+    } else {
+      parent = repo.parentOf(conversation.id);
+      headers = buildReplyHeaders({
+        mode: input.mode,
+        conversation: { subject: conversation.subject, token: conversation.token, customer: conversation.customer },
+        parent: parent ?? null,
+        from,
+        ownAddresses: channelOwnAddresses(channel),
+        text: input.text,
+        chosen: input.recipients,
+        signatures,
+      });
+    }
     if (headers.to.length === 0) {
       throw new AppFailure({
         code: 'VALIDATION_FAILED',
@@ -76,13 +93,13 @@ export class OutboxService {
     }
     const domain = channel.smtp.fromAddress.split('@')[1] ?? 'auxilium.invalid';
     const messageId = normalizeMessageId(outgoingMessageId(conversation.token, domain))!;
-    const meId = agents.meAgentId();
     const at = this.now();
     const iso = at.toISOString();
     const id = store.transaction(() => {
       const files = repo.draftAttachments(conversation.id);
-      // Each file was checked when it was attached; files an Undo gave back may add up to more.
-      checkAttachmentLimit(files);
+      // Each file was checked when it was attached; files an Undo gave back may add up to more, and
+      // a forward takes the forwarded message's files along too.
+      checkAttachmentLimit([...files, ...(forwarded?.files ?? [])]);
       const stored = store.insertMessage(
         {
           conversationId: conversation.id,
@@ -97,6 +114,8 @@ export class OutboxService {
           from: headers.from,
           to: headers.to,
           cc: headers.cc,
+          bcc: headers.bcc,
+          forwardOf: forwarded?.id ?? null,
           date: iso,
           text: headers.text,
           html: null,
@@ -104,7 +123,7 @@ export class OutboxService {
           raw: null,
           rawPath: null,
           size: Buffer.byteLength(headers.text) + files.reduce((sum, f) => sum + f.size, 0),
-          authorAgentId: meId !== null && agents.get(meId) ? meId : null,
+          authorAgentId: me ? me.id : null,
           createdAt: iso,
           attachments: files.map((f) => ({ filename: f.filename, contentType: f.contentType, size: f.size, path: f.path, contentId: null, inline: false })),
         },
@@ -124,8 +143,11 @@ export class OutboxService {
       repo.clearDraftAttachments(conversation.id);
       // The channel's rules after a reply: whoever answers an unassigned conversation owns it, and
       // it waits on the customer (their answer opens it again).
-      if (channel.inbox.assignOnReply && conversation.assigneeId === null && meId !== null && agents.get(meId)) store.assign(conversation.id, meId);
-      if (channel.inbox.pendingOnReply) store.setStatus(conversation.id, 'pending');
+      // A forward answers nobody: the conversation stays as it is.
+      if (!forwarded) {
+        if (channel.inbox.assignOnReply && conversation.assigneeId === null && me) store.assign(conversation.id, me.id);
+        if (channel.inbox.pendingOnReply) store.setStatus(conversation.id, 'pending');
+      }
       return stored;
     });
     this.changed(conversation.id);

@@ -19,7 +19,7 @@ const input = (overrides: Partial<ReplyInput> = {}): ReplyInput => ({
   from: { name: 'Acme Support', address: 'support@acme.test' },
   ownAddresses: ['support@acme.test', 'Help@Acme.test'],
   text: 'It ships today.',
-  signature: '',
+  signatures: { agent: '', channel: '' },
   ...overrides,
 });
 
@@ -53,19 +53,24 @@ describe('replyReferences (RFC 5322 3.6.4)', () => {
 
 describe('withSignature', () => {
   it('appends the signature below a "-- " line', () => {
-    expect(withSignature('Hello\n\n', 'Acme Support\nacme.test\n')).toBe('Hello\n\n-- \nAcme Support\nacme.test');
+    expect(withSignature('Hello\n\n', { agent: '', channel: 'Acme Support\nacme.test\n' })).toBe('Hello\n\n-- \nAcme Support\nacme.test');
+  });
+  it("puts the agent's own signature above the channel's", () => {
+    expect(withSignature('Hello', { agent: 'Grace\nSupport lead', channel: 'Acme Support' })).toBe('Hello\n\n-- \nGrace\nSupport lead\n\nAcme Support');
+    expect(withSignature('Hello', { agent: 'Grace', channel: ' ' })).toBe('Hello\n\n-- \nGrace');
   });
   it('leaves the text alone without a signature', () => {
-    expect(withSignature('Hello', '  ')).toBe('Hello');
+    expect(withSignature('Hello', { agent: '', channel: '  ' })).toBe('Hello');
   });
 });
 
 describe('buildReplyHeaders', () => {
   it('answers the customer with In-Reply-To the last message and the From of the channel', () => {
-    const h = buildReplyHeaders(input({ signature: 'Acme' }));
+    const h = buildReplyHeaders(input({ signatures: { agent: '', channel: 'Acme' } }));
     expect(h.from).toEqual({ name: 'Acme Support', address: 'support@acme.test' });
     expect(h.to).toEqual([{ name: 'Carol', address: 'carol@customer.example' }]);
     expect(h.cc).toEqual([]);
+    expect(h.bcc).toEqual([]);
     expect(h.inReplyTo).toBe('c2@customer.example');
     expect(h.references).toEqual(['c2@customer.example']);
     expect(h.subject).toBe('Re: Where is my order? [#ABCD2345]');
@@ -96,5 +101,16 @@ describe('buildReplyHeaders', () => {
     expect(h.to.map((a) => a.address)).toEqual(['carol@customer.example']);
     const self = buildReplyHeaders(input({ parent: null, conversation: { subject: 's', token: 'ABCD2345', customer: { name: '', address: 'support@acme.test' } } }));
     expect(self.to).toEqual([]);
+  });
+
+  it('sends to exactly the To, Cc and Bcc the agent chose, threaded like any reply', () => {
+    const chosen = {
+      to: [{ name: 'Carol', address: 'carol@customer.example' }],
+      cc: [{ name: '', address: 'finance@customer.example' }],
+      bcc: [{ name: 'Lead', address: 'lead@acme.test' }],
+    };
+    const h = buildReplyHeaders(input({ chosen }));
+    expect({ to: h.to, cc: h.cc, bcc: h.bcc }).toEqual(chosen);
+    expect(h.inReplyTo).toBe('c2@customer.example');
   });
 });

@@ -1,4 +1,5 @@
 import type { Address } from '../../../shared/conversation';
+import type { ChosenRecipients } from '../../../shared/recipient-list';
 import { replyRecipients } from '../../../shared/reply-recipients';
 import { normalizeMessageId, subjectWithToken } from '../ingest/threading';
 import type { ParentRecord } from '../store/outbox-repo';
@@ -19,19 +20,29 @@ export interface ReplyInput {
   /** Every address of the channel (support address, From Address, login): never a recipient of our own reply. */
   ownAddresses: string[];
   text: string;
-  signature: string;
+  /** To, Cc and Bcc as the agent edited them in the composer; without, the defaults of `mode`. */
+  chosen?: ChosenRecipients | undefined;
+  /** The sending agent's own signature, then the channel's. */
+  signatures: Signatures;
+}
+
+export interface Signatures {
+  agent: string;
+  channel: string;
 }
 
 export interface ReplyHeaders {
   from: Address;
   to: Address[];
   cc: Address[];
+  /** Delivered to, never named in the headers. */
+  bcc: Address[];
   subject: string;
   /** Without angle brackets, as stored. */
   inReplyTo: string | null;
   /** Oldest first, without angle brackets. */
   references: string[];
-  /** What is sent: the agent's text and the signature below a "-- " line. */
+  /** What is sent: the agent's text and the signatures below a "-- " line. */
   text: string;
 }
 
@@ -61,22 +72,26 @@ export function replyReferences(parent: ParentMessage | null): string[] {
   return out;
 }
 
-export function withSignature(text: string, signature: string): string {
+/** The text, then below the "-- " line the agent's own signature above the channel's (each when set). */
+export function withSignature(text: string, signatures: Signatures): string {
   const body = text.replace(/\s+$/, '');
-  const sig = signature.replace(/\s+$/, '');
-  return sig.trim() === '' ? body : `${body}\n\n-- \n${sig}`;
+  const parts = [signatures.agent, signatures.channel].map((sig) => sig.replace(/\s+$/, '')).filter((sig) => sig.trim() !== '');
+  if (parts.length === 0) return body;
+  const block = `-- \n${parts.join('\n\n')}`;
+  return body === '' ? block : `${body}\n\n${block}`;
 }
 
 export function buildReplyHeaders(input: ReplyInput): ReplyHeaders {
   const parent = input.parent;
-  const { to, cc } = replyRecipients(input.mode, input.conversation.customer, parent, input.ownAddresses);
+  const { to, cc, bcc } = input.chosen ?? { ...replyRecipients(input.mode, input.conversation.customer, parent, input.ownAddresses), bcc: [] };
   return {
     from: input.from,
     to,
     cc,
+    bcc,
     subject: replySubject(input.conversation.subject, input.conversation.token),
     inReplyTo: normalizeMessageId(parent?.messageId),
     references: replyReferences(parent),
-    text: withSignature(input.text, input.signature),
+    text: withSignature(input.text, input.signatures),
   };
 }

@@ -8,15 +8,15 @@ export class AgentRepo {
   constructor(private readonly db: Db) {}
 
   list(): Agent[] {
-    return this.db.prepare('SELECT id, name, email FROM agents ORDER BY name COLLATE NOCASE, id').all() as Agent[];
+    return this.db.prepare('SELECT id, name, email, signature FROM agents ORDER BY name COLLATE NOCASE, id').all() as Agent[];
   }
 
   get(id: number): Agent | undefined {
-    return this.db.prepare('SELECT id, name, email FROM agents WHERE id = ?').get(id) as Agent | undefined;
+    return this.db.prepare('SELECT id, name, email, signature FROM agents WHERE id = ?').get(id) as Agent | undefined;
   }
 
   byEmail(email: string): Agent | undefined {
-    return this.db.prepare('SELECT id, name, email FROM agents WHERE email = ?').get(email) as Agent | undefined;
+    return this.db.prepare('SELECT id, name, email, signature FROM agents WHERE email = ?').get(email) as Agent | undefined;
   }
 
   /** The ids in `ids` that still exist, in the given order. */
@@ -25,13 +25,18 @@ export class AgentRepo {
     return ids.filter((id) => get.get(id) !== undefined);
   }
 
-  insert(agent: Omit<Agent, 'id'>): Agent {
+  insert(agent: Pick<Agent, 'name' | 'email'>): Agent {
     const result = this.db.prepare('INSERT INTO agents (name, email) VALUES (?, ?)').run(agent.name, agent.email);
-    return { id: Number(result.lastInsertRowid), ...agent };
+    return { id: Number(result.lastInsertRowid), name: agent.name, email: agent.email, signature: '' };
   }
 
-  update(agent: Agent): boolean {
+  /** Name and email; the signature stays as it is. */
+  update(agent: Pick<Agent, 'id' | 'name' | 'email'>): boolean {
     return this.db.prepare('UPDATE agents SET name = ?, email = ? WHERE id = ?').run(agent.name, agent.email, agent.id).changes > 0;
+  }
+
+  setSignature(id: number, signature: string): boolean {
+    return this.db.prepare('UPDATE agents SET signature = ? WHERE id = ?').run(signature, id).changes > 0;
   }
 
   delete(id: number): boolean {

@@ -64,6 +64,8 @@ interface MessageRow {
   from_address: string;
   to_json: string;
   cc_json: string;
+  bcc_json: string | null;
+  forward_of: number | null;
   reply_to_json: string | null;
   date: string;
   text: string;
@@ -117,6 +119,10 @@ export interface NewMessage {
   from: Address;
   to: Address[];
   cc: Address[];
+  /** An agent's reply: the Bcc they chose. */
+  bcc?: Address[];
+  /** A forward: the message it forwards. */
+  forwardOf?: number | null;
   /** Inbound mail as parsed; undefined when not known (unreadable mail, our own replies). */
   replyTo?: Address[];
   date: string;
@@ -328,7 +334,7 @@ export class MailStore {
     const row = this
       .prepare(
         `SELECT 1 FROM conversations c WHERE c.id = @id AND (lower(c.customer_address) = @address OR EXISTS (
-           SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.direction <> 'note' AND (
+           SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.direction <> 'note' AND m.forward_of IS NULL AND (
              lower(m.from_address) = @address
              OR EXISTS (SELECT 1 FROM json_each(m.to_json) j WHERE lower(j.value ->> 'address') = @address)
              OR EXISTS (SELECT 1 FROM json_each(m.cc_json) j WHERE lower(j.value ->> 'address') = @address))))`,
@@ -360,11 +366,11 @@ export class MailStore {
     const result = this
       .prepare(
         `INSERT INTO messages (conversation_id, channel_id, direction, kind, mailbox, uid_validity, uid, message_id, in_reply_to,
-           "references", dedupe_key, subject, from_name, from_address, to_json, cc_json, reply_to_json, date, arrived_at, text, html, parse_error, raw, raw_path,
-           size, author_agent_id, sent_by, answered_on_server, team_event_id, fts_rowid, created_at)
+           "references", dedupe_key, subject, from_name, from_address, to_json, cc_json, bcc_json, reply_to_json, date, arrived_at, text, html, parse_error, raw, raw_path,
+           size, author_agent_id, sent_by, answered_on_server, team_event_id, forward_of, fts_rowid, created_at)
          VALUES (@conversationId, @channelId, @direction, @kind, @mailbox, @uidValidity, @uid, @messageId, @inReplyTo,
-           @references, @dedupeKey, @subject, @fromName, @fromAddress, @to, @cc, @replyTo, @date, @arrivedAt, @text, @html, @parseError, @raw, @rawPath,
-           @size, @authorAgentId, @sentBy, @answeredOnServer, @teamEventId, @ftsRowid, @createdAt)`,
+           @references, @dedupeKey, @subject, @fromName, @fromAddress, @to, @cc, @bcc, @replyTo, @date, @arrivedAt, @text, @html, @parseError, @raw, @rawPath,
+           @size, @authorAgentId, @sentBy, @answeredOnServer, @teamEventId, @forwardOf, @ftsRowid, @createdAt)`,
       )
       .run({
         ...message,
@@ -376,6 +382,8 @@ export class MailStore {
         fromAddress: message.from.address,
         to: JSON.stringify(message.to),
         cc: JSON.stringify(message.cc),
+        bcc: message.bcc?.length ? JSON.stringify(message.bcc) : null,
+        forwardOf: message.forwardOf ?? null,
         replyTo: message.replyTo ? JSON.stringify(message.replyTo) : null,
         arrivedAt: message.arrivedAt ?? message.date,
         teamEventId: message.teamEventId ?? null,
@@ -624,7 +632,7 @@ export class MailStore {
   messages(conversationId: number): Message[] {
     const rows = this
       .prepare(
-        `SELECT id, conversation_id, direction, kind, subject, from_name, from_address, to_json, cc_json, reply_to_json, date, text, html, parse_error,
+        `SELECT id, conversation_id, direction, kind, subject, from_name, from_address, to_json, cc_json, bcc_json, forward_of, reply_to_json, date, text, html, parse_error,
            author_agent_id, sent_by, answered_on_server, ${deliveryColumn('messages')} FROM messages WHERE conversation_id = ? ORDER BY ${THREAD_ORDER}`,
       )
       .all(conversationId) as MessageRow[];
@@ -817,6 +825,8 @@ export class MailStore {
       from: { name: row.from_name, address: row.from_address },
       to: readAddresses(row.to_json, 'To addresses'),
       cc: readAddresses(row.cc_json, 'Cc addresses'),
+      bcc: readAddresses(row.bcc_json, 'Bcc addresses'),
+      forwardOf: row.forward_of,
       replyTo: readAddresses(row.reply_to_json, 'Reply-To addresses'),
       subject: row.subject,
       date: row.date,

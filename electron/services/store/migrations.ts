@@ -448,4 +448,18 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX saved_replies_team_id ON saved_replies (team_id);
     `,
   },
+  {
+    version: 18,
+    description: 'Bcc and forwards of agent replies; per-agent signatures',
+    sql: `
+      -- The Bcc an agent chose for a reply (JSON addresses): delivered, never in the headers the
+      -- recipients get. NULL: none.
+      ALTER TABLE messages ADD COLUMN bcc_json TEXT;
+      -- For a forward: the message of the conversation it forwards. Its recipients are not
+      -- participants of the conversation (they never see its replies, and cannot join it).
+      ALTER TABLE messages ADD COLUMN forward_of INTEGER REFERENCES messages (id) ON DELETE SET NULL;
+      -- The agent's own signature, above the channel's on their replies. Kept on this desktop only.
+      ALTER TABLE agents ADD COLUMN signature TEXT NOT NULL DEFAULT '';
+    `,
+  },
 ];

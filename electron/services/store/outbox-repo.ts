@@ -173,8 +173,10 @@ export interface OutgoingRecord {
   from: Address;
   to: Address[];
   cc: Address[];
+  /** Delivered to, never named in the headers. */
+  bcc: Address[];
   text: string;
-  /** Files the agent attached, on disk. */
+  /** Files the agent attached, then (a forward) the forwarded message's, on disk. */
   attachments: AttachmentFile[];
   /** The agent who wrote it, named in the reply so other desktops can say who sent it. */
   agent: { name: string; email: string } | null;
@@ -288,7 +290,7 @@ export class OutboxRepo {
     const row = this.db
       .prepare(
         `SELECT m.id, m.channel_id, m.conversation_id, c.token, m.message_id, m.in_reply_to, m."references", m.subject,
-           m.from_name, m.from_address, m.to_json, m.cc_json, m.text, a.name AS agent_name, a.email AS agent_email
+           m.from_name, m.from_address, m.to_json, m.cc_json, m.bcc_json, m.text, m.forward_of, a.name AS agent_name, a.email AS agent_email
          FROM messages m JOIN conversations c ON c.id = m.conversation_id LEFT JOIN agents a ON a.id = m.author_agent_id WHERE m.id = ?`,
       )
       .get(messageId) as
@@ -305,7 +307,9 @@ export class OutboxRepo {
           from_address: string;
           to_json: string;
           cc_json: string;
+          bcc_json: string | null;
           text: string;
+          forward_of: number | null;
           agent_name: string | null;
           agent_email: string | null;
         }
@@ -323,8 +327,10 @@ export class OutboxRepo {
         from: { name: row.from_name, address: row.from_address },
         to: readAddresses(row.to_json, 'To addresses'),
         cc: readAddresses(row.cc_json, 'Cc addresses'),
+        bcc: readAddresses(row.bcc_json, 'Bcc addresses'),
         text: row.text,
-        attachments: this.attachments(row.id),
+        // A forward takes the forwarded message's files along, from where they are stored.
+        attachments: [...this.attachments(row.id), ...(row.forward_of === null ? [] : this.attachments(row.forward_of))],
         agent: row.agent_name !== null && row.agent_email !== null ? { name: row.agent_name, email: row.agent_email } : null,
       }
     );
@@ -335,6 +341,13 @@ export class OutboxRepo {
     return this.db
       .prepare('SELECT filename, content_type AS contentType, path FROM attachments WHERE message_id = ? ORDER BY id')
       .all(messageId) as AttachmentFile[];
+  }
+
+  /** A message's files with their sizes, e.g. the ones a forward takes along. */
+  files(messageId: number): StoredAttachment[] {
+    return this.db
+      .prepare('SELECT filename, content_type AS contentType, path, size FROM attachments WHERE message_id = ? ORDER BY id')
+      .all(messageId) as StoredAttachment[];
   }
 
   /** The bytes a reply was sent as (kept by markSent), for filing its Sent copy later. */

@@ -1,12 +1,14 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import { MAX_REPLY_ATTACHMENT_BYTES, megabytes } from '../../../../shared/attachments';
 import { channelOwnAddresses, type Channel } from '../../../../shared/channel';
-import type { Address, ConversationDetail } from '../../../../shared/conversation';
+import type { Address, ConversationDetail, Message } from '../../../../shared/conversation';
+import { formatRecipientList, parseRecipientList } from '../../../../shared/recipient-list';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { Field, fieldAria } from '../../components/Field';
 import { useChannelsStore } from '../channels/store';
-import { UNDO_SECONDS, useComposerStore, type ComposerMode, type DraftStatus } from './composer-store';
-import { formatAddress, formatSize, shown } from './format';
+import { useSettingsStore } from '../settings/store';
+import { UNDO_SECONDS, useComposerStore, type Collision, type ComposerMode, type DraftStatus, type RecipientField, type RecipientFields } from './composer-store';
+import { displayName, formatAddress, formatSize, fullTime, shown, timeAgo } from './format';
 import { notTheCustomer, replyRecipients } from './recipients';
 import { useReplyingPresence } from './replying';
 import { SavedReplyPicker } from './SavedReplyPicker';
@@ -15,6 +17,7 @@ import { SendStatusBar } from './SendStatusBar';
 const MODES: { mode: ComposerMode; label: string }[] = [
   { mode: 'reply', label: 'Reply' },
   { mode: 'reply-all', label: 'Reply all' },
+  { mode: 'forward', label: 'Forward' },
   { mode: 'note', label: 'Note' },
 ];
 
@@ -35,6 +38,89 @@ function RecipientLine({ label, addresses }: { label: string; addresses: Address
       <dt>{label}</dt>
       <dd>{addresses.length > 0 ? addresses.map(formatAddress).join(', ') : <span className="muted">—</span>}</dd>
     </div>
+  );
+}
+
+const FIELD_LABEL: Record<RecipientField, string> = { to: 'To', cc: 'Cc', bcc: 'Bcc' };
+
+/**
+ * To, Cc and Bcc, editable, starting from the mode's defaults. Addresses are separated by commas;
+ * each field says what is wrong with it when Send finds a problem.
+ */
+function RecipientFieldsEditor({ fields, disabled }: { fields: RecipientFields; disabled: boolean }) {
+  const errors = useComposerStore((s) => s.recipientErrors);
+  const actions = useComposerStore.getState();
+  return (
+    <div className="composer-recipient-fields">
+      {(['to', 'cc', 'bcc'] as const).map((field) => {
+        const id = `composer-${field}`;
+        return (
+          <div key={field} className={errors[field] ? 'composer-recipient-field field-invalid' : 'composer-recipient-field'}>
+            <label htmlFor={id} className="composer-recipient-label">
+              {FIELD_LABEL[field]}
+            </label>
+            <input
+              className="input composer-recipient-input"
+              type="text"
+              autoComplete="off"
+              spellCheck={false}
+              readOnly={disabled}
+              value={fields[field]}
+              placeholder={field === 'bcc' ? 'Gets a copy; nobody else sees it' : field === 'cc' ? 'name@example.com, …' : undefined}
+              onChange={(event) => actions.setRecipients({ ...fields, [field]: event.target.value })}
+              onKeyDown={(event) => {
+                if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+                  event.preventDefault();
+                  void actions.submit();
+                }
+              }}
+              {...fieldAria(id, errors[field])}
+            />
+            {errors[field] ? (
+              <p id={`${id}-error`} className="field-error composer-recipient-error">
+                {errors[field]}
+              </p>
+            ) : null}
+          </div>
+        );
+      })}
+    </div>
+  );
+}
+
+/** Someone else answered, or is answering: said before anything is sent, with the way on. */
+function CollisionWarning({ collision }: { collision: Collision }) {
+  const actions = useComposerStore.getState();
+  const text =
+    collision.kind === 'replied' ? `${collision.who} replied ${timeAgo(collision.at)} — send anyway?` : `${collision.who} is replying right now — send anyway?`;
+  return (
+    <div className="note note-warn composer-collision" role="alert">
+      <p>
+        <strong>{text}</strong>{' '}
+        {collision.kind === 'replied' ? 'Their reply is in the thread above; read it before you send yours.' : 'Two answers may reach the customer.'}
+      </p>
+      <div className="composer-collision-actions">
+        <button type="button" className="btn btn-primary btn-small" onClick={() => void actions.submit({ anyway: true })}>
+          Send anyway
+        </button>
+        <button type="button" className="btn btn-secondary btn-small" onClick={actions.dismissCollision}>
+          Don’t send
+        </button>
+      </div>
+    </div>
+  );
+}
+
+/** Which message a forward carries, with its files. */
+function ForwardedSummary({ message }: { message: Message | undefined }) {
+  if (!message) return <p className="composer-forwarding muted">Choose Forward on a message of the thread.</p>;
+  const files = message.attachments.length;
+  return (
+    <p className="composer-forwarding">
+      <strong>Forwarding</strong> the message from {displayName(message.from)} of {fullTime(message.date)}
+      {files > 0 ? `, with ${files === 1 ? 'its attachment' : `its ${files} attachments`}` : ''}. Choose Forward on another message to forward
+      that one instead. People you forward to do not join the conversation; their answers arrive as conversations of their own.
+    </p>
   );
 }
 
@@ -96,8 +182,9 @@ function Attachments({ disabled }: { disabled: boolean }) {
 }
 
 /**
- * One composer, three modes: Reply (to the customer), Reply all (keeps Cc) and Note (internal,
- * never sent). Shows who a reply goes to and the signature that will be added below it.
+ * One composer, four modes: Reply (to the customer), Reply all (keeps Cc), Forward (a message of
+ * the thread, with its files, to someone outside it) and Note (internal, never sent). Shows who a
+ * reply goes to, editable, and the signatures that will be added below it.
  */
 export function Composer({ detail }: { detail: ConversationDetail }) {
   const conversationId = detail.conversation.id;
@@ -109,6 +196,10 @@ export function Composer({ detail }: { detail: ConversationDetail }) {
   const busy = useComposerStore((s) => s.busy);
   const focusRequest = useComposerStore((s) => s.focusRequest);
   const openedFor = useComposerStore((s) => s.conversationId);
+  const edited = useComposerStore((s) => s.recipients);
+  const forwardOf = useComposerStore((s) => s.forwardOf);
+  const collision = useComposerStore((s) => s.collision);
+  const me = useSettingsStore((s) => s.agents.find((a) => a.id === s.meAgentId));
   const channel: Channel | undefined = useChannelsStore((s) => s.channels.find((c) => c.id === detail.conversation.channelId));
   const textRef = useRef<HTMLTextAreaElement>(null);
   const titleId = useId();
@@ -125,7 +216,12 @@ export function Composer({ detail }: { detail: ConversationDetail }) {
     useComposerStore.getState().open(conversationId);
   }, [conversationId]);
 
-  useReplyingPresence(conversationId, openedFor === conversationId && !isNote && text.trim() !== '');
+  useReplyingPresence(conversationId, openedFor === conversationId && !isNote && mode !== 'forward' && text.trim() !== '');
+
+  // A draft found on opening begins where the thread stood when it was shown.
+  useEffect(() => {
+    useComposerStore.getState().sawThread(detail);
+  }, [detail, text]);
 
   // Only a request made while this composer is shown takes focus: opening a conversation must leave
   // the focus (and the scroll position) with the reader, not jump to the text box.
@@ -133,7 +229,10 @@ export function Composer({ detail }: { detail: ConversationDetail }) {
   useEffect(() => {
     if (focusRequest === seenFocusRequest.current) return;
     seenFocusRequest.current = focusRequest;
-    textRef.current?.focus();
+    // A forward begins with who it goes to.
+    const state = useComposerStore.getState();
+    const to = state.mode === 'forward' && !state.recipients?.to ? document.getElementById('composer-to') : null;
+    (to ?? textRef.current)?.focus();
   }, [focusRequest]);
 
   // A reload or closed window must not lose the last half second of typing.
@@ -148,9 +247,18 @@ export function Composer({ detail }: { detail: ConversationDetail }) {
 
   const ready = openedFor === conversationId;
   const own = channel ? channelOwnAddresses(channel) : [];
-  const recipients = isNote ? null : replyRecipients(mode, detail.conversation, detail.messages, own);
-  const elsewhere = recipients ? notTheCustomer(recipients, detail.conversation.customer) : [];
+  const isForward = mode === 'forward';
+  const defaults = isNote || isForward ? null : replyRecipients(mode, detail.conversation, detail.messages, own);
+  const fields: RecipientFields | null = isNote
+    ? null
+    : (edited ?? { to: defaults ? formatRecipientList(defaults.to) : '', cc: defaults ? formatRecipientList(defaults.cc) : '', bcc: '' });
+  // Who the reply goes to as it stands (as typed, once that reads as addresses).
+  const typedTo = fields ? parseRecipientList(fields.to) : null;
+  const to = typedTo?.ok ? typedTo.value : (defaults?.to ?? []);
+  const elsewhere = fields && !isForward ? notTheCustomer({ to, cc: [] }, detail.conversation.customer) : [];
+  const forwarded = isForward ? detail.messages.find((m) => m.id === forwardOf) : undefined;
   const signature = channel?.inbox.signature?.trim() ? channel.inbox.signature : '';
+  const ownSignature = me?.signature?.trim() ? me.signature : '';
   const actions = useComposerStore.getState();
   const label = isNote ? 'Note' : 'Message';
   const hint = isNote
@@ -161,7 +269,7 @@ export function Composer({ detail }: { detail: ConversationDetail }) {
   return (
     <section className={isNote ? 'composer composer-note' : 'composer'} aria-labelledby={titleId}>
       <h3 id={titleId} className="sr-only">
-        {isNote ? 'Add an internal note' : mode === 'reply-all' ? 'Reply to all' : 'Reply'}
+        {isNote ? 'Add an internal note' : mode === 'reply-all' ? 'Reply to all' : isForward ? 'Forward a message' : 'Reply'}
       </h3>
       <SendStatusBar conversationId={conversationId} messages={detail.messages} />
       <div className="composer-modes" role="group" aria-label="Compose">
@@ -190,21 +298,24 @@ export function Composer({ detail }: { detail: ConversationDetail }) {
             The channel {channel.name} is disabled. Replies you send wait in the outbox and go out once an admin enables it under Channels.
           </p>
         ) : null}
-        {recipients ? (
-          <>
-            <dl className="composer-recipients" aria-label="Recipients">
-              {channel ? <RecipientLine label="From" addresses={[{ name: channel.smtp.fromName, address: channel.smtp.fromAddress }]} /> : null}
-              <RecipientLine label="To" addresses={recipients.to} />
-              {mode === 'reply-all' ? <RecipientLine label="Cc" addresses={recipients.cc} /> : null}
-            </dl>
+        {fields ? (
+          <div className="composer-recipients" role="group" aria-label="Recipients">
+            {channel ? (
+              <dl>
+                <RecipientLine label="From" addresses={[{ name: channel.smtp.fromName, address: channel.smtp.fromAddress }]} />
+              </dl>
+            ) : null}
+            {isForward ? <ForwardedSummary message={forwarded} /> : null}
+            <RecipientFieldsEditor fields={fields} disabled={busy || !ready} />
             {elsewhere.length > 0 ? (
-              // A Reply-To may name anyone: say so before the agent sends a customer's answer there.
+              // A Reply-To (or an edit) may name anyone: say so before the agent sends a customer's answer there.
               <p className="composer-elsewhere">
-                <strong>Not the customer:</strong> this reply goes to {elsewhere.map(formatAddress).join(', ')}, as the message it answers
-                asks (Reply-To). The conversation's customer is {formatAddress(detail.conversation.customer)}.
+                <strong>Not the customer:</strong> this reply goes to {elsewhere.map(formatAddress).join(', ')}
+                {edited ? ', as you entered' : ', as the message it answers asks (Reply-To)'}. The conversation's customer is{' '}
+                {formatAddress(detail.conversation.customer)}.
               </p>
             ) : null}
-          </>
+          </div>
         ) : (
           <p className="composer-note-banner">
             <span className="note-label">Internal note</span> Never sent to the customer.
@@ -257,16 +368,19 @@ export function Composer({ detail }: { detail: ConversationDetail }) {
         {isNote ? null : (
           <div className="composer-signature">
             <span className="composer-signature-label">Signature</span>
-            {signature ? (
-              <pre className="composer-signature-text" aria-label="Signature preview">{`-- \n${signature}`}</pre>
-            ) : (
+            {signature || ownSignature ? (
+              <pre className="composer-signature-text" aria-label="Signature preview">{`-- \n${[ownSignature, signature].filter(Boolean).join('\n\n')}`}</pre>
+            ) : null}
+            {signature ? null : (
               <p className="muted composer-signature-none">
                 {channel ? 'This channel has no signature. Add one under Channels → Edit → Inbox Settings.' : 'No signature.'}
               </p>
             )}
+            {ownSignature ? null : <p className="muted composer-signature-none">Add your own signature, above the channel’s, under Settings → Who are you?</p>}
           </div>
         )}
         {error ? <ErrorAlert error={error.error} title={error.title} onDismiss={actions.dismissError} /> : null}
+        {collision && !isNote ? <CollisionWarning collision={collision} /> : null}
         <div className="composer-actions">
           <button type="submit" className={isNote ? 'btn btn-secondary' : 'btn btn-primary'} aria-disabled={busy || !ready || undefined}>
             {isNote ? 'Add note' : busy ? 'Sending…' : 'Send'}

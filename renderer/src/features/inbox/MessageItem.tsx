@@ -3,6 +3,7 @@ import { replyHtml } from '../../../../shared/formatting';
 import type { Address, Message } from '../../../../shared/conversation';
 import { attachmentUrl } from '../../lib/api';
 import { AddressText } from './AddressText';
+import { useComposerStore } from './composer-store';
 import { DeliveryState } from './DeliveryState';
 import { displayName, formatSize, fullTime, KIND_LABEL, shown } from './format';
 import { FormattedBody, HtmlBody, PlainBody, RawBody } from './MessageBody';
@@ -69,6 +70,7 @@ export const MessageItem = memo(function MessageItem({ message, answeredElsewher
         </h3>
         <div className="message-badges">
           {kind ? <span className={`badge badge-kind badge-kind-${message.kind}`}>{kind}</span> : null}
+          {message.forwardOf ? <span className="badge badge-forwarded">Forwarded</span> : null}
           <time className="message-time" dateTime={message.date}>
             {fullTime(message.date)}
           </time>
@@ -78,8 +80,10 @@ export const MessageItem = memo(function MessageItem({ message, answeredElsewher
         <dl className="message-addresses">
           <AddressLine label="To" addresses={message.to} />
           <AddressLine label="Cc" addresses={message.cc} />
+          <AddressLine label="Bcc" addresses={message.bcc ?? []} />
         </dl>
       )}
+      {message.forwardOf ? <p className="message-forwarded">Forwarded with the attachments of the message it forwards. Answers from its recipients start conversations of their own.</p> : null}
       {message.parseError ? (
         <RawBody messageId={message.id} reason={message.parseError} />
       ) : message.html && !isNote ? (
@@ -112,6 +116,13 @@ export const MessageItem = memo(function MessageItem({ message, answeredElsewher
       ) : null}
       {message.direction === 'outbound' && message.delivery ? <DeliveryState message={message} /> : null}
       {sentElsewhere ? <p className="message-sent-by muted">{sentElsewhere}</p> : null}
+      {isNote ? null : (
+        <div className="message-actions">
+          <button type="button" className="btn btn-ghost btn-small" onClick={() => useComposerStore.getState().forward(message.id)}>
+            Forward<span className="sr-only"> the message from {displayName(message.from)}</span>
+          </button>
+        </div>
+      )}
       {answeredElsewhere ? (
         <p className="message-answered-elsewhere" role="note">
           Answered outside Auxilium — the reply is not in the Sent folder we watch.

@@ -1,19 +1,20 @@
 import { create } from 'zustand';
 import { attachmentLimitProblem, type DraftAttachment } from '../../../../shared/attachments';
-import { contract } from '../../../../shared/contract';
-import type { Message } from '../../../../shared/conversation';
+import { contract, type ParsedInput } from '../../../../shared/contract';
+import type { ConversationDetail, Message } from '../../../../shared/conversation';
+import { formatRecipientList, parseRecipientList, type ChosenRecipients } from '../../../../shared/recipient-list';
 import type { AppError } from '../../../../shared/errors';
 import { invoke } from '../../lib/api';
 import { useConversationStore } from './conversation-store';
 
 /**
- * The one composer of the open conversation: Reply, Reply all, or an internal Note. What the agent
+ * The one composer of the open conversation: Reply, Reply all, Forward, or an internal Note. What the agent
  * types is a draft on the main side (saved ~500 ms after the last keystroke, so it survives a
  * restart), and so is every attached file, uploaded the moment it is picked; a reply is queued with
  * an undo window and takes the draft's files with it, and Undo or Edit puts its text and files back.
  */
 
-export type ComposerMode = 'reply' | 'reply-all' | 'note';
+export type ComposerMode = 'reply' | 'reply-all' | 'forward' | 'note';
 export type ReplyMode = Exclude<ComposerMode, 'note'>;
 
 /** How long a sent reply can still be taken back. */
@@ -31,12 +32,29 @@ export interface ListedFile {
   size: number;
 }
 
+export type RecipientField = 'to' | 'cc' | 'bcc';
+/** To, Cc and Bcc as typed in the composer's fields. */
+export type RecipientFields = Record<RecipientField, string>;
+
+/**
+ * Someone else answered while this draft was being written, or is answering right now: shown on
+ * Send, which then waits for the agent to send anyway or go back and read.
+ */
+export type Collision = { kind: 'replied'; who: string; at: string } | { kind: 'replying'; who: string };
+
 export interface PendingSend {
   messageId: number;
   conversationId: number;
   mode: ReplyMode;
+  /** What Undo puts back besides the text: the forwarded message, the fields as they were sent. */
+  restore: Restore;
   /** Local clock (ms) when the undo window closes. */
   until: number;
+}
+
+export interface Restore {
+  forwardOf: number | null;
+  recipients: RecipientFields | null;
 }
 
 export interface ComposerState {
@@ -60,16 +78,34 @@ export interface ComposerState {
   attachments: ListedFile[];
   /** Why a picked file was not added (over the size limit, unreadable, refused) or not removed. */
   attachError: string | null;
+  /** To, Cc and Bcc as the agent edited them; null while they are the mode's defaults. */
+  recipients: RecipientFields | null;
+  /** Why a recipient field cannot be sent as it is. */
+  recipientErrors: Partial<Record<RecipientField, string>>;
+  /** Forward: the message of the thread that is forwarded. */
+  forwardOf: number | null;
+  /** The newest message of the thread when the agent began this draft: later replies by others are a collision. */
+  threadSeen: number | null;
+  collision: Collision | null;
 
   open(conversationId: number | null): void;
   setMode(mode: ComposerMode): void;
+  /** Forward `messageId` of the open conversation. */
+  forward(messageId: number): void;
+  /** The fields as the agent edits them (all three, so the defaults shown become the edited values). */
+  setRecipients(fields: RecipientFields): void;
+  /** The thread as the composer shows it: a draft loaded before its thread begins at the thread's newest message. */
+  sawThread(detail: ConversationDetail): void;
+  /** Back to the draft without sending; the replies shown are now seen. */
+  dismissCollision(): void;
   setText(text: string): void;
   /** Puts `snippet` into the text at `at` (the cursor), e.g. a saved reply. */
   insertText(snippet: string, at: number): void;
   /** Uploads files from disk to the draft, refusing any that would take the total over the limit. */
   addFiles(files: readonly File[]): Promise<void>;
   removeAttachment(key: string): Promise<void>;
-  submit(): Promise<void>;
+  /** Sends (or adds the note); `anyway` sends past a collision the agent was shown. */
+  submit(options?: { anyway?: boolean }): Promise<void>;
   undo(): Promise<void>;
   /** The undo window is over: follow the reply's delivery state instead. */
   windowEnded(): void;
@@ -82,8 +118,50 @@ export interface ComposerState {
   flushDraft(): Promise<void>;
 }
 
-const replyText = contract['conversations:send-reply'].input.shape.text;
+const replyInput = contract['conversations:send-reply'].input;
 const noteText = contract['conversations:add-note'].input.shape.text;
+
+/** The newest message id of the open conversation's thread, when `conversationId` is the one open. */
+function newestMessageId(conversationId: number): number | null {
+  const detail = useConversationStore.getState().detail;
+  if (!detail || detail.conversation.id !== conversationId) return null;
+  return detail.messages.reduce((max, m) => Math.max(max, m.id), 0);
+}
+
+/** The newest message of the open thread that can be forwarded (anything but a note). */
+function newestForwardable(): number | null {
+  const detail = useConversationStore.getState().detail;
+  return detail?.messages.findLast((m) => m.direction !== 'note')?.id ?? null;
+}
+
+/** "Grace" from an X-Auxilium-Agent "Grace <grace@acme.test>". */
+function agentName(sentBy: string): string {
+  return /^(.*?)\s*<[^<>]*>$/.exec(sentBy)?.[1]?.trim() || sentBy;
+}
+
+/**
+ * A reply by someone else since `seen`: one found in the mailbox (the Sent folder of the shared
+ * account), not sent from this desktop. Else a teammate writing here right now.
+ */
+export function collisionIn(detail: ConversationDetail, seen: number | null): Collision | null {
+  const replied = seen === null ? undefined : detail.messages.findLast((m) => m.direction === 'outbound' && m.delivery === null && m.id > seen);
+  if (replied) return { kind: 'replied', who: replied.sentBy ? agentName(replied.sentBy) : 'Someone using another mail program', at: replied.date };
+  const replying = detail.conversation.replying ?? [];
+  return replying.length > 0 ? { kind: 'replying', who: replying.join(' and ') } : null;
+}
+
+/** The recipient fields parsed, or the problems per field. */
+function parseFields(fields: RecipientFields): { ok: true; value: ChosenRecipients } | { ok: false; errors: Partial<Record<RecipientField, string>> } {
+  const errors: Partial<Record<RecipientField, string>> = {};
+  const value: ChosenRecipients = { to: [], cc: [], bcc: [] };
+  for (const field of ['to', 'cc', 'bcc'] as const) {
+    const parsed = parseRecipientList(fields[field]);
+    if (parsed.ok) value[field] = parsed.value;
+    else errors[field] = parsed.error;
+  }
+  if (!errors.to && value.to.length === 0) errors.to = 'Enter at least one To address';
+  return Object.keys(errors).length > 0 ? { ok: false, errors } : { ok: true, value };
+}
 
 let openGeneration = 0;
 let draftTimer: ReturnType<typeof setTimeout> | null = null;
@@ -163,7 +241,7 @@ export const useComposerStore = create<ComposerState>()((set, get) => {
    * anything typed since, the files (already back in the draft on the main side) before any
    * attached since.
    */
-  async function putBack(conversationId: number, mode: ReplyMode, back: { text: string; attachments: DraftAttachment[] }): Promise<void> {
+  async function putBack(conversationId: number, mode: ReplyMode, restore: Restore, back: { text: string; attachments: DraftAttachment[] }): Promise<void> {
     const { text } = back;
     if (get().conversationId === conversationId) {
       const current = get().text;
@@ -171,6 +249,8 @@ export const useComposerStore = create<ComposerState>()((set, get) => {
       set((s) => ({
         text: merged,
         mode,
+        ...restore,
+        recipientErrors: {},
         textError: null,
         draft: 'unsaved',
         focusRequest: s.focusRequest + 1,
@@ -213,6 +293,31 @@ export const useComposerStore = create<ComposerState>()((set, get) => {
     return null;
   }
 
+  /**
+   * The reply as the contract takes it, or null after showing what is wrong (at the field, or under
+   * the text). Edited fields, and a forward's (which has no defaults), are sent as typed; otherwise
+   * the main side applies the reply's defaults, the same ones the composer shows.
+   */
+  function checkedReply(id: number, mode: ReplyMode, text: string): ParsedInput<'conversations:send-reply'> | null {
+    let recipients: ChosenRecipients | undefined;
+    const fields = get().recipients ?? (mode === 'forward' ? { to: '', cc: '', bcc: '' } : null);
+    if (fields) {
+      const parsed = parseFields(fields);
+      if (!parsed.ok) {
+        set({ recipientErrors: parsed.errors });
+        return null;
+      }
+      recipients = parsed.value;
+    }
+    const forwardOf = mode === 'forward' ? (get().forwardOf ?? undefined) : undefined;
+    const checked = replyInput.safeParse({ id, mode, text, undoSeconds: UNDO_SECONDS, ...(recipients ? { recipients } : {}), ...(forwardOf === undefined ? {} : { forwardOf }) });
+    if (checked.success) return checked.data;
+    const issue = checked.error.issues[0];
+    if (issue?.path[0] === 'recipients') set({ recipientErrors: { [String(issue.path[1] ?? 'to')]: issue.message } });
+    else set((s) => ({ textError: issue?.message ?? 'Check the text', focusRequest: s.focusRequest + 1 }));
+    return null;
+  }
+
   return {
     conversationId: null,
     mode: 'reply',
@@ -227,6 +332,11 @@ export const useComposerStore = create<ComposerState>()((set, get) => {
     focusRequest: 0,
     attachments: [],
     attachError: null,
+    recipients: null,
+    recipientErrors: {},
+    forwardOf: null,
+    threadSeen: null,
+    collision: null,
 
     open(conversationId) {
       const left = get().conversationId;
@@ -245,23 +355,54 @@ export const useComposerStore = create<ComposerState>()((set, get) => {
         tracked: null,
         attachments: [],
         attachError: null,
+        recipients: null,
+        recipientErrors: {},
+        forwardOf: null,
+        threadSeen: null,
+        collision: null,
       });
       if (conversationId === null) return;
       void invoke('drafts:get', { conversationId }).then((result) => {
         if (gen !== openGeneration || get().conversationId !== conversationId) return;
         if (result.ok) set((s) => ({ attachments: storedFirst(result.value.attachments, s.attachments) }));
-        if (result.ok && result.value.text && !get().text) set({ text: result.value.text, draft: 'saved' });
+        if (result.ok && result.value.text && !get().text) set({ text: result.value.text, draft: 'saved', threadSeen: newestMessageId(conversationId) });
         else if (get().draft === 'loading') set({ draft: get().text ? 'unsaved' : 'empty' });
       });
     },
 
     setMode(mode) {
-      set((s) => ({ mode, textError: null, focusRequest: s.focusRequest + 1 }));
+      // Each mode starts from its own recipients: Reply's, Reply all's, or nobody yet for a forward.
+      const forwardOf = mode === 'forward' ? (get().forwardOf ?? newestForwardable()) : null;
+      set((s) => ({ mode, forwardOf, recipients: null, recipientErrors: {}, collision: null, textError: null, focusRequest: s.focusRequest + 1 }));
+    },
+
+    forward(messageId) {
+      set((s) => ({ mode: 'forward', forwardOf: messageId, recipients: null, recipientErrors: {}, collision: null, textError: null, focusRequest: s.focusRequest + 1 }));
+    },
+
+    setRecipients(fields) {
+      const errors = { ...get().recipientErrors };
+      for (const field of ['to', 'cc', 'bcc'] as const) if (fields[field] !== get().recipients?.[field]) delete errors[field];
+      set({ recipients: fields, recipientErrors: errors });
+    },
+
+    sawThread(detail) {
+      const { conversationId, text, threadSeen } = get();
+      if (detail.conversation.id !== conversationId || threadSeen !== null || !text.trim()) return;
+      set({ threadSeen: detail.messages.reduce((max, m) => Math.max(max, m.id), 0) });
+    },
+
+    dismissCollision() {
+      const id = get().conversationId;
+      set((s) => ({ collision: null, threadSeen: id === null ? null : newestMessageId(id), focusRequest: s.focusRequest + 1 }));
     },
 
     setText(text) {
       const id = get().conversationId;
-      set({ text, textError: null, draft: 'unsaved' });
+      // The draft begins (or ends): replies by others are counted from here.
+      const began = !get().text.trim() && text.trim() !== '';
+      const threadSeen = !text.trim() || id === null ? null : began ? newestMessageId(id) : get().threadSeen;
+      set({ text, textError: null, draft: 'unsaved', threadSeen });
       if (id !== null) scheduleSave(id, text);
     },
 
@@ -312,17 +453,16 @@ export const useComposerStore = create<ComposerState>()((set, get) => {
       else set((s) => ({ attachments: s.attachments.filter((f) => f.key !== key), attachError: null }));
     },
 
-    async submit() {
+    async submit(options = {}) {
       const { conversationId: id, mode, text, busy } = get();
       if (id === null || busy) return;
-      const parsed = (mode === 'note' ? noteText : replyText).safeParse(text);
-      if (!parsed.success) {
-        set((s) => ({ textError: parsed.error.issues[0]?.message ?? 'Check the text', focusRequest: s.focusRequest + 1 }));
-        return;
-      }
-      set({ busy: true, textError: null, error: null });
-
       if (mode === 'note') {
+        const parsed = noteText.safeParse(text);
+        if (!parsed.success) {
+          set((s) => ({ textError: parsed.error.issues[0]?.message ?? 'Check the text', focusRequest: s.focusRequest + 1 }));
+          return;
+        }
+        set({ busy: true, textError: null, error: null, collision: null });
         const failed = await useConversationStore.getState().addNote(text);
         if (get().conversationId !== id) return;
         if (failed) {
@@ -334,6 +474,19 @@ export const useComposerStore = create<ComposerState>()((set, get) => {
         return;
       }
 
+      const request = checkedReply(id, mode, text);
+      if (!request) return;
+      // Someone else answered since this draft began, or is answering now: the agent decides.
+      if (mode !== 'forward' && !options.anyway) {
+        const detail = useConversationStore.getState().detail;
+        const collision = detail && detail.conversation.id === id ? collisionIn(detail, get().threadSeen) : null;
+        if (collision) {
+          set({ collision });
+          return;
+        }
+      }
+      set({ busy: true, textError: null, error: null, recipientErrors: {}, collision: null });
+
       // The reply takes the files stored with the draft: wait for any still uploading, and do not send
       // when one failed (the agent sees why, next to the list).
       if (get().attachments.some((f) => f.id === null)) {
@@ -344,16 +497,19 @@ export const useComposerStore = create<ComposerState>()((set, get) => {
           return;
         }
       }
-      const result = await invoke('conversations:send-reply', { id, mode, text, undoSeconds: UNDO_SECONDS });
+      const result = await invoke('conversations:send-reply', request);
       if (!result.ok) {
         if (get().conversationId === id) set({ busy: false, error: { title: 'The reply was not sent.', error: result.error } });
         return;
       }
       useConversationStore.getState().upsertMessage(result.value);
-      const pending: PendingSend = { messageId: result.value.id, conversationId: id, mode, until: Date.now() + UNDO_SECONDS * 1000 };
+      const restore: Restore = { forwardOf: request.forwardOf ?? null, recipients: get().recipients };
+      const pending: PendingSend = { messageId: result.value.id, conversationId: id, mode, restore, until: Date.now() + UNDO_SECONDS * 1000 };
       clearDraft(id);
-      if (get().conversationId === id) set({ busy: false, text: '', draft: 'empty', pending, tracked: null, attachments: [], attachError: null });
-      else set({ pending });
+      if (get().conversationId === id) {
+        // The next message starts afresh: the mode's default recipients, and Reply after a forward.
+        set({ busy: false, text: '', draft: 'empty', pending, tracked: null, attachments: [], attachError: null, threadSeen: null, recipients: null, ...(mode === 'forward' ? { mode: 'reply', forwardOf: null } : {}) });
+      } else set({ pending });
     },
 
     async undo() {
@@ -373,7 +529,7 @@ export const useComposerStore = create<ComposerState>()((set, get) => {
       }
       useConversationStore.getState().removeMessage(pending.messageId);
       set({ undoing: false, pending: null });
-      await putBack(pending.conversationId, pending.mode, result.value);
+      await putBack(pending.conversationId, pending.mode, pending.restore, result.value);
     },
 
     windowEnded() {
@@ -393,7 +549,10 @@ export const useComposerStore = create<ComposerState>()((set, get) => {
       if (!result.ok) return result.error;
       useConversationStore.getState().removeMessage(message.id);
       if (get().tracked?.messageId === message.id) set({ tracked: null });
-      await putBack(message.conversationId, message.cc.length > 0 ? 'reply-all' : 'reply', result.value);
+      // Back as it was sent, recipients included: a refused address can be corrected before sending again.
+      const mode: ReplyMode = message.forwardOf ? 'forward' : message.cc.length > 0 ? 'reply-all' : 'reply';
+      const recipients = { to: formatRecipientList(message.to), cc: formatRecipientList(message.cc), bcc: formatRecipientList(message.bcc ?? []) };
+      await putBack(message.conversationId, mode, { forwardOf: message.forwardOf ?? null, recipients }, result.value);
       return null;
     },
 

@@ -32,6 +32,17 @@ export function fullTime(iso: string): string {
   return Number.isNaN(date.getTime()) ? iso : fullFormat.format(date);
 }
 
+/** "just now", "2 minutes ago", "3 hours ago", else the full time: how long ago someone else answered. */
+export function timeAgo(iso: string, now = new Date()): string {
+  const minutes = Math.floor((now.getTime() - new Date(iso).getTime()) / 60_000);
+  if (Number.isNaN(minutes)) return '';
+  if (minutes < 1) return 'just now';
+  if (minutes < 60) return `${minutes} minute${minutes === 1 ? '' : 's'} ago`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return `${hours} hour${hours === 1 ? '' : 's'} ago`;
+  return `on ${fullTime(iso)}`;
+}
+
 /** Names, addresses, subjects and file names from mail go through `shown` before they are displayed. */
 export function formatAddress(address: Address): string {
   const name = shown(address.name);

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ConversationDetail, ConversationSummary } from '../../../../shared/conversation';
+import type { ConversationDetail, ConversationSummary, Message } from '../../../../shared/conversation';
 
 /**
  * The zustand stores behind triage (list, selection, bulk actions), the open conversation (close and
@@ -288,5 +288,110 @@ describe('composer store', () => {
     expect(useComposerStore.getState()).toMatchObject({ text: '', draft: 'empty', pending: { messageId: 99, conversationId: 8, mode: 'reply-all' } });
     await useComposerStore.getState().flushDraft();
     expect(calls.filter((c) => c.channel === 'drafts:save').at(-1)!.input).toEqual({ conversationId: 8, text: '' });
+  });
+
+  describe('recipients, forward and collisions', () => {
+    function message(id: number, extra: Partial<Message> = {}): Message {
+      return {
+        id, conversationId: 8, direction: 'inbound', kind: 'normal', from: { name: 'Carol', address: 'c8@example.com' }, to: [], cc: [], replyTo: [],
+        subject: 'Question 8', date: '2026-12-01T10:00:00.000Z', text: 'Hello', html: null, attachments: [], parseError: null, authorAgentId: null,
+        sentBy: null, answeredOnServer: false, delivery: null, ...extra,
+      };
+    }
+    const sent = () => calls.filter((c) => c.channel === 'conversations:send-reply').map((c) => c.input);
+
+    beforeEach(() => {
+      answers['drafts:get'] = () => ({ text: '', attachments: [] });
+      answers['drafts:save'] = () => ({});
+      answers['conversations:send-reply'] = (input) => ({ id: 99, conversationId: input.id, direction: 'outbound', text: input.text, delivery: null });
+      useConversationStore.setState({ id: 8, detail: { conversation: summary(8), messages: [message(1), message(2, { direction: 'note' })] } });
+      useComposerStore.getState().open(null);
+      useComposerStore.getState().open(8);
+    });
+
+    it('sends the To, Cc and Bcc as edited, and says which field is wrong instead of sending', async () => {
+      const composer = useComposerStore.getState();
+      composer.setText('See you.');
+      composer.setRecipients({ to: 'Carol <c8@example.com>', cc: 'boss@example.com, not-an-address', bcc: '' });
+      await useComposerStore.getState().submit();
+      expect(sent()).toEqual([]);
+      expect(useComposerStore.getState().recipientErrors).toEqual({ cc: '“not-an-address” is not an email address. Write it like name@example.com.' });
+
+      useComposerStore.getState().setRecipients({ to: 'Carol <c8@example.com>', cc: 'boss@example.com', bcc: 'Lead <lead@acme.test>' });
+      expect(useComposerStore.getState().recipientErrors).toEqual({});
+      await useComposerStore.getState().submit();
+      expect(sent()).toEqual([
+        {
+          id: 8, mode: 'reply', text: 'See you.', undoSeconds: 5,
+          recipients: { to: [{ name: 'Carol', address: 'c8@example.com' }], cc: [{ name: '', address: 'boss@example.com' }], bcc: [{ name: 'Lead', address: 'lead@acme.test' }] },
+        },
+      ]);
+    });
+
+    it('Undo puts the edited recipients back with the text', async () => {
+      answers['outbox:cancel'] = () => ({ text: 'See you.', attachments: [] });
+      useComposerStore.getState().setText('See you.');
+      const fields = { to: 'c8@example.com', cc: '', bcc: 'lead@acme.test' };
+      useComposerStore.getState().setRecipients(fields);
+      await useComposerStore.getState().submit();
+      expect(useComposerStore.getState().recipients).toBeNull();
+      await useComposerStore.getState().undo();
+      expect(useComposerStore.getState()).toMatchObject({ text: 'See you.', mode: 'reply', recipients: fields });
+    });
+
+    it('Forward takes the newest message that is not a note, needs a To, sends it with the message, then goes back to Reply', async () => {
+      useComposerStore.getState().setMode('forward');
+      expect(useComposerStore.getState()).toMatchObject({ mode: 'forward', forwardOf: 1, recipients: null });
+      await useComposerStore.getState().submit();
+      expect(useComposerStore.getState().recipientErrors).toEqual({ to: 'Enter at least one To address' });
+      expect(sent()).toEqual([]);
+
+      useComposerStore.getState().forward(1);
+      useComposerStore.getState().setRecipients({ to: 'workshop@partner.example', cc: '', bcc: '' });
+      await useComposerStore.getState().submit();
+      // No text is fine for a forward: the forwarded message is the content.
+      expect(sent()).toEqual([
+        { id: 8, mode: 'forward', text: '', undoSeconds: 5, forwardOf: 1, recipients: { to: [{ name: '', address: 'workshop@partner.example' }], cc: [], bcc: [] } },
+      ]);
+      expect(useComposerStore.getState()).toMatchObject({ mode: 'reply', forwardOf: null, recipients: null });
+    });
+
+    it('warns on Send when a teammate’s reply arrived after the draft began, and sends only when told to', async () => {
+      useComposerStore.getState().setText('Your order ships today.');
+      expect(useComposerStore.getState().threadSeen).toBe(2);
+      // Grace's reply, found in the Sent folder (no delivery of this desktop).
+      const theirs = message(3, { direction: 'outbound', kind: 'own', sentBy: 'Grace <grace@acme.test>', date: '2026-12-01T10:05:00.000Z' });
+      useConversationStore.setState({ detail: { conversation: summary(8), messages: [message(1), message(2, { direction: 'note' }), theirs] } });
+      await useComposerStore.getState().submit();
+      expect(sent()).toEqual([]);
+      expect(useComposerStore.getState().collision).toEqual({ kind: 'replied', who: 'Grace', at: '2026-12-01T10:05:00.000Z' });
+
+      await useComposerStore.getState().submit({ anyway: true });
+      expect(sent()).toHaveLength(1);
+      expect(useComposerStore.getState().collision).toBeNull();
+    });
+
+    it('does not warn about replies that were there before the draft began, or sent from this desktop; “Don’t send” counts them as seen', async () => {
+      const earlier = message(3, { direction: 'outbound', sentBy: 'Grace <grace@acme.test>' });
+      useConversationStore.setState({ detail: { conversation: summary(8), messages: [message(1), earlier] } });
+      useComposerStore.getState().setText('Draft');
+      const ours = message(4, { direction: 'outbound', delivery: { state: 'sent', error: null, attempts: 1, nextAttemptAt: null, refused: [], filing: null } });
+      const later = message(5, { direction: 'outbound', sentBy: null });
+      useConversationStore.setState({ detail: { conversation: summary(8), messages: [message(1), earlier, ours, later] } });
+      await useComposerStore.getState().submit();
+      expect(useComposerStore.getState().collision).toMatchObject({ kind: 'replied', who: 'Someone using another mail program' });
+      useComposerStore.getState().dismissCollision();
+      expect(useComposerStore.getState().collision).toBeNull();
+      await useComposerStore.getState().submit();
+      expect(sent()).toHaveLength(1);
+    });
+
+    it('warns when a teammate is replying right now', async () => {
+      useConversationStore.setState({ detail: { conversation: summary(8, { replying: ['Grace'] }), messages: [message(1)] } });
+      useComposerStore.getState().setText('Draft');
+      await useComposerStore.getState().submit();
+      expect(useComposerStore.getState().collision).toEqual({ kind: 'replying', who: 'Grace' });
+      expect(sent()).toEqual([]);
+    });
   });
 });

@@ -19,6 +19,8 @@ export interface SettingsState {
   saveAgent(values: { id?: number; name: string; email: string }): Promise<AppError | null>;
   deleteAgent(id: number): Promise<AppError | null>;
   setMe(agentId: number | null): Promise<AppError | null>;
+  /** The agent's own signature, above the channel's on their replies. */
+  setSignature(agentId: number, signature: string): Promise<AppError | null>;
   clearError(): void;
 }
 
@@ -62,6 +64,13 @@ export const useSettingsStore = create<SettingsState>()((set, get) => ({
       next[index] = result.value;
       return { agents: next };
     });
+    return null;
+  },
+
+  async setSignature(agentId, signature) {
+    const result = await invoke('agents:set-signature', { id: agentId, signature });
+    if (!result.ok) return result.error;
+    set(({ agents }) => ({ agents: agents.map((a) => (a.id === agentId ? result.value : a)) }));
     return null;
   },
 
