@@ -59,9 +59,21 @@ const appZones = [
   },
   { target: 'electron/web/**', from: ['electron/main/**', 'electron/preload/**'], message: 'The web host runs without Electron: it never imports the shell.' },
   { target: 'electron/main/**', from: ['electron/web/**', 'electron/preload/**'], message: 'The shell uses core, not the web host or the preload script.' },
-  { target: 'electron/preload/**', from: ['electron/main/**', 'electron/core/**', 'electron/services/**', 'electron/web/**'], message: 'preload sees only the contract.' },
-  { target: 'shared/**', from: ['electron/**', 'renderer/**', ...OUTSIDE_THE_APP], message: 'shared/ is the contract of both sides: it imports only zod and itself.' },
-  { target: 'renderer/**', from: ['electron/**', ...OUTSIDE_THE_APP], message: 'The renderer reaches the main side only through renderer/src/lib/api.ts and the contract in shared/.' },
+  {
+    target: 'electron/preload/**',
+    from: ['electron/main/**', 'electron/core/**', 'electron/services/**', 'electron/web/**'],
+    message: 'preload sees only the contract.',
+  },
+  {
+    target: 'shared/**',
+    from: ['electron/**', 'renderer/**', ...OUTSIDE_THE_APP],
+    message: 'shared/ is the contract of both sides: it imports only zod and itself.',
+  },
+  {
+    target: 'renderer/**',
+    from: ['electron/**', ...OUTSIDE_THE_APP],
+    message: 'The renderer reaches the main side only through renderer/src/lib/api.ts and the contract in shared/.',
+  },
   { target: 'electron/**', from: OUTSIDE_THE_APP, message: 'App code never imports tests, benchmarks or scripts.' },
 ];
 
@@ -140,10 +152,7 @@ export default defineConfig(
     files: ['shared/**'],
     ignores: ['**/*.test.ts'],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: [{ regex: '^(?!zod$|\\./)', message: 'shared/ imports only zod and its own files.' }] },
-      ],
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^(?!zod$|\\./)', message: 'shared/ imports only zod and its own files.' }] }],
     },
   },
 );

@@ -122,7 +122,14 @@ export const initialImportBenchmark: Benchmark = {
       await core.stop();
       const parseSeconds = await parseOnlySeconds(count, stack.users.customer, user, join(ctx.tempDir(), 'attachments'));
       return [
-        { metric: `import ${count} messages until searchable`, unit: 's', ours: ourSeconds, baseline: bareSeconds, goal: '<= 1.5x bare fetch', met: ourSeconds <= 1.5 * bareSeconds },
+        {
+          metric: `import ${count} messages until searchable`,
+          unit: 's',
+          ours: ourSeconds,
+          baseline: bareSeconds,
+          goal: '<= 1.5x bare fetch',
+          met: ourSeconds <= 1.5 * bareSeconds,
+        },
         { metric: 'newest 50 conversations visible', unit: 's', ours: firstFifty, baseline: bareSeconds, goal: '<= 2 s from start', met: firstFifty <= 2 },
         { metric: `peak memory growth during import (${count})`, unit: 'MB', ours: ourGrowth, baseline: bareGrowth, goal: '<= 150 MB', met: ourGrowth <= 150 },
         // Where the time goes: on a machine with few cores the import is bound by CPU, not by waiting.

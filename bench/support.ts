@@ -9,7 +9,12 @@ export function startCore(dataDir: string): Core {
 }
 
 /** Resolves with the first event payload that satisfies the test. */
-export function nextEvent<E extends EventName>(core: Core, event: E, test: (payload: EventPayload<E>) => boolean, timeoutMs = 60_000): Promise<EventPayload<E>> {
+export function nextEvent<E extends EventName>(
+  core: Core,
+  event: E,
+  test: (payload: EventPayload<E>) => boolean,
+  timeoutMs = 60_000,
+): Promise<EventPayload<E>> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       off();

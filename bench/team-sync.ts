@@ -26,7 +26,11 @@ export const teamSyncBenchmark: Benchmark = {
 type Ctx = Parameters<Benchmark['run']>[0];
 
 async function connected(core: Core, channelId: string): Promise<void> {
-  await waitUntil(() => core.channels.get(channelId).team?.state === 'connected' && core.channels.get(channelId).team?.waiting === 0, 120_000, 'team sync to be up to date');
+  await waitUntil(
+    () => core.channels.get(channelId).team?.state === 'connected' && core.channels.get(channelId).team?.waiting === 0,
+    120_000,
+    'team sync to be up to date',
+  );
 }
 
 async function desktop(ctx: Ctx, folder: string): Promise<{ core: Core; channelId: string }> {
@@ -70,7 +74,10 @@ async function eventLatency(ctx: Ctx): Promise<Figure[]> {
   await watcher.connect();
   await writer.mailboxCreate(bareFolder);
   await watcher.mailboxOpen(bareFolder);
-  const event = await composeTeamMessage({ v: 1, id: randomUUID(), at: new Date().toISOString(), by: '', type: 'status.changed', conversation: 'id:bench@example.com', status: 'closed' }, stack.users.other.address);
+  const event = await composeTeamMessage(
+    { v: 1, id: randomUUID(), at: new Date().toISOString(), by: '', type: 'status.changed', conversation: 'id:bench@example.com', status: 'closed' },
+    stack.users.other.address,
+  );
 
   const ours: number[] = [];
   const baseline: number[] = [];
@@ -100,7 +107,14 @@ async function eventLatency(ctx: Ctx): Promise<Figure[]> {
   const p95 = percentile(ours, 95);
   const bareP95 = percentile(baseline, 95);
   return [
-    { metric: `p95 change on A to shown on B (${count} changes)`, unit: 'ms', ours: p95, baseline: bareP95, goal: '<= bare + 250 ms', met: p95 <= bareP95 + 250 },
+    {
+      metric: `p95 change on A to shown on B (${count} changes)`,
+      unit: 'ms',
+      ours: p95,
+      baseline: bareP95,
+      goal: '<= bare + 250 ms',
+      met: p95 <= bareP95 + 250,
+    },
     { metric: 'median change on A to shown on B', unit: 'ms', ours: percentile(ours, 50), baseline: percentile(baseline, 50) },
   ];
 }
@@ -144,7 +158,8 @@ async function joining(ctx: Ctx): Promise<Figure> {
     await client.mailboxOpen(folder, { readOnly: true });
     let fetched = 0;
     for await (const message of client.fetch('1:*', { uid: true, headers: ['x-auxilium-snapshot'] }, { uid: true })) fetched += message.uid > 0 ? 1 : 0;
-    for await (const message of client.fetch('1:*', { ...TEAM_FETCH, bodyParts: [...TEAM_FETCH.bodyParts] }, { uid: true })) fetched += message.bodyParts ? 1 : 0;
+    for await (const message of client.fetch('1:*', { ...TEAM_FETCH, bodyParts: [...TEAM_FETCH.bodyParts] }, { uid: true }))
+      fetched += message.bodyParts ? 1 : 0;
     bare = performance.now() - bareStart;
     if (fetched !== 2 * count) throw new Error(`the bare fetch read ${fetched / 2} of ${count} messages`);
   } finally {

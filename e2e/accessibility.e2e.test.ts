@@ -29,10 +29,26 @@ describe.each(['light', 'dark'] as const)('Accessibility in %s mode', (colorSche
     // The customer wrote before: the customer panel lists that conversation.
     inbox.conversations.find((x) => x.id !== c.id && x.status === 'closed')!.customer = c.customer;
     addMessage(inbox, c.id, { text: 'Hello,\n\nwhere is my order?\n\nOn Mon, 1 Dec 2026, Acme wrote:\n> It ships soon.' });
-    addMessage(inbox, c.id, { direction: 'note', from: { name: 'Ada Lovelace', address: 'ada@auxilium.test' }, to: [], text: 'Checked the courier.', authorAgentId: 1 });
     addMessage(inbox, c.id, {
-      direction: 'outbound', from: { name: 'Acme Support', address: 'support@auxilium.test' }, to: [c.customer], text: 'It is **on its way**.',
-      delivery: { state: 'failed', error: { code: 'MESSAGE_REJECTED', message: 'Message rejected', cause: 'SPF failure.', fix: 'Configure DNS records.', retryable: false }, attempts: 1, nextAttemptAt: null, refused: [], filing: null },
+      direction: 'note',
+      from: { name: 'Ada Lovelace', address: 'ada@auxilium.test' },
+      to: [],
+      text: 'Checked the courier.',
+      authorAgentId: 1,
+    });
+    addMessage(inbox, c.id, {
+      direction: 'outbound',
+      from: { name: 'Acme Support', address: 'support@auxilium.test' },
+      to: [c.customer],
+      text: 'It is **on its way**.',
+      delivery: {
+        state: 'failed',
+        error: { code: 'MESSAGE_REJECTED', message: 'Message rejected', cause: 'SPF failure.', fix: 'Configure DNS records.', retryable: false },
+        attempts: 1,
+        nextAttemptAt: null,
+        refused: [],
+        filing: null,
+      },
     });
     await page.goto(`${app.host.url}#/channels`);
   });
@@ -78,7 +94,11 @@ describe.each(['light', 'dark'] as const)('Accessibility in %s mode', (colorSche
     await page.getByRole('button', { name: 'Show quoted text' }).click();
     const customer = page.getByRole('complementary', { name: /^Customer/ });
     await customer.getByRole('button', { name: /Customer/ }).click();
-    await customer.getByRole('list', { name: /Other conversations/ }).getByRole('link').first().waitFor();
+    await customer
+      .getByRole('list', { name: /Other conversations/ })
+      .getByRole('link')
+      .first()
+      .waitFor();
     expect(await seriousViolations(page)).toEqual([]);
     await page.screenshot({ path: `test-results/conversation-${colorScheme}.png` });
   });

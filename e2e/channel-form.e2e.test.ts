@@ -75,9 +75,7 @@ describe('Create Channel dialog', () => {
     await port.and(page.locator('[aria-invalid="true"]')).waitFor();
     expect(await fieldError(page, port)).toContain('Port must be a whole number from 1 to 65535');
     expect(await fieldError(page, smtp.getByLabel('From Address'))).toContain('Enter an email address like support@example.com');
-    expect(await fieldError(page, group(dialog, 'Support Email Address').getByLabel('Support Address'))).toContain(
-      'Enter an email address',
-    );
+    expect(await fieldError(page, group(dialog, 'Support Email Address').getByLabel('Support Address'))).toContain('Enter an email address');
     expect(await fieldError(page, dialog.getByLabel('Channel Name'))).toContain('Channel Name is required');
     expect(await fieldError(page, imap.getByLabel('Password', { exact: true }))).toContain('Password is required');
     expect(await fieldError(page, imap.getByLabel('Username', { exact: true }))).toContain('Username is required');

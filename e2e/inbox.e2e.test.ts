@@ -54,8 +54,7 @@ function row(page: Page, subject: string) {
 }
 
 /** A 1×1 PNG. */
-const LOGO_DATA_URL =
-  'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+const LOGO_DATA_URL = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
 
 describe('Inbox UI (stand-in host)', () => {
   let pictured: { id: number };
@@ -71,7 +70,9 @@ describe('Inbox UI (stand-in host)', () => {
     page.on('console', (m) => consoleMessages.push(m));
     await recordNotifications(page);
     inbox = await installFakeInbox(page, generateConversations(100_000), {
-      handlers: () => ({ 'messages:get-inline-images': (input) => (input.id === pictured.id ? [{ contentId: 'logo@acme.test', dataUrl: LOGO_DATA_URL }] : []) }),
+      handlers: () => ({
+        'messages:get-inline-images': (input) => (input.id === pictured.id ? [{ contentId: 'logo@acme.test', dataUrl: LOGO_DATA_URL }] : []),
+      }),
     });
     inbox.agents.push({ id: 1, name: 'Ada Lovelace', email: 'ada@auxilium.test' }, { id: 2, name: 'Grace Hopper', email: 'grace@auxilium.test' });
     inbox.meAgentId = 1;
@@ -82,7 +83,11 @@ describe('Inbox UI (stand-in host)', () => {
       attachments: [{ id: 1, filename: 'invoice.pdf', contentType: 'application/pdf', size: 48_213, inline: false }],
     });
     addMessage(inbox, first.id, { kind: 'auto-reply', text: '', html: HOSTILE_HTML, date: new Date(Date.parse(first.lastMessageAt) + 60_000).toISOString() });
-    const broken = addMessage(inbox, first.id, { text: '', parseError: 'Parsing timed out', date: new Date(Date.parse(first.lastMessageAt) + 120_000).toISOString() });
+    const broken = addMessage(inbox, first.id, {
+      text: '',
+      parseError: 'Parsing timed out',
+      date: new Date(Date.parse(first.lastMessageAt) + 120_000).toISOString(),
+    });
     inbox.raw.set(broken.id, 'Subject: broken\r\nContent-Type: multipart/mixed; boundary="zz"\r\n\r\n--zz\r\nraw body text');
     // Direction controls that make a name, subject or file name read as something else.
     const spoofed = inbox.conversations[2]!;
@@ -241,7 +246,14 @@ describe('Inbox UI (stand-in host)', () => {
   });
 
   it('adds new conversations live from the change event', async () => {
-    const fresh = { ...inbox.conversations[1]!, id: 100_001, subject: `Brand new ${token}`, lastMessageAt: new Date().toISOString(), unread: true, status: 'open' as const };
+    const fresh = {
+      ...inbox.conversations[1]!,
+      id: 100_001,
+      subject: `Brand new ${token}`,
+      lastMessageAt: new Date().toISOString(),
+      unread: true,
+      status: 'open' as const,
+    };
     inbox.conversations.unshift(fresh);
     inbox.emit('conversations:changed', { ids: [fresh.id], created: [fresh.id] });
     await row(page, `Brand new ${token}`).waitFor({ timeout: 10_000 });
@@ -250,9 +262,7 @@ describe('Inbox UI (stand-in host)', () => {
       .getByRole('navigation', { name: 'Main' })
       .getByRole('link', { name: `All ${counts.unread.all} unread ${counts.all} open`, exact: true })
       .waitFor();
-    await expect
-      .poll(() => shownNotifications(page))
-      .toEqual([{ title: 'New conversation', body: `Customer 99999: Brand new ${token}` }]);
+    await expect.poll(() => shownNotifications(page)).toEqual([{ title: 'New conversation', body: `Customer 99999: Brand new ${token}` }]);
     await page.screenshot({ path: 'test-results/inbox-stand-in.png' });
   });
 });
@@ -398,7 +408,10 @@ describe('Inbox end to end (real mail)', () => {
   });
 
   it('finds it by a word in the body', async () => {
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^All\b/ }).click();
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: /^All\b/ })
+      .click();
     const search = page.getByRole('searchbox', { name: 'Search' });
     await search.fill(bodyWord);
     await row(page, subject).waitFor({ timeout: LONG });
@@ -444,7 +457,9 @@ describe('Inbox end to end (real mail)', () => {
     await region.waitFor({ timeout: LONG });
     await expect.poll(() => region.getByLabel('Status').inputValue(), { timeout: LONG }).toBe('pending');
     const assignee = region.getByLabel('Assignee');
-    await expect.poll(async () => assignee.evaluate((el: HTMLSelectElement) => el.selectedOptions[0]?.textContent ?? ''), { timeout: LONG }).toBe('Grace Hopper');
+    await expect
+      .poll(async () => assignee.evaluate((el: HTMLSelectElement) => el.selectedOptions[0]?.textContent ?? ''), { timeout: LONG })
+      .toBe('Grace Hopper');
     await seeText(region, `Asked the courier ${token}`);
     await seeText(region, 'Internal note');
   });

@@ -110,7 +110,10 @@ describe('OAuth 2.0 sign-in in the Create Channel dialog', () => {
 
     const subject = `Refund please ${Date.now()}`;
     await deliver(stack, { from: customer.address, to: address, subject, text: 'My order arrived broken.' });
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^All\b/ }).click();
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: /^All\b/ })
+      .click();
     const row = page.getByRole('list', { name: 'Conversations' }).getByRole('link', { name: new RegExp(subject) });
     await row.waitFor({ timeout: LONG });
     await row.click();
@@ -144,8 +147,14 @@ describe('OAuth 2.0 sign-in in the Create Channel dialog', () => {
     await completeSignIn(await tabOpened);
     await seeText(channel, 'Connected');
 
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^All\b/ }).click();
-    await page.getByRole('list', { name: 'Conversations' }).getByRole('link', { name: new RegExp(conversation) }).click();
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: /^All\b/ })
+      .click();
+    await page
+      .getByRole('list', { name: 'Conversations' })
+      .getByRole('link', { name: new RegExp(conversation) })
+      .click();
     await held.locator('.delivery-badge').getByText('Sent', { exact: true }).waitFor({ timeout: LONG });
   });
 });

@@ -98,7 +98,11 @@ describe('Reading a conversation (stand-in host)', () => {
     await panel.getByText(CAROL.address, { exact: true }).waitFor();
     const others = panel.getByRole('list', { name: 'Other conversations of Carol Customer' }).getByRole('link');
     expect(await others.allInnerTexts()).toEqual(
-      carolsOthers.map((c) => expect.stringMatching(new RegExp(`^${c.subject.replace('#', '\\#')}\\s+${c.status === 'closed' ? 'Closed' : c.status === 'open' ? 'Open' : 'Pending'}\\s+\\S`))),
+      carolsOthers.map((c) =>
+        expect.stringMatching(
+          new RegExp(`^${c.subject.replace('#', '\\#')}\\s+${c.status === 'closed' ? 'Closed' : c.status === 'open' ? 'Open' : 'Pending'}\\s+\\S`),
+        ),
+      ),
     );
     expect(await others.nth(0).locator('time').getAttribute('datetime')).toBe(carolsOthers[0]!.lastMessageAt);
 
@@ -106,7 +110,9 @@ describe('Reading a conversation (stand-in host)', () => {
     await conversation(page, carolsOthers[1]!.subject).waitFor();
     expect(page.url()).toMatch(new RegExp(`#/inbox/c/${carolsOthers[1]!.id}$`));
     // Seen from there, the conversation first read is one of hers, and the panel stays open.
-    await customerPanel(page).getByRole('link', { name: new RegExp(reading.subject.replace('#', '\\#')) }).waitFor();
+    await customerPanel(page)
+      .getByRole('link', { name: new RegExp(reading.subject.replace('#', '\\#')) })
+      .waitFor();
   });
 
   it('stands beside the thread in a wide window, and stays within a 1024×700 window', async () => {
@@ -174,7 +180,14 @@ describe('Reading a conversation (stand-in host)', () => {
       await frame.contentFrame().locator('#end').waitFor();
       // The frame is sized to its whole content: the end of the mail is inside the frame's box.
       await expect
-        .poll(() => frame.contentFrame().locator('html').evaluate((html) => html.scrollHeight - html.clientHeight), { timeout: 10_000 })
+        .poll(
+          () =>
+            frame
+              .contentFrame()
+              .locator('html')
+              .evaluate((html) => html.scrollHeight - html.clientHeight),
+          { timeout: 10_000 },
+        )
         .toBeLessThanOrEqual(0);
       const frameBox = await frame.boundingBox();
       expect(frameBox!.height).toBeGreaterThan(size.height);

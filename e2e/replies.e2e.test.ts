@@ -404,7 +404,9 @@ describe('Reply composer (stand-in outbox)', () => {
 
   it('forwards a message of the thread: Forward on the message, To first, the Fwd goes out and shows as forwarded', async () => {
     const region = conversationRegion(page, subject);
-    await article(region, 'where is my order?').getByRole('button', { name: /^Forward/ }).click();
+    await article(region, 'where is my order?')
+      .getByRole('button', { name: /^Forward/ })
+      .click();
     expect(await modeButton(region, 'Forward').getAttribute('aria-pressed')).toBe('true');
     await seeText(region.locator('.composer-forwarding'), 'the message from Customer 3', 5_000);
     await expect.poll(() => recipientField(region, 'To').evaluate((el) => el === document.activeElement), { timeout: 5_000 }).toBe(true);
@@ -461,7 +463,7 @@ describe('Replies end to end (real mail)', () => {
     await settings.getByLabel('Send limit per minute').fill('30');
     await settings.getByLabel('Sent folder').selectOption({ label: 'A folder I name…' });
     await seeText(settings, 'Enter a folder name; left empty, the automatic choice is used.', 5_000);
-    await settings.getByLabel('Sent folder').selectOption({ label: 'Automatic (the server\'s Sent folder)' });
+    await settings.getByLabel('Sent folder').selectOption({ label: "Automatic (the server's Sent folder)" });
     await settings.getByLabel('Signature').scrollIntoViewIfNeeded();
     await settings.screenshot({ path: 'test-results/replies-channel-settings.png' });
 
@@ -476,7 +478,10 @@ describe('Replies end to end (real mail)', () => {
   });
 
   it('replies to a customer mail; the reply reaches the customer with Re: subject, signature and threading headers', async () => {
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^All\b/ }).click();
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: /^All\b/ })
+      .click();
     await deliver(stack, { from: customer.address, to: support.address, subject, text: `Hello,\n\nmy kettle ${token} arrived broken.\n\nCarol` });
     await row(page, subject).waitFor({ timeout: LONG });
     await row(page, subject).click();
@@ -525,7 +530,12 @@ describe('Replies end to end (real mail)', () => {
     await seeText(region, answer, LONG);
     await seeText(region, replyText);
     // No second conversation for the answer: the list still has just the one row for it.
-    expect(await page.getByRole('list', { name: 'Conversations' }).getByRole('link', { name: new RegExp(`kettle ${token}`) }).count()).toBe(1);
+    expect(
+      await page
+        .getByRole('list', { name: 'Conversations' })
+        .getByRole('link', { name: new RegExp(`kettle ${token}`) })
+        .count(),
+    ).toBe(1);
   });
 
   it('Undo within the window sends nothing', async () => {
@@ -673,7 +683,10 @@ describe('Replies end to end (real mail)', () => {
     await page.getByRole('button', { name: 'Save signature' }).click();
     await seeText(page.getByRole('status').filter({ hasText: 'Signature saved' }), 'Signature saved', 10_000);
 
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^All\b/ }).click();
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: /^All\b/ })
+      .click();
     // Replies set the conversation to pending: list every status.
     await page.getByRole('search').getByLabel('Status').selectOption({ label: 'Any' });
     await row(page, subject).click();
@@ -693,7 +706,9 @@ describe('Replies end to end (real mail)', () => {
       expect(parsed.headers.has('bcc')).toBe(false);
       expect(parsed.to && !Array.isArray(parsed.to) ? parsed.to.text : '').toContain(customer.address);
       expect(parsed.cc && !Array.isArray(parsed.cc) ? parsed.cc.text : '').toContain(cc.address);
-      expect(`${parsed.to && !Array.isArray(parsed.to) ? parsed.to.text : ''} ${parsed.cc && !Array.isArray(parsed.cc) ? parsed.cc.text : ''}`).not.toContain(other.address);
+      expect(`${parsed.to && !Array.isArray(parsed.to) ? parsed.to.text : ''} ${parsed.cc && !Array.isArray(parsed.cc) ? parsed.cc.text : ''}`).not.toContain(
+        other.address,
+      );
       // The agent's signature, then the channel's, below the "-- " line.
       const body = parsed.text ?? '';
       expect(body).toContain(`${text}\n\n-- \nGrace Hopper ${token}\nSupport lead\n\nAcme Support ${token}`);
@@ -705,8 +720,18 @@ describe('Replies end to end (real mail)', () => {
   it('forwards a customer message with its attachment to a third party, from Forward on the message', async () => {
     const { other } = stack.users;
     const forwardSubject = `Warranty claim ${token}`;
-    const receipt = { filename: `receipt ${token}.pdf`, contentType: 'application/pdf', content: Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(20_000)]) };
-    await deliver(stack, { from: customer.address, to: support.address, subject: forwardSubject, text: `My receipt for ${token} is attached.`, attachments: [receipt] });
+    const receipt = {
+      filename: `receipt ${token}.pdf`,
+      contentType: 'application/pdf',
+      content: Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(20_000)]),
+    };
+    await deliver(stack, {
+      from: customer.address,
+      to: support.address,
+      subject: forwardSubject,
+      text: `My receipt for ${token} is attached.`,
+      attachments: [receipt],
+    });
     await row(page, forwardSubject).waitFor({ timeout: LONG });
     await row(page, forwardSubject).click();
     const region = conversationRegion(page, forwardSubject);

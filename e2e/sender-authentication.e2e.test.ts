@@ -41,7 +41,10 @@ describe('A reply refused over the sending domain (real mail)', () => {
   });
 
   it('tells the agent to ask the admin, without DNS details', async () => {
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^All\b/ }).click();
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: /^All\b/ })
+      .click();
     // The customer wants answers at a mailbox whose server checks SPF/DKIM/DMARC.
     await deliver(stack, { from: customer.address, to: support.address, subject, text: 'Hello?', headers: { 'Reply-To': DMARC_STRICT_RECIPIENT } });
     await row(page, subject).click({ timeout: LONG });
@@ -51,7 +54,10 @@ describe('A reply refused over the sending domain (real mail)', () => {
     const failed = region.getByRole('article').filter({ hasText: text });
     await failed.locator('.delivery-badge').getByText('Failed', { exact: true }).waitFor({ timeout: LONG });
     await seeText(failed, 'Sending domain not authenticated');
-    await seeText(failed.locator('.delivery-advice'), /^What you can do:\s*Ask your admin: the sending domain's DNS records need fixing, and the card under Channels → Support Email says which\./);
+    await seeText(
+      failed.locator('.delivery-advice'),
+      /^What you can do:\s*Ask your admin: the sending domain's DNS records need fixing, and the card under Channels → Support Email says which\./,
+    );
     const shown = await failed.innerText();
     expect(shown).not.toMatch(/How to fix|Likely cause|_dmarc|v=spf1/);
   });

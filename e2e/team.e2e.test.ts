@@ -29,7 +29,10 @@ function region(page: Page): Locator {
 }
 
 async function openConversation(page: Page): Promise<Locator> {
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^All\b/ }).click();
+  await page
+    .getByRole('navigation', { name: 'Main' })
+    .getByRole('link', { name: /^All\b/ })
+    .click();
   await row(page).click({ timeout: LONG });
   await region(page).waitFor({ timeout: LONG });
   return region(page);

@@ -72,7 +72,10 @@ describe('Agent triage (stand-in host)', () => {
     const pending = inbox.conversations.find((c) => c.status === 'pending')!;
     await row(page, subjectOf(pending.id)).waitFor();
     expect(await row(page, subjectOf(closed.id)).count()).toBe(0);
-    await page.getByRole('status').filter({ hasText: `${visible().length} conversations` }).waitFor();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `${visible().length} conversations` })
+      .waitFor();
 
     await page.getByRole('button', { name: 'Show closed' }).click();
     await row(page, subjectOf(closed.id)).waitFor();
@@ -167,7 +170,9 @@ describe('Agent triage (stand-in host)', () => {
     await page.goto(`${app.host.url}#/inbox/all`);
     const rows = visible().slice(0, 5);
     await row(page, subjectOf(rows[0]!)).waitFor();
-    await list(page).getByRole('checkbox', { name: `Select ${subjectOf(rows[0]!)}` }).click();
+    await list(page)
+      .getByRole('checkbox', { name: `Select ${subjectOf(rows[0]!)}` })
+      .click();
     await row(page, subjectOf(rows[2]!)).click({ modifiers: ['Shift'] });
     await row(page, subjectOf(rows[4]!)).click({ modifiers: ['Control'] });
     const toolbar = page.getByRole('toolbar', { name: 'Bulk actions' });
@@ -189,7 +194,12 @@ describe('Agent triage (stand-in host)', () => {
     await toolbar.getByLabel('Assign selected to').selectOption({ label: 'Grace Hopper' });
     await row(page, subjectOf(rows[0]!)).getByText('Grace Hopper').waitFor();
     await row(page, subjectOf(rows[1]!)).getByText('Grace Hopper').waitFor();
-    expect(inbox.conversations.filter((c) => c.assigneeId === 2).map((c) => c.id).sort()).toEqual([rows[0], rows[1]].sort());
+    expect(
+      inbox.conversations
+        .filter((c) => c.assigneeId === 2)
+        .map((c) => c.id)
+        .sort(),
+    ).toEqual([rows[0], rows[1]].sort());
 
     await row(page, subjectOf(rows[0]!)).focus();
     await page.keyboard.press('x');
@@ -207,7 +217,8 @@ describe('Agent triage (stand-in host)', () => {
     const [target, next] = visible();
     await row(page, subjectOf(target!)).click();
     await page.getByRole('region', { name: subjectOf(target!), exact: true }).waitFor();
-    const deleteCalls = () => inbox.calls.filter((c) => c.channel === 'conversations:update-many' && (c.input.patch as { bin?: unknown }).bin !== undefined).length;
+    const deleteCalls = () =>
+      inbox.calls.filter((c) => c.channel === 'conversations:update-many' && (c.input.patch as { bin?: unknown }).bin !== undefined).length;
     const before = deleteCalls();
 
     await page.keyboard.press('#');
@@ -261,8 +272,12 @@ describe('Agent triage (stand-in host)', () => {
     await page.goto(`${app.host.url}#/inbox/all`);
     const [a, b, c] = visible();
     await row(page, subjectOf(a!)).waitFor();
-    await list(page).getByRole('checkbox', { name: `Select ${subjectOf(a!)}` }).click();
-    await list(page).getByRole('checkbox', { name: `Select ${subjectOf(b!)}` }).click();
+    await list(page)
+      .getByRole('checkbox', { name: `Select ${subjectOf(a!)}` })
+      .click();
+    await list(page)
+      .getByRole('checkbox', { name: `Select ${subjectOf(b!)}` })
+      .click();
     const toolbar = page.getByRole('toolbar', { name: 'Bulk actions' });
     await toolbar.getByRole('button', { name: 'Spam' }).click();
     await row(page, subjectOf(a!)).waitFor({ state: 'detached' });
@@ -286,8 +301,12 @@ describe('Agent triage (stand-in host)', () => {
     expect(inbox.conversations.find((x) => x.id === a)!.bin).toBeUndefined();
 
     // Two left in Spam: selected and deleted together, after the confirmation.
-    await list(page).getByRole('checkbox', { name: `Select ${subjectOf(b!)}` }).click();
-    await list(page).getByRole('checkbox', { name: `Select ${subjectOf(c!)}` }).click();
+    await list(page)
+      .getByRole('checkbox', { name: `Select ${subjectOf(b!)}` })
+      .click();
+    await list(page)
+      .getByRole('checkbox', { name: `Select ${subjectOf(c!)}` })
+      .click();
     await toolbar.getByRole('button', { name: 'Delete' }).click();
     const dialog = page.getByRole('alertdialog', { name: 'Delete 2 conversations?' });
     await dialog.getByRole('button', { name: 'Delete' }).click();
@@ -319,10 +338,12 @@ describe('Agent triage (stand-in host)', () => {
     await row(page, subjectOf(failing.id)).getByText('Reply not sent').waitFor();
     const nav = page.getByRole('navigation', { name: 'Main' });
     await nav.getByRole('link', { name: 'Failed replies 1 with a reply not sent', exact: true }).waitFor();
-    await expect.poll(() => shownNotifications(page)).toContainEqual({
-      title: 'A reply was not sent',
-      body: `Customer ${failing.id}: ${subjectOf(failing.id)} — open it to retry or edit.`,
-    });
+    await expect
+      .poll(() => shownNotifications(page))
+      .toContainEqual({
+        title: 'A reply was not sent',
+        body: `Customer ${failing.id}: ${subjectOf(failing.id)} — open it to retry or edit.`,
+      });
 
     await nav.getByRole('link', { name: /^Failed replies/ }).click();
     await page.getByRole('status').filter({ hasText: '1 conversation' }).waitFor();
@@ -343,13 +364,32 @@ describe('Agent triage (stand-in host)', () => {
   it('tells the agent what they can do about a failed reply, and leaves the server fix to the admin', async () => {
     const failing = inbox.conversations.find((c) => c.failedReplies > 0)!;
     const error = {
-      code: 'MESSAGE_REJECTED' as const, message: 'Message rejected', cause: 'SPF/DKIM/DMARC failure.', fix: 'Configure DNS records (SPF, DKIM, DMARC) for your sending domain.', retryable: false,
+      code: 'MESSAGE_REJECTED' as const,
+      message: 'Message rejected',
+      cause: 'SPF/DKIM/DMARC failure.',
+      fix: 'Configure DNS records (SPF, DKIM, DMARC) for your sending domain.',
+      retryable: false,
     };
     inbox.messages.set(failing.id, [
       {
-        id: failing.id * 1000, conversationId: failing.id, direction: 'outbound', kind: 'normal', from: { name: 'Acme Support', address: 'support@auxilium.test' },
-        to: [failing.customer], cc: [], replyTo: [], subject: `Re: ${failing.subject}`, date: new Date().toISOString(), text: 'We refunded you.', html: null,
-        attachments: [], parseError: null, authorAgentId: 1, sentBy: null, answeredOnServer: false, delivery: { state: 'failed', error, attempts: 1, nextAttemptAt: null, refused: [], filing: null },
+        id: failing.id * 1000,
+        conversationId: failing.id,
+        direction: 'outbound',
+        kind: 'normal',
+        from: { name: 'Acme Support', address: 'support@auxilium.test' },
+        to: [failing.customer],
+        cc: [],
+        replyTo: [],
+        subject: `Re: ${failing.subject}`,
+        date: new Date().toISOString(),
+        text: 'We refunded you.',
+        html: null,
+        attachments: [],
+        parseError: null,
+        authorAgentId: 1,
+        sentBy: null,
+        answeredOnServer: false,
+        delivery: { state: 'failed', error, attempts: 1, nextAttemptAt: null, refused: [], filing: null },
       },
     ]);
     await page.goto(`${app.host.url}#/inbox/c/${failing.id}`);
@@ -366,7 +406,9 @@ describe('Agent triage (stand-in host)', () => {
     inbox.emit('conversations:changed', { ids: [answered.id], created: [], replied: [answered.id] });
     const nav = page.getByRole('navigation', { name: 'Main' });
     await nav.getByRole('link', { name: `All ${before.unread.all + 1} unread ${before.all + 1} open`, exact: true }).waitFor();
-    await expect.poll(() => shownNotifications(page)).toContainEqual({ title: 'New reply from the customer', body: `Customer ${answered.id}: ${subjectOf(answered.id)}` });
+    await expect
+      .poll(() => shownNotifications(page))
+      .toContainEqual({ title: 'New reply from the customer', body: `Customer ${answered.id}: ${subjectOf(answered.id)}` });
   });
 
   it('marks the open conversation unread with u, and it stays unread', async () => {
@@ -377,7 +419,9 @@ describe('Agent triage (stand-in host)', () => {
     // Opening it left the focus with the reader (not in the composer), so the key is a command.
     expect(await focusedDescription(page)).not.toMatch(/^textarea/);
     await page.locator('body').press('u');
-    await expect.poll(() => inbox.calls.filter((c) => c.channel === 'conversations:update-many').at(-1)?.input).toEqual({ ids: [target.id], patch: { unread: true } });
+    await expect
+      .poll(() => inbox.calls.filter((c) => c.channel === 'conversations:update-many').at(-1)?.input)
+      .toEqual({ ids: [target.id], patch: { unread: true } });
     await row(page, subjectOf(target.id)).getByRole('img', { name: 'Unread' }).waitFor();
     // A change event refetches the open conversation; it must not read it again.
     const fetches = () => inbox.calls.filter((c) => c.channel === 'conversations:get' && c.input.id === target.id).length;
@@ -513,7 +557,8 @@ describe('Reading a long thread (stand-in host)', () => {
             const rect = range.getBoundingClientRect();
             if (rect.width === 0 && text[i] === ' ') continue;
             const top = Math.round(rect.top);
-            if (previous && top > previous.top + 2 && !/[\s@.,-]/.test(previous.char) && !/[\s<]/.test(text[i]!)) found.push(`${previous.char}|${text[i]} in ${el.textContent}`);
+            if (previous && top > previous.top + 2 && !/[\s@.,-]/.test(previous.char) && !/[\s<]/.test(text[i]!))
+              found.push(`${previous.char}|${text[i]} in ${el.textContent}`);
             previous = { char: text[i]!, top };
           }
         }

@@ -15,7 +15,10 @@ async function problems(filePath: string, code: string): Promise<string[]> {
 
 describe('layering rules', () => {
   it('refuses a service importing core, which composes the services', async () => {
-    const found = await problems('electron/services/store/planted.ts', "import { createCore } from '../../core/create-core';\nexport const planted = createCore;\n");
+    const found = await problems(
+      'electron/services/store/planted.ts',
+      "import { createCore } from '../../core/create-core';\nexport const planted = createCore;\n",
+    );
     expect(found).toEqual([expect.stringMatching(/^import-x\/no-restricted-paths: .*services\/store may import only the services below it/)]);
   });
 
@@ -29,7 +32,9 @@ describe('layering rules', () => {
   });
 
   it('lets a higher service import a lower one', async () => {
-    expect(await problems('electron/services/smtp/planted.ts', "import { MailStore } from '../store/mail-store';\nexport const planted = MailStore;\n")).toEqual([]);
+    expect(
+      await problems('electron/services/smtp/planted.ts', "import { MailStore } from '../store/mail-store';\nexport const planted = MailStore;\n"),
+    ).toEqual([]);
   });
 
   it('refuses an import cycle inside a folder', async () => {
@@ -57,11 +62,12 @@ describe('layering rules', () => {
     expect(await problems('shared/planted.ts', "import { readFileSync } from 'node:fs';\nexport const planted = readFileSync;\n")).toEqual([
       expect.stringMatching(/^no-restricted-imports: .*shared\/ imports only zod/),
     ]);
-    expect(await problems('shared/planted.ts', "import { createLogger } from '../electron/services/logging/logger';\nexport const planted = createLogger;\n")).toEqual([
-      expect.stringMatching(/^no-restricted-imports: /),
-      expect.stringMatching(/^import-x\/no-restricted-paths: .*shared\/ is the contract/),
-    ]);
-    expect(await problems('shared/planted.ts', "import { z } from 'zod';\nimport { hostSchema } from './channel';\nexport const planted = [z, hostSchema];\n")).toEqual([]);
+    expect(
+      await problems('shared/planted.ts', "import { createLogger } from '../electron/services/logging/logger';\nexport const planted = createLogger;\n"),
+    ).toEqual([expect.stringMatching(/^no-restricted-imports: /), expect.stringMatching(/^import-x\/no-restricted-paths: .*shared\/ is the contract/)]);
+    expect(
+      await problems('shared/planted.ts', "import { z } from 'zod';\nimport { hostSchema } from './channel';\nexport const planted = [z, hostSchema];\n"),
+    ).toEqual([]);
   });
 
   it('keeps the renderer off the main side', async () => {
@@ -72,6 +78,8 @@ describe('layering rules', () => {
 
   it('sends every IMAP APPEND through appendMessage(), which gives the message CRLF line ends', async () => {
     const code = "import type { ImapFlow } from 'imapflow';\nexport const planted = (c: ImapFlow) => c.append('INBOX', 'x');\n";
-    expect(await problems('electron/services/team/planted.ts', code)).toEqual([expect.stringMatching(/^no-restricted-syntax: IMAP APPEND goes through appendMessage\(\)/)]);
+    expect(await problems('electron/services/team/planted.ts', code)).toEqual([
+      expect.stringMatching(/^no-restricted-syntax: IMAP APPEND goes through appendMessage\(\)/),
+    ]);
   });
 });

@@ -6,7 +6,12 @@ const MB = 1024 * 1024;
 describe('attachmentLimitProblem', () => {
   it('accepts files up to the total limit, exactly at it included', () => {
     expect(attachmentLimitProblem([])).toBeNull();
-    expect(attachmentLimitProblem([{ filename: 'a.pdf', size: 10 * MB }, { filename: 'b.pdf', size: 15 * MB }])).toBeNull();
+    expect(
+      attachmentLimitProblem([
+        { filename: 'a.pdf', size: 10 * MB },
+        { filename: 'b.pdf', size: 15 * MB },
+      ]),
+    ).toBeNull();
   });
 
   it('names the file that takes the draft over the limit, with the total it would reach', () => {

@@ -18,11 +18,7 @@ export const hostSchema = z
   .max(253, 'Host is too long')
   .regex(/^[A-Za-z0-9.\-:[\]]+$/, 'Enter only the host name, e.g. imap.example.com (no spaces, no imap:// prefix, no port)');
 
-export const portSchema = z
-  .number({ error: PORT_MESSAGE })
-  .int(PORT_MESSAGE)
-  .min(1, PORT_MESSAGE)
-  .max(65535, PORT_MESSAGE);
+export const portSchema = z.number({ error: PORT_MESSAGE }).int(PORT_MESSAGE).min(1, PORT_MESSAGE).max(65535, PORT_MESSAGE);
 
 export const emailAddressSchema = z
   .string()
@@ -192,8 +188,15 @@ export function defaultChannelForm(): ChannelForm {
     type: 'email',
     imap: { host: '', port: 993, username: '', password: '', tls: true, tlsMode: 'auto', trustedCertificate: null, mailbox: 'INBOX' },
     smtp: {
-      host: '', port: 587, username: '', password: '', tls: true, tlsMode: 'auto', trustedCertificate: null,
-      fromName: '', fromAddress: '',
+      host: '',
+      port: 587,
+      username: '',
+      password: '',
+      tls: true,
+      tlsMode: 'auto',
+      trustedCertificate: null,
+      fromName: '',
+      fromAddress: '',
     },
     supportAddress: '',
     inbox: { ...DEFAULT_INBOX_SETTINGS, agentIds: [] },

@@ -1,11 +1,5 @@
 import { z } from 'zod';
-import {
-  channelIdSchema,
-  channelSchema,
-  createChannelInput,
-  testConnectionInput,
-  updateChannelInput,
-} from './channel';
+import { channelIdSchema, channelSchema, createChannelInput, testConnectionInput, updateChannelInput } from './channel';
 import {
   agentInput,
   agentSchema,
@@ -120,7 +114,7 @@ export const contract = {
    */
   'conversations:list-by-customer': {
     input: z.object({
-      address: z.string().trim().min(1, 'Give the customer\'s address').max(320),
+      address: z.string().trim().min(1, "Give the customer's address").max(320),
       excludeId: z.number().int().optional(),
       limit: z.number().int().min(1).max(100).default(20),
     }),
@@ -132,7 +126,10 @@ export const contract = {
     output: z.object({ ids: z.array(z.number()) }),
   },
   /** Internal notes are stored with the conversation and never emailed. */
-  'conversations:add-note': { input: z.object({ id: z.number().int(), text: z.string().trim().min(1, 'Write a note first').max(100_000) }), output: messageSchema },
+  'conversations:add-note': {
+    input: z.object({ id: z.number().int(), text: z.string().trim().min(1, 'Write a note first').max(100_000) }),
+    output: messageSchema,
+  },
   /**
    * The composer of this conversation has text (`active`), or was emptied or sent. Other desktops
    * show "… is replying" until it stops or lapses; send it again within a minute while typing.
@@ -167,7 +164,10 @@ export const contract = {
       })
       .refine((input) => input.mode === 'forward' || input.text !== '', { path: ['text'], message: 'Write a reply first' })
       .refine((input) => input.mode !== 'forward' || input.forwardOf !== undefined, { path: ['forwardOf'], message: 'Choose the message to forward' })
-      .refine((input) => input.mode !== 'forward' || (input.recipients?.to.length ?? 0) > 0, { path: ['recipients', 'to'], message: 'Enter who to forward it to' })
+      .refine((input) => input.mode !== 'forward' || (input.recipients?.to.length ?? 0) > 0, {
+        path: ['recipients', 'to'],
+        message: 'Enter who to forward it to',
+      })
       .refine((input) => !input.recipients || input.recipients.to.length > 0, { path: ['recipients', 'to'], message: 'Enter at least one To address' }),
     output: messageSchema,
   },

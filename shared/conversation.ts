@@ -122,9 +122,7 @@ export const conversationSummarySchema = z.object({
    * Its customer's mail is on its way to the server's Trash (or Junk) folder; `error` says why the
    * last try failed (it is tried again by itself, from `nextAttemptAt`).
    */
-  mailboxMove: z
-    .object({ folder: z.enum(['trash', 'junk']), error: z.string().nullable(), nextAttemptAt: z.string().nullable() })
-    .optional(),
+  mailboxMove: z.object({ folder: z.enum(['trash', 'junk']), error: z.string().nullable(), nextAttemptAt: z.string().nullable() }).optional(),
 });
 export type ConversationSummary = z.infer<typeof conversationSummarySchema>;
 
@@ -134,7 +132,10 @@ export const agentSignatureSchema = z.string().max(MAX_SIGNATURE_LENGTH, `A sign
 export const agentSchema = z.object({
   id: z.number(),
   name: z.string().trim().min(1, 'Name is required').max(200),
-  email: z.string().trim().pipe(z.email({ error: 'Enter an email address like agent@example.com' })),
+  email: z
+    .string()
+    .trim()
+    .pipe(z.email({ error: 'Enter an email address like agent@example.com' })),
   /** Their own signature, above the channel's on the replies they send from this desktop ('' for none). */
   signature: agentSignatureSchema.optional(),
 });

@@ -40,13 +40,7 @@ export const mailErrorCodeSchema = z.enum([
 ]);
 export type MailErrorCode = z.infer<typeof mailErrorCodeSchema>;
 
-export const appErrorCodeSchema = z.enum([
-  'VALIDATION_FAILED',
-  'NOT_FOUND',
-  'KEYCHAIN_UNAVAILABLE',
-  'UNKNOWN_CHANNEL',
-  'INTERNAL',
-]);
+export const appErrorCodeSchema = z.enum(['VALIDATION_FAILED', 'NOT_FOUND', 'KEYCHAIN_UNAVAILABLE', 'UNKNOWN_CHANNEL', 'INTERNAL']);
 export type AppErrorCode = z.infer<typeof appErrorCodeSchema>;
 
 export const fieldErrorSchema = z.object({ path: z.string(), message: z.string() });
@@ -64,10 +58,7 @@ export type AppError = z.infer<typeof appErrorSchema>;
 export type Result<T> = { ok: true; value: T } | { ok: false; error: AppError };
 
 export function resultSchema<T extends z.ZodType>(value: T) {
-  return z.discriminatedUnion('ok', [
-    z.object({ ok: z.literal(true), value }),
-    z.object({ ok: z.literal(false), error: appErrorSchema }),
-  ]);
+  return z.discriminatedUnion('ok', [z.object({ ok: z.literal(true), value }), z.object({ ok: z.literal(false), error: appErrorSchema })]);
 }
 
 /** Thrown on the main side; the router turns it into `{ ok: false, error }`. */
@@ -80,7 +71,12 @@ export class AppFailure extends Error {
 
 /** Something the call names (a conversation, a reply, an agent…) is gone, e.g. deleted in another window. */
 export function notFound(what: string): AppFailure {
-  return new AppFailure({ code: 'NOT_FOUND', message: `This ${what} no longer exists.`, hint: 'It may have been deleted in another window.', retryable: false });
+  return new AppFailure({
+    code: 'NOT_FOUND',
+    message: `This ${what} no longer exists.`,
+    hint: 'It may have been deleted in another window.',
+    retryable: false,
+  });
 }
 
 export const mailErrorSchema = z.object({
@@ -217,7 +213,8 @@ export const MAIL_ERRORS: Record<MailErrorCode, Entry> = {
   },
   RECIPIENT_DEFERRED: {
     message: () => 'The recipient’s address was deferred for now',
-    cause: () => 'The server took the connection but asked to try this address again later: greylisting, a full or busy mailbox, or a temporary problem on the recipient’s side.',
+    cause: () =>
+      'The server took the connection but asked to try this address again later: greylisting, a full or busy mailbox, or a temporary problem on the recipient’s side.',
     fix: () => 'Usually nothing: such refusals pass within minutes. If it lasts for hours, check the address with the customer another way.',
     retryable: true,
   },
@@ -283,7 +280,8 @@ export const MAIL_ERRORS: Record<MailErrorCode, Entry> = {
   OAUTH_APP_NOT_FOUND: {
     message: () => 'The app registration was not found in this tenant',
     cause: () => 'The client ID does not belong to an app in the tenant you entered, or the app was deleted (Microsoft AADSTS700016).',
-    fix: () => 'Copy the Application (client) ID and the Directory (tenant) ID from the app’s Overview page in the Microsoft Entra admin center, and check the app is not deleted.',
+    fix: () =>
+      'Copy the Application (client) ID and the Directory (tenant) ID from the app’s Overview page in the Microsoft Entra admin center, and check the app is not deleted.',
     retryable: false,
   },
   OAUTH_CLIENT_INVALID: {
@@ -297,7 +295,8 @@ export const MAIL_ERRORS: Record<MailErrorCode, Entry> = {
   OAUTH_BLOCKED_BY_ADMIN: {
     message: () => 'Your administrator blocks this app',
     cause: () => 'The Google Workspace (or Microsoft 365) administrator does not allow this app to access mail (Google: admin_policy_enforced).',
-    fix: () => 'Ask the administrator to allow the app: Google Admin console › Security › Access and data control › API controls › Manage third-party app access › trust the client ID.',
+    fix: () =>
+      'Ask the administrator to allow the app: Google Admin console › Security › Access and data control › API controls › Manage third-party app access › trust the client ID.',
     retryable: false,
   },
   OAUTH_TOKEN_REFUSED: {
@@ -315,13 +314,15 @@ export const MAIL_ERRORS: Record<MailErrorCode, Entry> = {
   OAUTH_PROVIDER_UNREACHABLE: {
     message: () => 'The sign-in service could not be reached',
     cause: () => 'The provider’s token or discovery endpoint did not answer: no network, a proxy or firewall, or a wrong issuer URL.',
-    fix: () => 'Check this computer is online; for another provider, check the issuer URL (its /.well-known/openid-configuration must open in a browser). The app tries again by itself.',
+    fix: () =>
+      'Check this computer is online; for another provider, check the issuer URL (its /.well-known/openid-configuration must open in a browser). The app tries again by itself.',
     retryable: true,
   },
   OAUTH_SIGN_IN_FAILED: {
     message: () => 'Sign-in did not complete',
     cause: () => 'The browser sign-in was cancelled, access was denied, it timed out, or the provider reported an error (below).',
-    fix: () => 'Click Sign in and complete the provider’s pages, accepting the permissions the app asks for. If the provider names an error below, it says what to change.',
+    fix: () =>
+      'Click Sign in and complete the provider’s pages, accepting the permissions the app asks for. If the provider names an error below, it says what to change.',
     retryable: false,
   },
 };

@@ -8,7 +8,9 @@ describe('replyHtml', () => {
   });
 
   it('turns **bold**, *italic*, links and bullet lists into HTML', () => {
-    const html = replyHtml('Hello **Carol**, this is *really* it.\n- first [guide](https://acme.example/a?x=1&y=2)\n* second\nMore at https://acme.example/help.');
+    const html = replyHtml(
+      'Hello **Carol**, this is *really* it.\n- first [guide](https://acme.example/a?x=1&y=2)\n* second\nMore at https://acme.example/help.',
+    );
     expect(html).toBe(
       '<div dir="auto">Hello <strong>Carol</strong>, this is <em>really</em> it.<br>\n' +
         '<ul><li>first <a href="https://acme.example/a?x=1&amp;y=2">guide</a></li><li>second</li></ul>\n' +

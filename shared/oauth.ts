@@ -55,11 +55,7 @@ export const DEFAULT_AUTH: AuthForm = {
   signInId: '',
 };
 
-export const MICROSOFT_DELEGATED_SCOPES = [
-  'https://outlook.office.com/IMAP.AccessAsUser.All',
-  'https://outlook.office.com/SMTP.Send',
-  'offline_access',
-];
+export const MICROSOFT_DELEGATED_SCOPES = ['https://outlook.office.com/IMAP.AccessAsUser.All', 'https://outlook.office.com/SMTP.Send', 'offline_access'];
 export const MICROSOFT_APP_ONLY_SCOPE = 'https://outlook.office365.com/.default';
 export const GOOGLE_MAIL_SCOPE = 'https://mail.google.com/';
 

@@ -50,7 +50,10 @@ function splitList(text: string): string[] {
 function parseOne(entry: string): Address {
   const angled = /^(.*)<([^<>]*)>\s*$/.exec(entry);
   if (!angled) return { name: '', address: entry.trim() };
-  const name = angled[1]!.trim().replace(/^"(.*)"$/, '$1').trim();
+  const name = angled[1]!
+    .trim()
+    .replace(/^"(.*)"$/, '$1')
+    .trim();
   return { name, address: angled[2]!.trim() };
 }
 

@@ -53,12 +53,7 @@ function uniqueAddresses(list: readonly Address[], exclude: Set<string>): Addres
   return out;
 }
 
-export function replyRecipients(
-  mode: 'reply' | 'reply-all',
-  customer: Address,
-  answered: AnsweredMessage | null,
-  ownAddresses: readonly string[],
-): Recipients {
+export function replyRecipients(mode: 'reply' | 'reply-all', customer: Address, answered: AnsweredMessage | null, ownAddresses: readonly string[]): Recipients {
   const own = new Set(ownAddresses.map(key).filter(Boolean));
   const replyTo = answered ? uniqueAddresses(answered.replyTo, own) : [];
   const to = replyTo.length > 0 ? replyTo : uniqueAddresses([customer], own);

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { dnsRecordFixes, domainOf, failedSenderChecks } from './sender-authentication';
 
-describe('refusals fixed in the From domain\'s DNS', () => {
+describe("refusals fixed in the From domain's DNS", () => {
   it('names the checks a refusal is about, by word or by its enhanced status code', () => {
     expect(failedSenderChecks('550 5.7.23 The message was rejected because of Sender Policy Framework violation')).toEqual(['spf']);
     expect(failedSenderChecks('550 5.7.20 No passing DKIM signature found')).toEqual(['dkim']);
     // DMARC passes through an aligned SPF or DKIM: both are named with it.
-    expect(failedSenderChecks("550 5.7.1 Email rejected per DMARC policy for example.com")).toEqual(['spf', 'dkim', 'dmarc']);
+    expect(failedSenderChecks('550 5.7.1 Email rejected per DMARC policy for example.com')).toEqual(['spf', 'dkim', 'dmarc']);
     expect(failedSenderChecks('550-5.7.26 This mail has been blocked because the sender is unauthenticated.')).toEqual(['spf', 'dkim', 'dmarc']);
   });
 

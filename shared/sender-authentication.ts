@@ -31,7 +31,10 @@ export function failedSenderChecks(serverReply: string): SenderCheck[] {
 
 /** The domain of an address ("support@acme.example" → "acme.example"), lower case. */
 export function domainOf(address: string): string {
-  return address.slice(address.lastIndexOf('@') + 1).trim().toLowerCase();
+  return address
+    .slice(address.lastIndexOf('@') + 1)
+    .trim()
+    .toLowerCase();
 }
 
 export interface DnsRecordFix {

@@ -12,7 +12,10 @@ import { conversationBinSchema, conversationStatusSchema } from './conversation'
  * customer message, or `key:` + that message's content key when it has no Message-ID. Local row
  * ids differ per desktop and never travel.
  */
-export const conversationRefSchema = z.string().regex(/^(id|key):.+/).max(2000);
+export const conversationRefSchema = z
+  .string()
+  .regex(/^(id|key):.+/)
+  .max(2000);
 
 const email = z.string().trim().toLowerCase().pipe(z.email());
 

@@ -41,7 +41,15 @@ export const SENT_COPY_REFUSED = {
 
 export function fakeChannel(id: string, signature: string) {
   const now = new Date().toISOString();
-  const server = { host: 'mail.example.com', port: 993, username: 'support@auxilium.test', hasPassword: true, tls: true, tlsMode: 'auto', trustedCertificate: null };
+  const server = {
+    host: 'mail.example.com',
+    port: 993,
+    username: 'support@auxilium.test',
+    hasPassword: true,
+    tls: true,
+    tlsMode: 'auto',
+    trustedCertificate: null,
+  };
   return {
     id,
     name: 'Support Email',
@@ -111,16 +119,28 @@ export function outboxHandlers(outbox: FakeOutbox, channels: unknown[]): (inbox:
 
     return {
       'channels:list': () => channels,
-      'drafts:get': (input) => ({ text: outbox.drafts.get(input.conversationId as number) ?? '', attachments: files.get(input.conversationId as number) ?? [] }),
+      'drafts:get': (input) => ({
+        text: outbox.drafts.get(input.conversationId as number) ?? '',
+        attachments: files.get(input.conversationId as number) ?? [],
+      }),
       'drafts:add-attachment': (input) => {
         if (String(input.filename).includes('REFUSE')) throw new Error('The disk is full.');
         const id = input.conversationId as number;
-        const file = { id: nextFileId++, filename: String(input.filename), contentType: String(input.contentType), size: Buffer.from(String(input.content), 'base64').length };
+        const file = {
+          id: nextFileId++,
+          filename: String(input.filename),
+          contentType: String(input.contentType),
+          size: Buffer.from(String(input.content), 'base64').length,
+        };
         files.set(id, [...(files.get(id) ?? []), file]);
         return file;
       },
       'drafts:remove-attachment': (input) => {
-        for (const [id, list] of files) files.set(id, list.filter((f) => f.id !== input.id));
+        for (const [id, list] of files)
+          files.set(
+            id,
+            list.filter((f) => f.id !== input.id),
+          );
         return {};
       },
       'drafts:save': (input) => {
@@ -131,7 +151,10 @@ export function outboxHandlers(outbox: FakeOutbox, channels: unknown[]): (inbox:
         const c = inbox.conversations.find((x) => x.id === input.id);
         if (!c) throw new Error('No such conversation');
         keepFirstMessage(inbox, c);
-        const last = inbox.messages.get(c.id)!.filter((m) => m.direction === 'inbound').at(-1);
+        const last = inbox.messages
+          .get(c.id)!
+          .filter((m) => m.direction === 'inbound')
+          .at(-1);
         const undo = typeof input.undoSeconds === 'number' ? input.undoSeconds : 5;
         // The agent's edited recipients (always given for a forward), else the reply's defaults.
         const chosen = input.recipients as { to: FakeMessage['to']; cc: FakeMessage['cc']; bcc: FakeMessage['cc'] } | undefined;

@@ -41,7 +41,14 @@ function form(overrides: Partial<ChannelForm> = {}): ChannelForm {
     ...base,
     name: 'Support Email',
     imap: { ...base.imap, host: 'imap.example.test', username: 'support@example.test', password: 'imap-Secret-1' },
-    smtp: { ...base.smtp, host: 'smtp.example.test', username: 'support@example.test', password: 'smtp-Secret-2', fromName: 'Acme Support', fromAddress: 'support@example.test' },
+    smtp: {
+      ...base.smtp,
+      host: 'smtp.example.test',
+      username: 'support@example.test',
+      password: 'smtp-Secret-2',
+      fromName: 'Acme Support',
+      fromAddress: 'support@example.test',
+    },
     supportAddress: 'support@example.test',
     ...overrides,
   };

@@ -109,7 +109,16 @@ export function createCore(config: CoreConfig): Core {
   const rawStore = new RawStore(rawDir);
   const teamRepo = new TeamRepo(db);
   const savedReplies = new SavedReplyRepo(db);
-  const team = new TeamService({ repo: teamRepo, store: mailStore, agents, savedReplies, channels: channelRepo, events, desktopId: teamRepo.desktopId(), log: logger });
+  const team = new TeamService({
+    repo: teamRepo,
+    store: mailStore,
+    agents,
+    savedReplies,
+    channels: channelRepo,
+    events,
+    desktopId: teamRepo.desktopId(),
+    log: logger,
+  });
   const ingestor = new MailIngestor({
     store: mailStore,
     agents,
@@ -139,7 +148,8 @@ export function createCore(config: CoreConfig): Core {
     config.watchers ??
     // The channel service is there by the time a watcher reports anything.
     new WatcherSupervisor({ ingestor, log: logger, notice: (id, kind, notice) => channels.setNotice(id, kind, notice) });
-  const teamSyncs = config.team === false || (config.watchers && config.team === undefined) ? undefined : new TeamSyncs(team, teamRepo, { log: logger, ...config.team });
+  const teamSyncs =
+    config.team === false || (config.watchers && config.team === undefined) ? undefined : new TeamSyncs(team, teamRepo, { log: logger, ...config.team });
   const oauth = new OAuthService({ credentials, log: logger, openExternal: config.openExternal });
   const channels = new ChannelService({
     oauth,

@@ -27,7 +27,12 @@ describe('inline pictures', () => {
       html: '<p>Logo:</p><img src="cid:logo@acme.test"><img src="cid:drawing@acme.test">',
       attachments: [
         { filename: 'logo.png', content: PNG, cid: 'logo@acme.test', contentType: 'image/png' },
-        { filename: 'drawing.svg', content: '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', cid: 'drawing@acme.test', contentType: 'image/svg+xml' },
+        {
+          filename: 'drawing.svg',
+          content: '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+          cid: 'drawing@acme.test',
+          contentType: 'image/svg+xml',
+        },
       ],
     })
       .compile()

@@ -53,7 +53,12 @@ describe('the data folder', () => {
       return page.items.find((c) => c.subject.includes(mark));
     });
     // A file attached to a reply draft.
-    await call(core, 'drafts:add-attachment', { conversationId: conversation.id, filename: 'answer.txt', contentType: 'text/plain', content: Buffer.from('hello').toString('base64') });
+    await call(core, 'drafts:add-attachment', {
+      conversationId: conversation.id,
+      filename: 'answer.txt',
+      contentType: 'text/plain',
+      content: Buffer.from('hello').toString('base64'),
+    });
 
     const entries = modesUnder(dataDir);
     const names = entries.map((e) => e.path);

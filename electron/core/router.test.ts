@@ -47,7 +47,11 @@ describe('router', () => {
 
   it('turns an AppFailure into its error as data', async () => {
     const router = createRouter(
-      handlers({ 'channels:delete': () => { throw new AppFailure({ code: 'NOT_FOUND', message: 'gone', retryable: false }); } }),
+      handlers({
+        'channels:delete': () => {
+          throw new AppFailure({ code: 'NOT_FOUND', message: 'gone', retryable: false });
+        },
+      }),
       () => undefined,
     );
     expect(await router.handle('channels:delete', { id: 'x' })).toEqual({ ok: false, error: { code: 'NOT_FOUND', message: 'gone', retryable: false } });
@@ -55,7 +59,14 @@ describe('router', () => {
 
   it('reports unexpected errors as INTERNAL and tells the logger', async () => {
     const seen: string[] = [];
-    const router = createRouter(handlers({ 'channels:list': () => { throw new Error('disk full'); } }), (channel) => seen.push(channel));
+    const router = createRouter(
+      handlers({
+        'channels:list': () => {
+          throw new Error('disk full');
+        },
+      }),
+      (channel) => seen.push(channel),
+    );
     expect(await router.handle('channels:list', {})).toMatchObject({ ok: false, error: { code: 'INTERNAL', message: 'Something went wrong: disk full' } });
     expect(seen).toEqual(['channels:list']);
   });

@@ -12,12 +12,27 @@ const trusted = { pem: stack.certPem, fingerprint256: new X509Certificate(stack.
 const address = stack.oauth.address;
 
 const imap = (tokens: AccessTokenSource): ImapForm & { tokens: AccessTokenSource } => ({
-  host: stack.host, port: stack.imap.implicitTls, username: address, password: '', tls: true, tlsMode: 'implicit',
-  trustedCertificate: trusted, mailbox: 'INBOX', tokens,
+  host: stack.host,
+  port: stack.imap.implicitTls,
+  username: address,
+  password: '',
+  tls: true,
+  tlsMode: 'implicit',
+  trustedCertificate: trusted,
+  mailbox: 'INBOX',
+  tokens,
 });
 const smtp = (tokens: AccessTokenSource): SmtpForm & { tokens: AccessTokenSource } => ({
-  host: stack.host, port: stack.smtp.starttls, username: address, password: '', tls: true, tlsMode: 'auto',
-  trustedCertificate: trusted, fromName: '', fromAddress: address, tokens,
+  host: stack.host,
+  port: stack.smtp.starttls,
+  username: address,
+  password: '',
+  tls: true,
+  tlsMode: 'auto',
+  trustedCertificate: trusted,
+  fromName: '',
+  fromAddress: address,
+  tokens,
 });
 
 /** Client-credentials tokens straight from the stack's token endpoint, and what was asked of the source. */

@@ -26,11 +26,7 @@ export type MailLogin = { user: string; pass: string } | { user: string; accessT
  * or expired a moment before the time it was given), the refusal is reported and `attempt` runs once
  * more with a fresh token; a second refusal is the caller's to handle.
  */
-export async function withLogin<T>(
-  settings: LoginSettings,
-  isAuthFailure: (err: unknown) => boolean,
-  attempt: (login: MailLogin) => Promise<T>,
-): Promise<T> {
+export async function withLogin<T>(settings: LoginSettings, isAuthFailure: (err: unknown) => boolean, attempt: (login: MailLogin) => Promise<T>): Promise<T> {
   const { tokens } = settings;
   if (!tokens) return attempt({ user: settings.username, pass: settings.password });
   const token = await tokens.get();

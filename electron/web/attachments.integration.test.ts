@@ -114,7 +114,11 @@ function fetchAttachment(id: number | string, withCookie: string = cookie): Prom
 }
 
 /** A raw HTTP request, so the Host header and the path go out exactly as given (fetch normalises both). */
-function rawGet(path: string, hostHeader = `127.0.0.1:${host.port}`, method = 'GET'): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+function rawGet(
+  path: string,
+  hostHeader = `127.0.0.1:${host.port}`,
+  method = 'GET',
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: '127.0.0.1', port: host.port, path, method, headers: { Host: hostHeader, Cookie: cookie } }, (res) => {
       const chunks: Buffer[] = [];

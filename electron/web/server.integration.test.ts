@@ -161,7 +161,10 @@ describe('web host', () => {
     const closed = new Promise<{ closedWith: number }>((resolve) => ws.once('close', (code) => resolve({ closedWith: code })));
     const content = Buffer.alloc(MAX_REPLY_ATTACHMENT_BYTES, 1).toString('base64');
     // It reaches the router (no such conversation here) instead of the connection being closed as too large (1009).
-    const answer = await Promise.race([request(ws, 'drafts:add-attachment', { conversationId: 424242, filename: 'full.bin', contentType: '', content }), closed]);
+    const answer = await Promise.race([
+      request(ws, 'drafts:add-attachment', { conversationId: 424242, filename: 'full.bin', contentType: '', content }),
+      closed,
+    ]);
     expect(answer).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
     ws.close();
   });

@@ -198,10 +198,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     socket.on('error', () => socket.destroy());
     const url = new URL(req.url ?? '/', 'http://x');
     const authorised =
-      url.pathname === '/ws' &&
-      allowedHosts().includes(req.headers.host ?? '') &&
-      allowedOrigins().includes(req.headers.origin ?? '') &&
-      hasSession(req);
+      url.pathname === '/ws' && allowedHosts().includes(req.headers.host ?? '') && allowedOrigins().includes(req.headers.origin ?? '') && hasSession(req);
     if (!authorised) {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
       return;

@@ -104,8 +104,7 @@ export async function startAuthServer(opts: { port: number; mailboxAddress: stri
   const user: OAuthUser = { login: opts.mailboxAddress, password: randomBytes(9).toString('hex') };
   const introspectionClient = { clientId: 'dovecot', clientSecret: randomBytes(16).toString('hex') };
   const store = new MemoryStore();
-  const metadataOf = (client: unknown): Record<string, unknown> =>
-    (client as { metadata(): Record<string, unknown> } | undefined)?.metadata() ?? {};
+  const metadataOf = (client: unknown): Record<string, unknown> => (client as { metadata(): Record<string, unknown> } | undefined)?.metadata() ?? {};
 
   const provider: Provider = new Provider(issuer, {
     adapter: store.adapter,
@@ -161,7 +160,8 @@ export async function startAuthServer(opts: { port: number; mailboxAddress: stri
     const details = await provider.interactionDetails(req, res);
     if (details.uid !== uid) throw new Error('interaction mismatch');
     if (req.method === 'GET') {
-      const page = details.prompt.name === 'login' ? loginPage(uid) : consentPage(uid, String(details.params['client_id']), String(details.params['scope'] ?? ''));
+      const page =
+        details.prompt.name === 'login' ? loginPage(uid) : consentPage(uid, String(details.params['client_id']), String(details.params['scope'] ?? ''));
       return send(res, 200, page);
     }
     const form = new URLSearchParams(await body(req));

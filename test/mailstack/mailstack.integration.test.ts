@@ -95,13 +95,23 @@ describe('IMAP', () => {
   });
 
   it('rejects an unknown self-signed certificate by default', async () => {
-    const err = await imap(stack.users.support, {}).connect().then(() => undefined, (e: unknown) => e);
+    const err = await imap(stack.users.support, {})
+      .connect()
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect((err as { code?: string }).code).toBe('DEPTH_ZERO_SELF_SIGNED_CERT');
   });
 
   it('reports a wrong password as authenticationFailed', async () => {
     const wrong = { ...stack.users.support, password: 'not-the-password' };
-    const err = await imap(wrong, { tls: { ca: stack.certPem } }).connect().then(() => undefined, (e: unknown) => e);
+    const err = await imap(wrong, { tls: { ca: stack.certPem } })
+      .connect()
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(err).toMatchObject({ authenticationFailed: true });
   });
 
@@ -167,9 +177,10 @@ describe('SMTP', () => {
       requireTLS: true,
       tls: { ca: stack.certPem },
     });
-    const err = (await transport
-      .sendMail({ from: stack.users.other.address, to: stack.users.support.address, subject: 'x', text: 'x' })
-      .then(() => undefined, (e: unknown) => e)) as SmtpError | undefined;
+    const err = (await transport.sendMail({ from: stack.users.other.address, to: stack.users.support.address, subject: 'x', text: 'x' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as SmtpError | undefined;
     transport.close();
     expect(err?.code).toBe('EENVELOPE');
     expect(err?.response).not.toMatch(/Relay access denied/);
@@ -186,7 +197,9 @@ describe('SMTP', () => {
     const err = await send(stack.smtp.starttls, stack.users.support, DMARC_STRICT_RECIPIENT, { requireTLS: true });
     expect(err?.code).toBe('EENVELOPE');
     expect(err?.responseCode).toBe(550);
-    expect(err?.response).toMatch(/^550 5\.7\.26 <strict@auxilium\.test>: Recipient address rejected: Unauthenticated email from auxilium\.test .*DMARC policy/);
+    expect(err?.response).toMatch(
+      /^550 5\.7\.26 <strict@auxilium\.test>: Recipient address rejected: Unauthenticated email from auxilium\.test .*DMARC policy/,
+    );
   });
 
   it('rejects every message with a permanent 5xx on the rejecting port', async () => {
@@ -216,7 +229,12 @@ describe('Cyrus IMAP beside Dovecot', () => {
     expect(await loginWorks(imap(user, { port: c.imap.starttls, secure: false, doSTARTTLS: true, tls: { ca: stack.certPem } }))).toBe(true);
     expect(await loginWorks(imap(user, { port: c.imap.implicitTls, tls: { ca: stack.certPem } }))).toBe(true);
     const wrong = { ...user, password: 'not-the-password' };
-    const err = await imap(wrong, { port: c.imap.implicitTls, tls: { ca: stack.certPem } }).connect().then(() => undefined, (e: unknown) => e);
+    const err = await imap(wrong, { port: c.imap.implicitTls, tls: { ca: stack.certPem } })
+      .connect()
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(err).toMatchObject({ authenticationFailed: true });
   });
 
@@ -226,7 +244,10 @@ describe('Cyrus IMAP beside Dovecot', () => {
       const sent = (await client.list()).find((f) => f.specialUse === '\\Sent');
       expect(sent?.path).toBe(c.sentFolder);
       expect(c.sentFolder).toBe('INBOX.Sent');
-      const err = await client.append(c.sentFolder, 'Subject: x\n\nline 1\nline 2\n').then(() => undefined, (e: unknown) => e);
+      const err = await client.append(c.sentFolder, 'Subject: x\n\nline 1\nline 2\n').then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect((err as { responseText?: string }).responseText).toMatch(/bare newlines/);
     });
   });
@@ -242,7 +263,10 @@ describe('other ports', () => {
   it('LMTP answers with a 220 greeting', async () => {
     const greeting = await new Promise<string>((resolve, reject) => {
       const s = net.connect(stack.lmtp, stack.host);
-      s.once('data', (d) => { s.destroy(); resolve(d.toString()); });
+      s.once('data', (d) => {
+        s.destroy();
+        resolve(d.toString());
+      });
       s.once('error', reject);
     });
     expect(greeting).toMatch(/^220 /);
@@ -252,9 +276,16 @@ describe('other ports', () => {
     const received = await new Promise<number>((resolve, reject) => {
       let bytes = 0;
       const s = net.connect(stack.silent, stack.host);
-      s.on('data', (d) => { bytes += d.length; });
+      s.on('data', (d) => {
+        bytes += d.length;
+      });
       s.once('error', reject);
-      s.once('connect', () => setTimeout(() => { s.destroy(); resolve(bytes); }, 1_000));
+      s.once('connect', () =>
+        setTimeout(() => {
+          s.destroy();
+          resolve(bytes);
+        }, 1_000),
+      );
     });
     expect(received).toBe(0);
   });
@@ -262,7 +293,10 @@ describe('other ports', () => {
   it('the closed port refuses connections', async () => {
     const err = await new Promise<NodeJS.ErrnoException>((resolve) => {
       const s = net.connect(stack.closed, stack.host);
-      s.once('connect', () => { s.destroy(); resolve(new Error('connected')); });
+      s.once('connect', () => {
+        s.destroy();
+        resolve(new Error('connected'));
+      });
       s.once('error', resolve);
     });
     expect(err.code).toBe('ECONNREFUSED');
@@ -286,29 +320,44 @@ describe('lifecycle', () => {
   function refused(port: number): Promise<boolean> {
     return new Promise((resolve) => {
       const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => { s.destroy(); resolve(false); });
+      s.once('connect', () => {
+        s.destroy();
+        resolve(false);
+      });
       s.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ECONNREFUSED'));
     });
   }
 
-  it('replaces a stack left running in the same dir, and stop() leaves nothing running', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'auxilium-mailstack-reuse-'));
-    const first = await startMailStack({ dir, cyrus: true });
-    const firstPids = masterPids(dir);
-    expect(firstPids).toHaveLength(3);
+  it(
+    'replaces a stack left running in the same dir, and stop() leaves nothing running',
+    async () => {
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'auxilium-mailstack-reuse-'));
+      const first = await startMailStack({ dir, cyrus: true });
+      const firstPids = masterPids(dir);
+      expect(firstPids).toHaveLength(3);
 
-    const second = await startMailStack({ dir, cyrus: true });
-    for (const pid of firstPids) expect(running(pid)).toBe(false);
-    const secondPids = masterPids(dir);
-    expect(await waitForMessages(second, second.users.support, 'INBOX', 0, 5_000)).toBe(0);
+      const second = await startMailStack({ dir, cyrus: true });
+      for (const pid of firstPids) expect(running(pid)).toBe(false);
+      const secondPids = masterPids(dir);
+      expect(await waitForMessages(second, second.users.support, 'INBOX', 0, 5_000)).toBe(0);
 
-    await second.stop();
-    for (const pid of secondPids) expect(running(pid)).toBe(false);
-    for (const port of [second.imap.plain, second.imap.implicitTls, second.smtp.starttls, second.lmtp, second.silent, second.cyrus!.imap.implicitTls, second.cyrus!.lmtp]) {
-      expect(await refused(port)).toBe(true);
-    }
-    // first.stop() after its processes were replaced must not fail.
-    await first.stop();
-    await rm(dir, { recursive: true, force: true });
-  }, START_TIMEOUT);
+      await second.stop();
+      for (const pid of secondPids) expect(running(pid)).toBe(false);
+      for (const port of [
+        second.imap.plain,
+        second.imap.implicitTls,
+        second.smtp.starttls,
+        second.lmtp,
+        second.silent,
+        second.cyrus!.imap.implicitTls,
+        second.cyrus!.lmtp,
+      ]) {
+        expect(await refused(port)).toBe(true);
+      }
+      // first.stop() after its processes were replaced must not fail.
+      await first.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+    START_TIMEOUT,
+  );
 });

@@ -131,9 +131,7 @@ export async function startMailStack(opts: { dir?: string; cyrus?: boolean } = {
   if (process.getuid?.() !== 0) {
     throw new Error('the mail stack needs root: postfix and dovecot masters refuse to start otherwise');
   }
-  const dir = opts.dir
-    ? path.resolve(opts.dir)
-    : await mkdtemp(path.join(os.tmpdir(), 'auxilium-mailstack-'));
+  const dir = opts.dir ? path.resolve(opts.dir) : await mkdtemp(path.join(os.tmpdir(), 'auxilium-mailstack-'));
   await mkdir(dir, { recursive: true });
   // mkdtemp makes 0700; the postfix/dovecot/nobody users must be able to walk into it.
   await chmod(dir, 0o755);
@@ -141,13 +139,29 @@ export async function startMailStack(opts: { dir?: string; cyrus?: boolean } = {
 
   await stopLeftovers(l);
   // Start from a clean slate so message counts and passwords belong to this run only.
-  for (const sub of [l.tls, l.dovecotDir, l.mailDir, l.postfixDir, l.postfixQueue, l.postfixData, l.dovecotLog, l.postfixLog, restartedDovecotPidFile(l), restartedPostfixPidFile(l)]) {
+  for (const sub of [
+    l.tls,
+    l.dovecotDir,
+    l.mailDir,
+    l.postfixDir,
+    l.postfixQueue,
+    l.postfixData,
+    l.dovecotLog,
+    l.postfixLog,
+    restartedDovecotPidFile(l),
+    restartedPostfixPidFile(l),
+  ]) {
     await rm(sub, { recursive: true, force: true });
   }
 
-  const { closed, oauth: oauthPort, cyrusImapPlain, cyrusImapTls, cyrusLmtp, ...ports } = await freePorts([
-    'closed', 'oauth', 'cyrusImapPlain', 'cyrusImapTls', 'cyrusLmtp', ...PORT_NAMES,
-  ]);
+  const {
+    closed,
+    oauth: oauthPort,
+    cyrusImapPlain,
+    cyrusImapTls,
+    cyrusLmtp,
+    ...ports
+  } = await freePorts(['closed', 'oauth', 'cyrusImapPlain', 'cyrusImapTls', 'cyrusLmtp', ...PORT_NAMES]);
 
   const users = makeUsers(MAIL_DOMAIN);
   const cyrusUsers = opts.cyrus ? makeUsers(CYRUS_DOMAIN) : undefined;
@@ -228,7 +242,10 @@ export async function startMailStack(opts: { dir?: string; cyrus?: boolean } = {
       });
       greeters.push(cyrusImapPlain, cyrusImapTls, cyrusLmtp);
     }
-    await waitForGreetings(greeters.map((port) => ({ port, tls: tlsPorts.includes(port) })), certPem);
+    await waitForGreetings(
+      greeters.map((port) => ({ port, tls: tlsPorts.includes(port) })),
+      certPem,
+    );
   } catch (err) {
     const tails = [l.dovecotLog, l.postfixLog].map((f) => `--- ${f}\n${tail(f)}`).join('\n');
     await stop().catch(() => undefined);
@@ -290,7 +307,10 @@ export async function startOwnCyrus(
   const l = layout(stack.dir);
   const server = await startCyrus({ dir, host: HOST, certFile: l.certFile, keyFile: l.keyFile, users: Object.values(users), ports, ...opts });
   try {
-    await waitForGreetings([ports.imapPlain, ports.imapTls, ports.lmtp].map((port) => ({ port, tls: port === ports.imapTls })), stack.certPem);
+    await waitForGreetings(
+      [ports.imapPlain, ports.imapTls, ports.lmtp].map((port) => ({ port, tls: port === ports.imapTls })),
+      stack.certPem,
+    );
   } catch (err) {
     await server.stop();
     throw err;
@@ -386,17 +406,16 @@ function lookupIds(user: string): { uid: number; gid: number } {
 // All ports are held open together so the kernel cannot hand out the same one twice.
 async function freePorts<K extends string>(names: K[]): Promise<Record<K, number>> {
   const servers = await Promise.all(
-    names.map(() =>
-      new Promise<net.Server>((resolve, reject) => {
-        const s = net.createServer();
-        s.once('error', reject);
-        s.listen(0, HOST, () => resolve(s));
-      }),
+    names.map(
+      () =>
+        new Promise<net.Server>((resolve, reject) => {
+          const s = net.createServer();
+          s.once('error', reject);
+          s.listen(0, HOST, () => resolve(s));
+        }),
     ),
   );
-  const ports = Object.fromEntries(
-    names.map((name, i) => [name, (servers[i]?.address() as net.AddressInfo).port]),
-  ) as Record<K, number>;
+  const ports = Object.fromEntries(names.map((name, i) => [name, (servers[i]?.address() as net.AddressInfo).port])) as Record<K, number>;
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
   return ports;
 }
@@ -437,20 +456,31 @@ async function makeCert(l: Layout): Promise<string> {
   await mkdir(l.tls, { recursive: true });
   await run('openssl', [
     // EC rather than RSA: key generation is instant instead of about half a second.
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-sha256', '-days', '3650',
-    '-keyout', l.keyFile, '-out', l.certFile,
-    '-subj', '/CN=localhost',
-    '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-sha256',
+    '-days',
+    '3650',
+    '-keyout',
+    l.keyFile,
+    '-out',
+    l.certFile,
+    '-subj',
+    '/CN=localhost',
+    '-addext',
+    'subjectAltName=IP:127.0.0.1,DNS:localhost',
   ]);
   // Both masters read the key as root before dropping privileges.
   await chmod(l.keyFile, 0o600);
   return readFile(l.certFile, 'utf8');
 }
 
-const PORT_NAMES = [
-  'imapPlain', 'imapTls', 'lmtp', 'auth',
-  'smtpPlain', 'smtpStarttls', 'smtpTls', 'smtpRejecting', 'smtpRate',
-] as const;
+const PORT_NAMES = ['imapPlain', 'imapTls', 'lmtp', 'auth', 'smtpPlain', 'smtpStarttls', 'smtpTls', 'smtpRejecting', 'smtpRate'] as const;
 type Ports = Record<(typeof PORT_NAMES)[number], number>;
 
 async function writeDovecotConfig(
@@ -467,8 +497,7 @@ async function writeDovecotConfig(
 
   // passwd-file: user:{scheme}pass:uid:gid:gecos:home:shell:extra. The OAuth mailbox has no password
   // at all: it is in the userdb (where its mail lives) but not in the password passdb.
-  const entry = (user: string, password: string): string =>
-    `${user}:${password}:${owner.uid}:${owner.gid}::${path.join(l.mailDir, user)}::`;
+  const entry = (user: string, password: string): string => `${user}:${password}:${owner.uid}:${owner.gid}::${path.join(l.mailDir, user)}::`;
   const passwords = users.map((u) => entry(u.user, `{PLAIN}${u.password}`));
   const files: [string, string[]][] = [
     [l.dovecotUsers, passwords],
@@ -678,19 +707,16 @@ mailstack_reject_all = static:{REJECT Message rejected by content policy}
 
   // chroot is off everywhere: the queue lives in a temp dir without the files a chroot needs.
   const smtpd = (port: number, name: string, ...o: string[]): string =>
-    `${HOST}:${port} inet n - n - - smtpd\n  -o syslog_name=postfix/${name}\n` +
-    o.map((x) => `  -o ${x}\n`).join('');
+    `${HOST}:${port} inet n - n - - smtpd\n  -o syslog_name=postfix/${name}\n` + o.map((x) => `  -o ${x}\n`).join('');
   const master = `# Generated by test/mailstack/mailstack.ts for a throwaway test server.
 # The plain, rejecting and rate-limited listeners offer no STARTTLS at all, so a client with TLS off
 # stays in plaintext and those error tests do not depend on certificate handling.
 ${smtpd(p.smtpPlain, 'plain', 'smtpd_tls_security_level=none', 'smtpd_tls_auth_only=no')}
 ${smtpd(p.smtpStarttls, 'submission', 'smtpd_tls_security_level=encrypt')}
 ${smtpd(p.smtpTls, 'submissions', 'smtpd_tls_wrappermode=yes', 'smtpd_tls_security_level=encrypt')}
-${smtpd(p.smtpRejecting, 'rejecting', 'smtpd_tls_security_level=none', 'smtpd_tls_auth_only=no',
-    'cleanup_service_name=cleanup_reject')}
+${smtpd(p.smtpRejecting, 'rejecting', 'smtpd_tls_security_level=none', 'smtpd_tls_auth_only=no', 'cleanup_service_name=cleanup_reject')}
 # One message per anvil_rate_time_unit (60 s): the second MAIL FROM gets "450 4.7.1 too much mail".
-${smtpd(p.smtpRate, 'ratelimited', 'smtpd_tls_security_level=none', 'smtpd_tls_auth_only=no',
-    'smtpd_client_message_rate_limit=1')}
+${smtpd(p.smtpRate, 'ratelimited', 'smtpd_tls_security_level=none', 'smtpd_tls_auth_only=no', 'smtpd_client_message_rate_limit=1')}
 cleanup   unix  n - n - 0 cleanup
 cleanup_reject unix n - n - 0 cleanup
   -o header_checks=$mailstack_reject_all
@@ -964,13 +990,7 @@ export async function withImapSession<T>(stack: MailStackInfo, user: MailUser, f
 }
 
 // Delivery is asynchronous (Postfix queue, then LMTP), so tests wait for the count they expect.
-export async function waitForMessages(
-  stack: MailStackInfo,
-  user: MailUser | string,
-  mailbox: string,
-  count: number,
-  timeoutMs = 15_000,
-): Promise<number> {
+export async function waitForMessages(stack: MailStackInfo, user: MailUser | string, mailbox: string, count: number, timeoutMs = 15_000): Promise<number> {
   const u = typeof user === 'string' ? userFor(stack, user) : user;
   const deadline = Date.now() + timeoutMs;
   return withImapSession(stack, u, async (client) => {

@@ -60,4 +60,3 @@ export function appOnlyClient(mailbox: string, opts: { accessTokenLifetime?: num
     ...(opts.accessTokenLifetime ? { access_token_lifetime: opts.accessTokenLifetime } : {}),
   };
 }
-

@@ -26,8 +26,14 @@ export function channelRecord(id: string, inbox: Partial<InboxSettings> = {}): C
   form.smtp = { ...form.smtp, host: 'smtp.acme.test', username: SUPPORT, password: 'x', fromAddress: SUPPORT };
   form.inbox = { ...form.inbox, ...inbox };
   return {
-    id, name: `Channel ${id}`, type: 'email', enabled: true, supportAddress: SUPPORT,
-    ...settingsWithoutPasswords(form), createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z',
+    id,
+    name: `Channel ${id}`,
+    type: 'email',
+    enabled: true,
+    supportAddress: SUPPORT,
+    ...settingsWithoutPasswords(form),
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
   };
 }
 
@@ -105,11 +111,25 @@ export function openHarness(dir: string, options: { parser?: MessageParser; chan
   const savedReplies = new SavedReplyRepo(db);
   const team = new TeamService({ repo: teamRepo, store, agents, savedReplies, channels, events, desktopId: teamRepo.desktopId() });
   const ingestor = new MailIngestor({
-    store, agents, channels, parser, raw: new RawStore(join(dir, 'raw')), events,
+    store,
+    agents,
+    channels,
+    parser,
+    raw: new RawStore(join(dir, 'raw')),
+    events,
     afterStore: (channelId, outcome) => team.afterIngest(channelId, outcome),
   });
   return {
-    dir, db, store, agents, channels, events, ingestor, changes, team, teamRepo,
+    dir,
+    db,
+    store,
+    agents,
+    channels,
+    events,
+    ingestor,
+    changes,
+    team,
+    teamRepo,
     conversations: new ConversationService({ store, agents, savedReplies, events, team }),
     position: { channelId: channel.id, mailbox: 'INBOX', uidValidity: '1' },
     async close() {
@@ -128,7 +148,14 @@ export function insertVersion2Channel(db: Db, record: ChannelRecord): void {
     `INSERT INTO channels (id, name, type, enabled, support_address, imap_settings, smtp_settings, inbox_settings, created_at, updated_at)
      VALUES (?, ?, 'email', ?, ?, ?, ?, ?, ?, ?)`,
   ).run(
-    record.id, record.name, record.enabled ? 1 : 0, record.supportAddress,
-    JSON.stringify(record.imap), JSON.stringify(record.smtp), JSON.stringify(record.inbox), record.createdAt, record.updatedAt,
+    record.id,
+    record.name,
+    record.enabled ? 1 : 0,
+    record.supportAddress,
+    JSON.stringify(record.imap),
+    JSON.stringify(record.smtp),
+    JSON.stringify(record.inbox),
+    record.createdAt,
+    record.updatedAt,
   );
 }

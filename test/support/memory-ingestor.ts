@@ -108,7 +108,10 @@ async function readAll(source: Buffer | Readable): Promise<Buffer> {
 /** One unfolded header value from the raw message head; enough for test mail. */
 function header(raw: Buffer, name: string): string | null {
   const end = raw.indexOf('\r\n\r\n');
-  const head = raw.subarray(0, end < 0 ? Math.min(raw.length, 65536) : end).toString('utf8').replace(/\r\n[ \t]+/g, ' ');
+  const head = raw
+    .subarray(0, end < 0 ? Math.min(raw.length, 65536) : end)
+    .toString('utf8')
+    .replace(/\r\n[ \t]+/g, ' ');
   const match = new RegExp(`^${name}:[ \\t]*(.*)$`, 'im').exec(head);
   return match ? match[1]!.trim() : null;
 }

@@ -83,11 +83,21 @@ function refuseStoredSignInForAnotherApp(stored: ChannelRecord, form: ChannelFor
   if (auth.method !== 'oauth2' || auth.flow !== 'interactive' || auth.signInId) return;
   const before = stored.auth;
   const sameApp =
-    before.method === 'oauth2' && before.flow === 'interactive' && before.provider === auth.provider &&
-    before.tenant === auth.tenant && before.issuer === auth.issuer && before.clientId === auth.clientId;
+    before.method === 'oauth2' &&
+    before.flow === 'interactive' &&
+    before.provider === auth.provider &&
+    before.tenant === auth.tenant &&
+    before.issuer === auth.issuer &&
+    before.clientId === auth.clientId;
   if (sameApp) return;
   const field = { path: 'auth.signInId', message: 'Sign in again: the sign-in settings changed' };
-  throw new AppFailure({ code: 'VALIDATION_FAILED', message: `${field.path}: ${field.message}`, hint: 'A saved sign-in is only used with the provider and app it was made with.', retryable: false, fields: [field] });
+  throw new AppFailure({
+    code: 'VALIDATION_FAILED',
+    message: `${field.path}: ${field.message}`,
+    hint: 'A saved sign-in is only used with the provider and app it was made with.',
+    retryable: false,
+    fields: [field],
+  });
 }
 
 export class ChannelService {
@@ -269,7 +279,14 @@ export class ChannelService {
   /** Settings with passwords or the token source, for the watcher and the sender. Never leaves the main side. */
   async withSecrets(id: string): Promise<ChannelWithSecrets> {
     const record = this.record(id);
-    const base = { id, name: record.name, type: record.type, supportAddress: record.supportAddress, inbox: record.inbox, auth: { ...record.auth, clientSecret: '', signInId: '' } };
+    const base = {
+      id,
+      name: record.name,
+      type: record.type,
+      supportAddress: record.supportAddress,
+      inbox: record.inbox,
+      auth: { ...record.auth, clientSecret: '', signInId: '' },
+    };
     if (record.auth.method === 'oauth2') {
       const tokens = this.deps.oauth.channelTokens(id, record.auth);
       return { ...base, imap: { ...record.imap, password: '', tokens }, smtp: { ...record.smtp, password: '', tokens } };

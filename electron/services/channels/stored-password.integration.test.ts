@@ -128,7 +128,10 @@ describe('a saved password and a changed server', () => {
         expect(result, JSON.stringify(change)).toMatchObject({ ok: false, error: { fields: [{ path: `${protocol}.password` }] } });
       }
       const stored = await core.router.handle('channels:list', {});
-      expect(stored).toMatchObject({ ok: true, value: [{ [protocol]: { host: 'mail.example.invalid', username: 'user@example.test', port: channel[protocol].port } }] });
+      expect(stored).toMatchObject({
+        ok: true,
+        value: [{ [protocol]: { host: 'mail.example.invalid', username: 'user@example.test', port: channel[protocol].port } }],
+      });
       expect(containsPassword(stranger.received())).toBe(false);
 
       // The same server with a blank password still keeps the saved one.

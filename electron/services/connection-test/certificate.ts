@@ -18,11 +18,7 @@ export interface CertificateTarget {
  * protocol's STARTTLS preamble is sent (no credentials, no mail), and the connection is closed
  * as soon as the handshake is done.
  */
-export async function fetchServerCertificate(
-  protocol: Protocol,
-  target: CertificateTarget,
-  opts: { timeoutMs?: number } = {},
-): Promise<CertificateInfo> {
+export async function fetchServerCertificate(protocol: Protocol, target: CertificateTarget, opts: { timeoutMs?: number } = {}): Promise<CertificateInfo> {
   const mode = resolveTlsMode(protocol, target);
   if (mode === 'none') throw new Error('TLS is off for this server: there is no certificate to read');
   const timeoutMs = opts.timeoutMs ?? 10_000;

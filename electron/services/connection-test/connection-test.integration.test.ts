@@ -99,9 +99,7 @@ describe('probeImap against Dovecot', () => {
   it('logs in and opens INBOX over implicit TLS, STARTTLS and plaintext', async () => {
     expect(expectOk(await probeImap(imapForm()))).toMatch(/^Logged in and opened INBOX \(\d+ messages?\) over implicit TLS$/);
     expect(expectOk(await probeImap(imapForm({ port: stack.imap.starttls, tlsMode: 'auto' })))).toMatch(/over STARTTLS$/);
-    expect(expectOk(await probeImap(imapForm({ port: stack.imap.plain, tls: false, trustedCertificate: null })))).toMatch(
-      /over an unencrypted connection$/,
-    );
+    expect(expectOk(await probeImap(imapForm({ port: stack.imap.plain, tls: false, trustedCertificate: null })))).toMatch(/over an unencrypted connection$/);
   });
 
   it('changes nothing in the mailbox (EXAMINE): flags, \\Recent and count stay as they were', async () => {
@@ -278,7 +276,10 @@ describe('probeSmtp against Postfix', () => {
     try {
       const err = await transport
         .sendMail({ from: support.address, to: support.address, subject: 'rejected', text: 'this one is refused at end of data' })
-        .then(() => undefined, (e: unknown) => e);
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
       expect(err).toMatchObject({ code: 'EMESSAGE', responseCode: 550 });
       const mapped = mapSmtpError(err, { protocol: 'smtp', host: stack.host, port: stack.smtp.rejecting });
       expect(mapped.code).toBe('MESSAGE_REJECTED');

@@ -68,10 +68,7 @@ async function closeImap(client: ImapFlow): Promise<void> {
  * pass settings that cannot send. DATA is never sent: no message can come out of a test.
  * Never throws.
  */
-export async function probeSmtp(
-  settings: SmtpForm & SmtpSettings,
-  opts: { recipient: string; timeoutMs?: number },
-): Promise<ProbeResult> {
+export async function probeSmtp(settings: SmtpForm & SmtpSettings, opts: { recipient: string; timeoutMs?: number }): Promise<ProbeResult> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const startedAt = Date.now();
   const mode = resolveTlsMode('smtp', settings);
@@ -118,7 +115,13 @@ export async function probeSmtp(
     if (conn) await closeSmtp(conn);
   }
   if (outcome.ok) return outcome;
-  const ctx: MailErrorContext = { protocol: 'smtp', host: settings.host, port: settings.port, fromAddress: settings.fromAddress, oauth: Boolean(settings.tokens) };
+  const ctx: MailErrorContext = {
+    protocol: 'smtp',
+    host: settings.host,
+    port: settings.port,
+    fromAddress: settings.fromAddress,
+    oauth: Boolean(settings.tokens),
+  };
   return failure('smtp', mapSmtpError(outcome.err, ctx), settings, startedAt + timeoutMs);
 }
 
@@ -205,12 +208,7 @@ async function withDeadline<T>(ms: number, work: Promise<T>, giveUp: () => void)
   }
 }
 
-async function failure(
-  protocol: Protocol,
-  error: MailError,
-  settings: ImapForm | SmtpForm,
-  deadline: number,
-): Promise<ProbeResult> {
+async function failure(protocol: Protocol, error: MailError, settings: ImapForm | SmtpForm, deadline: number): Promise<ProbeResult> {
   const safe = redact(error, settings.password);
   const remaining = deadline - Date.now();
   if (safe.code !== 'CERTIFICATE_INVALID' || remaining <= 0) return { ok: false, error: safe };

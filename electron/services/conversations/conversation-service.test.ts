@@ -21,12 +21,38 @@ function setup(): Harness {
 /** Writes a conversation with one inbound message straight to the store (no parsing), for volume. */
 function seed(h: Harness, n: number, at: string, overrides: Partial<NewMessage> = {}): number {
   const from = overrides.from ?? { name: `Customer ${n}`, address: `c${n}@example.com` };
-  const id = h.store.createConversation({ channelId: 'ch1', subject: overrides.subject ?? `Question ${n}`, customer: from, assigneeId: null, token: newConversationToken(), at });
+  const id = h.store.createConversation({
+    channelId: 'ch1',
+    subject: overrides.subject ?? `Question ${n}`,
+    customer: from,
+    assigneeId: null,
+    token: newConversationToken(),
+    at,
+  });
   h.store.insertMessage(
     {
-      conversationId: id, channelId: 'ch1', direction: 'inbound', kind: 'normal', messageId: `m${n}@example.com`, inReplyTo: null, references: [],
-      dedupeKey: null, subject: `Question ${n}`, from, to: [{ name: 'Support', address: 'support@acme.test' }], cc: [], date: at,
-      text: `Body number ${n}`, html: null, parseError: null, raw: null, rawPath: null, size: 0, authorAgentId: null, createdAt: at, attachments: [],
+      conversationId: id,
+      channelId: 'ch1',
+      direction: 'inbound',
+      kind: 'normal',
+      messageId: `m${n}@example.com`,
+      inReplyTo: null,
+      references: [],
+      dedupeKey: null,
+      subject: `Question ${n}`,
+      from,
+      to: [{ name: 'Support', address: 'support@acme.test' }],
+      cc: [],
+      date: at,
+      text: `Body number ${n}`,
+      html: null,
+      parseError: null,
+      raw: null,
+      rawPath: null,
+      size: 0,
+      authorAgentId: null,
+      createdAt: at,
+      attachments: [],
       ...overrides,
     },
     { at, unread: true, reopen: false, summary: true },
@@ -285,17 +311,27 @@ describe('ConversationService', () => {
 
     // A reply in the same thread stays in Spam; a new conversation from the sender starts there.
     h.changes.length = 0;
-    await h.ingestor.ingest(h.position, [fetched(mail({ from: spammer, messageId: '<s2@spam.test>', inReplyTo: '<s1@spam.test>', subject: 'Re: Cheap watches' }))], {});
+    await h.ingestor.ingest(
+      h.position,
+      [fetched(mail({ from: spammer, messageId: '<s2@spam.test>', inReplyTo: '<s1@spam.test>', subject: 'Re: Cheap watches' }))],
+      {},
+    );
     await h.ingestor.ingest(h.position, [fetched(mail({ from: 'SAM@spam.test', messageId: '<s3@spam.test>', subject: 'Cheaper watches' }))], {});
     // Shown in Spam, but no news: nothing to notify of.
-    expect(h.changes.map((c) => [c.ids.length, c.created, c.replied])).toEqual([[1, [], []], [1, [], []]]);
+    expect(h.changes.map((c) => [c.ids.length, c.created, c.replied])).toEqual([
+      [1, [], []],
+      [1, [], []],
+    ]);
     const spam = h.conversations.list({ view: 'spam', limit: 10 }).items;
     expect(spam).toHaveLength(2);
     expect(spam.every((c) => c.assigneeId === null && c.bin === 'spam')).toBe(true);
     expect(h.conversations.list({ view: 'all', limit: 10 }).items).toEqual([]);
     expect(h.conversations.count()).toMatchObject({ all: 0, spam: 2 });
 
-    h.conversations.updateMany(spam.map((c) => c.id), { bin: null });
+    h.conversations.updateMany(
+      spam.map((c) => c.id),
+      { bin: null },
+    );
     await h.ingestor.ingest(h.position, [fetched(mail({ from: spammer, messageId: '<s4@spam.test>', subject: 'A real question' }))], {});
     expect(h.conversations.list({ view: 'spam', limit: 10 }).items).toEqual([]);
     expect(h.conversations.list({ view: 'all', limit: 10 }).items).toHaveLength(3);

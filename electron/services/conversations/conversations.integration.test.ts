@@ -37,7 +37,15 @@ describe('conversations through the router', () => {
     expect(page.total).toBe(1);
     const id = page.items[0]!.id;
     expect(page.items[0]!.unread).toBe(true);
-    expect(await call(core, 'conversations:count', {})).toEqual({ mine: 0, unassigned: 1, all: 1, unread: { mine: 0, unassigned: 1, all: 1 }, failed: 0, spam: 0, deleted: 0 });
+    expect(await call(core, 'conversations:count', {})).toEqual({
+      mine: 0,
+      unassigned: 1,
+      all: 1,
+      unread: { mine: 0, unassigned: 1, all: 1 },
+      failed: 0,
+      spam: 0,
+      deleted: 0,
+    });
 
     const me = await call(core, 'agents:save', { name: 'Ann', email: 'ann@acme.test' });
     await call(core, 'settings:set-me', { agentId: me.id });
@@ -91,9 +99,9 @@ describe('conversations through the router', () => {
     cleanups.push(() => {
       db.close();
     });
-    const plan = db
-      .prepare(`EXPLAIN QUERY PLAN SELECT c.* ${CUSTOMER_PAGE}`)
-      .all({ address: 'carol@example.com', excludeId: reading.id, limit: 20 }) as { detail: string }[];
+    const plan = db.prepare(`EXPLAIN QUERY PLAN SELECT c.* ${CUSTOMER_PAGE}`).all({ address: 'carol@example.com', excludeId: reading.id, limit: 20 }) as {
+      detail: string;
+    }[];
     const details = plan.map((row) => row.detail).join('\n');
     expect(details).toContain('USING INDEX conversations_customer');
     expect(details).not.toContain('TEMP B-TREE');

@@ -18,7 +18,10 @@ describe('planCursor', () => {
     // Nothing old, but the instant is kept for a later resync.
     expect(first('none')).toEqual({ fresh: 'first', cursor: { ...position, lastUid: 50, backfillBelowUid: null, backfillSince: NOW.toISOString() } });
     // An empty mailbox (or a server that gives no UIDNEXT) starts at 0.
-    expect(planCursor({ position, stored: undefined, uidNext: undefined, initialImport: 'all', now: NOW }).cursor).toMatchObject({ lastUid: 0, backfillBelowUid: 1 });
+    expect(planCursor({ position, stored: undefined, uidNext: undefined, initialImport: 'all', now: NOW }).cursor).toMatchObject({
+      lastUid: 0,
+      backfillBelowUid: 1,
+    });
   });
 
   it('after a UIDVALIDITY change fetches the old window again, from the top of the renumbered mailbox', () => {

@@ -16,7 +16,9 @@ const stack = inject('mailstack');
 const { support } = stack.users;
 
 function message(n: number, body = `Body ${n}`): Buffer {
-  return Buffer.from(`From: c${n}@example.com\r\nTo: ${support.address}\r\nSubject: Message ${n}\r\nMessage-ID: <p${n}.${randomBytes(4).toString('hex')}@example.com>\r\n\r\n${body}\r\n`);
+  return Buffer.from(
+    `From: c${n}@example.com\r\nTo: ${support.address}\r\nSubject: Message ${n}\r\nMessage-ID: <p${n}.${randomBytes(4).toString('hex')}@example.com>\r\n\r\n${body}\r\n`,
+  );
 }
 
 async function readAll(source: Buffer | Readable): Promise<Buffer> {

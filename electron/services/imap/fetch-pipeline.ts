@@ -250,7 +250,9 @@ export class FetchPipeline {
     }
     return batch.flatMap((meta) => {
       const source = sources.get(meta.uid);
-      return source ? [{ uid: meta.uid, size: meta.size, source, answered: meta.answered, ...(meta.internalDate ? { internalDate: meta.internalDate } : {}) }] : [];
+      return source
+        ? [{ uid: meta.uid, size: meta.size, source, answered: meta.answered, ...(meta.internalDate ? { internalDate: meta.internalDate } : {}) }]
+        : [];
     });
   }
 
@@ -266,12 +268,15 @@ export class FetchPipeline {
     const file = join(dir, `${meta.uid}.eml`);
     // Slow links get more time for big messages: one command deadline per 5 MB.
     const deadline = this.opts.commandTimeoutMs * Math.ceil(meta.size / (5 * 1024 * 1024));
-    const found = await this.opts.step(async () => {
-      const download = await this.client.download(String(meta.uid), undefined, { uid: true, chunkSize: 1024 * 1024 });
-      if (!download.content) return false;
-      await pipeline(download.content, createWriteStream(file, { mode: PRIVATE_FILE_MODE }));
-      return true;
-    }, Math.max(deadline, this.opts.commandTimeoutMs));
+    const found = await this.opts.step(
+      async () => {
+        const download = await this.client.download(String(meta.uid), undefined, { uid: true, chunkSize: 1024 * 1024 });
+        if (!download.content) return false;
+        await pipeline(download.content, createWriteStream(file, { mode: PRIVATE_FILE_MODE }));
+        return true;
+      },
+      Math.max(deadline, this.opts.commandTimeoutMs),
+    );
     if (!found) return undefined;
     const stream = createReadStream(file);
     entry.streams.push(stream);

@@ -153,7 +153,10 @@ describe('a move to Trash that cannot be made yet (Dovecot)', () => {
     const mark = marker();
     const conversation = await customerWritesIn(env, mark);
     await call(env.core, 'conversations:update-many', { ids: [conversation.id], patch: { bin: 'deleted' } });
-    const waiting = await waitFor('the failed move to show', async () => (await call(env.core, 'conversations:get-summary', { id: conversation.id })).mailboxMove?.error ?? undefined);
+    const waiting = await waitFor(
+      'the failed move to show',
+      async () => (await call(env.core, 'conversations:get-summary', { id: conversation.id })).mailboxMove?.error ?? undefined,
+    );
     expect(waiting).toContain('No Such Trash');
 
     // Restored before the move was made: nothing moves, and nothing waits any more.

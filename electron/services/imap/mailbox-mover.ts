@@ -93,7 +93,9 @@ export class MailboxMover {
     const run = (async () => {
       do {
         this.again.delete(channelId);
-        await this.pass(channelId).catch((error: unknown) => this.deps.log?.warn({ channelId, err: String(error) }, 'moving mail to the Trash folder failed unexpectedly'));
+        await this.pass(channelId).catch((error: unknown) =>
+          this.deps.log?.warn({ channelId, err: String(error) }, 'moving mail to the Trash folder failed unexpectedly'),
+        );
       } while (this.again.has(channelId) && !this.stopped);
     })().finally(() => {
       this.running.delete(channelId);
@@ -105,10 +107,13 @@ export class MailboxMover {
   private schedule(channelId: string): void {
     const next = this.deps.repo.nextDue(channelId);
     if (this.stopped || next === undefined) return;
-    const timer = setTimeout(() => {
-      this.timers.delete(channelId);
-      this.kick(channelId);
-    }, Math.max(0, Date.parse(next) - this.now().getTime()));
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(channelId);
+        this.kick(channelId);
+      },
+      Math.max(0, Date.parse(next) - this.now().getTime()),
+    );
     timer.unref?.();
     this.timers.set(channelId, timer);
   }

@@ -65,7 +65,12 @@ export async function createSentFolder(settings: ImapSettings): Promise<string> 
     return await withImap(settings, async (client) => (await client.mailboxCreate('Sent')).path);
   } catch (err) {
     const e = mapImapError(err, { protocol: 'imap', host: settings.host, port: settings.port, mailbox: 'Sent' });
-    throw new AppFailure({ code: e.code, message: `The Sent folder could not be created: ${e.message}`, hint: e.detail ? `${e.fix} The server said: ${e.detail}` : e.fix, retryable: e.retryable });
+    throw new AppFailure({
+      code: e.code,
+      message: `The Sent folder could not be created: ${e.message}`,
+      hint: e.detail ? `${e.fix} The server said: ${e.detail}` : e.fix,
+      retryable: e.retryable,
+    });
   }
 }
 

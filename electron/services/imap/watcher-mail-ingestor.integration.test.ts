@@ -26,7 +26,16 @@ function channel(mailbox: string): ChannelWithSecrets {
     id: `ch-${randomBytes(4).toString('hex')}`,
     name: 'Support',
     supportAddress: support.address,
-    imap: { host: stack.host, port: stack.imap.implicitTls, username: support.user, password: support.password, tls: true, tlsMode: 'implicit', trustedCertificate: trusted, mailbox },
+    imap: {
+      host: stack.host,
+      port: stack.imap.implicitTls,
+      username: support.user,
+      password: support.password,
+      tls: true,
+      tlsMode: 'implicit',
+      trustedCertificate: trusted,
+      mailbox,
+    },
     smtp: { ...form.smtp, host: stack.host, username: support.user, password: support.password, fromAddress: support.address },
     inbox: { ...form.inbox, initialImport: 'all', pollIntervalSeconds: 1 },
   };

@@ -181,7 +181,10 @@ describe.each(imapServers(stack))('MailboxWatcher on $server', (s) => {
 
   it('resynchronises without duplicates when UIDVALIDITY changes (mailbox recreated)', async () => {
     const raws = Array.from({ length: 5 }, (_, i) => message(`keep ${i}`));
-    const mailbox = await makeMailbox('Recreate', raws.map((raw) => ({ raw })));
+    const mailbox = await makeMailbox(
+      'Recreate',
+      raws.map((raw) => ({ raw })),
+    );
     const ingestor = new MemoryIngestor();
     // A 1 s poll: whether Dovecot drops the session or not, the change is seen quickly.
     const ch = channel({ mailbox, inbox: { initialImport: 'all', pollIntervalSeconds: 1 } });
@@ -254,7 +257,10 @@ describe('MailboxWatcher against Dovecot', () => {
   });
 
   it('imports everything with "all", and resumes an interrupted initial import where it stopped', async () => {
-    const mailbox = await makeMailbox('All', Array.from({ length: 130 }, (_, i) => ({ raw: message(`all ${i}`) })));
+    const mailbox = await makeMailbox(
+      'All',
+      Array.from({ length: 130 }, (_, i) => ({ raw: message(`all ${i}`) })),
+    );
     const ingestor = new MemoryIngestor();
     const ch = channel({ mailbox, inbox: { initialImport: 'all' } });
     // Stop after the first batch, mid-import.
@@ -381,7 +387,10 @@ describe('MailboxWatcher against Dovecot', () => {
     expect(openSocketsTo(IMAP_PORT)).toBe(0);
     expect(b.status.all.some(connected)).toBe(false);
 
-    const mailbox = await makeMailbox('Busy', Array.from({ length: 120 }, (_, i) => ({ raw: message(`busy ${i}`) })));
+    const mailbox = await makeMailbox(
+      'Busy',
+      Array.from({ length: 120 }, (_, i) => ({ raw: message(`busy ${i}`) })),
+    );
     const slow = new MemoryIngestor();
     let release!: () => void;
     const inIngest = new Promise<void>((resolve) => {

@@ -347,7 +347,13 @@ export class MailboxWatcher {
     const uidValidity = String(mailbox.uidValidity);
     this.position.uidValidity = uidValidity;
     const stored = this.opts.ingestor.cursor(this.channel.id, this.mailboxName);
-    const plan = planCursor({ position: { ...this.position }, stored, uidNext: mailbox.uidNext, initialImport: this.channel.inbox.initialImport, now: this.opts.now() });
+    const plan = planCursor({
+      position: { ...this.position },
+      stored,
+      uidNext: mailbox.uidNext,
+      initialImport: this.channel.inbox.initialImport,
+      now: this.opts.now(),
+    });
     if (plan.fresh === 'resync') {
       this.opts.log?.info({ channelId: this.channel.id, from: stored?.uidValidity, to: uidValidity }, 'UIDVALIDITY changed, resynchronising');
     }
@@ -405,7 +411,7 @@ export class MailboxWatcher {
     }
     const total = uids.length;
     let current = cursor;
-    for (let i = 0; i < total && !this.stopping; ) {
+    for (let i = 0; i < total && !this.stopping;) {
       let interrupted = false;
       // The batches of several slices flow through one after the other; new mail interrupts the
       // flow between slices (below) and is imported ahead of the rest.
@@ -413,9 +419,7 @@ export class MailboxWatcher {
         for (; i < total && !this.stopping; i += this.opts.batchSize) {
           const slice = uids.slice(i, i + this.opts.batchSize);
           const last = i + this.opts.batchSize >= total;
-          const metas = (await pipeline.list(slice.join(','))).filter(
-            (m) => !since || !m.internalDate || m.internalDate.getTime() >= since.getTime(),
-          );
+          const metas = (await pipeline.list(slice.join(','))).filter((m) => !since || !m.internalDate || m.internalDate.getTime() >= since.getTime());
           metas.sort((a, b) => b.uid - a.uid);
           const lowest = Math.min(...slice);
           const batches = pipeline.batches(metas);
@@ -567,4 +571,3 @@ function isGeneric(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return code === 'NoConnection' || code === 'EConnectionClosed' || !(error instanceof Error);
 }
-

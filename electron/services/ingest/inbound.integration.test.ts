@@ -31,10 +31,14 @@ function form(server: MailStackInfo, user: MailUser, name: string, inbox: Parame
 }
 
 async function waitConnected(core: Core, channelId: string, timeoutMs = WAIT_MS): Promise<void> {
-  await waitFor(`channel ${channelId} connected`, async () => {
-    const channel = (await call(core, 'channels:list', {})).find((c) => c.id === channelId);
-    return channel?.status.state === 'connected' ? true : undefined;
-  }, timeoutMs);
+  await waitFor(
+    `channel ${channelId} connected`,
+    async () => {
+      const channel = (await call(core, 'channels:list', {})).find((c) => c.id === channelId);
+      return channel?.status.state === 'connected' ? true : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 /** Read-only view of the core's SQLite file, for what the contract does not expose (Message-IDs, tokens). */
@@ -375,8 +379,7 @@ describe.each(imapServers(stack))('inbound mail through the real mail stack ($se
         `all ${BULK} messages after the restart`,
         () => {
           const cursor = check.prepare('SELECT backfill_below_uid AS below FROM sync_cursors WHERE channel_id = ?').get(bulkChannel!.id) as
-            | { below: number | null }
-            | undefined;
+            { below: number | null } | undefined;
           return count(check) >= BULK && cursor && cursor.below === null ? true : undefined;
         },
         90_000,

@@ -73,9 +73,17 @@ export function linkStored(ctx: LinkContext, stored: StoredLink, at: string): Li
       const recipients = [...parked.message.to, ...parked.message.cc].map((a) => a.address.toLowerCase());
       if (!parked.refersToIt && !isOwn(ctx, message.fromAddress) && !recipients.includes(message.fromAddress.toLowerCase())) continue;
       store.unpark(parked.id);
-      const id = store.insertMessage({ ...parked.message, conversationId: here }, { at: parked.message.arrivedAt ?? at, unread: false, reopen: false, summary: true });
+      const id = store.insertMessage(
+        { ...parked.message, conversationId: here },
+        { at: parked.message.arrivedAt ?? at, unread: false, reopen: false, summary: true },
+      );
       result.touched.add(here);
-      queue.push({ id, messageId: parked.message.messageId, references: [parked.message.inReplyTo, ...parked.message.references].filter((r): r is string => r !== null), fromAddress: parked.message.from.address });
+      queue.push({
+        id,
+        messageId: parked.message.messageId,
+        references: [parked.message.inReplyTo, ...parked.message.references].filter((r): r is string => r !== null),
+        fromAddress: parked.message.from.address,
+      });
     }
   }
   return result;

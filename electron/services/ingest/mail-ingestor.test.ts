@@ -29,7 +29,9 @@ function conversationOf(h: Harness, messageId: string): number | undefined {
 describe('MailIngestor', () => {
   it("turns a customer's new mail into an open, unread conversation and moves the cursor", async () => {
     const h = setup();
-    const outcome = await h.ingestor.ingest(h.position, [fetched(mail({ messageId: '<m1@example.com>', replyTo: 'Carol Home <carol@home.test>' }), 7)], { advanceTo: 7 });
+    const outcome = await h.ingestor.ingest(h.position, [fetched(mail({ messageId: '<m1@example.com>', replyTo: 'Carol Home <carol@home.test>' }), 7)], {
+      advanceTo: 7,
+    });
     expect(outcome.created).toHaveLength(1);
     const conversation = h.store.conversation(outcome.created[0]!)!;
     expect(conversation).toMatchObject({ status: 'open', unread: true, messageCount: 1, subject: 'Help with my order', assigneeId: null });
@@ -78,7 +80,11 @@ describe('MailIngestor', () => {
     const id = first.created[0]!;
     h.store.setStatus(id, 'closed');
     h.store.markRead(id);
-    const reply = await h.ingestor.ingest(h.position, [fetched(mail({ messageId: '<m2@example.com>', inReplyTo: '<m1@example.com>', subject: 'Re: Help' }))], {});
+    const reply = await h.ingestor.ingest(
+      h.position,
+      [fetched(mail({ messageId: '<m2@example.com>', inReplyTo: '<m1@example.com>', subject: 'Re: Help' }))],
+      {},
+    );
     expect(reply).toMatchObject({ created: [], touched: [id] });
     const third = await h.ingestor.ingest(h.position, [fetched(mail({ messageId: '<m3@example.com>', references: ['<gone@x>', '<m2@example.com>'] }))], {});
     expect(third.touched).toEqual([id]);
@@ -88,14 +94,36 @@ describe('MailIngestor', () => {
   it("shows a thread in the order its mail reached the server, whatever the sender's clock says", async () => {
     const h = setup();
     const arrived = (source: Buffer, uid: number, at: string) => ({ ...fetched(source, uid), internalDate: new Date(at) });
-    const first = await h.ingestor.ingest(h.position, [arrived(mail({ messageId: '<q1@example.com>', date: 'Tue, 24 Nov 2026 10:00:00 +0000' }), 1, '2026-11-24T10:00:04Z')], {});
+    const first = await h.ingestor.ingest(
+      h.position,
+      [arrived(mail({ messageId: '<q1@example.com>', date: 'Tue, 24 Nov 2026 10:00:00 +0000' }), 1, '2026-11-24T10:00:04Z')],
+      {},
+    );
     const id = first.created[0]!;
     h.store.insertMessage(
       {
-        conversationId: id, channelId: 'ch1', direction: 'outbound', kind: 'normal', messageId: 'a1@acme.test', inReplyTo: 'q1@example.com', references: ['q1@example.com'],
-        dedupeKey: null, subject: 'Re: Help with my order', from: { name: 'Acme', address: SUPPORT }, to: [{ name: '', address: 'carol@example.com' }], cc: [],
-        date: '2026-11-24T10:30:00.000Z', text: 'It ships today.', html: null, parseError: null, raw: null, rawPath: null, size: 15, authorAgentId: null,
-        createdAt: '2026-11-24T10:30:00.000Z', attachments: [],
+        conversationId: id,
+        channelId: 'ch1',
+        direction: 'outbound',
+        kind: 'normal',
+        messageId: 'a1@acme.test',
+        inReplyTo: 'q1@example.com',
+        references: ['q1@example.com'],
+        dedupeKey: null,
+        subject: 'Re: Help with my order',
+        from: { name: 'Acme', address: SUPPORT },
+        to: [{ name: '', address: 'carol@example.com' }],
+        cc: [],
+        date: '2026-11-24T10:30:00.000Z',
+        text: 'It ships today.',
+        html: null,
+        parseError: null,
+        raw: null,
+        rawPath: null,
+        size: 15,
+        authorAgentId: null,
+        createdAt: '2026-11-24T10:30:00.000Z',
+        attachments: [],
       },
       { at: '2026-11-24T10:30:00.000Z', unread: false, reopen: false, summary: true },
     );
@@ -132,10 +160,26 @@ describe('MailIngestor', () => {
     const h = setup();
     const withFile = Buffer.from(
       [
-        'From: carol@example.com', `To: ${SUPPORT}`, 'Subject: Photo', 'Message-ID: <photo@example.com>', 'Date: Tue, 24 Nov 2026 10:00:00 +0000',
-        'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="B"', '', '--B', 'Content-Type: text/plain', '', 'See attached.',
-        '--B', 'Content-Type: application/pdf; name="label.pdf"', 'Content-Disposition: attachment; filename="label.pdf"',
-        'Content-Transfer-Encoding: base64', '', Buffer.from('%PDF-1.4 label').toString('base64'), '--B--', '',
+        'From: carol@example.com',
+        `To: ${SUPPORT}`,
+        'Subject: Photo',
+        'Message-ID: <photo@example.com>',
+        'Date: Tue, 24 Nov 2026 10:00:00 +0000',
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/mixed; boundary="B"',
+        '',
+        '--B',
+        'Content-Type: text/plain',
+        '',
+        'See attached.',
+        '--B',
+        'Content-Type: application/pdf; name="label.pdf"',
+        'Content-Disposition: attachment; filename="label.pdf"',
+        'Content-Transfer-Encoding: base64',
+        '',
+        Buffer.from('%PDF-1.4 label').toString('base64'),
+        '--B--',
+        '',
       ].join('\r\n'),
     );
     const attachmentFiles = () => (existsSync(join(h.dir, 'attachments')) ? readdirSync(join(h.dir, 'attachments')) : []);
@@ -149,7 +193,11 @@ describe('MailIngestor', () => {
 
   it('keeps a different message that reuses a Message-ID', async () => {
     const h = setup();
-    await h.ingestor.ingest(h.position, [fetched(mail({ messageId: '<same@example.com>', body: 'first' })), fetched(mail({ messageId: '<same@example.com>', body: 'second' }))], {});
+    await h.ingestor.ingest(
+      h.position,
+      [fetched(mail({ messageId: '<same@example.com>', body: 'first' })), fetched(mail({ messageId: '<same@example.com>', body: 'second' }))],
+      {},
+    );
     expect(messageCount(h)).toBe(2);
   });
 
@@ -192,11 +240,35 @@ describe('MailIngestor', () => {
     h.store.setStatus(id, 'closed');
     const bounce = Buffer.from(
       [
-        'From: MAILER-DAEMON@mx.acme.test', `To: ${SUPPORT}`, 'Subject: Undelivered Mail Returned to Sender', 'Message-ID: <bounce1@mx.acme.test>',
-        'Date: Tue, 24 Nov 2026 11:00:00 +0000', 'MIME-Version: 1.0', 'Content-Type: multipart/report; report-type=delivery-status; boundary="B"', '',
-        '--B', 'Content-Type: text/plain', '', 'Delivery failed.', '--B', 'Content-Type: message/delivery-status', '',
-        'Reporting-MTA: dns; mx.acme.test', '', 'Final-Recipient: rfc822; carol@example.com', 'Action: failed', 'Status: 5.1.1', '',
-        '--B', 'Content-Type: text/rfc822-headers', '', 'Message-ID: <order@example.com>', 'Subject: Help', '', '--B--', '',
+        'From: MAILER-DAEMON@mx.acme.test',
+        `To: ${SUPPORT}`,
+        'Subject: Undelivered Mail Returned to Sender',
+        'Message-ID: <bounce1@mx.acme.test>',
+        'Date: Tue, 24 Nov 2026 11:00:00 +0000',
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="B"',
+        '',
+        '--B',
+        'Content-Type: text/plain',
+        '',
+        'Delivery failed.',
+        '--B',
+        'Content-Type: message/delivery-status',
+        '',
+        'Reporting-MTA: dns; mx.acme.test',
+        '',
+        'Final-Recipient: rfc822; carol@example.com',
+        'Action: failed',
+        'Status: 5.1.1',
+        '',
+        '--B',
+        'Content-Type: text/rfc822-headers',
+        '',
+        'Message-ID: <order@example.com>',
+        'Subject: Help',
+        '',
+        '--B--',
+        '',
       ].join('\r\n'),
     );
     const auto = mail({ from: 'ooo@example.com', subject: 'Out of office', headers: { 'Auto-Submitted': 'auto-replied' } });
@@ -395,7 +467,15 @@ describe('threading in any arrival order', () => {
 
   it('keeps Sent mail that threads nowhere aside, and shows it once its customer mail arrives', async () => {
     const h = setup();
-    const reply = mail({ from: AGENT, to: 'carol@example.com', messageId: '<p2@x.test>', inReplyTo: '<p1@x.test>', references: ['<p1@x.test>'], body: 'our answer', headers: { 'X-Auxilium-Agent': 'Dana <dana@acme.test>' } });
+    const reply = mail({
+      from: AGENT,
+      to: 'carol@example.com',
+      messageId: '<p2@x.test>',
+      inReplyTo: '<p1@x.test>',
+      references: ['<p1@x.test>'],
+      body: 'our answer',
+      headers: { 'X-Auxilium-Agent': 'Dana <dana@acme.test>' },
+    });
     await h.ingestor.ingest(sent(h), [arrived(reply, 2)], {});
     expect(list(h).total).toBe(0);
     await h.ingestor.ingest(h.position, [arrived(mail({ from: CUSTOMER, messageId: '<p1@x.test>', body: 'question' }), 1)], {});
@@ -417,19 +497,53 @@ describe('threading in any arrival order', () => {
     const ours = `aux.${token}.abc123@acme.test`;
     const replyId = h.store.insertMessage(
       {
-        conversationId, channelId: 'ch1', direction: 'outbound', kind: 'normal', messageId: ours, inReplyTo: 's1@x.test', references: ['s1@x.test'],
-        dedupeKey: null, subject: 'Re: Help', from: { name: 'Acme', address: SUPPORT }, to: [{ name: '', address: 'carol@example.com' }], cc: [],
-        date: '2026-11-24T10:02:00.000Z', text: 'On its way', html: null, parseError: null, raw: null, rawPath: null, size: 10, authorAgentId: null,
-        createdAt: '2026-11-24T10:02:00.000Z', attachments: [],
+        conversationId,
+        channelId: 'ch1',
+        direction: 'outbound',
+        kind: 'normal',
+        messageId: ours,
+        inReplyTo: 's1@x.test',
+        references: ['s1@x.test'],
+        dedupeKey: null,
+        subject: 'Re: Help',
+        from: { name: 'Acme', address: SUPPORT },
+        to: [{ name: '', address: 'carol@example.com' }],
+        cc: [],
+        date: '2026-11-24T10:02:00.000Z',
+        text: 'On its way',
+        html: null,
+        parseError: null,
+        raw: null,
+        rawPath: null,
+        size: 10,
+        authorAgentId: null,
+        createdAt: '2026-11-24T10:02:00.000Z',
+        attachments: [],
       },
       { at: '2026-11-24T10:02:00.000Z', unread: false, reopen: false, summary: false },
     );
-    h.db.prepare(`INSERT INTO outbox (message_id, channel_id, conversation_id, state, body_text, attempts, next_attempt_at, last_attempt_at, created_at)
-      VALUES (?, 'ch1', ?, 'sending', 'On its way', 1, '2026-11-24T10:02:00.000Z', '2026-11-24T10:02:00.000Z', '2026-11-24T10:02:00.000Z')`).run(replyId, conversationId);
-    const copy = mail({ from: `Acme <${SUPPORT}>`, to: 'carol@example.com', messageId: `<${ours}>`, inReplyTo: '<s1@x.test>', body: 'On its way', headers: { 'X-Auxilium-Conversation': token } });
+    h.db
+      .prepare(
+        `INSERT INTO outbox (message_id, channel_id, conversation_id, state, body_text, attempts, next_attempt_at, last_attempt_at, created_at)
+      VALUES (?, 'ch1', ?, 'sending', 'On its way', 1, '2026-11-24T10:02:00.000Z', '2026-11-24T10:02:00.000Z', '2026-11-24T10:02:00.000Z')`,
+      )
+      .run(replyId, conversationId);
+    const copy = mail({
+      from: `Acme <${SUPPORT}>`,
+      to: 'carol@example.com',
+      messageId: `<${ours}>`,
+      inReplyTo: '<s1@x.test>',
+      body: 'On its way',
+      headers: { 'X-Auxilium-Conversation': token },
+    });
     const outcome = await h.ingestor.ingest(sent(h), [arrived(copy, 2)], {});
     expect(outcome).toMatchObject({ duplicates: 1, touched: [] });
-    expect(h.store.messages(conversationId).filter((m) => m.direction === 'outbound').map((m) => m.id)).toEqual([replyId]);
+    expect(
+      h.store
+        .messages(conversationId)
+        .filter((m) => m.direction === 'outbound')
+        .map((m) => m.id),
+    ).toEqual([replyId]);
   });
 
   it('records \\Answered at import and when the server reports it later', async () => {
@@ -440,7 +554,10 @@ describe('threading in any arrival order', () => {
     const answered = (id: string) => h.store.messages(conversationOf(h, id)!)[0]!.answeredOnServer;
     expect([answered('a1@x.test'), answered('a2@x.test')]).toEqual([true, false]);
     h.changes.length = 0;
-    h.ingestor.updateFlags(h.position, [{ uid: first.uid, answered: true }, { uid: second.uid, answered: true }]);
+    h.ingestor.updateFlags(h.position, [
+      { uid: first.uid, answered: true },
+      { uid: second.uid, answered: true },
+    ]);
     expect(answered('a2@x.test')).toBe(true);
     // Only the conversation that changed is announced.
     expect(h.changes).toEqual([{ ids: [conversationOf(h, 'a2@x.test')], created: [] }]);

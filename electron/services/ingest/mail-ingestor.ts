@@ -58,7 +58,9 @@ const AGENT_HEADER = 'x-auxilium-agent';
 
 /** The agent our outbox named in a reply (smtp/delivery.ts agentHeader), made safe to show; null when absent. */
 function sentByOf(parsed: ParsedMessage | null): string | null {
-  const value = parsed?.headers[AGENT_HEADER]?.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim().slice(0, 200);
+  const value = parsed?.headers[AGENT_HEADER]?.replace(/[\u0000-\u001f\u007f]+/g, ' ')
+    .trim()
+    .slice(0, 200);
   return value ? value : null;
 }
 
@@ -375,7 +377,11 @@ export class MailIngestor implements Ingestor {
     );
     touched.add(conversationId);
     store.retitleIfFirst(id);
-    const linked = linkStored(link, { id, messageId, references: [message.inReplyTo, ...references].filter((r): r is string => r !== null), fromAddress: from.address }, item.receivedAt);
+    const linked = linkStored(
+      link,
+      { id, messageId, references: [message.inReplyTo, ...references].filter((r): r is string => r !== null), fromAddress: from.address },
+      item.receivedAt,
+    );
     for (const changed of linked.touched) touched.add(changed);
     for (const removed of linked.removed) created.delete(removed);
     return { conversationId: store.conversationOf(id)! };

@@ -94,7 +94,8 @@ async function sentImportedPast(d: Desktop, messageId: string): Promise<void> {
     return uids.length > 0 ? uids : undefined;
   });
   await waitFor(`the desktop to read Sent past UID ${uid}`, () => {
-    const row = d.db.prepare("SELECT last_uid FROM sync_cursors WHERE channel_id = ? AND mailbox = 'Sent'").get(d.channelId) as { last_uid: number } | undefined;
+    const row = d.db.prepare("SELECT last_uid FROM sync_cursors WHERE channel_id = ? AND mailbox = 'Sent'").get(d.channelId) as
+      { last_uid: number } | undefined;
     return row && row.last_uid >= uid! ? true : undefined;
   });
 }
@@ -109,7 +110,12 @@ async function customerReceived(mark: string): Promise<{ messageId: string; subj
         if (!Array.isArray(uids) || uids.length === 0) return undefined;
         const msg = await client.fetchOne(String(Math.max(...uids)), { envelope: true, headers: ['references'] }, { uid: true });
         if (!msg || !msg.envelope?.messageId) return undefined;
-        const references = msg.headers?.toString().replace(/^references:\s*/i, '').replace(/\r?\n\s*/g, ' ').trim() ?? '';
+        const references =
+          msg.headers
+            ?.toString()
+            .replace(/^references:\s*/i, '')
+            .replace(/\r?\n\s*/g, ' ')
+            .trim() ?? '';
         return { messageId: msg.envelope.messageId, subject: msg.envelope.subject ?? '', references };
       } finally {
         lock.release();
@@ -131,7 +137,12 @@ describe('replies in the Sent folder, on every desktop', () => {
     await thread(b, mark, 1, 'the customer mail on B');
 
     const conversationA = (await conversationsWith(a, mark))[0]!;
-    const reply = await call(a.core, 'conversations:send-reply', { id: conversationA.id, mode: 'reply', text: `Try turning ${mark} off and on.`, undoSeconds: 0 });
+    const reply = await call(a.core, 'conversations:send-reply', {
+      id: conversationA.id,
+      mode: 'reply',
+      text: `Try turning ${mark} off and on.`,
+      undoSeconds: 0,
+    });
 
     // B: A's reply, in the same conversation, as an outgoing reply that names A's agent.
     const onB = await thread(b, mark, 2, "A's reply on B");
@@ -145,7 +156,10 @@ describe('replies in the Sent folder, on every desktop', () => {
       to: support.address,
       subject: `Re: ${received.subject}`,
       text: `Did that, ${mark} still broken.`,
-      headers: { 'In-Reply-To': `<${received.messageId.replace(/^<|>$/g, '')}>`, References: `${received.references} <${received.messageId.replace(/^<|>$/g, '')}>`.trim() },
+      headers: {
+        'In-Reply-To': `<${received.messageId.replace(/^<|>$/g, '')}>`,
+        References: `${received.references} <${received.messageId.replace(/^<|>$/g, '')}>`.trim(),
+      },
     });
     const answeredOnB = await thread(b, mark, 3, "the customer's answer on B, in the same conversation");
     expect(answeredOnB.map((m) => m.direction)).toEqual(['inbound', 'outbound', 'inbound']);
@@ -170,7 +184,11 @@ describe('replies in the Sent folder, on every desktop', () => {
     const conversationA = (await conversationsWith(a, mark))[0]!;
     const original = (await call(a.core, 'conversations:get', { id: conversationA.id })).messages[0]!;
     const forward = await call(a.core, 'conversations:send-reply', {
-      id: conversationA.id, mode: 'forward', text: `Workshop, see ${mark}`, undoSeconds: 0, forwardOf: original.id,
+      id: conversationA.id,
+      mode: 'forward',
+      text: `Workshop, see ${mark}`,
+      undoSeconds: 0,
+      forwardOf: original.id,
       recipients: { to: [{ name: '', address: other.address }], cc: [], bcc: [] },
     });
     const forwardId = (a.db.prepare('SELECT message_id FROM messages WHERE id = ?').get(forward.id) as { message_id: string }).message_id;
@@ -178,7 +196,10 @@ describe('replies in the Sent folder, on every desktop', () => {
 
     // The third party answers the forward, threading headers and all.
     await deliver(stack, {
-      from: other.address, to: support.address, subject: `Re: Fwd: Claim ${mark}`, text: `Workshop answer ${mark}.`,
+      from: other.address,
+      to: support.address,
+      subject: `Re: Fwd: Claim ${mark}`,
+      text: `Workshop answer ${mark}.`,
       headers: { 'In-Reply-To': `<${forwardId}>`, References: `<${forwardId}>` },
     });
     for (const d of [a, b]) {
@@ -204,7 +225,8 @@ describe('replies in the Sent folder, on every desktop', () => {
     await thread(a, mark, 1, 'the customer mail on A');
     await thread(b, mark, 1, 'the customer mail on B');
     const question = await waitFor('the question in the support inbox', async () => {
-      const row = a.db.prepare("SELECT message_id FROM messages WHERE subject LIKE ? AND direction = 'inbound'").get(`%${mark}%`) as { message_id: string } | undefined;
+      const row = a.db.prepare("SELECT message_id FROM messages WHERE subject LIKE ? AND direction = 'inbound'").get(`%${mark}%`) as
+        { message_id: string } | undefined;
       return row?.message_id;
     });
 

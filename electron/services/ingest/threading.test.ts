@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
-  findThread, isOwnMessageId, newConversationToken, normalizeMessageId, outgoingMessageId, subjectWithToken, tokenInMessageId, tokenInSubject,
-  type ThreadingHeaders, type ThreadLookup,
+  findThread,
+  isOwnMessageId,
+  newConversationToken,
+  normalizeMessageId,
+  outgoingMessageId,
+  subjectWithToken,
+  tokenInMessageId,
+  tokenInSubject,
+  type ThreadingHeaders,
+  type ThreadLookup,
 } from './threading';
 
 /**
@@ -11,7 +19,10 @@ import {
 function lookup(): ThreadLookup {
   const byMessageId: Record<string, number> = { 'c1-first@example.com': 1, 'c1-second@example.com': 1, 'c2-first@example.com': 2 };
   const byToken: Record<string, number> = { AAAA2222: 1, BBBB3333: 2 };
-  const participants: Record<number, string[]> = { 1: ['carol@example.com', 'carols-boss@example.com', 'erin@example.com'], 2: ['dave@example.com', 'erin@example.com'] };
+  const participants: Record<number, string[]> = {
+    1: ['carol@example.com', 'carols-boss@example.com', 'erin@example.com'],
+    2: ['dave@example.com', 'erin@example.com'],
+  };
   return {
     conversationByMessageId: (id) => byMessageId[id],
     conversationByToken: (token) => byToken[token],
@@ -65,7 +76,7 @@ describe('findThread', () => {
     expect(find({ fromAddress: null, inReplyTo: '<c1-second@example.com>' })).toBeNull();
   });
 
-  it("skips a referenced conversation the sender is not part of for one they are part of", () => {
+  it('skips a referenced conversation the sender is not part of for one they are part of', () => {
     expect(find({ fromAddress: 'dave@example.com', inReplyTo: '<c1-second@example.com>', references: ['<c2-first@example.com>'] })).toEqual({
       conversationId: 2,
       rule: 'references',

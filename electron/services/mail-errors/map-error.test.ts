@@ -95,14 +95,30 @@ const imapCases: [string, unknown, MailErrorCode, string?][] = [
   ['our deadline', deadlineError(15000), 'TIMEOUT'],
   // captured: implicit TLS against Dovecot's plaintext port
   ['TLS on a plaintext port', wrongVersion(), 'TLS_HANDSHAKE_FAILED', 'wrong version number'],
-  ['TLS socket closed early', err('Client network socket disconnected before secure TLS connection was established', { code: 'ECONNRESET' }), 'TLS_HANDSHAKE_FAILED'],
+  [
+    'TLS socket closed early',
+    err('Client network socket disconnected before secure TLS connection was established', { code: 'ECONNRESET' }),
+    'TLS_HANDSHAKE_FAILED',
+  ],
   // imap-flow.js _failSTARTTLS
   ['no STARTTLS offered', err('Server does not support STARTTLS', { tlsFailed: true }), 'STARTTLS_UNAVAILABLE'],
   ['STARTTLS after PREAUTH', err('STARTTLS is not possible after a PREAUTH greeting', { tlsFailed: true }), 'STARTTLS_UNAVAILABLE'],
-  ['STARTTLS injection', err('Server sent data after the STARTTLS response and before the TLS handshake; possible plaintext-injection attack', { code: 'STARTTLS_INJECTION', tlsFailed: true }), 'TLS_HANDSHAKE_FAILED'],
+  [
+    'STARTTLS injection',
+    err('Server sent data after the STARTTLS response and before the TLS handshake; possible plaintext-injection attack', {
+      code: 'STARTTLS_INJECTION',
+      tlsFailed: true,
+    }),
+    'TLS_HANDSHAKE_FAILED',
+  ],
   ['handshake failure during STARTTLS', wrongVersion({ tlsFailed: true }), 'TLS_HANDSHAKE_FAILED'],
   // captured: STARTTLS to Dovecot with an untrusted self-signed certificate
-  ['self-signed over STARTTLS', err('self-signed certificate', { code: 'DEPTH_ZERO_SELF_SIGNED_CERT', tlsFailed: true }), 'CERTIFICATE_INVALID', 'self-signed certificate'],
+  [
+    'self-signed over STARTTLS',
+    err('self-signed certificate', { code: 'DEPTH_ZERO_SELF_SIGNED_CERT', tlsFailed: true }),
+    'CERTIFICATE_INVALID',
+    'self-signed certificate',
+  ],
   ...Object.entries(nodeCertErrors).map(([code, message]): [string, unknown, MailErrorCode] => [code, err(message, { code }), 'CERTIFICATE_INVALID']),
   ['host name mismatch', altnames(), 'CERTIFICATE_INVALID'],
   // imap-flow.js, MS365 throttling
@@ -137,14 +153,24 @@ const imapCases: [string, unknown, MailErrorCode, string?][] = [
   ],
   [
     'missing mailbox, NONEXISTENT code',
-    err('Command failed', { responseStatus: 'NO', executedCommand: '4 SELECT Archive', responseText: 'Unknown Mailbox: Archive', serverResponseCode: 'NONEXISTENT' }),
+    err('Command failed', {
+      responseStatus: 'NO',
+      executedCommand: '4 SELECT Archive',
+      responseText: 'Unknown Mailbox: Archive',
+      serverResponseCode: 'NONEXISTENT',
+    }),
     'MAILBOX_NOT_FOUND',
   ],
   ['NoConnection', err('Connection not available', { code: 'NoConnection', rejectedFrom: 'execClosed', command: 'SELECT' }), 'CONNECTION_LOST'],
   ['EConnectionClosed', err('Connection closed', { code: 'EConnectionClosed', command: 'FETCH' }), 'CONNECTION_LOST'],
   ['closed after greeting', err('Unexpected close', { code: 'ClosedAfterConnectText' }), 'CONNECTION_LOST'],
   ['ECONNRESET', err('read ECONNRESET', { errno: -104, code: 'ECONNRESET', syscall: 'read' }), 'CONNECTION_LOST'],
-  ['unknown NO', err('Command failed', { responseStatus: 'NO', executedCommand: '5 ID NIL', responseText: 'Server is confused' }), 'SERVER_ERROR', 'Server is confused'],
+  [
+    'unknown NO',
+    err('Command failed', { responseStatus: 'NO', executedCommand: '5 ID NIL', responseText: 'Server is confused' }),
+    'SERVER_ERROR',
+    'Server is confused',
+  ],
   ['not even an Error', 'boom', 'SERVER_ERROR'],
 ];
 
@@ -212,7 +238,14 @@ const smtpCases: [string, unknown, MailErrorCode, string?][] = [
   // shared/index.js resolveHostname -> _onError(err, 'EDNS')
   [
     'EDNS',
-    err('queryA ENOTFOUND smtp.example.invalid', { errno: undefined, code: 'EDNS', originalCode: 'ENOTFOUND', syscall: 'queryA', hostname: 'smtp.example.invalid', command: 'CONN' }),
+    err('queryA ENOTFOUND smtp.example.invalid', {
+      errno: undefined,
+      code: 'EDNS',
+      originalCode: 'ENOTFOUND',
+      syscall: 'queryA',
+      hostname: 'smtp.example.invalid',
+      command: 'CONN',
+    }),
     'HOST_NOT_FOUND',
   ],
   // smtp-connection timeoutError() -> _onError(err, 'ETIMEDOUT')
@@ -221,8 +254,16 @@ const smtpCases: [string, unknown, MailErrorCode, string?][] = [
   ['STARTTLS upgrade timeout', err('TLS handshake timed out', { timeoutType: 'UPGRADE_TIMEOUT', code: 'ETIMEDOUT', command: 'CONN' }), 'TIMEOUT'],
   ['our deadline', deadlineError(2000), 'TIMEOUT'],
   // captured: implicit TLS against the STARTTLS port
-  ['implicit TLS on the STARTTLS port', wrongVersion({ code: 'ESOCKET', originalCode: 'ERR_SSL_WRONG_VERSION_NUMBER', command: 'CONN' }), 'TLS_HANDSHAKE_FAILED'],
-  ['ETLS handshake', err('Error initiating TLS - Client network socket disconnected before secure TLS connection was established', { code: 'ETLS', command: 'STARTTLS' }), 'TLS_HANDSHAKE_FAILED'],
+  [
+    'implicit TLS on the STARTTLS port',
+    wrongVersion({ code: 'ESOCKET', originalCode: 'ERR_SSL_WRONG_VERSION_NUMBER', command: 'CONN' }),
+    'TLS_HANDSHAKE_FAILED',
+  ],
+  [
+    'ETLS handshake',
+    err('Error initiating TLS - Client network socket disconnected before secure TLS connection was established', { code: 'ETLS', command: 'STARTTLS' }),
+    'TLS_HANDSHAKE_FAILED',
+  ],
   // captured: STARTTLS against a listener that offers none
   [
     'STARTTLS refused',
@@ -307,12 +348,15 @@ const smtpCases: [string, unknown, MailErrorCode, string?][] = [
   // captured: Postfix check_recipient_access answering 450 for one address (as greylisting does)
   [
     'one recipient deferred',
-    err("Can't send mail - all recipients were rejected: 450 4.2.0 <deferred@auxilium.test>: Recipient address rejected: Mailbox temporarily unavailable, try again later", {
-      code: 'EENVELOPE',
-      response: '450 4.2.0 <deferred@auxilium.test>: Recipient address rejected: Mailbox temporarily unavailable, try again later',
-      responseCode: 450,
-      command: 'RCPT TO',
-    }),
+    err(
+      "Can't send mail - all recipients were rejected: 450 4.2.0 <deferred@auxilium.test>: Recipient address rejected: Mailbox temporarily unavailable, try again later",
+      {
+        code: 'EENVELOPE',
+        response: '450 4.2.0 <deferred@auxilium.test>: Recipient address rejected: Mailbox temporarily unavailable, try again later',
+        responseCode: 450,
+        command: 'RCPT TO',
+      },
+    ),
     'RECIPIENT_DEFERRED',
   ],
   // captured: unknown support address in Postfix's virtual domain
@@ -361,12 +405,16 @@ const smtpCases: [string, unknown, MailErrorCode, string?][] = [
   ],
   [
     'policyd-spf 5.7.23 at RCPT TO',
-    err("Can't send mail - all recipients were rejected: 550 5.7.23 <carol@example.org>: Recipient address rejected: Message rejected due to: SPF fail - not authorized.", {
-      code: 'EENVELOPE',
-      response: '550 5.7.23 <carol@example.org>: Recipient address rejected: Message rejected due to: SPF fail - not authorized. Please see http://www.openspf.net/Why?s=mfrom;id=support@example.com',
-      responseCode: 550,
-      command: 'RCPT TO',
-    }),
+    err(
+      "Can't send mail - all recipients were rejected: 550 5.7.23 <carol@example.org>: Recipient address rejected: Message rejected due to: SPF fail - not authorized.",
+      {
+        code: 'EENVELOPE',
+        response:
+          '550 5.7.23 <carol@example.org>: Recipient address rejected: Message rejected due to: SPF fail - not authorized. Please see http://www.openspf.net/Why?s=mfrom;id=support@example.com',
+        responseCode: 550,
+        command: 'RCPT TO',
+      },
+    ),
     'SENDER_NOT_AUTHENTICATED',
   ],
   // Exchange without SMTP login: "not authenticated" here is about signing in, not about DNS.
@@ -393,19 +441,26 @@ const smtpCases: [string, unknown, MailErrorCode, string?][] = [
   ],
   [
     '421 at greeting',
-    err('Invalid greeting. response=421 4.7.0 mx.example.com Error: too many connections from 192.0.2.1: 421 4.7.0 mx.example.com Error: too many connections from 192.0.2.1', {
-      code: 'EPROTOCOL',
-      response: '421 4.7.0 mx.example.com Error: too many connections from 192.0.2.1',
-      responseCode: 421,
-      command: 'CONN',
-    }),
+    err(
+      'Invalid greeting. response=421 4.7.0 mx.example.com Error: too many connections from 192.0.2.1: 421 4.7.0 mx.example.com Error: too many connections from 192.0.2.1',
+      {
+        code: 'EPROTOCOL',
+        response: '421 4.7.0 mx.example.com Error: too many connections from 192.0.2.1',
+        responseCode: 421,
+        command: 'CONN',
+      },
+    ),
     'RATE_LIMITED',
   ],
   ['ECONNECTION closed', err('Connection closed unexpectedly', { code: 'ECONNECTION', command: 'CONN' }), 'CONNECTION_LOST'],
-  ['ESOCKET ECONNRESET', err('read ECONNRESET', { errno: -104, code: 'ESOCKET', syscall: 'read', originalCode: 'ECONNRESET', command: 'CONN' }), 'CONNECTION_LOST'],
+  [
+    'ESOCKET ECONNRESET',
+    err('read ECONNRESET', { errno: -104, code: 'ESOCKET', syscall: 'read', originalCode: 'ECONNRESET', command: 'CONN' }),
+    'CONNECTION_LOST',
+  ],
   [
     'not an SMTP server',
-    err("Invalid greeting. response=* OK Dovecot ready.: * OK Dovecot ready.", { code: 'EPROTOCOL', response: '* OK Dovecot ready.', command: 'CONN' }),
+    err('Invalid greeting. response=* OK Dovecot ready.: * OK Dovecot ready.', { code: 'EPROTOCOL', response: '* OK Dovecot ready.', command: 'CONN' }),
     'SERVER_ERROR',
     '* OK Dovecot ready.',
   ],
@@ -445,7 +500,12 @@ describe('mapAppendError (filing a sent reply’s copy)', () => {
   const ctx = { protocol: 'imap' as const, host: 'imap.example.com', port: 993, mailbox: 'INBOX.Sent' };
   // What imapflow throws for a tagged NO to APPEND: the generic message, the server's words beside it.
   const refused = (responseText: string, serverResponseCode?: string) =>
-    Object.assign(new Error('Command failed'), { responseStatus: 'NO', responseText, serverResponseCode, executedCommand: '7 APPEND INBOX.Sent (\\Seen) {812}' });
+    Object.assign(new Error('Command failed'), {
+      responseStatus: 'NO',
+      responseText,
+      serverResponseCode,
+      executedCommand: '7 APPEND INBOX.Sent (\\Seen) {812}',
+    });
 
   it('names the folder and keeps the server’s words when the server refuses the message', () => {
     const e = mapAppendError(refused('Message contains bare newlines'), ctx);

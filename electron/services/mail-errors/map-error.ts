@@ -67,11 +67,24 @@ const hasCode = (s: Signal, ...codes: string[]) => codes.includes(s.code) || cod
 // Node's X.509 verification codes (https://nodejs.org/api/tls.html#x509-certificate-error-codes)
 // plus the host name check. nodemailer's STARTTLS path keeps only the text, hence the messages.
 const CERT_CODES = [
-  'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_REVOKED', 'CERT_UNTRUSTED', 'CERT_REJECTED',
-  'CERT_SIGNATURE_FAILURE', 'CERT_CHAIN_TOO_LONG', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_DECRYPT_CERT_SIGNATURE', 'INVALID_CA', 'INVALID_PURPOSE', 'PATH_LENGTH_EXCEEDED',
-  'HOSTNAME_MISMATCH', 'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_REVOKED',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_CHAIN_TOO_LONG',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+  'INVALID_CA',
+  'INVALID_PURPOSE',
+  'PATH_LENGTH_EXCEEDED',
+  'HOSTNAME_MISMATCH',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
 ];
 const CERT_TEXT =
   /self[- ]signed certificate|certificate has expired|certificate is not yet valid|certificate (?:signature failure|revoked|rejected|untrusted)|unable to verify the first certificate|unable to get (?:local )?issuer certificate|does not match certificate's altnames|unable to verify leaf signature/i;
@@ -112,13 +125,19 @@ const IMAP_ROWS: Row[] = [
       s.serverResponseCode === 'NONEXISTENT' ||
       (s.responseStatus === 'NO' && /^(SELECT|EXAMINE|STATUS)\b/i.test(s.command) && /exist|not found|no such|unknown/i.test(s.server)),
   ],
-  ['CONNECTION_LOST', (s) => hasCode(s, 'NoConnection', 'EConnectionClosed', 'ClosedAfterConnectText', 'ClosedAfterConnectTLS', 'StateLogout', 'ECONNRESET', 'EPIPE')],
+  [
+    'CONNECTION_LOST',
+    (s) => hasCode(s, 'NoConnection', 'EConnectionClosed', 'ClosedAfterConnectText', 'ClosedAfterConnectTLS', 'StateLogout', 'ECONNRESET', 'EPIPE'),
+  ],
 ];
 
 const SMTP_ROWS: Row[] = [
   ['CERTIFICATE_INVALID', isCertificateError],
   // requireTLS: nodemailer sends STARTTLS even when EHLO did not offer it, the server refuses it.
-  ['STARTTLS_UNAVAILABLE', (s) => (s.code === 'ETLS' && s.command === 'STARTTLS' && s.responseCode > 0) || /HELO does not support required STARTTLS/i.test(s.message)],
+  [
+    'STARTTLS_UNAVAILABLE',
+    (s) => (s.code === 'ETLS' && s.command === 'STARTTLS' && s.responseCode > 0) || /HELO does not support required STARTTLS/i.test(s.message),
+  ],
   // "530 5.7.0 Must issue a STARTTLS command first", "538 Encryption required": TLS off where the
   // server insists on it — the TLS setting is what needs changing, not the password.
   ['TLS_REQUIRED', (s) => (s.responseCode === 530 || s.responseCode === 538) && /starttls|tls|ssl|encrypt/i.test(s.server)],
@@ -134,10 +153,7 @@ const SMTP_ROWS: Row[] = [
   ['AUTH_FAILED', (s) => hasCode(s, 'EAUTH', 'ENOAUTH', 'EOAUTH2') || s.responseCode === 535 || s.responseCode === 534],
   // A refusal that names SPF, DKIM or DMARC (or their RFC 7372 codes): fixed in the From domain's DNS.
   ['SENDER_NOT_AUTHENTICATED', (s) => s.responseCode >= 500 && failedSenderChecks(s.server).length > 0],
-  [
-    'MESSAGE_REJECTED',
-    (s) => s.code === 'EMESSAGE' || (s.responseCode >= 500 && (s.code === 'EENVELOPE' || /^(MAIL FROM|RCPT TO|DATA)$/.test(s.command))),
-  ],
+  ['MESSAGE_REJECTED', (s) => s.code === 'EMESSAGE' || (s.responseCode >= 500 && (s.code === 'EENVELOPE' || /^(MAIL FROM|RCPT TO|DATA)$/.test(s.command)))],
   ['CONNECTION_LOST', (s) => hasCode(s, 'ECONNECTION', 'ECONNRESET', 'EPIPE')],
 ];
 
@@ -200,6 +216,7 @@ export function mapAppendError(err: unknown, ctx: MailErrorContext): MailError {
   const mapped = mapImapError(err, ctx);
   if (mapped.code !== 'SERVER_ERROR' && mapped.code !== 'MAILBOX_NOT_FOUND') return mapped;
   const s = readSignal(err);
-  const missing = mapped.code === 'MAILBOX_NOT_FOUND' || s.serverResponseCode === 'TRYCREATE' || /does ?n[o']t exist|not found|no such|unknown mailbox/i.test(s.server);
+  const missing =
+    mapped.code === 'MAILBOX_NOT_FOUND' || s.serverResponseCode === 'TRYCREATE' || /does ?n[o']t exist|not found|no such|unknown mailbox/i.test(s.server);
   return describeMailError(missing ? 'SENT_FOLDER_NOT_FOUND' : 'SENT_COPY_REFUSED', ctx, detailOf(s));
 }

@@ -155,10 +155,14 @@ describe('OAuth 2.0 sign-in against a real authorization server', () => {
 
     // Ahead of expiry: the source hands out a new token while the first is still active.
     const first = await tokens.get();
-    const second = await waitFor('a renewed token', async () => {
-      const t = await tokens.get();
-      return t !== first ? t : undefined;
-    }, 20_000);
+    const second = await waitFor(
+      'a renewed token',
+      async () => {
+        const t = await tokens.get();
+        return t !== first ? t : undefined;
+      },
+      20_000,
+    );
     const introspect = async (token: string): Promise<boolean> => {
       const { clientId, clientSecret } = stack.oauth.introspectionClient;
       const res = await fetch(`${stack.oauth.issuer}/token/introspection`, {
@@ -201,7 +205,13 @@ describe('OAuth 2.0 sign-in against a real authorization server', () => {
 
     expect(await revokeAccount(stack.oauth, address)).toBeGreaterThan(0);
     const held = await reply(core, conversation.id, `Held ${mark}`);
-    const waiting = await deliveryOf(core, conversation.id, held.id, (m) => m.delivery?.error?.code === 'OAUTH_SIGN_IN_EXPIRED', 'the reply to wait for a sign-in');
+    const waiting = await deliveryOf(
+      core,
+      conversation.id,
+      held.id,
+      (m) => m.delivery?.error?.code === 'OAUTH_SIGN_IN_EXPIRED',
+      'the reply to wait for a sign-in',
+    );
     expect(waiting.delivery?.state).toBe('queued');
     const status = await waitFor('the card to ask for a new sign-in', async () => {
       const s = await channelState(core, channel.id);

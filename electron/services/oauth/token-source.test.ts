@@ -60,7 +60,11 @@ describe('OAuthTokenSource', () => {
 describe('provider errors', () => {
   it.each([
     ['invalid_grant', 'AADSTS65001: The user or administrator has not consented to use the application', 'OAUTH_CONSENT_REQUIRED'],
-    ['invalid_grant', 'AADSTS50076: Due to a configuration change made by your administrator ... you must use multi-factor authentication', 'OAUTH_MFA_REQUIRED'],
+    [
+      'invalid_grant',
+      'AADSTS50076: Due to a configuration change made by your administrator ... you must use multi-factor authentication',
+      'OAUTH_MFA_REQUIRED',
+    ],
     ['interaction_required', 'AADSTS50079: The user is required to use multi-factor authentication.', 'OAUTH_MFA_REQUIRED'],
     ['unauthorized_client', "AADSTS700016: Application with identifier 'x' was not found in the directory 'contoso'", 'OAUTH_APP_NOT_FOUND'],
     ['invalid_client', 'AADSTS7000215: Invalid client secret provided.', 'OAUTH_CLIENT_INVALID'],

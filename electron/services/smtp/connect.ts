@@ -23,9 +23,7 @@ const FALLBACK_EHLO_NAME = 'auxilium.localdomain';
  * machine's name is used only when it looks like a fully qualified domain name.
  */
 export function ehloName(hostname: string = safeHostname()): string {
-  return /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0-9]$/i.test(hostname)
-    ? hostname
-    : FALLBACK_EHLO_NAME;
+  return /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0-9]$/i.test(hostname) ? hostname : FALLBACK_EHLO_NAME;
 }
 
 function safeHostname(): string {

@@ -92,31 +92,72 @@ async function sentReply(s: MailStackInfo, o: { imapPort?: number; sentFolder?: 
   const store = new MailStore(db);
   const repo = new OutboxRepo(db, store);
   const at = '2026-12-01T10:00:00.000Z';
-  const conversationId = store.createConversation({ channelId: 'ch1', subject: `Order ${mark}`, customer: { name: '', address: s.users.customer.address }, assigneeId: null, token: mark.toUpperCase(), at });
+  const conversationId = store.createConversation({
+    channelId: 'ch1',
+    subject: `Order ${mark}`,
+    customer: { name: '', address: s.users.customer.address },
+    assigneeId: null,
+    token: mark.toUpperCase(),
+    at,
+  });
   const message = (direction: 'inbound' | 'outbound', messageId: string, source?: { mailbox: string; uidValidity: string; uid: number }) =>
     store.insertMessage(
       {
-        conversationId, channelId: 'ch1', direction, kind: 'normal', ...(source ? { source } : {}), messageId, inReplyTo: null, references: [], dedupeKey: null,
-        subject: `Order ${mark}`, from: { name: '', address: s.users.customer.address }, to: [], cc: [], date: at, text: 'text', html: null, parseError: null,
-        raw: null, rawPath: null, size: 1, authorAgentId: null, createdAt: at, attachments: [],
+        conversationId,
+        channelId: 'ch1',
+        direction,
+        kind: 'normal',
+        ...(source ? { source } : {}),
+        messageId,
+        inReplyTo: null,
+        references: [],
+        dedupeKey: null,
+        subject: `Order ${mark}`,
+        from: { name: '', address: s.users.customer.address },
+        to: [],
+        cc: [],
+        date: at,
+        text: 'text',
+        html: null,
+        parseError: null,
+        raw: null,
+        rawPath: null,
+        size: 1,
+        authorAgentId: null,
+        createdAt: at,
+        attachments: [],
       },
       { at, unread: false, reopen: false, summary: true },
     );
-  const parentId = message('inbound', `c.${mark}@example.com`, { mailbox: 'INBOX', uidValidity: o.uidValidity ?? String(appended.uidValidity), uid: appended.uid });
+  const parentId = message('inbound', `c.${mark}@example.com`, {
+    mailbox: 'INBOX',
+    uidValidity: o.uidValidity ?? String(appended.uidValidity),
+    uid: appended.uid,
+  });
   const messageId = message('outbound', `r.${mark}@acme.test`);
   repo.insert({ messageId, channelId: 'ch1', conversationId, bodyText: 'It ships today.', parentId, nextAttemptAt: at, createdAt: at });
 
   const form = channelFor(s, user, o.sentFolder !== undefined ? { sentFolder: o.sentFolder } : {});
   const secrets: ChannelWithSecrets = { ...form, id: 'ch1', imap: { ...form.imap, port: o.imapPort ?? form.imap.port } };
   const channel: ChannelRecord = {
-    id: 'ch1', name: 'Support', type: 'email', enabled: true, supportAddress: s.users.support.address,
-    ...settingsWithoutPasswords(form), createdAt: at, updatedAt: at,
+    id: 'ch1',
+    name: 'Support',
+    type: 'email',
+    enabled: true,
+    supportAddress: s.users.support.address,
+    ...settingsWithoutPasswords(form),
+    createdAt: at,
+    updatedAt: at,
   };
   const notices: (ChannelNotice | null)[] = [];
   const warnings: string[] = [];
   const log = { info: () => undefined, warn: (_: object, msg?: string) => void warnings.push(msg ?? ''), error: () => undefined, debug: () => undefined };
   const delivery = new ReplyDelivery({
-    repo, raw: new RawStore(dir.path), log: log as never, now: () => new Date(at), timeoutMs: 10_000,
+    repo,
+    raw: new RawStore(dir.path),
+    log: log as never,
+    now: () => new Date(at),
+    timeoutMs: 10_000,
     notice: (_, kind, notice) => void (kind === 'sent-copy-failed' && notices.push(notice)),
   });
   return { mark, repo, delivery, channel, secrets, messageId, copy: { headerMessageId: `r.${mark}@acme.test`, raw: replyMail(mark, s) }, notices, warnings };
@@ -146,7 +187,9 @@ describe.each(servers)('a sent reply on the IMAP server ($server)', (s) => {
     expect(await r.delivery.finishOnServer(r.messageId, r.channel, r.secrets, r.copy)).toEqual({ filed: false, answered: true });
     expect(relay.sessions()).toBe(1);
     expect((await flagsOf(s, 'INBOX', `c.${r.mark}@example.com`))[0]).toContain('\\Answered');
-    expect(r.notices).toEqual([expect.objectContaining({ kind: 'sent-copy-failed', folder, error: expect.objectContaining({ code: 'SENT_FOLDER_NOT_FOUND' }) })]);
+    expect(r.notices).toEqual([
+      expect.objectContaining({ kind: 'sent-copy-failed', folder, error: expect.objectContaining({ code: 'SENT_FOLDER_NOT_FOUND' }) }),
+    ]);
     expect(r.warnings).toEqual(['outbox: could not file the copy in the Sent folder']);
   });
 
@@ -166,7 +209,13 @@ describe('a sent reply whose \\Answered the server refuses (Cyrus, without the r
   async function rights(value: string): Promise<void> {
     await withImapSession(cyrus, user, async (client) => {
       const exec = (client as unknown as { exec(command: string, attributes: unknown[]): Promise<{ next(): void }> }).exec.bind(client);
-      (await exec('SETACL', [{ type: 'ATOM', value: 'INBOX' }, { type: 'STRING', value: user.user }, { type: 'STRING', value }])).next();
+      (
+        await exec('SETACL', [
+          { type: 'ATOM', value: 'INBOX' },
+          { type: 'STRING', value: user.user },
+          { type: 'STRING', value },
+        ])
+      ).next();
     });
   }
 

@@ -27,7 +27,11 @@ import { fileCopy, fileFolder, flagAnswered, hasMessageId, lookupFolder, withIma
  * can say so. One line, no control characters; nodemailer encodes anything beyond ASCII (RFC 2047).
  */
 export function agentHeader(agent: { name: string; email: string }): string {
-  const clean = (text: string) => text.replace(/[\u0000-\u001f\u007f<>]+/g, ' ').replace(/\s+/g, ' ').trim();
+  const clean = (text: string) =>
+    text
+      .replace(/[\u0000-\u001f\u007f<>]+/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim();
   const name = clean(agent.name);
   const email = clean(agent.email);
   return name ? `${name} <${email}>` : email;
@@ -71,12 +75,14 @@ export function isTemporary(err: unknown, mapped: MailError): boolean {
 /** Everyone a reply is delivered to, Bcc included, each address once. */
 export function envelopeRecipients(out: Pick<OutgoingRecord, 'to' | 'cc' | 'bcc'>): string[] {
   const seen = new Set<string>();
-  return [...out.to, ...out.cc, ...out.bcc].map((a) => a.address).filter((address) => {
-    const key = address.trim().toLowerCase();
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+  return [...out.to, ...out.cc, ...out.bcc]
+    .map((a) => a.address)
+    .filter((address) => {
+      const key = address.trim().toLowerCase();
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
 }
 
 /** The recipients a server refused in a transaction it accepted for others, each with its mapped error. */
@@ -94,9 +100,7 @@ function errorText(err: unknown): string {
 }
 
 /** What the SMTP server made of a reply. */
-export type Submission =
-  | { accepted: true; raw: Buffer; refused: Delivery['refused'] }
-  | { accepted: false; error: MailError; temporary: boolean };
+export type Submission = { accepted: true; raw: Buffer; refused: Delivery['refused'] } | { accepted: false; error: MailError; temporary: boolean };
 
 /** What was done on the IMAP server for a sent reply; true also when there was nothing to do. */
 export interface ServerSteps {
@@ -142,7 +146,13 @@ export class ReplyDelivery {
       if (refused.length > 0) this.deps.log.warn({ messageId: out.messageId, refused: refused.length }, 'outbox: some recipients were refused');
       return { accepted: true, raw, refused };
     } catch (err) {
-      const error = mapSmtpError(err, { protocol: 'smtp', host: secrets.smtp.host, port: secrets.smtp.port, fromAddress: secrets.smtp.fromAddress, oauth: Boolean(secrets.smtp.tokens) });
+      const error = mapSmtpError(err, {
+        protocol: 'smtp',
+        host: secrets.smtp.host,
+        port: secrets.smtp.port,
+        fromAddress: secrets.smtp.fromAddress,
+        oauth: Boolean(secrets.smtp.tokens),
+      });
       return { accepted: false, error, temporary: isTemporary(err, error) };
     } finally {
       transport.close();
@@ -304,7 +314,10 @@ export class ReplyDelivery {
       transport.close();
     }
     this.deps.repo.setRefused(row.messageId, [...row.refused.filter((r) => !r.error.retryable), ...stillRefused]);
-    this.deps.log.info({ messageId: row.messageId, delivered: waiting.length - stillRefused.length, refused: stillRefused.length }, 'outbox: sent to deferred recipients again');
+    this.deps.log.info(
+      { messageId: row.messageId, delivered: waiting.length - stillRefused.length, refused: stillRefused.length },
+      'outbox: sent to deferred recipients again',
+    );
     return !stillRefused.some((r) => r.error.retryable);
   }
 
@@ -312,7 +325,10 @@ export class ReplyDelivery {
   stopWaitingForDeferred(row: Pick<OutboxRow, 'messageId'>): boolean {
     const latest = this.deps.repo.get(row.messageId);
     if (!latest?.refused.some((r) => r.error.retryable)) return false;
-    this.deps.repo.setRefused(row.messageId, latest.refused.map((r) => ({ ...r, error: { ...r.error, retryable: false } })));
+    this.deps.repo.setRefused(
+      row.messageId,
+      latest.refused.map((r) => ({ ...r, error: { ...r.error, retryable: false } })),
+    );
     return true;
   }
 }

@@ -56,7 +56,13 @@ describe('buildForward', () => {
   });
 
   it('without text or signatures starts with the forwarded block', () => {
-    const h = buildForward({ original, from: original.to[0]!, recipients: { to: [original.from], cc: [], bcc: [] }, text: '', signatures: { agent: '', channel: '' } });
+    const h = buildForward({
+      original,
+      from: original.to[0]!,
+      recipients: { to: [original.from], cc: [], bcc: [] },
+      text: '',
+      signatures: { agent: '', channel: '' },
+    });
     expect(h.text.startsWith('---------- Forwarded message ----------\n')).toBe(true);
   });
 });

@@ -107,7 +107,9 @@ async function customerWritesIn(env: Env, mark: string, headers?: Record<string,
     const page = await call(env.core, 'conversations:list', { view: 'all', channelId: env.channelId, limit: 500 });
     return page.items.find((c) => c.subject.includes(mark));
   });
-  const row = env.db.prepare("SELECT message_id FROM messages WHERE conversation_id = ? AND direction = 'inbound' ORDER BY id LIMIT 1").get(conversation.id) as {
+  const row = env.db
+    .prepare("SELECT message_id FROM messages WHERE conversation_id = ? AND direction = 'inbound' ORDER BY id LIMIT 1")
+    .get(conversation.id) as {
     message_id: string;
   };
   return { id: conversation.id, subject, messageId: row.message_id };
@@ -121,7 +123,14 @@ function tokenOf(env: Env, conversationId: number): string {
   return (env.db.prepare('SELECT token FROM conversations WHERE id = ?').get(conversationId) as { token: string }).token;
 }
 
-async function waitForDelivery(core: Core, conversationId: number, messageId: number, test: (m: Message) => boolean, what: string, timeoutMs = WAIT_MS): Promise<Message> {
+async function waitForDelivery(
+  core: Core,
+  conversationId: number,
+  messageId: number,
+  test: (m: Message) => boolean,
+  what: string,
+  timeoutMs = WAIT_MS,
+): Promise<Message> {
   return waitFor(
     what,
     async () => {
@@ -166,7 +175,12 @@ describe('agent replies through the real mail stack', () => {
     const reply = await call(env.core, 'conversations:send-reply', { id: first.id, mode: 'reply', text: `Relay ${mark}`, undoSeconds: 0 });
     expect(reply.to.map((a) => a.address)).toEqual([stack.relayDeniedRecipient]);
     const failed = await waitForDelivery(env.core, first.id, reply.id, (m) => m.delivery?.state === 'failed', 'the reply to fail');
-    expect(failed.delivery).toMatchObject({ state: 'failed', attempts: 1, nextAttemptAt: null, error: { code: 'RELAY_DENIED', message: 'Relay access denied', retryable: false } });
+    expect(failed.delivery).toMatchObject({
+      state: 'failed',
+      attempts: 1,
+      nextAttemptAt: null,
+      error: { code: 'RELAY_DENIED', message: 'Relay access denied', retryable: false },
+    });
     expect(failed.delivery!.error!.cause).not.toBe('');
     expect(failed.delivery!.error!.fix).not.toBe('');
     expect(failed.delivery!.error!.detail).toMatch(/Relay access denied/);
@@ -209,7 +223,13 @@ describe('agent replies through the real mail stack', () => {
     const deferred = await customerWritesIn(env, `${mark}-a`, { 'Reply-To': DEFERRED_RECIPIENT });
     const other = await customerWritesIn(env, `${mark}-b`);
     const first = await call(env.core, 'conversations:send-reply', { id: deferred.id, mode: 'reply', text: `Deferred ${mark}`, undoSeconds: 0 });
-    const waiting = await waitForDelivery(env.core, deferred.id, first.id, (m) => m.delivery?.state === 'queued' && m.delivery.error != null, 'the first reply to be deferred');
+    const waiting = await waitForDelivery(
+      env.core,
+      deferred.id,
+      first.id,
+      (m) => m.delivery?.state === 'queued' && m.delivery.error != null,
+      'the first reply to be deferred',
+    );
     expect(waiting.delivery).toMatchObject({ state: 'queued', error: { code: 'RECIPIENT_DEFERRED', retryable: true } });
     expect(waiting.delivery!.error!.detail).toMatch(/^450 4\.2\.0 <deferred@auxilium\.test>/);
 
@@ -219,7 +239,13 @@ describe('agent replies through the real mail stack', () => {
     const ourId = headerMessageId(env, second.id);
     await waitFor('the second reply in the customer’s INBOX', async () => ((await messagesWithId(customer, 'INBOX', ourId)).length > 0 ? true : undefined));
     // Meanwhile the first one is retried, and never given up on.
-    const still = await waitForDelivery(env.core, deferred.id, first.id, (m) => m.delivery?.state === 'queued' && (m.delivery.attempts ?? 0) >= 2, 'the first reply to be tried again');
+    const still = await waitForDelivery(
+      env.core,
+      deferred.id,
+      first.id,
+      (m) => m.delivery?.state === 'queued' && (m.delivery.attempts ?? 0) >= 2,
+      'the first reply to be tried again',
+    );
     expect(still.delivery).toMatchObject({ state: 'queued', error: { code: 'RECIPIENT_DEFERRED' } });
 
     // Taken back, so it does not keep retrying in the tests that follow.
@@ -247,7 +273,13 @@ describe('agent replies through the real mail stack', () => {
     onCleanup(() => deferRecipients(stack, []));
     const first = await customerWritesIn(env, mark, { Cc: cc.address });
     const reply = await call(env.core, 'conversations:send-reply', { id: first.id, mode: 'reply-all', text: `Greylisted ${mark}`, undoSeconds: 0 });
-    const sent = await waitForDelivery(env.core, first.id, reply.id, (m) => m.delivery?.state === 'sent' && m.delivery.refused.length > 0, 'the reply to be sent');
+    const sent = await waitForDelivery(
+      env.core,
+      first.id,
+      reply.id,
+      (m) => m.delivery?.state === 'sent' && m.delivery.refused.length > 0,
+      'the reply to be sent',
+    );
     expect(sent.delivery!.refused).toMatchObject([{ address: cc.address, error: { code: 'RECIPIENT_DEFERRED', retryable: true } }]);
 
     // The deferral ends, as greylisting does after a few minutes.
@@ -436,7 +468,9 @@ describe.each(servers)('a reply and its Sent copy on $server', (s) => {
       const code = await new Promise<number | null>((res) => child.once('exit', (c) => res(c)));
       expect(code, output).toBe(1);
 
-      const row = env.db.prepare("SELECT o.message_id AS id, o.state, o.attempts, m.message_id AS header FROM outbox o JOIN messages m ON m.id = o.message_id").get() as {
+      const row = env.db
+        .prepare('SELECT o.message_id AS id, o.state, o.attempts, m.message_id AS header FROM outbox o JOIN messages m ON m.id = o.message_id')
+        .get() as {
         id: number;
         state: string;
         attempts: number;
@@ -456,7 +490,7 @@ describe.each(servers)('a reply and its Sent copy on $server', (s) => {
       expect(await messagesWithId(customer, 'INBOX', row.header)).toHaveLength(1);
       expect(await messagesWithId(support, s.sentFolder, row.header)).toHaveLength(1);
     });
-});
+  });
 });
 
 describe('the per-channel send rate', () => {
@@ -476,7 +510,11 @@ describe('the per-channel send rate', () => {
     );
     expect(waiting.delivery).toMatchObject({ state: 'queued', attempts: 0, error: null });
     await sleep(2_000);
-    expect((await waitForDelivery(env.core, b.id, second.id, () => true, 'the second reply')).delivery).toMatchObject({ state: 'queued', attempts: 0, error: null });
+    expect((await waitForDelivery(env.core, b.id, second.id, () => true, 'the second reply')).delivery).toMatchObject({
+      state: 'queued',
+      attempts: 0,
+      error: null,
+    });
     // Still queued, so the agent can take it back.
     expect(await call(env.core, 'outbox:cancel', { messageId: second.id })).toEqual({ text: 'Second', attachments: [] });
   });
@@ -484,7 +522,11 @@ describe('the per-channel send rate', () => {
 
 describe('attachments on replies', () => {
   let env: Env;
-  const photo = { filename: 'kettle photo.jpg', contentType: 'image/jpeg', bytes: Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), randomBytes(300_000)]) };
+  const photo = {
+    filename: 'kettle photo.jpg',
+    contentType: 'image/jpeg',
+    bytes: Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), randomBytes(300_000)]),
+  };
   const invoice = { filename: 'Rechnung März.pdf', contentType: 'application/pdf', bytes: Buffer.from(`%PDF-1.4\n${randomBytes(2_000).toString('hex')}`) };
   const attach = (conversationId: number, f: typeof photo) =>
     call(env.core, 'drafts:add-attachment', { conversationId, filename: f.filename, contentType: f.contentType, content: f.bytes.toString('base64') });
@@ -516,9 +558,15 @@ describe('attachments on replies', () => {
     expect(await call(env.core, 'drafts:get', { conversationId: first.id })).toEqual({ text: `Draft ${mark}`, attachments: attached });
 
     const reply = await call(env.core, 'conversations:send-reply', {
-      id: first.id, mode: 'reply', text: `Here are the **photo** and the invoice ${mark}`, undoSeconds: 0,
+      id: first.id,
+      mode: 'reply',
+      text: `Here are the **photo** and the invoice ${mark}`,
+      undoSeconds: 0,
     });
-    expect(reply.attachments.map((a) => [a.filename, a.size])).toEqual([[photo.filename, photo.bytes.length], [invoice.filename, invoice.bytes.length]]);
+    expect(reply.attachments.map((a) => [a.filename, a.size])).toEqual([
+      [photo.filename, photo.bytes.length],
+      [invoice.filename, invoice.bytes.length],
+    ]);
     expect(await call(env.core, 'drafts:get', { conversationId: first.id })).toEqual({ text: '', attachments: [] });
     expect(draftRows(first.id)).toEqual({ n: 0 });
     await waitForDelivery(env.core, first.id, reply.id, (m) => m.delivery?.state === 'sent', 'the reply to be sent');
@@ -555,12 +603,21 @@ describe('attachments on replies', () => {
     const mark = marker();
     const first = await customerWritesIn(env, mark);
     const before = outboundFiles();
-    const big = (filename: string) => ({ conversationId: first.id, filename, contentType: 'application/octet-stream', content: Buffer.alloc(13 * 1024 * 1024, 7).toString('base64') });
+    const big = (filename: string) => ({
+      conversationId: first.id,
+      filename,
+      contentType: 'application/octet-stream',
+      content: Buffer.alloc(13 * 1024 * 1024, 7).toString('base64'),
+    });
     const kept = await call(env.core, 'drafts:add-attachment', big('first.iso'));
     const result = await env.core.router.handle('drafts:add-attachment', big('second.iso'));
     expect(result).toMatchObject({
       ok: false,
-      error: { code: 'VALIDATION_FAILED', retryable: false, message: '“second.iso” would bring the attachments to 26 MB; a reply can carry at most 25 MB in total.' },
+      error: {
+        code: 'VALIDATION_FAILED',
+        retryable: false,
+        message: '“second.iso” would bring the attachments to 26 MB; a reply can carry at most 25 MB in total.',
+      },
     });
     expect(await call(env.core, 'drafts:get', { conversationId: first.id })).toEqual({ text: '', attachments: [kept] });
     expect(outboundFiles()).toHaveLength(before.length + 1);
@@ -611,7 +668,10 @@ describe('a Sent copy that could not be filed', () => {
     await waitForDelivery(env.core, first.id, reply.id, (m) => m.delivery?.state === 'sent', 'the reply to be sent');
     const ourId = headerMessageId(env, reply.id);
     await waitFor('the reply in the customer’s INBOX', async () => ((await messagesWithId(customer, 'INBOX', ourId)).length > 0 ? true : undefined));
-    const pending = env.db.prepare('SELECT filed_at, followup_at FROM outbox WHERE message_id = ?').get(reply.id) as { filed_at: string | null; followup_at: string | null };
+    const pending = env.db.prepare('SELECT filed_at, followup_at FROM outbox WHERE message_id = ?').get(reply.id) as {
+      filed_at: string | null;
+      followup_at: string | null;
+    };
     expect(pending.filed_at).toBeNull();
     expect(pending.followup_at).not.toBeNull();
 
@@ -621,7 +681,9 @@ describe('a Sent copy that could not be filed', () => {
     expect(shown.delivery!.filing!.error.message).toContain(folder);
     expect(shown.delivery!.filing!.error.detail).toMatch(/TRYCREATE|doesn't exist/i);
     const card = (await call(env.core, 'channels:list', {})).find((c) => c.id === env.channelId)!;
-    expect(card.notices).toEqual([expect.objectContaining({ kind: 'sent-copy-failed', folder, error: expect.objectContaining({ code: 'SENT_FOLDER_NOT_FOUND' }) })]);
+    expect(card.notices).toEqual([
+      expect.objectContaining({ kind: 'sent-copy-failed', folder, error: expect.objectContaining({ code: 'SENT_FOLDER_NOT_FOUND' }) }),
+    ]);
     // The log names the folder and keeps what the server answered, not just "Command failed".
     const log = readFileSync(join(env.dataDir, 'logs', 'auxilium.log'), 'utf8')
       .split('\n')
@@ -634,7 +696,9 @@ describe('a Sent copy that could not be filed', () => {
       return row.n >= 2 ? true : undefined;
     });
     // \Answered was set in the session that first tried the copy: its own count never moved.
-    expect(env.db.prepare('SELECT answer_attempts, deferred_attempts, answered_at IS NOT NULL AS answered FROM outbox WHERE message_id = ?').get(reply.id)).toEqual({
+    expect(
+      env.db.prepare('SELECT answer_attempts, deferred_attempts, answered_at IS NOT NULL AS answered FROM outbox WHERE message_id = ?').get(reply.id),
+    ).toEqual({
       answer_attempts: 0,
       deferred_attempts: 0,
       answered: 1,
@@ -651,7 +715,10 @@ describe('a Sent copy that could not be filed', () => {
 
     await waitFor('the copy in the folder', async () => ((await messagesWithId(support, folder, ourId)).length > 0 ? true : undefined));
     await waitFor('the follow-up to be done', () => {
-      const row = env.db.prepare('SELECT filed_at, followup_at FROM outbox WHERE message_id = ?').get(reply.id) as { filed_at: string | null; followup_at: string | null };
+      const row = env.db.prepare('SELECT filed_at, followup_at FROM outbox WHERE message_id = ?').get(reply.id) as {
+        filed_at: string | null;
+        followup_at: string | null;
+      };
       return row.filed_at !== null && row.followup_at === null ? true : undefined;
     });
     await sleep(2_000);
@@ -713,13 +780,20 @@ describe('recipients the agent chose, forwards and signatures', () => {
     const mark = marker();
     const first = await customerWritesIn(env, mark);
     const bad = await env.core.router.handle('conversations:send-reply', {
-      id: first.id, mode: 'reply', text: `Bad ${mark}`, undoSeconds: 0,
+      id: first.id,
+      mode: 'reply',
+      text: `Bad ${mark}`,
+      undoSeconds: 0,
       recipients: { to: [{ name: '', address: customer.address }], cc: [{ name: '', address: 'not an address' }], bcc: [] },
     });
     expect(bad).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
     expect(JSON.stringify(bad)).toContain('“not an address” is not an email address');
     const noTo = await env.core.router.handle('conversations:send-reply', {
-      id: first.id, mode: 'reply', text: `No To ${mark}`, undoSeconds: 0, recipients: { to: [], cc: [{ name: '', address: cc.address }], bcc: [] },
+      id: first.id,
+      mode: 'reply',
+      text: `No To ${mark}`,
+      undoSeconds: 0,
+      recipients: { to: [], cc: [{ name: '', address: cc.address }], bcc: [] },
     });
     expect(noTo).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
     const detail = await call(env.core, 'conversations:get', { id: first.id });
@@ -728,7 +802,11 @@ describe('recipients the agent chose, forwards and signatures', () => {
 
   it('forwards a customer message with its attachment to a third party: Fwd subject, the forwarded block, no threading; their answer stays out of the conversation', async () => {
     const mark = marker();
-    const receipt = { filename: `receipt ${mark}.pdf`, contentType: 'application/pdf', content: Buffer.from(`%PDF-1.4\n${randomBytes(3_000).toString('hex')}`) };
+    const receipt = {
+      filename: `receipt ${mark}.pdf`,
+      contentType: 'application/pdf',
+      content: Buffer.from(`%PDF-1.4\n${randomBytes(3_000).toString('hex')}`),
+    };
     const subject = `Warranty claim ${mark}`;
     await deliver(env.stack, { from: customer.address, to: support.address, subject, text: `My receipt for ${mark} is attached.`, attachments: [receipt] });
     const conversation = await waitFor(`a conversation for ${mark}`, async () => {
@@ -740,7 +818,11 @@ describe('recipients the agent chose, forwards and signatures', () => {
     const statusBefore = conversation.status;
 
     const forward = await call(env.core, 'conversations:send-reply', {
-      id: conversation.id, mode: 'forward', text: `Can you check this claim? ${mark}`, undoSeconds: 0, forwardOf: original.id,
+      id: conversation.id,
+      mode: 'forward',
+      text: `Can you check this claim? ${mark}`,
+      undoSeconds: 0,
+      forwardOf: original.id,
       recipients: { to: [{ name: 'Workshop', address: other.address }], cc: [], bcc: [] },
     });
     expect(forward.forwardOf).toBe(original.id);
@@ -769,7 +851,10 @@ describe('recipients the agent chose, forwards and signatures', () => {
     // The third party answers the forward: that is not the customer writing, so it never joins
     // (and never becomes the address the next reply goes to).
     await deliver(env.stack, {
-      from: other.address, to: support.address, subject: `Re: Fwd: ${subject}`, text: `Claim ${mark} approved.`,
+      from: other.address,
+      to: support.address,
+      subject: `Re: Fwd: ${subject}`,
+      text: `Claim ${mark} approved.`,
       headers: { 'In-Reply-To': ourId.startsWith('<') ? ourId : `<${ourId}>` },
     });
     await waitFor('the answer in a conversation of its own', async () => {

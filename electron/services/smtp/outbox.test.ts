@@ -32,17 +32,59 @@ function setup(inbox: Parameters<typeof channelRecord>[1] = {}) {
   onTestFinished(files.remove);
   const attachmentsDir = files.path;
   let clock = NOW.getTime();
-  const service = new OutboxService({ store, repo, agents, channel: (id) => (id === 'ch1' ? channel : undefined), events, attachmentsDir, kick: () => kicks++, now: () => new Date(clock) });
-  const conversationId = store.createConversation({
-    channelId: 'ch1', subject: 'Where is my order?', customer: { name: 'Carol', address: 'carol@example.com' }, assigneeId: null, token: 'ABCD2345', at: '2026-11-26T09:00:00.000Z',
+  const service = new OutboxService({
+    store,
+    repo,
+    agents,
+    channel: (id) => (id === 'ch1' ? channel : undefined),
+    events,
+    attachmentsDir,
+    kick: () => kicks++,
+    now: () => new Date(clock),
   });
-  const raw = mail({ from: 'Carol <carol@example.com>', replyTo: 'Orders <orders@example.com>', cc: 'Dan <dan@example.com>, Support@ACME.test', messageId: '<c1@example.com>', references: ['<c0@example.com>'] });
+  const conversationId = store.createConversation({
+    channelId: 'ch1',
+    subject: 'Where is my order?',
+    customer: { name: 'Carol', address: 'carol@example.com' },
+    assigneeId: null,
+    token: 'ABCD2345',
+    at: '2026-11-26T09:00:00.000Z',
+  });
+  const raw = mail({
+    from: 'Carol <carol@example.com>',
+    replyTo: 'Orders <orders@example.com>',
+    cc: 'Dan <dan@example.com>, Support@ACME.test',
+    messageId: '<c1@example.com>',
+    references: ['<c0@example.com>'],
+  });
   store.insertMessage(
     {
-      conversationId, channelId: 'ch1', direction: 'inbound', kind: 'normal', source: { mailbox: 'INBOX', uidValidity: '7', uid: 3 },
-      messageId: 'c1@example.com', inReplyTo: null, references: ['c0@example.com'], dedupeKey: 'k1', subject: 'Where is my order?',
-      from: { name: 'Carol', address: 'carol@example.com' }, to: [{ name: '', address: SUPPORT }], cc: [{ name: 'Dan', address: 'dan@example.com' }, { name: '', address: 'Support@ACME.test' }],
-      date: '2026-11-26T09:00:00.000Z', text: 'Where is it?', html: null, parseError: null, raw, rawPath: null, size: raw.length, authorAgentId: null, createdAt: '2026-11-26T09:00:00.000Z', attachments: [],
+      conversationId,
+      channelId: 'ch1',
+      direction: 'inbound',
+      kind: 'normal',
+      source: { mailbox: 'INBOX', uidValidity: '7', uid: 3 },
+      messageId: 'c1@example.com',
+      inReplyTo: null,
+      references: ['c0@example.com'],
+      dedupeKey: 'k1',
+      subject: 'Where is my order?',
+      from: { name: 'Carol', address: 'carol@example.com' },
+      to: [{ name: '', address: SUPPORT }],
+      cc: [
+        { name: 'Dan', address: 'dan@example.com' },
+        { name: '', address: 'Support@ACME.test' },
+      ],
+      date: '2026-11-26T09:00:00.000Z',
+      text: 'Where is it?',
+      html: null,
+      parseError: null,
+      raw,
+      rawPath: null,
+      size: raw.length,
+      authorAgentId: null,
+      createdAt: '2026-11-26T09:00:00.000Z',
+      attachments: [],
     },
     { at: '2026-11-26T09:00:00.000Z', unread: true, reopen: false, summary: true },
   );
@@ -50,10 +92,29 @@ function setup(inbox: Parameters<typeof channelRecord>[1] = {}) {
   const customerWrites = (n: number, at: string) =>
     store.insertMessage(
       {
-        conversationId, channelId: 'ch1', direction: 'inbound', kind: 'normal', source: { mailbox: 'INBOX', uidValidity: '7', uid: 3 + n },
-        messageId: `c${n + 1}@example.com`, inReplyTo: null, references: [], dedupeKey: `k${n + 1}`, subject: 'Where is my order?',
-        from: { name: 'Carol', address: 'carol@example.com' }, to: [{ name: '', address: SUPPORT }], cc: [],
-        date: at, text: `Customer mail ${n}`, html: null, parseError: null, raw: null, rawPath: null, size: 1, authorAgentId: null, createdAt: at, attachments: [],
+        conversationId,
+        channelId: 'ch1',
+        direction: 'inbound',
+        kind: 'normal',
+        source: { mailbox: 'INBOX', uidValidity: '7', uid: 3 + n },
+        messageId: `c${n + 1}@example.com`,
+        inReplyTo: null,
+        references: [],
+        dedupeKey: `k${n + 1}`,
+        subject: 'Where is my order?',
+        from: { name: 'Carol', address: 'carol@example.com' },
+        to: [{ name: '', address: SUPPORT }],
+        cc: [],
+        date: at,
+        text: `Customer mail ${n}`,
+        html: null,
+        parseError: null,
+        raw: null,
+        rawPath: null,
+        size: 1,
+        authorAgentId: null,
+        createdAt: at,
+        attachments: [],
       },
       { at, unread: true, reopen: true, summary: true },
     );
@@ -67,8 +128,13 @@ describe('OutboxService', () => {
     service.saveDraft(conversationId, 'half written');
     const message = await service.sendReply({ id: conversationId, mode: 'reply-all', text: 'It ships today.', undoSeconds: 5 });
     expect(message).toMatchObject({
-      direction: 'outbound', kind: 'normal', subject: 'Re: Where is my order? [#ABCD2345]', text: 'It ships today.\n\n-- \nAcme Support',
-      from: { address: SUPPORT }, to: [{ name: 'Orders', address: 'orders@example.com' }], cc: [{ name: 'Dan', address: 'dan@example.com' }],
+      direction: 'outbound',
+      kind: 'normal',
+      subject: 'Re: Where is my order? [#ABCD2345]',
+      text: 'It ships today.\n\n-- \nAcme Support',
+      from: { address: SUPPORT },
+      to: [{ name: 'Orders', address: 'orders@example.com' }],
+      cc: [{ name: 'Dan', address: 'dan@example.com' }],
       delivery: { state: 'queued', error: null, attempts: 0, nextAttemptAt: '2026-11-26T10:00:05.000Z' },
     });
     const out = repo.outgoing(message.id)!;
@@ -135,8 +201,18 @@ describe('OutboxService', () => {
   it('attaching stores each file with the draft at once; the reply takes them (rows move, files stay); undo gives them back to the draft', async () => {
     const { db, store, repo, service, conversationId, attachmentsDir, advance } = setup();
     const pdf = Buffer.from('%PDF-1.4 invoice');
-    const invoice = await service.addDraftAttachment({ conversationId, filename: 'invoice.pdf', contentType: 'application/pdf', content: pdf.toString('base64') });
-    const notes = await service.addDraftAttachment({ conversationId, filename: '../../notes.txt', contentType: '', content: Buffer.from('hello').toString('base64') });
+    const invoice = await service.addDraftAttachment({
+      conversationId,
+      filename: 'invoice.pdf',
+      contentType: 'application/pdf',
+      content: pdf.toString('base64'),
+    });
+    const notes = await service.addDraftAttachment({
+      conversationId,
+      filename: '../../notes.txt',
+      contentType: '',
+      content: Buffer.from('hello').toString('base64'),
+    });
     expect(service.draft(conversationId)).toEqual({
       text: '',
       attachments: [
@@ -157,11 +233,21 @@ describe('OutboxService', () => {
     const files = repo.outgoing(reply.id)!.attachments;
     expect(files.every((f) => f.path.startsWith(outbound) && existsSync(f.path))).toBe(true);
     expect(readdirSync(outbound).sort()).toEqual(onDisk);
-    expect(store.messages(conversationId).at(-1)!.attachments.map((a) => a.filename)).toEqual(['invoice.pdf', 'notes.txt']);
+    expect(
+      store
+        .messages(conversationId)
+        .at(-1)!
+        .attachments.map((a) => a.filename),
+    ).toEqual(['invoice.pdf', 'notes.txt']);
 
     // A file attached during the undo window comes after the ones the reply gives back.
     advance(2_000);
-    const later = await service.addDraftAttachment({ conversationId, filename: 'later.txt', contentType: 'text/plain', content: Buffer.from('later').toString('base64') });
+    const later = await service.addDraftAttachment({
+      conversationId,
+      filename: 'later.txt',
+      contentType: 'text/plain',
+      content: Buffer.from('later').toString('base64'),
+    });
     const back = service.cancel(reply.id);
     expect(back).toEqual({
       text: 'See attached',
@@ -201,7 +287,9 @@ describe('OutboxService', () => {
     advance(1_000);
     await service.addDraftAttachment({ conversationId, filename: 'second.bin', contentType: '', content: half });
     service.cancel(reply.id);
-    await expect(service.sendReply({ id: conversationId, mode: 'reply', text: 'Both', undoSeconds: 5 })).rejects.toThrow(/^“second\.bin” would bring the attachments to 25\.1 MB/);
+    await expect(service.sendReply({ id: conversationId, mode: 'reply', text: 'Both', undoSeconds: 5 })).rejects.toThrow(
+      /^“second\.bin” would bring the attachments to 25\.1 MB/,
+    );
     expect(store.messages(conversationId)).toHaveLength(1);
     expect(service.draft(conversationId).attachments.map((a) => a.filename)).toEqual(['first.bin', 'second.bin']);
   });
@@ -235,7 +323,9 @@ describe('OutboxService', () => {
     const reply = await service.sendReply({ id: conversationId, mode: 'reply', text: 'Filed later', undoSeconds: 0 });
     repo.markSending(reply.id, NOW.toISOString());
     repo.markSent(reply.id, NOW.toISOString(), { filed: false, followUpAt: '2026-11-26T10:01:00.000Z', failures: { filing: 1, answer: 0, deferred: 0 } });
-    expect(repo.followUps().map((r) => [r.messageId, r.followUpAt, r.followUpFailures])).toEqual([[reply.id, '2026-11-26T10:01:00.000Z', { filing: 1, answer: 0, deferred: 0 }]]);
+    expect(repo.followUps().map((r) => [r.messageId, r.followUpAt, r.followUpFailures])).toEqual([
+      [reply.id, '2026-11-26T10:01:00.000Z', { filing: 1, answer: 0, deferred: 0 }],
+    ]);
   });
 
   it('shows a Sent copy as no longer tried once its own count reached the limit, while \\Answered is still tried', async () => {
@@ -254,7 +344,12 @@ describe('OutboxService', () => {
   it('keeps replies of one conversation in order, while another conversation has its own head', async () => {
     const { store, repo, service, conversationId } = setup();
     const other = store.createConversation({
-      channelId: 'ch1', subject: 'Invoice', customer: { name: 'Ed', address: 'ed@example.com' }, assigneeId: null, token: 'EFGH2345', at: '2026-11-26T09:30:00.000Z',
+      channelId: 'ch1',
+      subject: 'Invoice',
+      customer: { name: 'Ed', address: 'ed@example.com' },
+      assigneeId: null,
+      token: 'EFGH2345',
+      at: '2026-11-26T09:30:00.000Z',
     });
     const a = await service.sendReply({ id: conversationId, mode: 'reply', text: 'one', undoSeconds: 0 });
     await service.sendReply({ id: conversationId, mode: 'reply', text: 'two', undoSeconds: 0 });
@@ -290,10 +385,21 @@ describe('buildMime', () => {
   it('builds a plain human reply: threading headers, our token and agent headers, no Auto-Submitted', async () => {
     const raw = await buildMime(
       {
-        messageId: 1, channelId: 'ch1', conversationId: 1, token: 'ABCD2345', headerMessageId: 'aux.ABCD2345.x1@acme.test',
-        inReplyTo: 'c1@example.com', references: ['c0@example.com', 'c1@example.com'], subject: 'Re: Order [#ABCD2345]',
-        from: { name: 'Acme Support', address: SUPPORT }, to: [{ name: 'Carol', address: 'carol@example.com' }], cc: [], bcc: [{ name: 'Lead', address: 'lead@acme.test' }], text: 'Grüße\n\n-- \nAcme',
-        attachments: [], agent: { name: 'Zoë Ångström\r\nBcc: evil@example.com', email: 'zoe@acme.test' },
+        messageId: 1,
+        channelId: 'ch1',
+        conversationId: 1,
+        token: 'ABCD2345',
+        headerMessageId: 'aux.ABCD2345.x1@acme.test',
+        inReplyTo: 'c1@example.com',
+        references: ['c0@example.com', 'c1@example.com'],
+        subject: 'Re: Order [#ABCD2345]',
+        from: { name: 'Acme Support', address: SUPPORT },
+        to: [{ name: 'Carol', address: 'carol@example.com' }],
+        cc: [],
+        bcc: [{ name: 'Lead', address: 'lead@acme.test' }],
+        text: 'Grüße\n\n-- \nAcme',
+        attachments: [],
+        agent: { name: 'Zoë Ångström\r\nBcc: evil@example.com', email: 'zoe@acme.test' },
       },
       NOW,
     );
@@ -328,10 +434,21 @@ describe('buildMime', () => {
     writeFileSync(path, Buffer.from([0, 1, 2, 255]));
     const raw = await buildMime(
       {
-        messageId: 1, channelId: 'ch1', conversationId: 1, token: 'ABCD2345', headerMessageId: 'aux.ABCD2345.x2@acme.test',
-        inReplyTo: null, references: [], subject: 'Re: Order [#ABCD2345]', from: { name: 'Acme Support', address: SUPPORT },
-        to: [{ name: 'Carol', address: 'carol@example.com' }], cc: [], bcc: [], text: 'It is **here**:\n- a\n- b',
-        attachments: [{ filename: 'data file.bin', contentType: 'application/octet-stream', path }], agent: null,
+        messageId: 1,
+        channelId: 'ch1',
+        conversationId: 1,
+        token: 'ABCD2345',
+        headerMessageId: 'aux.ABCD2345.x2@acme.test',
+        inReplyTo: null,
+        references: [],
+        subject: 'Re: Order [#ABCD2345]',
+        from: { name: 'Acme Support', address: SUPPORT },
+        to: [{ name: 'Carol', address: 'carol@example.com' }],
+        cc: [],
+        bcc: [],
+        text: 'It is **here**:\n- a\n- b',
+        attachments: [{ filename: 'data file.bin', contentType: 'application/octet-stream', path }],
+        agent: null,
       },
       NOW,
     );

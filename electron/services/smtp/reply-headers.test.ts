@@ -84,8 +84,16 @@ describe('buildReplyHeaders', () => {
 
   it("reply-all keeps the last message's To and Cc, minus our own addresses and the customer", () => {
     const p = parent({
-      to: [{ name: 'Support', address: 'SUPPORT@acme.test' }, { name: 'Dan', address: 'dan@customer.example' }],
-      cc: [{ name: 'Help', address: 'help@acme.test' }, { name: 'Carol again', address: 'Carol@customer.example' }, { name: 'Eve', address: 'eve@partner.example' }, { name: 'Dan', address: 'dan@customer.example' }],
+      to: [
+        { name: 'Support', address: 'SUPPORT@acme.test' },
+        { name: 'Dan', address: 'dan@customer.example' },
+      ],
+      cc: [
+        { name: 'Help', address: 'help@acme.test' },
+        { name: 'Carol again', address: 'Carol@customer.example' },
+        { name: 'Eve', address: 'eve@partner.example' },
+        { name: 'Dan', address: 'dan@customer.example' },
+      ],
     });
     expect(buildReplyHeaders(input({ mode: 'reply-all', parent: p })).cc).toEqual([
       { name: 'Dan', address: 'dan@customer.example' },
@@ -99,7 +107,9 @@ describe('buildReplyHeaders', () => {
     expect(h.inReplyTo).toBeNull();
     expect(h.references).toEqual([]);
     expect(h.to.map((a) => a.address)).toEqual(['carol@customer.example']);
-    const self = buildReplyHeaders(input({ parent: null, conversation: { subject: 's', token: 'ABCD2345', customer: { name: '', address: 'support@acme.test' } } }));
+    const self = buildReplyHeaders(
+      input({ parent: null, conversation: { subject: 's', token: 'ABCD2345', customer: { name: '', address: 'support@acme.test' } } }),
+    );
     expect(self.to).toEqual([]);
   });
 

@@ -69,7 +69,12 @@ describe('who a reply goes to, with real mail', () => {
       to: support.address,
       subject: `Re: Broken hinge ${mark} [#${token}]`,
       text: `hijack ${mark}`,
-      headers: { 'In-Reply-To': `<${customerMessageId}>`, References: `<${customerMessageId}> <aux.${token}.abc@acme.test>`, 'Reply-To': other.address, Date: FAR_FUTURE },
+      headers: {
+        'In-Reply-To': `<${customerMessageId}>`,
+        References: `<${customerMessageId}> <aux.${token}.abc@acme.test>`,
+        'Reply-To': other.address,
+        Date: FAR_FUTURE,
+      },
     });
     const strangers = await waitFor('the stranger’s own conversation', async () => {
       const list = await conversationsWith(core, channelId, mark);

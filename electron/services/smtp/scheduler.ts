@@ -84,7 +84,14 @@ export class OutboxWorker {
     this.now = deps.now ?? (() => new Date());
     this.random = deps.random ?? Math.random;
     this.backoff = deps.backoff ?? OUTBOX_BACKOFF;
-    this.delivery = new ReplyDelivery({ repo: deps.repo, raw: deps.raw, log: deps.log, notice: deps.notice, now: this.now, timeoutMs: deps.timeoutMs ?? 30_000 });
+    this.delivery = new ReplyDelivery({
+      repo: deps.repo,
+      raw: deps.raw,
+      log: deps.log,
+      notice: deps.notice,
+      now: this.now,
+      timeoutMs: deps.timeoutMs ?? 30_000,
+    });
   }
 
   start(): void {
@@ -225,7 +232,9 @@ export class OutboxWorker {
       if (!channel.enabled) continue;
       this.followingUp.add(row.messageId);
       this.track(
-        this.followUp(row, channel).catch((err: unknown) => this.deps.log.error({ err, messageId: row.messageId }, 'outbox: unexpected failure finishing a sent reply')),
+        this.followUp(row, channel).catch((err: unknown) =>
+          this.deps.log.error({ err, messageId: row.messageId }, 'outbox: unexpected failure finishing a sent reply'),
+        ),
         () => this.followingUp.delete(row.messageId),
       );
     }
@@ -285,7 +294,12 @@ export class OutboxWorker {
     if (!channel) {
       repo.markFailed(
         head.messageId,
-        appError('The channel of this conversation no longer exists', 'The email channel this reply was to go out through was deleted.', 'Copy the text and reply from another channel.', false),
+        appError(
+          'The channel of this conversation no longer exists',
+          'The email channel this reply was to go out through was deleted.',
+          'Copy the text and reply from another channel.',
+          false,
+        ),
       );
       this.failed(head);
       return;
@@ -300,7 +314,12 @@ export class OutboxWorker {
       repo.markQueued(
         head.messageId,
         this.channelWaits(channel.id, this.later(attempts)),
-        appError('The mail password could not be read', 'The OS keychain did not answer.', 'Unlock the keychain; the reply is sent as soon as it can be read.', true),
+        appError(
+          'The mail password could not be read',
+          'The OS keychain did not answer.',
+          'Unlock the keychain; the reply is sent as soon as it can be read.',
+          true,
+        ),
         head.state === 'sending' ? 'sending' : 'queued',
       );
       this.changed(head);
@@ -458,7 +477,10 @@ export class OutboxWorker {
       !outcome.delivered && failures.deferred < FOLLOW_UP_LIMIT ? failures.deferred : undefined,
     ].filter((n): n is number => n !== undefined);
     if (!outcome.delivered && failures.deferred >= FOLLOW_UP_LIMIT) this.delivery.stopWaitingForDeferred(row);
-    const gaveUp = (!outcome.filed && failures.filing >= FOLLOW_UP_LIMIT) || (!outcome.answered && failures.answer >= FOLLOW_UP_LIMIT) || (!outcome.delivered && failures.deferred >= FOLLOW_UP_LIMIT);
+    const gaveUp =
+      (!outcome.filed && failures.filing >= FOLLOW_UP_LIMIT) ||
+      (!outcome.answered && failures.answer >= FOLLOW_UP_LIMIT) ||
+      (!outcome.delivered && failures.deferred >= FOLLOW_UP_LIMIT);
     if (gaveUp) log.warn({ messageId: row.messageId, failures }, 'outbox: gave up on part of finishing a sent reply');
     // The soonest of the kinds still pending sets the next try; each keeps its own count.
     repo.scheduleFollowUp(row.messageId, pending.length > 0 ? this.later(Math.min(...pending)) : null, failures);

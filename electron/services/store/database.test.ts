@@ -22,8 +22,14 @@ function record(id: string): ChannelRecord {
   form.imap = { ...form.imap, host: 'imap.example.com', username: 'u', password: 'imap-secret' };
   form.smtp = { ...form.smtp, host: 'smtp.example.com', username: 'u', password: 'smtp-secret', fromAddress: 'a@example.com' };
   return {
-    id, name: form.name, type: 'email', enabled: true, supportAddress: 'a@example.com',
-    ...settingsWithoutPasswords(form), createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z',
+    id,
+    name: form.name,
+    type: 'email',
+    enabled: true,
+    supportAddress: 'a@example.com',
+    ...settingsWithoutPasswords(form),
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
   };
 }
 

@@ -49,7 +49,11 @@ describe('sweepUnreferencedFiles', () => {
     expect(kept).toHaveLength(2); // the attachment and the raw message
     // A file attached to a draft days ago, not sent yet.
     const drafted = stray(join(dir.path, 'attachments', 'outbound'), 'draft-file.pdf', 48 * HOUR);
-    new OutboxRepo(h.db, h.store).addDraftAttachment(created[0]!, { filename: 'quote.pdf', contentType: 'application/pdf', size: 11, path: drafted }, new Date().toISOString());
+    new OutboxRepo(h.db, h.store).addDraftAttachment(
+      created[0]!,
+      { filename: 'quote.pdf', contentType: 'application/pdf', size: 11, path: drafted },
+      new Date().toISOString(),
+    );
 
     const orphans = [
       stray(join(dir.path, 'attachments'), 'crashed-before-commit.pdf', 2 * HOUR),

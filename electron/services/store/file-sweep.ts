@@ -8,11 +8,7 @@ import type { Db } from './database';
  * takes disk space for good; this removes such files. Only files older than `minAgeMs` go: a file
  * that young may belong to a transaction still on its way (another process on the same folder).
  */
-export async function sweepUnreferencedFiles(
-  db: Db,
-  folders: readonly string[],
-  options: { minAgeMs?: number; now?: () => number } = {},
-): Promise<string[]> {
+export async function sweepUnreferencedFiles(db: Db, folders: readonly string[], options: { minAgeMs?: number; now?: () => number } = {}): Promise<string[]> {
   const minAgeMs = options.minAgeMs ?? 60 * 60 * 1000;
   const now = options.now ?? Date.now;
   // By file name, not full path: the names are unique (random or by content), and a data folder

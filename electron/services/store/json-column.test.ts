@@ -18,13 +18,37 @@ describe('JSON columns', () => {
     const db = openDatabase(':memory:');
     const store = new MailStore(db);
     const conversationId = store.createConversation({
-      channelId: 'ch', subject: 'Help', customer: { name: 'Ann', address: 'ann@example.com' }, assigneeId: null, token: 'TOKEN123', at: '2026-01-01T00:00:00.000Z',
+      channelId: 'ch',
+      subject: 'Help',
+      customer: { name: 'Ann', address: 'ann@example.com' },
+      assigneeId: null,
+      token: 'TOKEN123',
+      at: '2026-01-01T00:00:00.000Z',
     });
     const id = store.insertMessage(
       {
-        conversationId, channelId: 'ch', direction: 'inbound', kind: 'normal', messageId: null, inReplyTo: null, references: [], dedupeKey: null,
-        subject: 'Help', from: { name: 'Ann', address: 'ann@example.com' }, to: [], cc: [], date: '2026-01-01T00:00:00.000Z', text: 'hi', html: null,
-        parseError: null, raw: null, rawPath: null, size: 0, authorAgentId: null, createdAt: '2026-01-01T00:00:00.000Z', attachments: [],
+        conversationId,
+        channelId: 'ch',
+        direction: 'inbound',
+        kind: 'normal',
+        messageId: null,
+        inReplyTo: null,
+        references: [],
+        dedupeKey: null,
+        subject: 'Help',
+        from: { name: 'Ann', address: 'ann@example.com' },
+        to: [],
+        cc: [],
+        date: '2026-01-01T00:00:00.000Z',
+        text: 'hi',
+        html: null,
+        parseError: null,
+        raw: null,
+        rawPath: null,
+        size: 0,
+        authorAgentId: null,
+        createdAt: '2026-01-01T00:00:00.000Z',
+        attachments: [],
       },
       { at: '2026-01-01T00:00:00.000Z', unread: true, reopen: false, summary: true },
     );

@@ -22,7 +22,13 @@ describe('mail store schema', () => {
     const db = openDatabase(file);
     expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.at(-1)!.version);
     expect(new ChannelRepo(db).get('kept')?.name).toBe('Channel kept');
-    expect(db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name IN ('conversations','messages','attachments','agents','settings','sync_cursors','routing_state','messages_fts')").get()).toEqual({ n: 8 });
+    expect(
+      db
+        .prepare(
+          "SELECT count(*) AS n FROM sqlite_master WHERE name IN ('conversations','messages','attachments','agents','settings','sync_cursors','routing_state','messages_fts')",
+        )
+        .get(),
+    ).toEqual({ n: 8 });
     db.close();
   });
 

@@ -229,9 +229,7 @@ export class MailStore {
   // ---- sync cursors ----
 
   cursor(channelId: string, mailbox: string): SyncCursor | undefined {
-    const row = this
-      .prepare('SELECT * FROM sync_cursors WHERE channel_id = ? AND mailbox = ?')
-      .get(channelId, mailbox) as
+    const row = this.prepare('SELECT * FROM sync_cursors WHERE channel_id = ? AND mailbox = ?').get(channelId, mailbox) as
       | { channel_id: string; mailbox: string; uid_validity: string; last_uid: number; backfill_below_uid: number | null; backfill_since: string | null }
       | undefined;
     return (
@@ -247,14 +245,12 @@ export class MailStore {
   }
 
   saveCursor(cursor: SyncCursor): void {
-    this
-      .prepare(
-        `INSERT INTO sync_cursors (channel_id, mailbox, uid_validity, last_uid, backfill_below_uid, backfill_since)
+    this.prepare(
+      `INSERT INTO sync_cursors (channel_id, mailbox, uid_validity, last_uid, backfill_below_uid, backfill_since)
          VALUES (@channelId, @mailbox, @uidValidity, @lastUid, @backfillBelowUid, @backfillSince)
          ON CONFLICT (channel_id, mailbox) DO UPDATE SET uid_validity = excluded.uid_validity, last_uid = excluded.last_uid,
            backfill_below_uid = excluded.backfill_below_uid, backfill_since = excluded.backfill_since`,
-      )
-      .run(cursor);
+    ).run(cursor);
   }
 
   /**
@@ -295,27 +291,21 @@ export class MailStore {
 
   /** Our own sent mail with this Message-ID, when it is already stored. */
   hasOutbound(channelId: string, messageId: string): boolean {
-    return (
-      this.prepare("SELECT 1 FROM messages WHERE channel_id = ? AND message_id = ? AND direction = 'outbound'").get(channelId, messageId) !==
-      undefined
-    );
+    return this.prepare("SELECT 1 FROM messages WHERE channel_id = ? AND message_id = ? AND direction = 'outbound'").get(channelId, messageId) !== undefined;
   }
 
   conversationByMessageId(channelId: string, messageId: string): number | undefined {
-    const row = this
-      .prepare('SELECT conversation_id FROM messages WHERE channel_id = ? AND message_id = ? ORDER BY id LIMIT 1')
-      .get(channelId, messageId) as { conversation_id: number } | undefined;
+    const row = this.prepare('SELECT conversation_id FROM messages WHERE channel_id = ? AND message_id = ? ORDER BY id LIMIT 1').get(channelId, messageId) as
+      { conversation_id: number } | undefined;
     return row?.conversation_id;
   }
 
   /** Stored messages that name `messageId` in In-Reply-To or References: their conversation and sender. */
   referencing(channelId: string, messageId: string): { conversationId: number; fromAddress: string }[] {
-    return this
-      .prepare(
-        `SELECT DISTINCT m.conversation_id AS conversationId, m.from_address AS fromAddress FROM message_refs r
+    return this.prepare(
+      `SELECT DISTINCT m.conversation_id AS conversationId, m.from_address AS fromAddress FROM message_refs r
          JOIN messages m ON m.id = r.message_id WHERE r.channel_id = ? AND r.ref_id = ? ORDER BY m.id`,
-      )
-      .all(channelId, messageId) as { conversationId: number; fromAddress: string }[];
+    ).all(channelId, messageId) as { conversationId: number; fromAddress: string }[];
   }
 
   conversationOf(messageId: number): number | undefined {
@@ -324,35 +314,29 @@ export class MailStore {
   }
 
   conversationByToken(channelId: string, token: string): number | undefined {
-    const row = this.prepare('SELECT id FROM conversations WHERE token = ? AND channel_id = ?').get(token, channelId) as
-      | { id: number }
-      | undefined;
+    const row = this.prepare('SELECT id FROM conversations WHERE token = ? AND channel_id = ?').get(token, channelId) as { id: number } | undefined;
     return row?.id;
   }
 
   isParticipant(conversationId: number, address: string): boolean {
-    const row = this
-      .prepare(
-        `SELECT 1 FROM conversations c WHERE c.id = @id AND (lower(c.customer_address) = @address OR EXISTS (
+    const row = this.prepare(
+      `SELECT 1 FROM conversations c WHERE c.id = @id AND (lower(c.customer_address) = @address OR EXISTS (
            SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.direction <> 'note' AND m.forward_of IS NULL AND (
              lower(m.from_address) = @address
              OR EXISTS (SELECT 1 FROM json_each(m.to_json) j WHERE lower(j.value ->> 'address') = @address)
              OR EXISTS (SELECT 1 FROM json_each(m.cc_json) j WHERE lower(j.value ->> 'address') = @address))))`,
-      )
-      .get({ id: conversationId, address: address.toLowerCase() });
+    ).get({ id: conversationId, address: address.toLowerCase() });
     return row !== undefined;
   }
 
   // ---- writes ----
 
   createConversation(input: NewConversation): number {
-    const result = this
-      .prepare(
-        `INSERT INTO conversations (channel_id, subject, customer_name, customer_address, status, assignee_id, token,
+    const result = this.prepare(
+      `INSERT INTO conversations (channel_id, subject, customer_name, customer_address, status, assignee_id, token,
            last_message_at, snippet, unread, message_count, created_at, bin)
          VALUES (@channelId, @subject, @name, @address, @status, @assigneeId, @token, @at, '', 0, 0, @at, @bin)`,
-      )
-      .run({ ...input, status: input.status ?? 'open', name: input.customer.name, address: input.customer.address, bin: input.bin ?? null });
+    ).run({ ...input, status: input.status ?? 'open', name: input.customer.name, address: input.customer.address, bin: input.bin ?? null });
     return Number(result.lastInsertRowid);
   }
 
@@ -360,37 +344,36 @@ export class MailStore {
   insertMessage(message: NewMessage, effect: { at: string; unread: boolean; reopen: boolean; summary: boolean }): number {
     // The conversation's next free search slot (a missing conversation fails on the foreign key). A
     // reply taken back frees its slot together with its search row (removeMessage).
-    const { ftsRowid } = this
-      .prepare('SELECT coalesce(max(fts_rowid) + 1, ?) AS ftsRowid FROM messages WHERE conversation_id = ?')
-      .get(message.conversationId * FTS_SLOTS, message.conversationId) as { ftsRowid: number };
-    const result = this
-      .prepare(
-        `INSERT INTO messages (conversation_id, channel_id, direction, kind, mailbox, uid_validity, uid, message_id, in_reply_to,
+    const { ftsRowid } = this.prepare('SELECT coalesce(max(fts_rowid) + 1, ?) AS ftsRowid FROM messages WHERE conversation_id = ?').get(
+      message.conversationId * FTS_SLOTS,
+      message.conversationId,
+    ) as { ftsRowid: number };
+    const result = this.prepare(
+      `INSERT INTO messages (conversation_id, channel_id, direction, kind, mailbox, uid_validity, uid, message_id, in_reply_to,
            "references", dedupe_key, subject, from_name, from_address, to_json, cc_json, bcc_json, reply_to_json, date, arrived_at, text, html, parse_error, raw, raw_path,
            size, author_agent_id, sent_by, answered_on_server, team_event_id, forward_of, fts_rowid, created_at)
          VALUES (@conversationId, @channelId, @direction, @kind, @mailbox, @uidValidity, @uid, @messageId, @inReplyTo,
            @references, @dedupeKey, @subject, @fromName, @fromAddress, @to, @cc, @bcc, @replyTo, @date, @arrivedAt, @text, @html, @parseError, @raw, @rawPath,
            @size, @authorAgentId, @sentBy, @answeredOnServer, @teamEventId, @forwardOf, @ftsRowid, @createdAt)`,
-      )
-      .run({
-        ...message,
-        mailbox: message.source?.mailbox ?? null,
-        uidValidity: message.source?.uidValidity ?? null,
-        uid: message.source?.uid ?? null,
-        references: JSON.stringify(message.references),
-        fromName: message.from.name,
-        fromAddress: message.from.address,
-        to: JSON.stringify(message.to),
-        cc: JSON.stringify(message.cc),
-        bcc: message.bcc?.length ? JSON.stringify(message.bcc) : null,
-        forwardOf: message.forwardOf ?? null,
-        replyTo: message.replyTo ? JSON.stringify(message.replyTo) : null,
-        arrivedAt: message.arrivedAt ?? message.date,
-        teamEventId: message.teamEventId ?? null,
-        sentBy: message.sentBy ?? null,
-        answeredOnServer: message.answeredOnServer ? 1 : 0,
-        ftsRowid,
-      });
+    ).run({
+      ...message,
+      mailbox: message.source?.mailbox ?? null,
+      uidValidity: message.source?.uidValidity ?? null,
+      uid: message.source?.uid ?? null,
+      references: JSON.stringify(message.references),
+      fromName: message.from.name,
+      fromAddress: message.from.address,
+      to: JSON.stringify(message.to),
+      cc: JSON.stringify(message.cc),
+      bcc: message.bcc?.length ? JSON.stringify(message.bcc) : null,
+      forwardOf: message.forwardOf ?? null,
+      replyTo: message.replyTo ? JSON.stringify(message.replyTo) : null,
+      arrivedAt: message.arrivedAt ?? message.date,
+      teamEventId: message.teamEventId ?? null,
+      sentBy: message.sentBy ?? null,
+      answeredOnServer: message.answeredOnServer ? 1 : 0,
+      ftsRowid,
+    });
     const id = Number(result.lastInsertRowid);
     const insertRef = this.prepare('INSERT INTO message_refs (message_id, channel_id, ref_id) VALUES (?, ?, ?)');
     for (const ref of new Set([message.inReplyTo, ...message.references])) if (ref) insertRef.run(id, message.channelId, ref);
@@ -399,20 +382,21 @@ export class MailStore {
        VALUES (@messageId, @filename, @contentType, @size, @contentId, @inline, @path)`,
     );
     for (const attachment of message.attachments) insertAttachment.run({ ...attachment, messageId: id, inline: attachment.inline ? 1 : 0 });
-    this
-      .prepare('INSERT INTO messages_fts (rowid, subject, participants, body) VALUES (?, ?, ?, ?)')
-      .run(ftsRowid, message.subject, participantsText([message.from, ...message.to, ...message.cc]), message.text);
-    this
-      .prepare(
-        `UPDATE conversations SET
+    this.prepare('INSERT INTO messages_fts (rowid, subject, participants, body) VALUES (?, ?, ?, ?)').run(
+      ftsRowid,
+      message.subject,
+      participantsText([message.from, ...message.to, ...message.cc]),
+      message.text,
+    );
+    this.prepare(
+      `UPDATE conversations SET
            message_count = message_count + 1,
            unread = CASE WHEN @unread THEN 1 ELSE unread END,
            status = CASE WHEN @reopen THEN 'open' ELSE status END,
            -- The customer wrote again: a deleted conversation is back (their mail is never missed); spam stays spam.
            bin = CASE WHEN @reopen AND bin = 'deleted' THEN NULL ELSE bin END
          WHERE id = @id`,
-      )
-      .run({ id: message.conversationId, unread: effect.unread ? 1 : 0, reopen: effect.reopen ? 1 : 0 });
+    ).run({ id: message.conversationId, unread: effect.unread ? 1 : 0, reopen: effect.reopen ? 1 : 0 });
     if (effect.summary) summarise(this.db, message.conversationId, effect.at, message.text);
     return id;
   }
@@ -425,8 +409,7 @@ export class MailStore {
   replySent(messageId: number, at: string, raw?: { blob: Buffer | null; path: string | null; size: number }): void {
     if (raw) this.prepare('UPDATE messages SET raw = ?, raw_path = ?, size = ? WHERE id = ?').run(raw.blob, raw.path, raw.size, messageId);
     const message = this.prepare('UPDATE messages SET arrived_at = ? WHERE id = ? RETURNING conversation_id, text').get(at, messageId) as
-      | { conversation_id: number; text: string }
-      | undefined;
+      { conversation_id: number; text: string } | undefined;
     if (message) summarise(this.db, message.conversation_id, at, message.text);
   }
 
@@ -437,8 +420,7 @@ export class MailStore {
    */
   removeMessage(messageId: number): void {
     const row = this.prepare('DELETE FROM messages WHERE id = ? RETURNING conversation_id, fts_rowid').get(messageId) as
-      | { conversation_id: number; fts_rowid: number }
-      | undefined;
+      { conversation_id: number; fts_rowid: number } | undefined;
     if (!row) return;
     this.prepare('DELETE FROM messages_fts WHERE rowid = ?').run(row.fts_rowid);
     this.prepare('UPDATE conversations SET message_count = message_count - 1 WHERE id = ?').run(row.conversation_id);
@@ -471,8 +453,12 @@ export class MailStore {
     const gone = this.prepare('SELECT * FROM conversations WHERE id = ?').get(removed) as ConversationRow;
 
     // Search rows carry the conversation in their rowid: each moved message gets a slot of the one kept.
-    let slot = (this.prepare('SELECT coalesce(max(fts_rowid) + 1, ?) AS next FROM messages WHERE conversation_id = ?').get(kept * FTS_SLOTS, kept) as { next: number }).next;
-    const moving = this.prepare('SELECT id, fts_rowid, subject, from_name, from_address, to_json, cc_json, text FROM messages WHERE conversation_id = ? ORDER BY id').all(removed) as {
+    let slot = (
+      this.prepare('SELECT coalesce(max(fts_rowid) + 1, ?) AS next FROM messages WHERE conversation_id = ?').get(kept * FTS_SLOTS, kept) as { next: number }
+    ).next;
+    const moving = this.prepare(
+      'SELECT id, fts_rowid, subject, from_name, from_address, to_json, cc_json, text FROM messages WHERE conversation_id = ? ORDER BY id',
+    ).all(removed) as {
       id: number;
       fts_rowid: number;
       subject: string;
@@ -484,7 +470,11 @@ export class MailStore {
     }[];
     for (const m of moving) {
       this.prepare('DELETE FROM messages_fts WHERE rowid = ?').run(m.fts_rowid);
-      const participants = participantsText([{ name: m.from_name, address: m.from_address }, ...(JSON.parse(m.to_json) as Address[]), ...(JSON.parse(m.cc_json) as Address[])]);
+      const participants = participantsText([
+        { name: m.from_name, address: m.from_address },
+        ...(JSON.parse(m.to_json) as Address[]),
+        ...(JSON.parse(m.cc_json) as Address[]),
+      ]);
       this.prepare('INSERT INTO messages_fts (rowid, subject, participants, body) VALUES (?, ?, ?, ?)').run(slot, m.subject, participants, m.text);
       this.prepare('UPDATE messages SET conversation_id = ?, fts_rowid = ? WHERE id = ?').run(kept, slot, m.id);
       slot += 1;
@@ -518,7 +508,17 @@ export class MailStore {
     const result = this.prepare(
       `INSERT INTO parked_messages (channel_id, message_id, dedupe_key, mailbox, uid_validity, uid, message_json, raw, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(message.channelId, message.messageId, message.dedupeKey, message.source.mailbox, message.source.uidValidity, message.source.uid, JSON.stringify(rest), raw, at);
+    ).run(
+      message.channelId,
+      message.messageId,
+      message.dedupeKey,
+      message.source.mailbox,
+      message.source.uidValidity,
+      message.source.uid,
+      JSON.stringify(rest),
+      raw,
+      at,
+    );
     const id = Number(result.lastInsertRowid);
     const insertRef = this.prepare('INSERT INTO parked_refs (parked_id, channel_id, ref_id) VALUES (?, ?, ?)');
     for (const ref of new Set([message.inReplyTo, ...message.references])) if (ref) insertRef.run(id, message.channelId, ref);
@@ -526,15 +526,28 @@ export class MailStore {
   }
 
   /** Parked mail that names `messageId`, or that one of `references` names. */
-  parkedLinkedTo(channelId: string, messageId: string | null, references: string[]): { id: number; refersToIt: boolean; message: Omit<NewMessage, 'conversationId'> }[] {
+  parkedLinkedTo(
+    channelId: string,
+    messageId: string | null,
+    references: string[],
+  ): { id: number; refersToIt: boolean; message: Omit<NewMessage, 'conversationId'> }[] {
     const rows = this.prepare(
       `SELECT p.id, p.message_json, p.raw, EXISTS (SELECT 1 FROM parked_refs r WHERE r.parked_id = p.id AND r.ref_id = @id) AS refers
        FROM parked_messages p WHERE p.channel_id = @channel AND (
          p.id IN (SELECT parked_id FROM parked_refs WHERE channel_id = @channel AND ref_id = @id)
          OR p.message_id IN (SELECT value FROM json_each(@refs)))
        ORDER BY p.id`,
-    ).all({ channel: channelId, id: messageId, refs: JSON.stringify(references) }) as { id: number; message_json: string; raw: Buffer | null; refers: number }[];
-    return rows.map((row) => ({ id: row.id, refersToIt: row.refers === 1, message: { ...(JSON.parse(row.message_json) as Omit<NewMessage, 'conversationId' | 'raw'>), raw: row.raw } }));
+    ).all({ channel: channelId, id: messageId, refs: JSON.stringify(references) }) as {
+      id: number;
+      message_json: string;
+      raw: Buffer | null;
+      refers: number;
+    }[];
+    return rows.map((row) => ({
+      id: row.id,
+      refersToIt: row.refers === 1,
+      message: { ...(JSON.parse(row.message_json) as Omit<NewMessage, 'conversationId' | 'raw'>), raw: row.raw },
+    }));
   }
 
   unpark(id: number): void {
@@ -570,8 +583,7 @@ export class MailStore {
   setBin(id: number, bin: ConversationBin | null): boolean {
     return this.transaction(() => {
       const before = this.prepare('SELECT channel_id, customer_address, bin FROM conversations WHERE id = ?').get(id) as
-        | { channel_id: string; customer_address: string; bin: ConversationBin | null }
-        | undefined;
+        { channel_id: string; customer_address: string; bin: ConversationBin | null } | undefined;
       if (!before) return false;
       this.prepare('UPDATE conversations SET bin = ? WHERE id = ?').run(bin, id);
       const address = before.customer_address.toLowerCase();
@@ -610,16 +622,14 @@ export class MailStore {
   // ---- routing ----
 
   lastRoutedAgent(channelId: string): number | null {
-    const row = this.prepare('SELECT last_agent_id FROM routing_state WHERE channel_id = ?').get(channelId) as
-      | { last_agent_id: number | null }
-      | undefined;
+    const row = this.prepare('SELECT last_agent_id FROM routing_state WHERE channel_id = ?').get(channelId) as { last_agent_id: number | null } | undefined;
     return row?.last_agent_id ?? null;
   }
 
   setLastRoutedAgent(channelId: string, agentId: number): void {
-    this
-      .prepare('INSERT INTO routing_state (channel_id, last_agent_id) VALUES (?, ?) ON CONFLICT (channel_id) DO UPDATE SET last_agent_id = excluded.last_agent_id')
-      .run(channelId, agentId);
+    this.prepare(
+      'INSERT INTO routing_state (channel_id, last_agent_id) VALUES (?, ?) ON CONFLICT (channel_id) DO UPDATE SET last_agent_id = excluded.last_agent_id',
+    ).run(channelId, agentId);
   }
 
   // ---- reads ----
@@ -630,18 +640,14 @@ export class MailStore {
   }
 
   messages(conversationId: number): Message[] {
-    const rows = this
-      .prepare(
-        `SELECT id, conversation_id, direction, kind, subject, from_name, from_address, to_json, cc_json, bcc_json, forward_of, reply_to_json, date, text, html, parse_error,
+    const rows = this.prepare(
+      `SELECT id, conversation_id, direction, kind, subject, from_name, from_address, to_json, cc_json, bcc_json, forward_of, reply_to_json, date, text, html, parse_error,
            author_agent_id, sent_by, answered_on_server, ${deliveryColumn('messages')} FROM messages WHERE conversation_id = ? ORDER BY ${THREAD_ORDER}`,
-      )
-      .all(conversationId) as MessageRow[];
-    const attachments = this
-      .prepare(
-        `SELECT a.id, a.message_id, a.filename, a.content_type, a.size, a.inline FROM attachments a
+    ).all(conversationId) as MessageRow[];
+    const attachments = this.prepare(
+      `SELECT a.id, a.message_id, a.filename, a.content_type, a.size, a.inline FROM attachments a
          JOIN messages m ON m.id = a.message_id WHERE m.conversation_id = ? ORDER BY a.id`,
-      )
-      .all(conversationId) as AttachmentRow[];
+    ).all(conversationId) as AttachmentRow[];
     const byMessage = new Map<number, Attachment[]>();
     for (const a of attachments) {
       const list = byMessage.get(a.message_id) ?? [];
@@ -666,9 +672,9 @@ export class MailStore {
 
   /** Inbound messages of a conversation whose Reply-To has not been read from their raw headers yet. */
   replyToUnread(conversationId: number): { id: number; raw: Buffer | null; rawPath: string | null }[] {
-    return this.prepare(
-      `SELECT id, raw, raw_path AS rawPath FROM messages WHERE conversation_id = ? AND direction = 'inbound' AND reply_to_json IS NULL`,
-    ).all(conversationId) as { id: number; raw: Buffer | null; rawPath: string | null }[];
+    return this.prepare(`SELECT id, raw, raw_path AS rawPath FROM messages WHERE conversation_id = ? AND direction = 'inbound' AND reply_to_json IS NULL`).all(
+      conversationId,
+    ) as { id: number; raw: Buffer | null; rawPath: string | null }[];
   }
 
   /** Inbound messages of any conversation whose Reply-To has not been read yet, by id after `afterId`. */
@@ -684,9 +690,7 @@ export class MailStore {
   }
 
   raw(messageId: number): { raw: Buffer | null; rawPath: string | null } | undefined {
-    const row = this.prepare('SELECT raw, raw_path FROM messages WHERE id = ?').get(messageId) as
-      | { raw: Buffer | null; raw_path: string | null }
-      | undefined;
+    const row = this.prepare('SELECT raw, raw_path FROM messages WHERE id = ?').get(messageId) as { raw: Buffer | null; raw_path: string | null } | undefined;
     return row && { raw: row.raw, rawPath: row.raw_path };
   }
 
@@ -782,29 +786,23 @@ export class MailStore {
   }
 
   counts(meAgentId: number | null, channelId?: string): InboxCounts {
-    const row = this
-      .prepare(
-        `SELECT coalesce(sum(status = 'open'), 0) AS all_,
+    const row = this.prepare(
+      `SELECT coalesce(sum(status = 'open'), 0) AS all_,
            coalesce(sum(status = 'open' AND assignee_id IS NULL), 0) AS unassigned,
            coalesce(sum(status = 'open' AND assignee_id IS NOT NULL AND assignee_id = @me), 0) AS mine,
            coalesce(sum(unread = 1), 0) AS unread_all,
            coalesce(sum(unread = 1 AND assignee_id IS NULL), 0) AS unread_unassigned,
            coalesce(sum(unread = 1 AND assignee_id IS NOT NULL AND assignee_id = @me), 0) AS unread_mine
          FROM conversations WHERE status IN ('open', 'pending') AND bin IS NULL AND (@channelId IS NULL OR channel_id = @channelId)`,
-      )
-      .get({ me: meAgentId, channelId: channelId ?? null }) as Record<string, number>;
-    const bins = this
-      .prepare(
-        `SELECT coalesce(sum(bin = 'spam'), 0) AS spam, coalesce(sum(bin = 'deleted'), 0) AS deleted
+    ).get({ me: meAgentId, channelId: channelId ?? null }) as Record<string, number>;
+    const bins = this.prepare(
+      `SELECT coalesce(sum(bin = 'spam'), 0) AS spam, coalesce(sum(bin = 'deleted'), 0) AS deleted
          FROM conversations WHERE bin IS NOT NULL AND (@channelId IS NULL OR channel_id = @channelId)`,
-      )
-      .get({ channelId: channelId ?? null }) as { spam: number; deleted: number };
-    const failed = this
-      .prepare(
-        `SELECT count(DISTINCT o.conversation_id) AS n FROM outbox o JOIN conversations c ON c.id = o.conversation_id
+    ).get({ channelId: channelId ?? null }) as { spam: number; deleted: number };
+    const failed = this.prepare(
+      `SELECT count(DISTINCT o.conversation_id) AS n FROM outbox o JOIN conversations c ON c.id = o.conversation_id
          WHERE o.state = 'failed' AND c.bin IS NULL AND (@channelId IS NULL OR c.channel_id = @channelId)`,
-      )
-      .get({ channelId: channelId ?? null }) as { n: number };
+    ).get({ channelId: channelId ?? null }) as { n: number };
     return {
       mine: row.mine!,
       unassigned: row.unassigned!,
@@ -855,7 +853,6 @@ export class MailStore {
   /** One attachment's file on disk and the name it came with, for downloads. */
   attachmentFile(id: number): { path: string; filename: string; contentType: string; size: number } | undefined {
     return this.db.prepare('SELECT path, filename, content_type AS contentType, size FROM attachments WHERE id = ?').get(id) as
-      | { path: string; filename: string; contentType: string; size: number }
-      | undefined;
+      { path: string; filename: string; contentType: string; size: number } | undefined;
   }
 }

@@ -16,7 +16,10 @@ function databaseAt(version: number): Db {
 }
 
 function stepTo(db: Db, version: number): void {
-  migrate(db, MIGRATIONS.filter((m) => m.version <= version));
+  migrate(
+    db,
+    MIGRATIONS.filter((m) => m.version <= version),
+  );
 }
 
 function seedConversation(db: Db, id: number): void {
@@ -33,7 +36,11 @@ function seedMessage(db: Db, id: number, conversationId: number, direction: 'inb
   ).run(id, conversationId, direction, date, conversationId * 2 ** 20 + id, date);
 }
 
-function seedOutbox(db: Db, messageId: number, fields: { state: string; parentId: number | null; acceptedAt: string | null; filedAt: string | null; answeredAt: string | null }): void {
+function seedOutbox(
+  db: Db,
+  messageId: number,
+  fields: { state: string; parentId: number | null; acceptedAt: string | null; filedAt: string | null; answeredAt: string | null },
+): void {
   db.prepare(
     `INSERT INTO outbox (message_id, channel_id, conversation_id, state, body_text, parent_id, next_attempt_at, accepted_at, filed_at, answered_at, created_at)
      VALUES (@messageId, 'ch', 1, @state, 'reply', @parentId, '2026-01-01T10:00:00.000Z', @acceptedAt, @filedAt, @answeredAt, '2026-01-01T09:00:00.000Z')`,
@@ -127,7 +134,9 @@ describe('migration: failures of the Sent copy, \\Answered and deferred recipien
     seedOutbox(db, 5, { state: 'sent', parentId: null, acceptedAt: at, filedAt: null, answeredAt: null });
     // Not sent yet.
     seedOutbox(db, 6, { state: 'queued', parentId: 1, acceptedAt: null, filedAt: null, answeredAt: null });
-    const deferred = JSON.stringify([{ address: 'cc@example.com', error: { code: 'RECIPIENT_DEFERRED', message: 'm', cause: 'c', fix: 'f', retryable: true } }]);
+    const deferred = JSON.stringify([
+      { address: 'cc@example.com', error: { code: 'RECIPIENT_DEFERRED', message: 'm', cause: 'c', fix: 'f', retryable: true } },
+    ]);
     const refused = JSON.stringify([{ address: 'x@example.com', error: { code: 'RECIPIENT_REJECTED', message: 'm', cause: 'c', fix: 'f', retryable: false } }]);
     const set = db.prepare('UPDATE outbox SET followup_at = ?, followup_attempts = ?, refused_json = ? WHERE message_id = ?');
     set.run(at, 7, refused, 2);

@@ -48,15 +48,13 @@ export class MoveRepo {
 
   /** Moves of a channel that are due by `now`, oldest first. */
   due(channelId: string, now: string): MailboxMove[] {
-    return (
-      this.db
-        .prepare(
-          `SELECT m.conversation_id AS conversationId, m.channel_id AS channelId, m.folder, m.attempts, c.bin
+    return this.db
+      .prepare(
+        `SELECT m.conversation_id AS conversationId, m.channel_id AS channelId, m.folder, m.attempts, c.bin
            FROM mailbox_moves m JOIN conversations c ON c.id = m.conversation_id
            WHERE m.channel_id = ? AND m.next_attempt_at <= ? ORDER BY m.created_at, m.conversation_id`,
-        )
-        .all(channelId, now) as MailboxMove[]
-    );
+      )
+      .all(channelId, now) as MailboxMove[];
   }
 
   /** When the channel's next waiting move is due; undefined when none waits. */
@@ -70,7 +68,9 @@ export class MoveRepo {
   }
 
   failed(conversationId: number, error: string, nextAttemptAt: string): void {
-    this.db.prepare('UPDATE mailbox_moves SET attempts = attempts + 1, error = ?, next_attempt_at = ? WHERE conversation_id = ?').run(error, nextAttemptAt, conversationId);
+    this.db
+      .prepare('UPDATE mailbox_moves SET attempts = attempts + 1, error = ?, next_attempt_at = ? WHERE conversation_id = ?')
+      .run(error, nextAttemptAt, conversationId);
   }
 
   done(conversationId: number): void {

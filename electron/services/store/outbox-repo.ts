@@ -219,9 +219,11 @@ export class OutboxRepo {
 
   /** The message a reply answers (shared/reply-recipients.ts replyTarget), picked from the thread in its order. */
   parentOf(conversationId: number): ParentRecord | undefined {
-    const thread = this.db
-      .prepare(`SELECT id, direction, kind FROM messages WHERE conversation_id = ? ORDER BY ${THREAD_ORDER}`)
-      .all(conversationId) as { id: number; direction: string; kind: string }[];
+    const thread = this.db.prepare(`SELECT id, direction, kind FROM messages WHERE conversation_id = ? ORDER BY ${THREAD_ORDER}`).all(conversationId) as {
+      id: number;
+      direction: string;
+      kind: string;
+    }[];
     const target = replyTarget(thread);
     if (!target) return undefined;
     const row = this.db
@@ -353,16 +355,14 @@ export class OutboxRepo {
   /** The bytes a reply was sent as (kept by markSent), for filing its Sent copy later. */
   sentCopy(messageId: number): { raw: Buffer | null; rawPath: string | null } | undefined {
     const row = this.db.prepare('SELECT raw, raw_path FROM messages WHERE id = ?').get(messageId) as
-      | { raw: Buffer | null; raw_path: string | null }
-      | undefined;
+      { raw: Buffer | null; raw_path: string | null } | undefined;
     return row && { raw: row.raw, rawPath: row.raw_path };
   }
 
   /** Where the customer's message lives on the server, for \Answered. */
   source(messageId: number): { mailbox: string; uidValidity: string; uid: number } | undefined {
     const row = this.db.prepare('SELECT mailbox, uid_validity, uid FROM messages WHERE id = ?').get(messageId) as
-      | { mailbox: string | null; uid_validity: string | null; uid: number | null }
-      | undefined;
+      { mailbox: string | null; uid_validity: string | null; uid: number | null } | undefined;
     if (!row || row.mailbox === null || row.uid_validity === null || row.uid === null) return undefined;
     return { mailbox: row.mailbox, uidValidity: row.uid_validity, uid: row.uid };
   }
@@ -463,23 +463,26 @@ export class OutboxRepo {
   /** When to try what is outstanding again, with the failures of each kind so far; null: nothing left to do. */
   scheduleFollowUp(messageId: number, at: string | null, failures: FollowUpFailures): void {
     this.db
-      .prepare('UPDATE outbox SET followup_at = @at, filing_attempts = @filing, answer_attempts = @answer, deferred_attempts = @deferred WHERE message_id = @id')
+      .prepare(
+        'UPDATE outbox SET followup_at = @at, filing_attempts = @filing, answer_attempts = @answer, deferred_attempts = @deferred WHERE message_id = @id',
+      )
       .run({ id: messageId, at, ...failures });
   }
 
   /** Replies of a channel that wait out a backoff after a failed attempt become due now; returns how many. */
   wakeWaiting(channelId: string, at: string): number {
     return this.db
-      .prepare(`UPDATE outbox SET next_attempt_at = @at WHERE channel_id = @channelId AND state = 'queued' AND error_json IS NOT NULL AND next_attempt_at > @at`)
+      .prepare(
+        `UPDATE outbox SET next_attempt_at = @at WHERE channel_id = @channelId AND state = 'queued' AND error_json IS NOT NULL AND next_attempt_at > @at`,
+      )
       .run({ channelId, at }).changes;
   }
 
   /** A failed (or waiting) reply goes back to the front of the queue. False when it is sending or sent. */
   retryNow(messageId: number, at: string): boolean {
     return (
-      this.db
-        .prepare(`UPDATE outbox SET state = 'queued', next_attempt_at = ? WHERE message_id = ? AND state IN ('queued', 'failed')`)
-        .run(at, messageId).changes > 0
+      this.db.prepare(`UPDATE outbox SET state = 'queued', next_attempt_at = ? WHERE message_id = ? AND state IN ('queued', 'failed')`).run(at, messageId)
+        .changes > 0
     );
   }
 
@@ -494,8 +497,7 @@ export class OutboxRepo {
       const row = this.get(messageId);
       if (!row || (row.state !== 'queued' && row.state !== 'failed')) return undefined;
       const message = this.db.prepare('SELECT conversation_id, created_at FROM messages WHERE id = ?').get(messageId) as
-        | { conversation_id: number; created_at: string }
-        | undefined;
+        { conversation_id: number; created_at: string } | undefined;
       const files = this.db
         .prepare('SELECT filename, content_type AS contentType, size, path FROM attachments WHERE message_id = ? ORDER BY id')
         .all(messageId) as StoredAttachment[];

@@ -111,9 +111,12 @@ export class RawStore {
     if (source.length <= INLINE_LIMIT) return { blob: source, path: null, size: source.length, sha256, bodySha256: body.digest() };
     const path = join(this.dir, `${sha256}.eml`);
     const temp = `${path}.${randomUUID()}`;
-    await pipeline(async function* () {
-      yield source;
-    }, createWriteStream(temp, { mode: PRIVATE_FILE_MODE }));
+    await pipeline(
+      async function* () {
+        yield source;
+      },
+      createWriteStream(temp, { mode: PRIVATE_FILE_MODE }),
+    );
     renameSync(temp, path);
     return { blob: null, path, size: source.length, sha256, bodySha256: body.digest() };
   }

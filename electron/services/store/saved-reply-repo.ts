@@ -56,7 +56,9 @@ export class SavedReplyRepo {
     const current = this.db.prepare('SELECT * FROM saved_replies WHERE team_id = ?').get(reply.teamId) as Row | undefined;
     if (current && current.name === reply.name && current.body === reply.body) return false;
     if (current) return this.update({ id: current.id, name: reply.name, body: reply.body }, at);
-    this.db.prepare('INSERT INTO saved_replies (team_id, name, body, created_at, updated_at) VALUES (?, ?, ?, ?, ?)').run(reply.teamId, reply.name, reply.body, at, at);
+    this.db
+      .prepare('INSERT INTO saved_replies (team_id, name, body, created_at, updated_at) VALUES (?, ?, ?, ?, ?)')
+      .run(reply.teamId, reply.name, reply.body, at, at);
     return true;
   }
 

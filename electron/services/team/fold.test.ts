@@ -18,7 +18,7 @@ function ordered(events: TeamEvent[]): OrderedEvent[] {
 }
 
 describe('the team fold', () => {
-  it('status and assignee: the last write in folder order wins, whatever the authors\' clocks say', () => {
+  it("status and assignee: the last write in folder order wins, whatever the authors' clocks say", () => {
     const events: TeamEvent[] = [
       { ...base(50), type: 'status.changed', conversation: C, status: 'closed' },
       { ...base(10), type: 'status.changed', conversation: C, status: 'pending' },
@@ -52,7 +52,7 @@ describe('the team fold', () => {
     expect(manualBefore.conversations[C]?.assignee?.value).toBe('erin@example.com');
   });
 
-  it('pending local changes apply after the folder\'s events, and vanish into them once read back', () => {
+  it("pending local changes apply after the folder's events, and vanish into them once read back", () => {
     const mine: TeamEvent = { ...base(), type: 'status.changed', conversation: C, status: 'closed' };
     const theirs: TeamEvent = { ...base(), type: 'status.changed', conversation: C, status: 'pending' };
     expect(fold(ordered([theirs]), [mine]).conversations[C]?.status?.value).toBe('closed');
@@ -78,8 +78,16 @@ describe('the team fold', () => {
   });
 
   it('every order of the same seeds merges to the same state', () => {
-    const a = fold(ordered([{ ...base(), type: 'status.changed', conversation: C, status: 'closed' }, { ...base(), type: 'note.added', conversation: C, authorName: 'A', text: 'a' }]));
-    const later = ordered([{ ...base(), type: 'status.changed', conversation: C, status: 'pending' }, { ...base(), type: 'note.added', conversation: C, authorName: 'B', text: 'b' }]);
+    const a = fold(
+      ordered([
+        { ...base(), type: 'status.changed', conversation: C, status: 'closed' },
+        { ...base(), type: 'note.added', conversation: C, authorName: 'A', text: 'a' },
+      ]),
+    );
+    const later = ordered([
+      { ...base(), type: 'status.changed', conversation: C, status: 'pending' },
+      { ...base(), type: 'note.added', conversation: C, authorName: 'B', text: 'b' },
+    ]);
     const b = fold(later.map((e) => ({ ...e, serverAt: at(30 + e.uid) })));
     const ab = fold([]);
     mergeSeed(ab, a, nothingTouched());
@@ -156,11 +164,22 @@ describe('the team fold', () => {
     expect(removed.savedReplies[R]?.removed).toBe(true);
     expect(removed.savedReplies['reply-2']).toMatchObject({ name: 'Hello', removed: false });
     // Saved again after the removal: back.
-    expect(fold(ordered([...events, { ...base(), type: 'saved-reply.removed', reply: R }, { ...base(), type: 'saved-reply.saved', reply: R, name: 'Refund', body: 'v3' }])).savedReplies[R]).toMatchObject({ body: 'v3', removed: false });
+    expect(
+      fold(
+        ordered([
+          ...events,
+          { ...base(), type: 'saved-reply.removed', reply: R },
+          { ...base(), type: 'saved-reply.saved', reply: R, name: 'Refund', body: 'v3' },
+        ]),
+      ).savedReplies[R],
+    ).toMatchObject({ body: 'v3', removed: false });
 
     const older = { ...emptyState(), savedReplies: { [R]: { name: 'Refund', body: 'old', removed: false, event: 'a', at: at(1) } } };
     const newer = { ...emptyState(), savedReplies: { [R]: { name: 'Refund', body: '', removed: true, event: 'b', at: at(5) } } };
-    for (const [first, second] of [[older, newer], [newer, older]] as const) {
+    for (const [first, second] of [
+      [older, newer],
+      [newer, older],
+    ] as const) {
       const state = emptyState();
       mergeSeed(state, first, nothingTouched());
       mergeSeed(state, second, nothingTouched());

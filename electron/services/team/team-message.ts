@@ -27,13 +27,18 @@ function describe(message: TeamMessage): { subject: string; text: string } {
   const where = 'conversation' in message ? ` (conversation ${message.conversation.slice(message.conversation.indexOf(':') + 1)})` : '';
   switch (message.type) {
     case 'note.added':
-      return { subject: `Note by ${message.authorName || who}${where}`, text: `${message.authorName || who} added an internal note${where}:\n\n${message.text}` };
+      return {
+        subject: `Note by ${message.authorName || who}${where}`,
+        text: `${message.authorName || who} added an internal note${where}:\n\n${message.text}`,
+      };
     case 'status.changed':
       return { subject: `Status ${message.status}${where}`, text: `${who} set the status to ${message.status}${where}.` };
     case 'assignee.changed':
       return {
         subject: `Assigned to ${message.assignee ?? 'nobody'}${where}`,
-        text: message.assignee ? `${who} assigned the conversation to ${message.assignee}${where}.` : `${who} moved the conversation back to the unassigned queue${where}.`,
+        text: message.assignee
+          ? `${who} assigned the conversation to ${message.assignee}${where}.`
+          : `${who} moved the conversation back to the unassigned queue${where}.`,
       };
     case 'conversation.routed':
       return { subject: `Routed to ${message.assignee}${where}`, text: `New conversation routed round-robin to ${message.assignee}${where}.` };
@@ -47,7 +52,8 @@ function describe(message: TeamMessage): { subject: string; text: string } {
     case 'agent.removed':
       return { subject: `Agent ${message.email} removed`, text: `${who} removed the agent ${message.email}.` };
     case 'conversation.binned': {
-      const did = message.bin === 'deleted' ? 'deleted the conversation' : message.bin === 'spam' ? 'marked the conversation as spam' : 'restored the conversation';
+      const did =
+        message.bin === 'deleted' ? 'deleted the conversation' : message.bin === 'spam' ? 'marked the conversation as spam' : 'restored the conversation';
       const subject = message.bin === 'deleted' ? 'Deleted' : message.bin === 'spam' ? 'Marked as spam' : 'Restored';
       return { subject: `${subject}${where}`, text: `${who} ${did}${where}.` };
     }
@@ -58,7 +64,9 @@ function describe(message: TeamMessage): { subject: string; text: string } {
     case 'presence':
       return {
         subject: message.until ? `${message.name || who} is replying${where}` : `${message.name || who} stopped replying${where}`,
-        text: message.until ? `${message.name || who} is writing a reply${where}, until ${message.until} at the latest.` : `${message.name || who} stopped writing a reply${where}.`,
+        text: message.until
+          ? `${message.name || who} is writing a reply${where}, until ${message.until} at the latest.`
+          : `${message.name || who} stopped writing a reply${where}.`,
       };
   }
 }

@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { teamEventSchema, type AgentState, type ConversationState, type NewestCustomerMail, type SavedReplyState, type TeamEvent, type TeamState } from '../../../shared/team-events';
+import {
+  teamEventSchema,
+  type AgentState,
+  type ConversationState,
+  type NewestCustomerMail,
+  type SavedReplyState,
+  type TeamEvent,
+  type TeamState,
+} from '../../../shared/team-events';
 import type { Db } from '../store/database';
 import { emptyState, type Touched } from './fold';
 
@@ -57,8 +65,7 @@ export class TeamRepo {
 
   cursor(channelId: string): TeamCursor | undefined {
     const row = this.db.prepare('SELECT * FROM team_sync WHERE channel_id = ?').get(channelId) as
-      | { channel_id: string; folder: string; uid_validity: string | null; last_uid: number; since_snapshot: number }
-      | undefined;
+      { channel_id: string; folder: string; uid_validity: string | null; last_uid: number; since_snapshot: number } | undefined;
     return row && { channelId, folder: row.folder, uidValidity: row.uid_validity, lastUid: row.last_uid, sinceSnapshot: row.since_snapshot };
   }
 
@@ -195,13 +202,17 @@ export class TeamRepo {
 
   /** A snapshot up to `upTo` was read instead of the events: those it covers are in the state. */
   confirmCovered(channelId: string, upTo: number): void {
-    this.db.prepare("DELETE FROM team_outbox WHERE channel_id = ? AND state = 'appended' AND appended_uid IS NOT NULL AND appended_uid <= ?").run(channelId, upTo);
+    this.db
+      .prepare("DELETE FROM team_outbox WHERE channel_id = ? AND state = 'appended' AND appended_uid IS NOT NULL AND appended_uid <= ?")
+      .run(channelId, upTo);
   }
 
   // ---- malformed messages ----
 
   addMalformed(channelId: string, uidValidity: string, uid: number, reason: string): void {
-    this.db.prepare('INSERT OR IGNORE INTO team_malformed (channel_id, uid_validity, uid, reason) VALUES (?, ?, ?, ?)').run(channelId, uidValidity, uid, reason);
+    this.db
+      .prepare('INSERT OR IGNORE INTO team_malformed (channel_id, uid_validity, uid, reason) VALUES (?, ?, ?, ?)')
+      .run(channelId, uidValidity, uid, reason);
   }
 
   malformed(channelId: string, uidValidity: string): Set<number> {
@@ -231,9 +242,8 @@ export class TeamRepo {
   conversationFor(channelId: string, ref: string): number | undefined {
     const [kind, value] = [ref.slice(0, ref.indexOf(':')), ref.slice(ref.indexOf(':') + 1)];
     const column = kind === 'id' ? 'message_id' : 'dedupe_key';
-    const row = this.db
-      .prepare(`SELECT conversation_id FROM messages WHERE channel_id = ? AND ${column} = ? ORDER BY id LIMIT 1`)
-      .get(channelId, value) as { conversation_id: number } | undefined;
+    const row = this.db.prepare(`SELECT conversation_id FROM messages WHERE channel_id = ? AND ${column} = ? ORDER BY id LIMIT 1`).get(channelId, value) as
+      { conversation_id: number } | undefined;
     return row?.conversation_id;
   }
 

@@ -7,7 +7,19 @@ import type { AgentRepo } from '../store/agent-repo';
 import type { ChannelRecord } from '../store/channel-repo';
 import type { MailStore } from '../store/mail-store';
 import type { SavedReplyRepo } from '../store/saved-reply-repo';
-import { applyEvent, effectiveBin, effectiveStatus, emptyConversation, emptyState, mergeSeed, nothingTouched, pendingOrder, resolveAgent, type OrderedEvent, type Touched } from './fold';
+import {
+  applyEvent,
+  effectiveBin,
+  effectiveStatus,
+  emptyConversation,
+  emptyState,
+  mergeSeed,
+  nothingTouched,
+  pendingOrder,
+  resolveAgent,
+  type OrderedEvent,
+  type Touched,
+} from './fold';
 import type { TeamCursor, TeamRepo } from './team-repo';
 
 /** How long "is replying" lasts unless refreshed; the composer refreshes it well within. */
@@ -85,7 +97,11 @@ export class TeamService {
 
   setStatus(conversationId: number, status: ConversationStatus): boolean {
     const seen = this.deps.repo.newestCustomerMail(conversationId);
-    return this.change(conversationId, (base) => ({ ...base, type: 'status.changed', status, seen }), () => this.deps.store.setStatus(conversationId, status));
+    return this.change(
+      conversationId,
+      (base) => ({ ...base, type: 'status.changed', status, seen }),
+      () => this.deps.store.setStatus(conversationId, status),
+    );
   }
 
   assign(conversationId: number, agentId: number | null): boolean {
@@ -100,7 +116,11 @@ export class TeamService {
   /** Deletes, marks as spam, or (null) restores; false when the conversation does not exist. */
   setBin(conversationId: number, bin: ConversationBin | null): boolean {
     const seen = this.deps.repo.newestCustomerMail(conversationId);
-    return this.change(conversationId, (base) => ({ ...base, type: 'conversation.binned', bin, seen }), () => this.deps.store.setBin(conversationId, bin));
+    return this.change(
+      conversationId,
+      (base) => ({ ...base, type: 'conversation.binned', bin, seen }),
+      () => this.deps.store.setBin(conversationId, bin),
+    );
   }
 
   /** The note's message id here; undefined when the conversation does not exist. */
@@ -113,7 +133,13 @@ export class TeamService {
       () => {
         const conversation = this.deps.store.conversation(conversationId);
         if (!conversation) return false;
-        this.insertNote(conversationId, conversation.channelId, { id: eventId, by: me?.email ?? '', authorName: me?.name ?? '', text, writtenAt: this.now().toISOString() });
+        this.insertNote(conversationId, conversation.channelId, {
+          id: eventId,
+          by: me?.email ?? '',
+          authorName: me?.name ?? '',
+          text,
+          writtenAt: this.now().toISOString(),
+        });
         return true;
       },
     );
@@ -124,7 +150,13 @@ export class TeamService {
   /** An agent was added or changed here: the team hears of it on every channel. */
   agentSaved(agent: Agent, previousEmail: string | undefined): void {
     const previous = previousEmail && previousEmail.toLowerCase() !== agent.email.toLowerCase() ? previousEmail.toLowerCase() : undefined;
-    this.broadcast((base) => ({ ...base, type: 'agent.saved', email: agent.email.toLowerCase(), name: agent.name, ...(previous ? { previousEmail: previous } : {}) }));
+    this.broadcast((base) => ({
+      ...base,
+      type: 'agent.saved',
+      email: agent.email.toLowerCase(),
+      name: agent.name,
+      ...(previous ? { previousEmail: previous } : {}),
+    }));
   }
 
   agentRemoved(email: string): void {
@@ -192,7 +224,8 @@ export class TeamService {
     const status = this.statuses.get(channelId);
     if (!status) return undefined;
     const waiting = this.deps.repo.waiting(channelId);
-    if (status.state === 'offline' && waiting > 0) return { ...status, waiting, message: `Offline — ${waiting} change${waiting === 1 ? '' : 's'} waiting. ${status.message}` };
+    if (status.state === 'offline' && waiting > 0)
+      return { ...status, waiting, message: `Offline — ${waiting} change${waiting === 1 ? '' : 's'} waiting. ${status.message}` };
     return { ...status, waiting };
   }
 
@@ -220,7 +253,10 @@ export class TeamService {
         if (item.message.type === 'presence') this.notePresence(channelId, item.message);
       }
       repo.save(channelId, state, touched);
-      repo.confirm(channelId, items.flatMap((item) => ('message' in item ? [item.message.id] : [])));
+      repo.confirm(
+        channelId,
+        items.flatMap((item) => ('message' in item ? [item.message.id] : [])),
+      );
       repo.saveCursor(cursor);
       // Round-robin continues after the team's last winner, so the next proposal here is the team's next.
       const winner = routed.at(-1);
@@ -267,10 +303,12 @@ export class TeamService {
     const pendingEvents = this.deps.repo.pendingTeamWide(channelId);
     const pending = new Set(pendingEvents.map((event) => ('email' in event ? event.email : '')));
     const unknown = this.deps.agents.list().filter((agent) => !known.agents[agent.email.toLowerCase()] && !pending.has(agent.email.toLowerCase()));
-    for (const agent of unknown) this.deps.repo.enqueue(channelId, { ...this.envelope(), type: 'agent.saved', email: agent.email.toLowerCase(), name: agent.name });
+    for (const agent of unknown)
+      this.deps.repo.enqueue(channelId, { ...this.envelope(), type: 'agent.saved', email: agent.email.toLowerCase(), name: agent.name });
     const pendingReplies = new Set(pendingEvents.map((event) => ('reply' in event ? event.reply : '')));
     const replies = this.deps.savedReplies.listWithTeamIds().filter((reply) => !known.savedReplies[reply.teamId] && !pendingReplies.has(reply.teamId));
-    for (const reply of replies) this.deps.repo.enqueue(channelId, { ...this.envelope(), type: 'saved-reply.saved', reply: reply.teamId, name: reply.name, body: reply.body });
+    for (const reply of replies)
+      this.deps.repo.enqueue(channelId, { ...this.envelope(), type: 'saved-reply.saved', reply: reply.teamId, name: reply.name, body: reply.body });
     if (unknown.length > 0 || replies.length > 0) this.queued(channelId);
   }
 
@@ -490,12 +528,15 @@ export class TeamService {
     } else {
       desktops.set(event.desktop, { name: event.name, until });
       // When it lapses without a word (the other desktop went away), the list and the view update.
-      const timer = setTimeout(() => {
-        this.presenceTimers.delete(timer);
-        const entry = desktops.get(event.desktop);
-        if (entry && entry.until <= this.now().getTime()) desktops.delete(event.desktop);
-        this.presenceChanged(channelId, event.conversation);
-      }, until - now + 50);
+      const timer = setTimeout(
+        () => {
+          this.presenceTimers.delete(timer);
+          const entry = desktops.get(event.desktop);
+          if (entry && entry.until <= this.now().getTime()) desktops.delete(event.desktop);
+          this.presenceChanged(channelId, event.conversation);
+        },
+        until - now + 50,
+      );
       timer.unref?.();
       this.presenceTimers.add(timer);
     }

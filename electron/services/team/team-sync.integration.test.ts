@@ -64,7 +64,10 @@ async function view(d: Desktop, tag: string): Promise<string> {
   const rows = [];
   for (const c of await conversationsOf(d, tag)) {
     const detail = await call(d.core, 'conversations:get', { id: c.id });
-    const notes = detail.messages.filter((m) => m.direction === 'note').map((m) => m.text).sort();
+    const notes = detail.messages
+      .filter((m) => m.direction === 'note')
+      .map((m) => m.text)
+      .sort();
     rows.push({ subject: c.subject, status: c.status, assignee: email(c.assigneeId), notes });
   }
   rows.sort((a, b) => a.subject.localeCompare(b.subject));
@@ -191,7 +194,7 @@ describe('team state through the mailbox', () => {
     }
 
     const rnd = random(20261203);
-    const pick = <T,>(list: readonly T[]): T => list[Math.floor(rnd() * list.length)]!;
+    const pick = <T>(list: readonly T[]): T => list[Math.floor(rnd() * list.length)]!;
     for (let step = 0; step < 60; step += 1) {
       const d = pick(desktops);
       const conversation = pick(await conversationsOf(d, tag));
@@ -310,7 +313,11 @@ describe('team state through the mailbox', () => {
       (await call(d.core, 'conversations:list', { view, limit: 500, channelId: d.channelId, query: tag })).items.map((c) => c.subject).sort();
     const bothShow = (view: 'all' | 'deleted' | 'spam', subjects: string[]) =>
       Promise.all(
-        [a, b].map((d) => waitFor(`${view} to show ${subjects.join(', ')}`, async () => (JSON.stringify(await inView(d, view)) === JSON.stringify(subjects) ? true : undefined))),
+        [a, b].map((d) =>
+          waitFor(`${view} to show ${subjects.join(', ')}`, async () =>
+            JSON.stringify(await inView(d, view)) === JSON.stringify(subjects) ? true : undefined,
+          ),
+        ),
       );
     const subject = (i: number) => `${tag} question ${i}`;
 
@@ -321,14 +328,26 @@ describe('team state through the mailbox', () => {
     await bothShow('all', [subject(2)]);
 
     // The customer is remembered as a spam sender on both desktops: their next conversation starts in Spam.
-    await deliver(stack, { from: stack.users.customer.address, to: user.address, subject: `${tag} question 3`, text: 'More', headers: { 'Message-ID': `<q3.${tag}@customer.test>` } });
+    await deliver(stack, {
+      from: stack.users.customer.address,
+      to: user.address,
+      subject: `${tag} question 3`,
+      text: 'More',
+      headers: { 'Message-ID': `<q3.${tag}@customer.test>` },
+    });
     await bothShow('spam', [subject(1), subject(3)]);
 
     // "Not spam" on B brings it back on A and forgets the sender on both.
     const spamOnB = (await call(b.core, 'conversations:list', { view: 'spam', limit: 500, channelId: b.channelId, query: tag })).items.map((c) => c.id);
     await call(b.core, 'conversations:update-many', { ids: spamOnB, patch: { bin: null } });
     await bothShow('spam', []);
-    await deliver(stack, { from: stack.users.customer.address, to: user.address, subject: `${tag} question 4`, text: 'Hello', headers: { 'Message-ID': `<q4.${tag}@customer.test>` } });
+    await deliver(stack, {
+      from: stack.users.customer.address,
+      to: user.address,
+      subject: `${tag} question 4`,
+      text: 'Hello',
+      headers: { 'Message-ID': `<q4.${tag}@customer.test>` },
+    });
     await bothShow('all', [subject(1), subject(2), subject(3), subject(4)]);
 
     // Restored on B: back on A too.
@@ -346,10 +365,13 @@ describe('team state through the mailbox', () => {
     await call(a.core, 'saved-replies:delete', { id: greeting.id });
     const replies = async (d: Desktop) => (await call(d.core, 'saved-replies:list', {})).filter((r) => r.name.includes(tag)).map((r) => `${r.name}: ${r.body}`);
     const expected = [`Refund ${tag}: We have refunded you in full.`];
-    for (const d of [a, b]) await waitFor('the saved replies to agree', async () => (JSON.stringify(await replies(d)) === JSON.stringify(expected) ? true : undefined));
+    for (const d of [a, b])
+      await waitFor('the saved replies to agree', async () => (JSON.stringify(await replies(d)) === JSON.stringify(expected) ? true : undefined));
     expect((await call(a.core, 'saved-replies:list', {})).find((r) => r.name === `Refund ${tag}`)?.id).toBe(refund.id);
 
     const late = await desktop(folder);
-    await waitFor('the saved replies on a desktop joining later', async () => (JSON.stringify(await replies(late)) === JSON.stringify(expected) ? true : undefined));
+    await waitFor('the saved replies on a desktop joining later', async () =>
+      JSON.stringify(await replies(late)) === JSON.stringify(expected) ? true : undefined,
+    );
   }, 180_000);
 });

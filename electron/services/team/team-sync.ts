@@ -231,7 +231,10 @@ class TeamFolderSync {
       mailbox = await client.mailboxOpen(this.folder);
     } catch (error) {
       // Missing (never created, or deleted by an admin): create it; a real failure shows on the second try.
-      this.opts.log?.info({ channelId: this.channel.id, folder: this.folder, err: error instanceof Error ? error.message : String(error) }, 'creating the team folder');
+      this.opts.log?.info(
+        { channelId: this.channel.id, folder: this.folder, err: error instanceof Error ? error.message : String(error) },
+        'creating the team folder',
+      );
       await client.mailboxCreate(this.folder).catch(() => undefined);
       mailbox = await client.mailboxOpen(this.folder);
     }
@@ -245,7 +248,10 @@ class TeamFolderSync {
     if (cursor.uidValidity === uidValidity && cursor.folder === this.folder) return;
     // A folder that was deleted, renumbered or changed: what this desktop holds goes back in as a
     // seed first, and only once the server has it does reading start over.
-    this.opts.log?.info({ channelId: this.channel.id, folder: this.folder, from: cursor.uidValidity, to: uidValidity }, 'team folder is new or renumbered: seeding it');
+    this.opts.log?.info(
+      { channelId: this.channel.id, folder: this.folder, from: cursor.uidValidity, to: uidValidity },
+      'team folder is new or renumbered: seeding it',
+    );
     const seed: Snapshot = {
       v: 1,
       type: 'snapshot',
@@ -328,7 +334,10 @@ class TeamFolderSync {
       const read = readTeamMessage(fetched);
       if (!read.ok) {
         this.repo.addMalformed(this.channel.id, cursor.uidValidity ?? '', fetched.uid, read.reason);
-        this.opts.log?.warn({ channelId: this.channel.id, folder: this.folder, uid: fetched.uid, reason: read.reason }, 'ignoring a message in the team folder');
+        this.opts.log?.warn(
+          { channelId: this.channel.id, folder: this.folder, uid: fetched.uid, reason: read.reason },
+          'ignoring a message in the team folder',
+        );
         continue;
       }
       const message = read.message;

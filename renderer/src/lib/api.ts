@@ -17,10 +17,7 @@ declare global {
 type Pending = (result: unknown) => void;
 
 /** What the web host sends: the answer to a call, or an event. Each part is parsed again below. */
-const frameSchema = z.union([
-  z.object({ id: z.number(), result: z.unknown() }),
-  z.object({ event: z.string(), payload: z.unknown() }),
-]);
+const frameSchema = z.union([z.object({ id: z.number(), result: z.unknown() }), z.object({ event: z.string(), payload: z.unknown() })]);
 
 function connectionLost(): Result<never> {
   return {

@@ -175,7 +175,11 @@ export class MailParserPool {
       // Only a bug in the worker answers outside the schema; that message is kept raw rather than stored wrong.
       const reply = parsed.success
         ? parsed.data
-        : { id: (data as { id?: unknown } | null)?.id, ok: false as const, error: `The parser answered in an unexpected form: ${z.prettifyError(parsed.error)}` };
+        : {
+            id: (data as { id?: unknown } | null)?.id,
+            ok: false as const,
+            error: `The parser answered in an unexpected form: ${z.prettifyError(parsed.error)}`,
+          };
       if ('ready' in reply) {
         slot.ready = true;
       } else if (slot.jobs[0]?.id === reply.id) {

@@ -51,14 +51,17 @@ describe('decoding real mail', () => {
       await pool.parse(
         Buffer.from(
           'From: "Doe, Jane" <jane@example.com>\r\nTo: a@example.org, Team: b@example.org, c@example.org;\r\nCc: d@example.org\r\n' +
-            'Reply-To: replies@example.com\r\nSubject: Hello\r\nMessage-ID: <m1@example.com>\r\nIn-Reply-To: <p2@example.org> (Jane\'s mail)\r\n' +
+            "Reply-To: replies@example.com\r\nSubject: Hello\r\nMessage-ID: <m1@example.com>\r\nIn-Reply-To: <p2@example.org> (Jane's mail)\r\n" +
             'References: <p1@example.org>\r\n <p2@example.org>\r\nDate: Tue, 1 Oct 2024 10:00:00 +0200\r\nAuto-Submitted: no\r\nX-Mixed-Case: Value\r\nX-Mixed-Case: second\r\n\r\nBody\r\n',
         ),
       ),
     );
     expect(message.from).toEqual({ name: 'Doe, Jane', address: 'jane@example.com' });
     expect(message.to.map((a) => a.address)).toEqual(['a@example.org', 'b@example.org', 'c@example.org']);
-    expect(parsed(await pool.parse(Buffer.from('From: =?UTF-8?B?RG9lLCBKYW5l?= <jane@example.com>\r\n\r\nx'))).from).toEqual({ name: 'Doe, Jane', address: 'jane@example.com' });
+    expect(parsed(await pool.parse(Buffer.from('From: =?UTF-8?B?RG9lLCBKYW5l?= <jane@example.com>\r\n\r\nx'))).from).toEqual({
+      name: 'Doe, Jane',
+      address: 'jane@example.com',
+    });
     expect(message.cc).toEqual([{ name: '', address: 'd@example.org' }]);
     expect(message.replyTo).toEqual([{ name: '', address: 'replies@example.com' }]);
     expect(message.messageId).toBe('<m1@example.com>');
@@ -80,7 +83,9 @@ describe('decoding real mail', () => {
   it('keeps a Message-ID with spaces inside the brackets, normalised the same way in replies to it', async () => {
     const original = parsed(await pool.parse(Buffer.from('Message-ID: <abc def @example.com>\r\nSubject: x\r\n\r\nx')));
     expect(original.messageId).toBe('<abcdef@example.com>');
-    const reply = parsed(await pool.parse(Buffer.from('Message-ID: <r@example.org>\r\nIn-Reply-To: <abc def @example.com>\r\nReferences: <p@x> <abc def @example.com>\r\n\r\nx')));
+    const reply = parsed(
+      await pool.parse(Buffer.from('Message-ID: <r@example.org>\r\nIn-Reply-To: <abc def @example.com>\r\nReferences: <p@x> <abc def @example.com>\r\n\r\nx')),
+    );
     expect(reply.inReplyTo).toBe('<abcdef@example.com>');
     expect(reply.references).toEqual(['<p@x>', '<abcdef@example.com>']);
   });
@@ -151,7 +156,9 @@ describe('decoding real mail', () => {
 
   it('shows the body of a single-part HTML message with an unknown Content-Disposition', async () => {
     const message = parsed(
-      await pool.parse(Buffer.from('Subject: x\r\nContent-Type: text/html; charset=utf-8\r\nContent-Disposition: x-unknown\r\n\r\n<p>Your parcel is <b>here</b>.</p>\r\n')),
+      await pool.parse(
+        Buffer.from('Subject: x\r\nContent-Type: text/html; charset=utf-8\r\nContent-Disposition: x-unknown\r\n\r\n<p>Your parcel is <b>here</b>.</p>\r\n'),
+      ),
     );
     expect(message.html).toContain('<b>here</b>');
     expect(message.text).toContain('Your parcel is here.');

@@ -1,5 +1,12 @@
 import { useWatch } from 'react-hook-form';
-import { MICROSOFT_DELEGATED_SCOPES, MICROSOFT_APP_ONLY_SCOPE, GOOGLE_MAIL_SCOPE, PROVIDER_LABELS, supportsAppOnly, type OAuthProvider } from '../../../../shared/oauth';
+import {
+  MICROSOFT_DELEGATED_SCOPES,
+  MICROSOFT_APP_ONLY_SCOPE,
+  GOOGLE_MAIL_SCOPE,
+  PROVIDER_LABELS,
+  supportsAppOnly,
+  type OAuthProvider,
+} from '../../../../shared/oauth';
 import { Field, fieldAria } from '../../components/Field';
 import type { ChannelFormApi } from './ServerSection';
 
@@ -76,22 +83,60 @@ export function AuthSection({ form, savedOAuth, signingIn, onSignIn, onCancelSig
           <RegistrationHelp provider={provider} appOnly={appOnly} />
           <div className="grid-2">
             {provider === 'microsoft365' ? (
-              <Field id="auth-tenant" label="Tenant" error={errors?.tenant?.message} hint="Directory (tenant) ID or domain; “organizations” for any work account.">
-                <input className="input" type="text" autoComplete="off" spellCheck={false} {...fieldAria('auth-tenant', errors?.tenant?.message, { hint: true })} {...register('auth.tenant')} />
+              <Field
+                id="auth-tenant"
+                label="Tenant"
+                error={errors?.tenant?.message}
+                hint="Directory (tenant) ID or domain; “organizations” for any work account."
+              >
+                <input
+                  className="input"
+                  type="text"
+                  autoComplete="off"
+                  spellCheck={false}
+                  {...fieldAria('auth-tenant', errors?.tenant?.message, { hint: true })}
+                  {...register('auth.tenant')}
+                />
               </Field>
             ) : null}
             {provider === 'oidc' ? (
               <Field id="auth-issuer" label="Issuer URL" error={errors?.issuer?.message} hint="Endpoints are read from its /.well-known/openid-configuration.">
-                <input className="input" type="url" autoComplete="off" spellCheck={false} {...fieldAria('auth-issuer', errors?.issuer?.message, { hint: true })} {...register('auth.issuer')} />
+                <input
+                  className="input"
+                  type="url"
+                  autoComplete="off"
+                  spellCheck={false}
+                  {...fieldAria('auth-issuer', errors?.issuer?.message, { hint: true })}
+                  {...register('auth.issuer')}
+                />
               </Field>
             ) : null}
             {provider === 'oidc' ? (
-              <Field id="auth-scope" label="Scopes" error={errors?.scope?.message} hint="Space-separated, as your mail server requires; include offline_access to stay signed in.">
-                <input className="input" type="text" autoComplete="off" spellCheck={false} {...fieldAria('auth-scope', errors?.scope?.message, { hint: true })} {...register('auth.scope')} />
+              <Field
+                id="auth-scope"
+                label="Scopes"
+                error={errors?.scope?.message}
+                hint="Space-separated, as your mail server requires; include offline_access to stay signed in."
+              >
+                <input
+                  className="input"
+                  type="text"
+                  autoComplete="off"
+                  spellCheck={false}
+                  {...fieldAria('auth-scope', errors?.scope?.message, { hint: true })}
+                  {...register('auth.scope')}
+                />
               </Field>
             ) : null}
             <Field id="auth-client-id" label="Client ID" error={errors?.clientId?.message} hint="Application (client) ID of your app registration.">
-              <input className="input" type="text" autoComplete="off" spellCheck={false} {...fieldAria('auth-client-id', errors?.clientId?.message, { hint: true })} {...register('auth.clientId', { onChange: () => setValue('auth.signInId', '') })} />
+              <input
+                className="input"
+                type="text"
+                autoComplete="off"
+                spellCheck={false}
+                {...fieldAria('auth-client-id', errors?.clientId?.message, { hint: true })}
+                {...register('auth.clientId', { onChange: () => setValue('auth.signInId', '') })}
+              />
             </Field>
             {appOnly || provider !== 'microsoft365' ? (
               <Field
@@ -148,12 +193,20 @@ function RegistrationHelp({ provider, appOnly }: { provider: OAuthProvider; appO
     return appOnly ? (
       <ul className="preset-notes" role="list">
         <li>Register an app in the Microsoft Entra admin center (App registrations › New registration) and create a client secret.</li>
-        <li>API permissions › Add › APIs my organization uses › Office 365 Exchange Online › Application permissions: IMAP.AccessAsApp and SMTP.SendAsApp; grant admin consent. Scope used: {MICROSOFT_APP_ONLY_SCOPE}</li>
-        <li>In Exchange Online PowerShell: New-ServicePrincipal for the app, then Add-MailboxPermission for the shared mailbox. Enable SMTP AUTH for the mailbox.</li>
+        <li>
+          API permissions › Add › APIs my organization uses › Office 365 Exchange Online › Application permissions: IMAP.AccessAsApp and SMTP.SendAsApp; grant
+          admin consent. Scope used: {MICROSOFT_APP_ONLY_SCOPE}
+        </li>
+        <li>
+          In Exchange Online PowerShell: New-ServicePrincipal for the app, then Add-MailboxPermission for the shared mailbox. Enable SMTP AUTH for the mailbox.
+        </li>
       </ul>
     ) : (
       <ul className="preset-notes" role="list">
-        <li>Register an app in the Microsoft Entra admin center (App registrations › New registration), platform “Mobile and desktop applications”, redirect URI http://localhost.</li>
+        <li>
+          Register an app in the Microsoft Entra admin center (App registrations › New registration), platform “Mobile and desktop applications”, redirect URI
+          http://localhost.
+        </li>
         <li>API permissions (delegated): {MICROSOFT_DELEGATED_SCOPES.join(', ')}. Authentication › Allow public client flows: Yes.</li>
         <li>Enter the Application (client) ID and your tenant, then Sign in with the mailbox account.</li>
       </ul>

@@ -197,7 +197,8 @@ function NoticeItem({ channel, notice, onChoose }: { channel: Channel; notice: C
     case 'no-sent-folder':
       return (
         <li className="note note-warn">
-          <strong>This server has no Sent folder:</strong> replies go out, but no copy of them is kept on the server, and replies sent from other mail clients are not shown.
+          <strong>This server has no Sent folder:</strong> replies go out, but no copy of them is kept on the server, and replies sent from other mail clients
+          are not shown.
           <span className="note-actions">
             <button
               type="button"
@@ -221,7 +222,8 @@ function NoticeItem({ channel, notice, onChoose }: { channel: Channel; notice: C
     case 'idle-silent':
       return (
         <li className="note note-warn">
-          This server does not push new mail (IDLE); new mail is checked every {notice.pollSeconds} s. Lower the check interval in the channel settings to see new mail sooner.
+          This server does not push new mail (IDLE); new mail is checked every {notice.pollSeconds} s. Lower the check interval in the channel settings to see
+          new mail sooner.
         </li>
       );
   }
@@ -238,8 +240,10 @@ function SenderNotAuthenticated({ channel, notice }: { channel: Channel; notice:
   return (
     <li className="note note-warn dns-fix">
       <p>
-        <strong>Replies are refused: {notice.domain} does not pass {fixes.map((f) => CHECK_LABEL[f.check]).join(', ')}.</strong> The receiving
-        server could not verify that {notice.domain} allows {channel.smtp.host} to send its mail. In the DNS of {notice.domain}:
+        <strong>
+          Replies are refused: {notice.domain} does not pass {fixes.map((f) => CHECK_LABEL[f.check]).join(', ')}.
+        </strong>{' '}
+        The receiving server could not verify that {notice.domain} allows {channel.smtp.host} to send its mail. In the DNS of {notice.domain}:
       </p>
       <ul className="dns-fix-records">
         {fixes.map((fix) => (

@@ -46,11 +46,7 @@ const SHOWN_FIELDS = new Set<string>([
   ...['tenant', 'issuer', 'scope', 'clientId', 'clientSecret', 'signInId'].map((f) => `auth.${f}`),
 ]);
 
-type TestState =
-  | { status: 'idle' }
-  | { status: 'running' }
-  | { status: 'done'; result: ConnectionTestResult }
-  | { status: 'failed'; error: AppError };
+type TestState = { status: 'idle' } | { status: 'running' } | { status: 'done'; result: ConnectionTestResult } | { status: 'failed'; error: AppError };
 
 function detectPreset(values: ChannelFormInput): PresetId {
   const match = PROVIDER_PRESETS.find((p) => p.imap && p.imap.host === values.imap.host.trim().toLowerCase());
@@ -183,10 +179,7 @@ export function ChannelDialog({ mode, onClose }: { mode: ChannelDialogMode; onCl
       setTest({ status: 'idle' });
       return;
     }
-    const result = await invoke(
-      'channels:test-connection',
-      editing ? { values: parsed.data, channelId: editing.id } : { values: parsed.data },
-    );
+    const result = await invoke('channels:test-connection', editing ? { values: parsed.data, channelId: editing.id } : { values: parsed.data });
     if (!alive.current || run !== testRun.current) return;
     if (result.ok) {
       setTest({ status: 'done', result: result.value });
@@ -355,7 +348,6 @@ export function ChannelDialog({ mode, onClose }: { mode: ChannelDialogMode; onCl
             {test.status === 'done' ? <TestResults result={test.result} form={form} /> : null}
             {test.status === 'failed' ? <ErrorAlert error={test.error} title="The connection test could not run." /> : null}
           </div>
-
         </div>
 
         {saveError ? (
@@ -370,12 +362,7 @@ export function ChannelDialog({ mode, onClose }: { mode: ChannelDialogMode; onCl
         ) : null}
 
         <div className="modal-footer">
-          <button
-            type="button"
-            className="btn btn-secondary"
-            aria-disabled={testing || undefined}
-            onClick={() => void testConnection()}
-          >
+          <button type="button" className="btn btn-secondary" aria-disabled={testing || undefined} onClick={() => void testConnection()}>
             {testing ? (
               <>
                 <span className="spinner spinner-small" aria-hidden="true" />

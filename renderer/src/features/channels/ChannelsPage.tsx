@@ -64,8 +64,7 @@ export function ChannelsPage() {
           </div>
           <h2 id="channels-empty-title">Connect your first mailbox</h2>
           <p>
-            Add an Email channel with your support mailbox’s IMAP and SMTP settings. Test the connection before you save — nothing
-            is changed on the server.
+            Add an Email channel with your support mailbox’s IMAP and SMTP settings. Test the connection before you save — nothing is changed on the server.
           </p>
           <button type="button" className="btn btn-primary" onClick={() => setDialog({ kind: 'create' })}>
             Add your first channel

@@ -37,14 +37,26 @@ export function InboxSettingsSection({ form, creating }: { form: ChannelFormApi;
   const teamFolderError = errors?.teamFolder?.message;
   const trashFolderError = errors?.trashFolder?.message;
   const [sentChoice, setSentChoice] = useState<SentChoice>(() => sentChoiceOf(getValues('inbox.sentFolder')));
-  const [customFolder, setCustomFolder] = useState(() => (sentChoiceOf(getValues('inbox.sentFolder')) === 'custom' ? (getValues('inbox.sentFolder') ?? '') : ''));
+  const [customFolder, setCustomFolder] = useState(() =>
+    sentChoiceOf(getValues('inbox.sentFolder')) === 'custom' ? (getValues('inbox.sentFolder') ?? '') : '',
+  );
   const host = (smtpHost ?? '').trim().toLowerCase();
   const isGmail = /(^|\.)(gmail|googlemail)\.com$/.test(host);
   const isMicrosoft = /(^|\.)office365\.com$|(^|\.)outlook\.com$/.test(host);
 
   // A channel saved before replies existed has no reply settings yet: start from the defaults.
   useEffect(() => {
-    for (const key of ['signature', 'sentFolder', 'sendRatePerMinute', 'teamFolder', 'assignOnReply', 'pendingOnReply', 'trashOnDelete', 'trashFolder', 'junkOnSpam'] as const) {
+    for (const key of [
+      'signature',
+      'sentFolder',
+      'sendRatePerMinute',
+      'teamFolder',
+      'assignOnReply',
+      'pendingOnReply',
+      'trashOnDelete',
+      'trashFolder',
+      'junkOnSpam',
+    ] as const) {
       if (getValues(`inbox.${key}`) === undefined) setValue(`inbox.${key}`, DEFAULT_INBOX_SETTINGS[key]);
     }
   }, [getValues, setValue]);
@@ -106,8 +118,8 @@ export function InboxSettingsSection({ form, creating }: { form: ChannelFormApi;
           Mark imported mail as read on the server
         </label>
         <p id="inbox-mark-seen-hint" className={markSeen ? 'field-hint text-warn' : 'field-hint'}>
-          Off by default: Auxilium only reads the mailbox and never changes it. When on, it changes the mailbox — mail it imports shows as
-          read in webmail and other mail apps too.
+          Off by default: Auxilium only reads the mailbox and never changes it. When on, it changes the mailbox — mail it imports shows as read in webmail and
+          other mail apps too.
         </p>
       </div>
 
@@ -161,8 +173,8 @@ export function InboxSettingsSection({ form, creating }: { form: ChannelFormApi;
           Move the customer's mail of spam to the Junk folder
         </label>
         <p id="inbox-server-bins-hint" className="field-hint">
-          Off by default: deleted and spam conversations leave Auxilium's queues, and the mailbox stays as it is. When on, the mail moves on the
-          server too (for webmail and other mail apps); restoring in Auxilium does not move it back.
+          Off by default: deleted and spam conversations leave Auxilium's queues, and the mailbox stays as it is. When on, the mail moves on the server too (for
+          webmail and other mail apps); restoring in Auxilium does not move it back.
         </p>
       </fieldset>
       {trashOnDelete ? (
@@ -173,7 +185,13 @@ export function InboxSettingsSection({ form, creating }: { form: ChannelFormApi;
             error={trashFolderError}
             hint="Empty: the folder the server marks as Trash. Otherwise the folder as the server names it, e.g. Deleted Items or INBOX.Trash."
           >
-            <input className="input" type="text" placeholder="Trash" {...fieldAria('inbox-trash-folder', trashFolderError, { hint: true })} {...register('inbox.trashFolder')} />
+            <input
+              className="input"
+              type="text"
+              placeholder="Trash"
+              {...fieldAria('inbox-trash-folder', trashFolderError, { hint: true })}
+              {...register('inbox.trashFolder')}
+            />
           </Field>
         </div>
       ) : null}
@@ -190,12 +208,7 @@ export function InboxSettingsSection({ form, creating }: { form: ChannelFormApi;
           Set the conversation to Pending until the customer answers
         </label>
       </fieldset>
-      <Field
-        id="inbox-signature"
-        label="Signature"
-        error={signatureError}
-        hint="Added below every reply from this channel, after a “-- ” line. Plain text."
-      >
+      <Field id="inbox-signature" label="Signature" error={signatureError} hint="Added below every reply from this channel, after a “-- ” line. Plain text.">
         <textarea className="input textarea" rows={3} {...fieldAria('inbox-signature', signatureError, { hint: true })} {...register('inbox.signature')} />
       </Field>
 
@@ -206,8 +219,8 @@ export function InboxSettingsSection({ form, creating }: { form: ChannelFormApi;
           error={sentFolderError}
           hint={
             <>
-              Where a copy of each reply is filed on the server. Automatic uses the folder the server marks as Sent. Gmail saves sent mail by
-              itself: choose “Don't save a copy” there, or each reply shows up twice.
+              Where a copy of each reply is filed on the server. Automatic uses the folder the server marks as Sent. Gmail saves sent mail by itself: choose
+              “Don't save a copy” there, or each reply shows up twice.
             </>
           }
         >
@@ -227,7 +240,12 @@ export function InboxSettingsSection({ form, creating }: { form: ChannelFormApi;
             </p>
           ) : null}
         </Field>
-        <Field id="inbox-send-rate" label="Send limit per minute" error={rateError} hint="Microsoft 365: 30. Replies over the limit wait their turn instead of failing. 0 means no limit.">
+        <Field
+          id="inbox-send-rate"
+          label="Send limit per minute"
+          error={rateError}
+          hint="Microsoft 365: 30. Replies over the limit wait their turn instead of failing. 0 means no limit."
+        >
           <input
             className="input"
             type="number"
@@ -250,7 +268,11 @@ export function InboxSettingsSection({ form, creating }: { form: ChannelFormApi;
           <Field
             id="inbox-sent-folder-name"
             label="Folder name"
-            hint={customFolder.trim() ? 'The folder as the server names it, e.g. Sent Items or INBOX.Sent.' : 'Enter a folder name; left empty, the automatic choice is used.'}
+            hint={
+              customFolder.trim()
+                ? 'The folder as the server names it, e.g. Sent Items or INBOX.Sent.'
+                : 'Enter a folder name; left empty, the automatic choice is used.'
+            }
           >
             <input
               className="input"
@@ -273,8 +295,8 @@ export function InboxSettingsSection({ form, creating }: { form: ChannelFormApi;
           error={teamFolderError}
           hint={
             <>
-              The folder of this mailbox where your team's desktops share notes, statuses, assignments and agents. Empty: “Auxilium Team”,
-              where the server keeps folders (e.g. INBOX.Auxilium Team). “none”: keep them on this desktop only.
+              The folder of this mailbox where your team's desktops share notes, statuses, assignments and agents. Empty: “Auxilium Team”, where the server
+              keeps folders (e.g. INBOX.Auxilium Team). “none”: keep them on this desktop only.
             </>
           }
         >

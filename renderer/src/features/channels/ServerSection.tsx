@@ -86,37 +86,32 @@ export function ServerSection({ protocol, form, passwordSaved, oauth = false }: 
           />
         </Field>
         {oauth ? null : (
-        <Field
-          id={id('password')}
-          label="Password"
-          error={errors?.password?.message}
-          hint={
-            passwordSaved
-              ? 'A password is saved in the keychain. Leave blank to keep it; type a new one to replace it.'
-              : 'The account password or an app-specific password. It is stored in your system keychain.'
-          }
-        >
-          <div className="input-group">
-            <input
-              className="input"
-              type={showPassword ? 'text' : 'password'}
-              autoComplete="new-password"
-              spellCheck={false}
-              placeholder={passwordSaved ? 'Saved — leave blank to keep' : undefined}
-              {...fieldAria(id('password'), errors?.password?.message, { hint: true })}
-              {...register(`${protocol}.password`)}
-            />
-            <button
-              type="button"
-              className="input-addon"
-              aria-controls={id('password')}
-              onClick={() => setShowPassword((v) => !v)}
-            >
-              <EyeIcon crossed={showPassword} />
-              <span className="sr-only">{showPassword ? 'Hide password' : 'Show password'}</span>
-            </button>
-          </div>
-        </Field>
+          <Field
+            id={id('password')}
+            label="Password"
+            error={errors?.password?.message}
+            hint={
+              passwordSaved
+                ? 'A password is saved in the keychain. Leave blank to keep it; type a new one to replace it.'
+                : 'The account password or an app-specific password. It is stored in your system keychain.'
+            }
+          >
+            <div className="input-group">
+              <input
+                className="input"
+                type={showPassword ? 'text' : 'password'}
+                autoComplete="new-password"
+                spellCheck={false}
+                placeholder={passwordSaved ? 'Saved — leave blank to keep' : undefined}
+                {...fieldAria(id('password'), errors?.password?.message, { hint: true })}
+                {...register(`${protocol}.password`)}
+              />
+              <button type="button" className="input-addon" aria-controls={id('password')} onClick={() => setShowPassword((v) => !v)}>
+                <EyeIcon crossed={showPassword} />
+                <span className="sr-only">{showPassword ? 'Hide password' : 'Show password'}</span>
+              </button>
+            </div>
+          </Field>
         )}
       </div>
 
@@ -125,25 +120,13 @@ export function ServerSection({ protocol, form, passwordSaved, oauth = false }: 
           <label htmlFor={id('tls')} className="field-label">
             TLS/SSL
           </label>
-          <input
-            type="checkbox"
-            role="switch"
-            className="switch"
-            id={id('tls')}
-            aria-describedby={id('tls-mode-text')}
-            {...register(`${protocol}.tls`)}
-          />
+          <input type="checkbox" role="switch" className="switch" id={id('tls')} aria-describedby={id('tls-mode-text')} {...register(`${protocol}.tls`)} />
         </div>
         <div className="field field-inline">
           <label htmlFor={id('tls-mode')} className="field-label field-label-muted">
             TLS mode
           </label>
-          <select
-            className="select select-small"
-            id={id('tls-mode')}
-            aria-describedby={hintId(id('tls-mode'))}
-            {...register(`${protocol}.tlsMode`)}
-          >
+          <select className="select select-small" id={id('tls-mode')} aria-describedby={hintId(id('tls-mode'))} {...register(`${protocol}.tlsMode`)}>
             <option value="auto">Automatic by port</option>
             <option value="implicit">Implicit TLS</option>
             <option value="starttls">STARTTLS</option>
@@ -165,11 +148,7 @@ export function ServerSection({ protocol, form, passwordSaved, oauth = false }: 
             Trusted certificate: SHA-256 <span className="mono text-break">{trusted.fingerprint256}</span>
           </p>
           <p className="muted">This channel accepts this certificate although no public authority vouches for it.</p>
-          <button
-            type="button"
-            className="btn btn-secondary btn-small"
-            onClick={() => setValue(`${protocol}.trustedCertificate`, null, { shouldDirty: true })}
-          >
+          <button type="button" className="btn btn-secondary btn-small" onClick={() => setValue(`${protocol}.trustedCertificate`, null, { shouldDirty: true })}>
             Stop trusting
           </button>
         </div>
@@ -233,7 +212,18 @@ export function ServerSection({ protocol, form, passwordSaved, oauth = false }: 
 
 function EyeIcon({ crossed }: { crossed: boolean }) {
   return (
-    <svg width="16" height="16" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true" focusable="false">
+    <svg
+      width="16"
+      height="16"
+      viewBox="0 0 24 24"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="2"
+      strokeLinecap="round"
+      strokeLinejoin="round"
+      aria-hidden="true"
+      focusable="false"
+    >
       <path d="M2 12s3.5-7 10-7 10 7 10 7-3.5 7-10 7S2 12 2 12z" />
       <circle cx="12" cy="12" r="3" />
       {crossed ? <path d="M3 3l18 18" /> : null}

@@ -98,8 +98,7 @@ function CertificateTrust({ protocol, certificate, form }: { protocol: Protocol;
         <label htmlFor={checkboxId}>Trust this certificate for this channel</label>
       </div>
       <p className="field-hint">
-        Only if this is your own server and you recognise this fingerprint. Then test again; the card will show that the certificate is
-        trusted manually.
+        Only if this is your own server and you recognise this fingerprint. Then test again; the card will show that the certificate is trusted manually.
       </p>
     </div>
   );

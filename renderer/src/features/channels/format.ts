@@ -62,10 +62,7 @@ const STANDARD_PORTS = {
  * A nudge when the TLS/SSL switch and the port disagree with the usual pairing, so a typo shows up
  * before Test Connection does. Null when the combination is the usual one (or the port is not a number).
  */
-export function tlsPortAdvice(
-  protocol: 'imap' | 'smtp',
-  settings: { port: number; tls: boolean; tlsMode: 'auto' | 'implicit' | 'starttls' },
-): string | null {
+export function tlsPortAdvice(protocol: 'imap' | 'smtp', settings: { port: number; tls: boolean; tlsMode: 'auto' | 'implicit' | 'starttls' }): string | null {
   const { port, tls, tlsMode } = settings;
   if (!Number.isInteger(port)) return null;
   const std = STANDARD_PORTS[protocol];

@@ -11,9 +11,7 @@ export function BinNotice({ conversation }: { conversation: ConversationSummary 
     <div className="pane-pad bin-notice">
       {bin === 'deleted' ? <p className="note">Deleted: out of every queue. Restore brings it back.</p> : null}
       {bin === 'spam' ? (
-        <p className="note">
-          Marked as spam: new mail from {shown(conversation.customer.address)} goes to Spam too. Not spam undoes both.
-        </p>
+        <p className="note">Marked as spam: new mail from {shown(conversation.customer.address)} goes to Spam too. Not spam undoes both.</p>
       ) : null}
       {move ? (
         move.error ? (

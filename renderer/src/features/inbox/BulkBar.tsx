@@ -52,7 +52,13 @@ export function BulkBar() {
         ) : null}
         {count > 0 && view === 'spam' ? (
           <>
-            <button type="button" className="btn btn-secondary btn-small" aria-disabled={busy || undefined} aria-keyshortcuts="!" onClick={() => apply({ bin: null })}>
+            <button
+              type="button"
+              className="btn btn-secondary btn-small"
+              aria-disabled={busy || undefined}
+              aria-keyshortcuts="!"
+              onClick={() => apply({ bin: null })}
+            >
               Not spam
             </button>
             <button type="button" className="btn btn-danger-ghost btn-small" aria-keyshortcuts="#" onClick={remove}>
@@ -94,7 +100,13 @@ export function BulkBar() {
             <button type="button" className="btn btn-ghost btn-small" aria-disabled={busy || undefined} onClick={() => apply({ unread: true })}>
               Mark unread
             </button>
-            <button type="button" className="btn btn-ghost btn-small" aria-disabled={busy || undefined} aria-keyshortcuts="!" onClick={() => apply({ bin: 'spam' })}>
+            <button
+              type="button"
+              className="btn btn-ghost btn-small"
+              aria-disabled={busy || undefined}
+              aria-keyshortcuts="!"
+              onClick={() => apply({ bin: 'spam' })}
+            >
               Spam
             </button>
             <button type="button" className="btn btn-danger-ghost btn-small" aria-keyshortcuts="#" onClick={remove}>

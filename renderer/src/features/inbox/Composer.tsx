@@ -7,7 +7,15 @@ import { ErrorAlert } from '../../components/ErrorAlert';
 import { Field, fieldAria } from '../../components/Field';
 import { useChannelsStore } from '../channels/store';
 import { useSettingsStore } from '../settings/store';
-import { UNDO_SECONDS, useComposerStore, type Collision, type ComposerMode, type DraftStatus, type RecipientField, type RecipientFields } from './composer-store';
+import {
+  UNDO_SECONDS,
+  useComposerStore,
+  type Collision,
+  type ComposerMode,
+  type DraftStatus,
+  type RecipientField,
+  type RecipientFields,
+} from './composer-store';
 import { displayName, formatAddress, formatSize, fullTime, shown, timeAgo } from './format';
 import { notTheCustomer, replyRecipients } from './recipients';
 import { useReplyingPresence } from './replying';
@@ -118,8 +126,8 @@ function ForwardedSummary({ message }: { message: Message | undefined }) {
   return (
     <p className="composer-forwarding">
       <strong>Forwarding</strong> the message from {displayName(message.from)} of {fullTime(message.date)}
-      {files > 0 ? `, with ${files === 1 ? 'its attachment' : `its ${files} attachments`}` : ''}. Choose Forward on another message to forward
-      that one instead. People you forward to do not join the conversation; their answers arrive as conversations of their own.
+      {files > 0 ? `, with ${files === 1 ? 'its attachment' : `its ${files} attachments`}` : ''}. Choose Forward on another message to forward that one instead.
+      People you forward to do not join the conversation; their answers arrive as conversations of their own.
     </p>
   );
 }
@@ -164,7 +172,12 @@ function Attachments({ disabled }: { disabled: boolean }) {
               <span className="attachment-name text-break">{shown(file.filename)}</span>
               <span className="muted attachment-size">{file.id === null ? `${formatSize(file.size)}, uploading…` : formatSize(file.size)}</span>
               {file.id === null ? null : (
-                <button type="button" className="btn btn-ghost btn-small" aria-label={`Remove ${file.filename}`} onClick={() => void actions.removeAttachment(file.key)}>
+                <button
+                  type="button"
+                  className="btn btn-ghost btn-small"
+                  aria-label={`Remove ${file.filename}`}
+                  onClick={() => void actions.removeAttachment(file.key)}
+                >
                   Remove
                 </button>
               )}
@@ -348,7 +361,13 @@ export function Composer({ detail }: { detail: ConversationDetail }) {
           />
         </Field>
         <div className="composer-tools">
-          <button type="button" className="btn btn-secondary btn-small" aria-keyshortcuts={isMac ? 'Meta+/' : 'Control+/'} aria-expanded={picking} onClick={() => (picking ? setPicking(false) : openPicker())}>
+          <button
+            type="button"
+            className="btn btn-secondary btn-small"
+            aria-keyshortcuts={isMac ? 'Meta+/' : 'Control+/'}
+            aria-expanded={picking}
+            onClick={() => (picking ? setPicking(false) : openPicker())}
+          >
             Saved replies <kbd aria-hidden="true">{isMac ? '⌘/' : 'Ctrl+/'}</kbd>
           </button>
         </div>

@@ -37,7 +37,12 @@ export function ConversationPane() {
     thread.scrollTop += newest.getBoundingClientRect().top - thread.getBoundingClientRect().top - THREAD_TOP_GAP;
   }, [conversationId, messageCount]);
 
-  if (error) return <div className="pane-pad"><ErrorAlert error={error} title="This conversation could not be opened." /></div>;
+  if (error)
+    return (
+      <div className="pane-pad">
+        <ErrorAlert error={error} title="This conversation could not be opened." />
+      </div>
+    );
   if (!detail) {
     return (
       <p className="muted pane-pad" role="status">
@@ -92,4 +97,3 @@ export function ConversationPane() {
     </section>
   );
 }
-

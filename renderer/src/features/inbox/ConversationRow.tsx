@@ -70,7 +70,14 @@ export const ConversationRow = memo(function ConversationRow({
         onChange={() => undefined}
         onClick={(event) => onToggle(c.id, event.shiftKey)}
       />
-      <a className={className} href={conversationHref(c.id)} aria-current={open ? 'true' : undefined} tabIndex={tabStop ? 0 : -1} data-id={c.id} onClick={onClick}>
+      <a
+        className={className}
+        href={conversationHref(c.id)}
+        aria-current={open ? 'true' : undefined}
+        tabIndex={tabStop ? 0 : -1}
+        data-id={c.id}
+        onClick={onClick}
+      >
         <span className="conv-line">
           {c.unread ? <span className="unread-dot" role="img" aria-label="Unread" /> : null}
           <span className="conv-customer" title={shown(c.customer.address)}>

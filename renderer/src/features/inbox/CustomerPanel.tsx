@@ -90,8 +90,7 @@ export function CustomerPanel({ conversation }: { conversation: ConversationSumm
           <span aria-hidden="true" className="customer-panel-chevron">
             {open ? '▾' : '▸'}
           </span>
-          Customer{' '}
-          <span className="customer-panel-count">{countText(others)}</span>
+          Customer <span className="customer-panel-count">{countText(others)}</span>
         </button>
       </h3>
       <div id={bodyId} className="customer-panel-body" hidden={!open}>

@@ -32,13 +32,13 @@ export function DeleteConversationsDialog() {
       onClose={() => store.cancelDelete()}
     >
       <p>
-        {ids.length === 1 ? 'It leaves every view and goes to Deleted' : 'They leave every view and go to Deleted'}, where anyone on the team can
-        restore {ids.length === 1 ? 'it' : 'them'}. Nothing is thrown away.
+        {ids.length === 1 ? 'It leaves every view and goes to Deleted' : 'They leave every view and go to Deleted'}, where anyone on the team can restore{' '}
+        {ids.length === 1 ? 'it' : 'them'}. Nothing is thrown away.
       </p>
       {trashing.length > 0 ? (
         <p className="note note-warn">
-          The customer's mail is also moved to the Trash folder on the server ({trashing.map((c) => c.name).join(', ')}: Inbox Settings). Restoring
-          here does not move it back.
+          The customer's mail is also moved to the Trash folder on the server ({trashing.map((c) => c.name).join(', ')}: Inbox Settings). Restoring here does
+          not move it back.
         </p>
       ) : null}
     </ConfirmDeleteDialog>

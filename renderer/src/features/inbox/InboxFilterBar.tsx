@@ -52,32 +52,32 @@ export function InboxFilterBar() {
       {/* Spam and Deleted list everything in them, whatever the status. */}
       {filters.view === 'spam' || filters.view === 'deleted' ? null : (
         <>
-        <div className="field field-inline">
-          <label htmlFor="inbox-status" className="field-label field-label-muted">
-            Status
-          </label>
-          <select
-            id="inbox-status"
-            className="select select-small"
-            value={filters.status ?? ''}
-            onChange={(event) => setFilters({ status: (event.target.value || null) as StatusFilter | null })}
+          <div className="field field-inline">
+            <label htmlFor="inbox-status" className="field-label field-label-muted">
+              Status
+            </label>
+            <select
+              id="inbox-status"
+              className="select select-small"
+              value={filters.status ?? ''}
+              onChange={(event) => setFilters({ status: (event.target.value || null) as StatusFilter | null })}
+            >
+              {STATUS_FILTERS.map((s) => (
+                <option key={s.value} value={s.value}>
+                  {s.label}
+                </option>
+              ))}
+              <option value="">Any</option>
+            </select>
+          </div>
+          {/* Closed conversations are out of the queue, one click away. */}
+          <button
+            type="button"
+            className="btn btn-ghost btn-small"
+            onClick={() => setFilters({ status: filters.status === 'closed' ? DEFAULT_STATUS : 'closed' })}
           >
-            {STATUS_FILTERS.map((s) => (
-              <option key={s.value} value={s.value}>
-                {s.label}
-              </option>
-            ))}
-            <option value="">Any</option>
-          </select>
-        </div>
-        {/* Closed conversations are out of the queue, one click away. */}
-        <button
-          type="button"
-          className="btn btn-ghost btn-small"
-          onClick={() => setFilters({ status: filters.status === 'closed' ? DEFAULT_STATUS : 'closed' })}
-        >
-          {filters.status === 'closed' ? 'Show open & pending' : 'Show closed'}
-        </button>
+            {filters.status === 'closed' ? 'Show open & pending' : 'Show closed'}
+          </button>
         </>
       )}
       <div className="field field-inline">

@@ -3,7 +3,14 @@ import type { InboxView } from '../../../../shared/conversation';
 import { inboxViewHref, routeHref } from '../../lib/router';
 import { useInboxStore } from './store';
 
-export const VIEW_LABEL: Record<InboxView, string> = { mine: 'Mine', unassigned: 'Unassigned', all: 'All', failed: 'Failed replies', spam: 'Spam', deleted: 'Deleted' };
+export const VIEW_LABEL: Record<InboxView, string> = {
+  mine: 'Mine',
+  unassigned: 'Unassigned',
+  all: 'All',
+  failed: 'Failed replies',
+  spam: 'Spam',
+  deleted: 'Deleted',
+};
 const QUEUES = ['mine', 'unassigned', 'all'] as const;
 const BINS = ['spam', 'deleted'] as const;
 

@@ -83,7 +83,11 @@ export const MessageItem = memo(function MessageItem({ message, answeredElsewher
           <AddressLine label="Bcc" addresses={message.bcc ?? []} />
         </dl>
       )}
-      {message.forwardOf ? <p className="message-forwarded">Forwarded with the attachments of the message it forwards. Answers from its recipients start conversations of their own.</p> : null}
+      {message.forwardOf ? (
+        <p className="message-forwarded">
+          Forwarded with the attachments of the message it forwards. Answers from its recipients start conversations of their own.
+        </p>
+      ) : null}
       {message.parseError ? (
         <RawBody messageId={message.id} reason={message.parseError} />
       ) : message.html && !isNote ? (
@@ -134,7 +138,19 @@ export const MessageItem = memo(function MessageItem({ message, answeredElsewher
 
 function PaperclipIcon() {
   return (
-    <svg className="attachment-icon" width="14" height="14" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true" focusable="false">
+    <svg
+      className="attachment-icon"
+      width="14"
+      height="14"
+      viewBox="0 0 24 24"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="2"
+      strokeLinecap="round"
+      strokeLinejoin="round"
+      aria-hidden="true"
+      focusable="false"
+    >
       <path d="M21.44 11.05l-9.19 9.19a6 6 0 0 1-8.49-8.49l9.19-9.19a4 4 0 0 1 5.66 5.66l-9.2 9.19a2 2 0 0 1-2.83-2.83l8.49-8.48" />
     </svg>
   );

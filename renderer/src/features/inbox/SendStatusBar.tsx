@@ -28,8 +28,7 @@ export function SendStatusBar({ conversationId, messages }: { conversationId: nu
     return () => clearInterval(timer);
   }, [pending]);
 
-  const trackedMessage =
-    tracked && tracked.conversationId === conversationId ? (messages.find((m) => m.id === tracked.messageId) ?? null) : null;
+  const trackedMessage = tracked && tracked.conversationId === conversationId ? (messages.find((m) => m.id === tracked.messageId) ?? null) : null;
   const trackedState = trackedMessage?.delivery?.state ?? null;
 
   useEffect(() => {
@@ -48,7 +47,12 @@ export function SendStatusBar({ conversationId, messages }: { conversationId: nu
           <span aria-hidden="true">Sending in {seconds} s</span>
           <span className="sr-only">Sending in a few seconds.</span>
         </span>
-        <button type="button" className="btn btn-secondary btn-small" onClick={() => void useComposerStore.getState().undo()} aria-disabled={undoing || undefined}>
+        <button
+          type="button"
+          className="btn btn-secondary btn-small"
+          onClick={() => void useComposerStore.getState().undo()}
+          aria-disabled={undoing || undefined}
+        >
           Undo
         </button>
       </>

@@ -4,9 +4,25 @@ import { answeredWithoutReply } from './answered';
 
 function message(id: number, direction: Message['direction'], extra: Partial<Message> = {}): Message {
   return {
-    id, conversationId: 1, direction, kind: 'normal', from: { name: '', address: 'carol@example.com' }, to: [], cc: [], replyTo: [],
-    subject: 'Hi', date: `2026-11-20T09:00:0${id}.000Z`, text: '', html: null, attachments: [], parseError: null,
-    authorAgentId: null, sentBy: null, answeredOnServer: false, delivery: null, ...extra,
+    id,
+    conversationId: 1,
+    direction,
+    kind: 'normal',
+    from: { name: '', address: 'carol@example.com' },
+    to: [],
+    cc: [],
+    replyTo: [],
+    subject: 'Hi',
+    date: `2026-11-20T09:00:0${id}.000Z`,
+    text: '',
+    html: null,
+    attachments: [],
+    parseError: null,
+    authorAgentId: null,
+    sentBy: null,
+    answeredOnServer: false,
+    delivery: null,
+    ...extra,
   };
 }
 
@@ -20,7 +36,11 @@ describe('answeredWithoutReply', () => {
   it('says nothing once a reply follows, from this desktop or found in Sent', () => {
     expect(answeredWithoutReply([message(1, 'inbound', { answeredOnServer: true }), message(2, 'outbound')]).size).toBe(0);
     // A later unanswered-looking message is judged on its own.
-    const later = answeredWithoutReply([message(1, 'inbound', { answeredOnServer: true }), message(2, 'outbound'), message(3, 'inbound', { answeredOnServer: true })]);
+    const later = answeredWithoutReply([
+      message(1, 'inbound', { answeredOnServer: true }),
+      message(2, 'outbound'),
+      message(3, 'inbound', { answeredOnServer: true }),
+    ]);
     expect([...later]).toEqual([3]);
   });
 

@@ -310,7 +310,14 @@ export const useComposerStore = create<ComposerState>()((set, get) => {
       recipients = parsed.value;
     }
     const forwardOf = mode === 'forward' ? (get().forwardOf ?? undefined) : undefined;
-    const checked = replyInput.safeParse({ id, mode, text, undoSeconds: UNDO_SECONDS, ...(recipients ? { recipients } : {}), ...(forwardOf === undefined ? {} : { forwardOf }) });
+    const checked = replyInput.safeParse({
+      id,
+      mode,
+      text,
+      undoSeconds: UNDO_SECONDS,
+      ...(recipients ? { recipients } : {}),
+      ...(forwardOf === undefined ? {} : { forwardOf }),
+    });
     if (checked.success) return checked.data;
     const issue = checked.error.issues[0];
     if (issue?.path[0] === 'recipients') set({ recipientErrors: { [String(issue.path[1] ?? 'to')]: issue.message } });
@@ -377,7 +384,15 @@ export const useComposerStore = create<ComposerState>()((set, get) => {
     },
 
     forward(messageId) {
-      set((s) => ({ mode: 'forward', forwardOf: messageId, recipients: null, recipientErrors: {}, collision: null, textError: null, focusRequest: s.focusRequest + 1 }));
+      set((s) => ({
+        mode: 'forward',
+        forwardOf: messageId,
+        recipients: null,
+        recipientErrors: {},
+        collision: null,
+        textError: null,
+        focusRequest: s.focusRequest + 1,
+      }));
     },
 
     setRecipients(fields) {
@@ -508,7 +523,18 @@ export const useComposerStore = create<ComposerState>()((set, get) => {
       clearDraft(id);
       if (get().conversationId === id) {
         // The next message starts afresh: the mode's default recipients, and Reply after a forward.
-        set({ busy: false, text: '', draft: 'empty', pending, tracked: null, attachments: [], attachError: null, threadSeen: null, recipients: null, ...(mode === 'forward' ? { mode: 'reply', forwardOf: null } : {}) });
+        set({
+          busy: false,
+          text: '',
+          draft: 'empty',
+          pending,
+          tracked: null,
+          attachments: [],
+          attachError: null,
+          threadSeen: null,
+          recipients: null,
+          ...(mode === 'forward' ? { mode: 'reply', forwardOf: null } : {}),
+        });
       } else set({ pending });
     },
 

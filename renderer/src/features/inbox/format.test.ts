@@ -26,7 +26,8 @@ describe('inbox formatting', () => {
 
 describe('splitQuoted', () => {
   it('separates the quoted history below a reply, with its attribution line', () => {
-    const text = 'Thanks, that worked!\n\nCarol\n\nOn Tue, 1 Dec 2026 at 10:00, Acme Support <support@acme.test> wrote:\n> Try turning it off and on.\n>\n> -- \n> Acme';
+    const text =
+      'Thanks, that worked!\n\nCarol\n\nOn Tue, 1 Dec 2026 at 10:00, Acme Support <support@acme.test> wrote:\n> Try turning it off and on.\n>\n> -- \n> Acme';
     expect(splitQuoted(text)).toEqual({
       body: 'Thanks, that worked!\n\nCarol',
       quoted: 'On Tue, 1 Dec 2026 at 10:00, Acme Support <support@acme.test> wrote:\n> Try turning it off and on.\n>\n> -- \n> Acme',

@@ -93,7 +93,11 @@ export function splitQuoted(text: string): { body: string; quoted: string } {
   for (let back = 1; back <= 3 && start < lines.length; back++) {
     const index = start - back;
     if (index < 0) break;
-    const candidate = lines.slice(index, start).map((l) => l.trim()).filter(Boolean).join(' ');
+    const candidate = lines
+      .slice(index, start)
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .join(' ');
     if (ATTRIBUTION.test(candidate)) {
       start = index;
       break;

@@ -106,7 +106,7 @@ describe('quoted history in HTML mail', () => {
     expect(fold(forward)).toEqual({ shown: '---------- Forwarded message ---------The original text.', hidden: '' });
   });
 
-  it("does not take a plain blockquote (a passage the sender cites) or an ordinary bordered box for history", () => {
+  it('does not take a plain blockquote (a passage the sender cites) or an ordinary bordered box for history', () => {
     const poem = `<p>As the poet said:</p><blockquote>Shall I compare thee to a summer's day?</blockquote>`;
     const box = `<p>Your order:</p><div style="border-top:1px solid #ccc">From: Berlin. Sent: yesterday by courier.</div><p>Thanks</p>`;
     expect(fold(poem).hidden).toBe('');

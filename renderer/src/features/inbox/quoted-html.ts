@@ -25,7 +25,9 @@ function isOutlookHeader(element: Element): boolean {
   if (element.id === 'divRplyFwdMsg' || element.id === 'appendonsend') return true;
   if (!/border-top\s*:/i.test(element.getAttribute('style') ?? '')) return false;
   const text = (element.textContent ?? '').replace(/\s+/g, ' ').trim();
-  return /^(?:From|Von|De|Da|Van)\s?:.{1,400}?\b(?:Sent|Date|Gesendet|Envoyé|Inviato|Verzonden)\s?:.{1,800}?\b(?:Subject|Betreff|Objet|Oggetto|Onderwerp)\s?:/i.test(text);
+  return /^(?:From|Von|De|Da|Van)\s?:.{1,400}?\b(?:Sent|Date|Gesendet|Envoyé|Inviato|Verzonden)\s?:.{1,800}?\b(?:Subject|Betreff|Objet|Oggetto|Onderwerp)\s?:/i.test(
+    text,
+  );
 }
 
 function isMark(element: Element): boolean {

@@ -30,8 +30,14 @@ const conversation = { customer: { name: 'Carol', address: 'carol@example.com' }
 
 describe('replyRecipients', () => {
   const mail = message({
-    to: [{ name: 'Support', address: 'Support@Acme.test' }, { name: 'Dave', address: 'dave@example.com' }],
-    cc: [{ name: 'Boss', address: 'boss@example.com' }, { name: '', address: 'carol@example.com' }],
+    to: [
+      { name: 'Support', address: 'Support@Acme.test' },
+      { name: 'Dave', address: 'dave@example.com' },
+    ],
+    cc: [
+      { name: 'Boss', address: 'boss@example.com' },
+      { name: '', address: 'carol@example.com' },
+    ],
   });
 
   it('replies to the sender only', () => {

@@ -7,7 +7,25 @@ import { quotedHistory } from './quoted-html';
  * every remote load unless the user asked for this message's remote content.
  */
 
-const BLOCKED_TAGS = ['script', 'form', 'input', 'button', 'select', 'option', 'textarea', 'iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'base', 'meta', 'link', 'portal'];
+const BLOCKED_TAGS = [
+  'script',
+  'form',
+  'input',
+  'button',
+  'select',
+  'option',
+  'textarea',
+  'iframe',
+  'frame',
+  'frameset',
+  'object',
+  'embed',
+  'applet',
+  'base',
+  'meta',
+  'link',
+  'portal',
+];
 const BLOCKED_ATTRS = ['action', 'formaction', 'ping', 'srcdoc'];
 
 const purifier = DOMPurify(window);
@@ -96,12 +114,7 @@ function contentIdOf(url: string): string {
  * Quoted history at the end is left out unless `showQuoted` (no script runs in the frame to fold
  * it there, so the document is built again when the reader asks for it).
  */
-export function mailSrcdoc(
-  html: string,
-  allowRemote: boolean,
-  inlineImages: ReadonlyMap<string, string> = new Map(),
-  showQuoted = false,
-): MailFrame {
+export function mailSrcdoc(html: string, allowRemote: boolean, inlineImages: ReadonlyMap<string, string> = new Map(), showQuoted = false): MailFrame {
   const clean = purifier.sanitize(defangHandlers(html), {
     WHOLE_DOCUMENT: true,
     FORBID_TAGS: BLOCKED_TAGS,

@@ -4,7 +4,8 @@ import { useComposerStore } from './composer-store';
 import { useConversationStore } from './conversation-store';
 import { useInboxStore } from './store';
 
-export type ShortcutAction = 'next' | 'previous' | 'open' | 'reply' | 'reply-all' | 'note' | 'close' | 'unread' | 'delete' | 'spam' | 'search' | 'help' | 'clear';
+export type ShortcutAction =
+  'next' | 'previous' | 'open' | 'reply' | 'reply-all' | 'note' | 'close' | 'unread' | 'delete' | 'spam' | 'search' | 'help' | 'clear';
 
 const KEYS: Record<string, ShortcutAction> = {
   j: 'next',

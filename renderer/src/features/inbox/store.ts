@@ -151,12 +151,7 @@ export const useInboxStore = create<InboxState>()((set, get) => {
     setFilters(patch) {
       const filters = { ...get().filters, ...patch };
       const before = get().filters;
-      if (
-        filters.view === before.view &&
-        filters.status === before.status &&
-        filters.channelId === before.channelId &&
-        filters.query === before.query
-      ) {
+      if (filters.view === before.view && filters.status === before.status && filters.channelId === before.channelId && filters.query === before.query) {
         return;
       }
       // A selection made in another view would act on rows the agent no longer sees.

@@ -37,8 +37,19 @@ const { useComposerStore } = await import('./composer-store');
 
 function summary(id: number, extra: Partial<ConversationSummary> = {}): ConversationSummary {
   return {
-    id, channelId: 'ch1', subject: `Question ${id}`, customer: { name: `Customer ${id}`, address: `c${id}@example.com` }, status: 'open',
-    assigneeId: null, lastMessageAt: '2026-12-01T10:00:00.000Z', snippet: '', unread: false, messageCount: 1, failedReplies: 0, queuedReplies: 0, ...extra,
+    id,
+    channelId: 'ch1',
+    subject: `Question ${id}`,
+    customer: { name: `Customer ${id}`, address: `c${id}@example.com` },
+    status: 'open',
+    assigneeId: null,
+    lastMessageAt: '2026-12-01T10:00:00.000Z',
+    snippet: '',
+    unread: false,
+    messageCount: 1,
+    failedReplies: 0,
+    queuedReplies: 0,
+    ...extra,
   };
 }
 
@@ -293,9 +304,25 @@ describe('composer store', () => {
   describe('recipients, forward and collisions', () => {
     function message(id: number, extra: Partial<Message> = {}): Message {
       return {
-        id, conversationId: 8, direction: 'inbound', kind: 'normal', from: { name: 'Carol', address: 'c8@example.com' }, to: [], cc: [], replyTo: [],
-        subject: 'Question 8', date: '2026-12-01T10:00:00.000Z', text: 'Hello', html: null, attachments: [], parseError: null, authorAgentId: null,
-        sentBy: null, answeredOnServer: false, delivery: null, ...extra,
+        id,
+        conversationId: 8,
+        direction: 'inbound',
+        kind: 'normal',
+        from: { name: 'Carol', address: 'c8@example.com' },
+        to: [],
+        cc: [],
+        replyTo: [],
+        subject: 'Question 8',
+        date: '2026-12-01T10:00:00.000Z',
+        text: 'Hello',
+        html: null,
+        attachments: [],
+        parseError: null,
+        authorAgentId: null,
+        sentBy: null,
+        answeredOnServer: false,
+        delivery: null,
+        ...extra,
       };
     }
     const sent = () => calls.filter((c) => c.channel === 'conversations:send-reply').map((c) => c.input);
@@ -322,8 +349,15 @@ describe('composer store', () => {
       await useComposerStore.getState().submit();
       expect(sent()).toEqual([
         {
-          id: 8, mode: 'reply', text: 'See you.', undoSeconds: 5,
-          recipients: { to: [{ name: 'Carol', address: 'c8@example.com' }], cc: [{ name: '', address: 'boss@example.com' }], bcc: [{ name: 'Lead', address: 'lead@acme.test' }] },
+          id: 8,
+          mode: 'reply',
+          text: 'See you.',
+          undoSeconds: 5,
+          recipients: {
+            to: [{ name: 'Carol', address: 'c8@example.com' }],
+            cc: [{ name: '', address: 'boss@example.com' }],
+            bcc: [{ name: 'Lead', address: 'lead@acme.test' }],
+          },
         },
       ]);
     });
@@ -351,7 +385,14 @@ describe('composer store', () => {
       await useComposerStore.getState().submit();
       // No text is fine for a forward: the forwarded message is the content.
       expect(sent()).toEqual([
-        { id: 8, mode: 'forward', text: '', undoSeconds: 5, forwardOf: 1, recipients: { to: [{ name: '', address: 'workshop@partner.example' }], cc: [], bcc: [] } },
+        {
+          id: 8,
+          mode: 'forward',
+          text: '',
+          undoSeconds: 5,
+          forwardOf: 1,
+          recipients: { to: [{ name: '', address: 'workshop@partner.example' }], cc: [], bcc: [] },
+        },
       ]);
       expect(useComposerStore.getState()).toMatchObject({ mode: 'reply', forwardOf: null, recipients: null });
     });

@@ -17,7 +17,12 @@ export function AgentDialog({ agent, onClose }: { agent: Agent | null; onClose()
   const titleId = useId();
   const saveAgent = useSettingsStore((s) => s.saveAgent);
   const [error, setError] = useState<AppError | null>(null);
-  const { register, handleSubmit, formState, setError: setFieldError } = useForm<z.input<typeof agentFormSchema>, unknown, AgentForm>({
+  const {
+    register,
+    handleSubmit,
+    formState,
+    setError: setFieldError,
+  } = useForm<z.input<typeof agentFormSchema>, unknown, AgentForm>({
     resolver: zodResolver(agentFormSchema),
     defaultValues: { name: agent?.name ?? '', email: agent?.email ?? '' },
     mode: 'onTouched',

@@ -27,7 +27,12 @@ function SignatureEditor({ agentId, saved }: { agentId: number; saved: string })
         void save();
       }}
     >
-      <Field id="identity-signature" label="Your signature" error={status.error ?? undefined} hint="Goes on your replies above the channel’s signature. Kept on this computer.">
+      <Field
+        id="identity-signature"
+        label="Your signature"
+        error={status.error ?? undefined}
+        hint="Goes on your replies above the channel’s signature. Kept on this computer."
+      >
         <textarea
           className="input textarea"
           rows={3}

@@ -23,11 +23,7 @@ export function NotificationsSection() {
           </p>
         </div>
         {permission === 'default' ? (
-          <button
-            type="button"
-            className="btn btn-secondary"
-            onClick={() => void requestNotificationPermission().then(setPermission)}
-          >
+          <button type="button" className="btn btn-secondary" onClick={() => void requestNotificationPermission().then(setPermission)}>
             Enable notifications
           </button>
         ) : null}
