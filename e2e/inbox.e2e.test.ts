@@ -198,9 +198,9 @@ describe('Inbox UI (stand-in host)', () => {
     // The strict CSP stays: data: pictures only, nothing remote.
     expect(srcdoc).toContain('img-src data: cid:');
     expect(srcdoc).toContain('src="cid:missing@acme.test"');
-    // The picture decodes after the frame's document is set: wait for it rather than read it at once.
+    // The picture decodes after the frame's document is set: decode() waits for it (and fails for a broken one).
     const logo = frame.contentFrame().locator('img[alt="Logo"]');
-    await expect.poll(() => logo.evaluate((img: HTMLImageElement) => img.naturalWidth), { timeout: 5_000 }).toBe(1);
+    await expect.poll(() => logo.evaluate((img: HTMLImageElement) => img.decode().then(() => img.naturalWidth)), { timeout: 10_000 }).toBe(1);
     await seeText(region, 'logo.png', 5_000);
     await seeText(region, 'in the message', 5_000);
     await region.getByRole('link', { name: 'Download logo.png', exact: true }).waitFor();
