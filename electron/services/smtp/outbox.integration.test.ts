@@ -398,9 +398,15 @@ describe.each(servers)('a reply and its Sent copy on $server', (s) => {
     expect(filed[0]!.flags).toContain('\\Seen');
 
     // The customer's message is \Answered.
+    // What was seen last, so a timeout says whether the app gave up, is retrying, or flagged something else.
+    let seen = '';
     const original = await waitFor('\\Answered on the original', async () => {
       const [m] = await messagesWithId(support, 'INBOX', first.messageId);
+      const row = env.db.prepare('SELECT answered_at, answer_attempts FROM outbox WHERE message_id = ?').get(reply.id);
+      seen = JSON.stringify({ onServer: m ? { uid: m.uid, flags: m.flags } : null, outbox: row });
       return m?.flags.includes('\\Answered') ? m : undefined;
+    }).catch((err: Error) => {
+      throw new Error(`${err.message}; last seen: ${seen}`);
     });
     expect(original.flags).toContain('\\Answered');
 
