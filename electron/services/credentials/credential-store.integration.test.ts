@@ -59,6 +59,36 @@ describe('OS keychain credential store', () => {
     await one.delete('account');
   });
 
+  it('keeps the saved passwords and goes on answering after the keyring daemon dies and is started again', () => {
+    // A session of its own (scripts/with-keyring.sh, as `npm test` uses), so killing its daemon
+    // leaves the Secret Service the other tests use alone. The daemon to kill is the one that owns
+    // org.freedesktop.secrets on that session's bus.
+    const script = `
+      import { execFileSync } from 'node:child_process';
+      import { KeychainCredentialStore } from './electron/services/credentials/credential-store.ts';
+      const store = new KeychainCredentialStore('auxilium-restart-test');
+      await store.set('account', 'saved before');
+      const owner = execFileSync('dbus-send', ['--session', '--print-reply', '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus',
+        'org.freedesktop.DBus.GetConnectionUnixProcessID', 'string:org.freedesktop.secrets'], { encoding: 'utf8' });
+      const pid = Number(/uint32 (\\d+)/.exec(owner)[1]);
+      process.kill(pid, 'SIGKILL');
+      const alive = () => { try { return process.kill(pid, 0); } catch { return false; } };
+      while (alive()) await new Promise((r) => setTimeout(r, 50));
+      const read = await store.get('account').catch((e) => e.error ?? String(e));
+      await store.set('account', 'saved after');
+      console.log(JSON.stringify({ killed: pid, read, after: await store.get('account') }));
+    `;
+    const output = execFileSync(join(root, 'scripts/with-keyring.sh'), [join(root, 'node_modules/.bin/tsx'), '--input-type=module', '-e', script], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const result = JSON.parse(output.trim().split('\n').at(-1)!);
+    expect(result.killed).toBeGreaterThan(0);
+    expect(result.read).toBe('saved before');
+    expect(result.after).toBe('saved after');
+  });
+
   it('fails loudly and specifically when no Secret Service answers, instead of keeping the password somewhere volatile', () => {
     // The keychain library keeps its D-Bus connection for the life of a process, so the machine
     // without a Secret Service is a child process whose session bus does not exist.

@@ -68,14 +68,24 @@ export class KeychainCredentialStore implements CredentialStore {
     }
   }
 
-  /** Runs one keychain call on the account's entry, at most MAX_CONCURRENT_CALLS at a time. */
+  /**
+   * Runs one keychain call on the account's entry, at most MAX_CONCURRENT_CALLS at a time. A failed
+   * entry is not trusted again, and the call is tried once more on a fresh one: an entry's Secret
+   * Service session dies with the daemon ("The session does not exist"), so after the keyring daemon
+   * restarts (the desktop's service manager, or D-Bus activation, starts it again) the first call on
+   * every cached entry would otherwise fail although the keychain answers.
+   */
   private async call<T>(account: string, work: (entry: AsyncEntry) => Promise<T>): Promise<T> {
     if (this.running >= MAX_CONCURRENT_CALLS) await new Promise<void>((resolve) => this.waiting.push(resolve));
     this.running += 1;
     try {
-      return await work(this.entry(account));
+      try {
+        return await work(this.entry(account));
+      } catch {
+        this.entries.delete(account);
+        return await work(this.entry(account));
+      }
     } catch (error) {
-      // A failed entry is not trusted again: the next call starts with a fresh connection.
       this.entries.delete(account);
       throw error instanceof AppFailure ? error : unavailable(error);
     } finally {
