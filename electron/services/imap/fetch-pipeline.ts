@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import type { FetchMessageObject, ImapFlow } from 'imapflow';
 import { PRIVATE_FILE_MODE } from '../file-modes';
 import type { FetchedMessage } from '../ingest/types';
+import { searchUids } from './search';
 
 /**
  * Fetching a mailbox's messages in batches, pipelined: while one batch is parsed and stored, the
@@ -243,8 +244,8 @@ export class FetchPipeline {
     // really be gone (expunged meanwhile); one that still exists is retried rather than skipped.
     const missing = batch.filter((meta) => !sources.has(meta.uid)).map((meta) => meta.uid);
     if (missing.length > 0) {
-      const still = await this.opts.step(() => this.client.search({ uid: missing.join(',') }, { uid: true }));
-      if (!Array.isArray(still) || still.length > 0) {
+      const still = await this.opts.step(() => searchUids(this.client, { uid: missing.join(',') }));
+      if (still.length > 0) {
         throw Object.assign(new Error(`The server did not return message ${missing.join(', ')}`), { code: 'FetchIncomplete' });
       }
     }

@@ -4,6 +4,7 @@ import type { EventBus } from '../events/event-bus';
 import type { ChannelWithSecrets } from '../channels/channel-service';
 import { mapImapError } from '../mail-errors/map-error';
 import { withImap } from './mailbox-ops';
+import { searchUids } from './search';
 import type { MailboxMove, MessageToMove, MoveFolder, MoveRepo } from '../store/move-repo';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff';
 
@@ -204,8 +205,7 @@ async function moveMessages(client: ImapFlow, messages: MessageToMove[], folder:
       for (const message of list) {
         if (message.uidValidity === uidValidity) uids.set(message.uid, message);
         else if (message.messageId) {
-          const found = await client.search({ header: { 'message-id': message.messageId } }, { uid: true });
-          if (Array.isArray(found)) for (const uid of found) uids.set(uid, message);
+          for (const uid of await searchUids(client, { header: { 'message-id': message.messageId } })) uids.set(uid, message);
         }
       }
       if (uids.size > 0) {

@@ -3,6 +3,7 @@ import { AppFailure } from '../../../shared/errors';
 import { mapImapError } from '../mail-errors/map-error';
 import { appendMessage } from './append';
 import { connectImap, createImapClient, type ImapSettings } from './connect';
+import { searchUids } from './search';
 
 /**
  * What the outbox does over IMAP, each in a short session of its own (never the watcher's): find a
@@ -78,8 +79,7 @@ export async function createSentFolder(settings: ImapSettings): Promise<string> 
 export async function hasMessageId(client: ImapFlow, folder: string, messageId: string): Promise<boolean> {
   const lock = await client.getMailboxLock(folder, { readOnly: true });
   try {
-    const found = await client.search({ header: { 'message-id': messageId } }, { uid: true });
-    return Array.isArray(found) && found.length > 0;
+    return (await searchUids(client, { header: { 'message-id': messageId } })).length > 0;
   } finally {
     lock.release();
   }

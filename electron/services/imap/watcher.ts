@@ -11,6 +11,7 @@ import { lookupFolder } from './mailbox-ops';
 import { backoffDelay, DEFAULT_BACKOFF, describeDelay, type BackoffOptions } from './backoff';
 import { connectImap, createImapClient } from './connect';
 import { planCursor } from './cursor-plan';
+import { searchUids } from './search';
 import { connectionLost, FetchPipeline, type CursorMove, type MessageMeta } from './fetch-pipeline';
 
 export type WatcherStatus = Omit<ChannelStatus, 'since'>;
@@ -399,10 +400,8 @@ export class MailboxWatcher {
       // SINCE compares dates in the server's time zone; a day of slack, then the exact instant is
       // checked against each message's arrival time below.
       const query = { uid: `1:${below - 1}`, ...(since ? { since: new Date(since.getTime() - DAY_MS) } : {}) };
-      const found = await this.step(client, () => client.search(query, { uid: true }));
-      // imapflow answers false when the server refused the SEARCH; finishing the import on that
-      // would silently skip the old mail, so it is retried like any other failure.
-      if (!Array.isArray(found)) throw Object.assign(new Error('The server refused to list the mailbox'), { code: 'SearchFailed' });
+      // A refused SEARCH throws (searchUids): finishing the import on it would skip the old mail.
+      const found = await this.step(client, () => searchUids(client, query));
       uids = found.filter((uid) => uid < below).sort((a, b) => b - a);
     }
     if (uids.length === 0) {

@@ -23,6 +23,7 @@ import {
 } from '../../../test/mailstack/mailstack';
 import { tempDir, testKeychainService } from '../../../test/support/temp';
 import { createCore, type Core, type CoreConfig } from '../../core/create-core';
+import { searchUids } from '../imap/search';
 
 // Agent replies end to end: the customer's mail arrives through Postfix and the core's own watcher,
 // the reply goes through the router, the outbox worker sends it through the real Postfix, and the
@@ -57,8 +58,8 @@ async function messagesWithId(user: MailUser, mailbox: string, messageId: string
   return withImapSession(server, user, async (client) => {
     const lock = await client.getMailboxLock(mailbox, { readOnly: true });
     try {
-      const uids = await client.search({ header: { 'message-id': messageId } }, { uid: true });
-      if (!Array.isArray(uids) || uids.length === 0) return [];
+      const uids = await searchUids(client, { header: { 'message-id': messageId } });
+      if (uids.length === 0) return [];
       const out: { uid: number; flags: string[]; parsed: ParsedMail }[] = [];
       for await (const msg of client.fetch(uids.join(','), { uid: true, flags: true, source: true }, { uid: true })) {
         out.push({ uid: msg.uid, flags: [...(msg.flags ?? [])], parsed: await simpleParser(msg.source!) });
@@ -67,6 +68,27 @@ async function messagesWithId(user: MailUser, mailbox: string, messageId: string
     } finally {
       lock.release();
     }
+  });
+}
+
+/** Every folder of the user's mailbox that holds a message with this Message-ID, with its flags: where a message went that left INBOX. */
+async function foldersHolding(user: MailUser, messageId: string): Promise<Record<string, string[][]>> {
+  const server = servers.find((v) => Object.values(v.users).includes(user)) ?? stack;
+  return withImapSession(server, user, async (client) => {
+    const out: Record<string, string[][]> = {};
+    for (const folder of await client.list()) {
+      const lock = await client.getMailboxLock(folder.path, { readOnly: true });
+      try {
+        const uids = await searchUids(client, { header: { 'message-id': messageId } });
+        if (uids.length === 0) continue;
+        for await (const m of client.fetch(uids.join(','), { uid: true, flags: true }, { uid: true })) (out[folder.path] ??= []).push([...(m.flags ?? [])]);
+      } catch (err) {
+        out[folder.path] = [[`search failed: ${(err as Error).message}`]];
+      } finally {
+        lock.release();
+      }
+    }
+    return out;
   });
 }
 
@@ -405,8 +427,8 @@ describe.each(servers)('a reply and its Sent copy on $server', (s) => {
       const row = env.db.prepare('SELECT answered_at, answer_attempts FROM outbox WHERE message_id = ?').get(reply.id);
       seen = JSON.stringify({ onServer: m ? { uid: m.uid, flags: m.flags } : null, outbox: row });
       return m?.flags.includes('\\Answered') ? m : undefined;
-    }).catch((err: Error) => {
-      throw new Error(`${err.message}; last seen: ${seen}`);
+    }).catch(async (err: Error) => {
+      throw new Error(`${err.message}; last seen: ${seen}; the message is now in: ${JSON.stringify(await foldersHolding(support, first.messageId))}`);
     });
     expect(original.flags).toContain('\\Answered');
 

@@ -6,6 +6,7 @@ import { mapImapError } from '../mail-errors/map-error';
 import { backoffDelay, DEFAULT_BACKOFF, describeDelay, type BackoffOptions } from '../imap/backoff';
 import { appendMessage } from '../imap/append';
 import { connectImap, createImapClient } from '../imap/connect';
+import { searchUids } from '../imap/search';
 import { composeTeamMessage, EVENT_HEADER, readTeamMessage, TEAM_FETCH, TEAM_HEADER } from './team-message';
 import type { TeamCursor, TeamRepo } from './team-repo';
 import type { FolderItem, TeamLog, TeamService, TeamTransport } from './team-service';
@@ -370,8 +371,8 @@ class TeamFolderSync {
   }
 
   private async findByHeader(client: ImapFlow, id: string): Promise<number | null> {
-    const uids = await client.search({ header: { [EVENT_HEADER]: id } }, { uid: true });
-    return Array.isArray(uids) && uids.length > 0 ? Math.max(...uids) : null;
+    const uids = await searchUids(client, { header: { [EVENT_HEADER]: id } });
+    return uids.length > 0 ? Math.max(...uids) : null;
   }
 
   /**
@@ -394,8 +395,7 @@ class TeamFolderSync {
     };
     await appendMessage(client, this.folder, await composeTeamMessage(snapshot, this.channel.supportAddress));
     this.repo.saveCursor({ ...cursor, sinceSnapshot: 0 });
-    const ours = await client.search({ uid: `1:${cursor.lastUid}`, header: { [TEAM_HEADER]: '' } }, { uid: true });
-    if (!Array.isArray(ours)) return;
+    const ours = await searchUids(client, { uid: `1:${cursor.lastUid}`, header: { [TEAM_HEADER]: '' } });
     const malformed = this.repo.malformed(this.channel.id, cursor.uidValidity ?? '');
     const covered = ours.filter((uid) => uid <= cursor.lastUid && !malformed.has(uid));
     if (covered.length > 0) await client.messageDelete(covered.join(','), { uid: true });
