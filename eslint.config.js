@@ -130,10 +130,15 @@ export default defineConfig(
           selector: "CallExpression[callee.property.name='append']",
           message: 'IMAP APPEND goes through appendMessage() in services/imap/append.ts, which gives the message CRLF line ends.',
         },
+        {
+          // String.prototype.search takes a regular expression literal here; any other .search( is IMAP.
+          selector: "CallExpression[callee.property.name='search']:not([arguments.0.regex])",
+          message: 'IMAP SEARCH goes through searchUids() in services/imap/search.ts, which makes a refused search an error instead of "nothing matched".',
+        },
       ],
     },
   },
-  { files: ['electron/services/imap/append.ts'], rules: { 'no-restricted-syntax': 'off' } },
+  { files: ['electron/services/imap/append.ts', 'electron/services/imap/search.ts'], rules: { 'no-restricted-syntax': 'off' } },
   {
     files: ['electron/services/**', 'electron/core/**', 'electron/web/**', 'renderer/**'],
     rules: { 'no-restricted-imports': ['error', noElectron] },

@@ -82,4 +82,12 @@ describe('layering rules', () => {
       expect.stringMatching(/^no-restricted-syntax: IMAP APPEND goes through appendMessage\(\)/),
     ]);
   });
+
+  it('sends every IMAP SEARCH through searchUids(), which makes a refused search an error', async () => {
+    const code = "import type { ImapFlow } from 'imapflow';\nexport const planted = (c: ImapFlow) => c.search({ seen: false }, { uid: true });\n";
+    expect(await problems('electron/services/smtp/planted.ts', code)).toEqual([
+      expect.stringMatching(/^no-restricted-syntax: IMAP SEARCH goes through searchUids\(\)/),
+    ]);
+    expect(await problems('electron/services/smtp/planted.ts', 'export const planted = (text: string) => text.search(/\\n\\n/);\n')).toEqual([]);
+  });
 });
