@@ -197,6 +197,7 @@ export function createCore(config: CoreConfig): Core {
     events,
     attachmentsDir,
     kick: (channelId) => outboxWorker.kick(channelId),
+    team,
   });
 
   const router = createRouter(

@@ -47,7 +47,7 @@ describe('MailIngestor', () => {
     const h = setup();
     const first = await h.ingestor.ingest(h.position, [fetched(mail({ messageId: '<o1@example.com>' }), 1)], { advanceTo: 1 });
     const id = first.created[0]!;
-    h.store.setStatus(id, 'pending');
+    h.team.setStatus(id, 'pending');
     const auto = mail({ from: 'ooo@example.com', subject: 'Out of office', messageId: '<ooo@example.com>', headers: { 'Auto-Submitted': 'auto-replied' } });
     const list = mail({ from: 'news@list.test', subject: 'Newsletter', messageId: '<news@list.test>', headers: { 'List-Id': '<news.list.test>' } });
     const answer = mail({ messageId: '<o2@example.com>', inReplyTo: '<o1@example.com>', body: 'Any news?' });
@@ -78,7 +78,7 @@ describe('MailIngestor', () => {
     const h = setup();
     const first = await h.ingestor.ingest(h.position, [fetched(mail({ messageId: '<m1@example.com>' }))], {});
     const id = first.created[0]!;
-    h.store.setStatus(id, 'closed');
+    h.team.setStatus(id, 'closed');
     h.store.markRead(id);
     const reply = await h.ingestor.ingest(
       h.position,
@@ -237,7 +237,7 @@ describe('MailIngestor', () => {
     h.channels.save(channelRecord('ch1', { routing: 'round-robin', agentIds: [agent.id] }));
     const { created } = await h.ingestor.ingest(h.position, [fetched(mail({ messageId: '<order@example.com>' }))], {});
     const id = created[0]!;
-    h.store.setStatus(id, 'closed');
+    h.team.setStatus(id, 'closed');
     const bounce = Buffer.from(
       [
         'From: MAILER-DAEMON@mx.acme.test',

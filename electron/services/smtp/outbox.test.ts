@@ -12,6 +12,9 @@ import { openDatabase } from '../store/database';
 import { MIGRATIONS } from '../store/migrations';
 import { MailStore } from '../store/mail-store';
 import { FOLLOW_UP_LIMIT, OutboxRepo } from '../store/outbox-repo';
+import { SavedReplyRepo } from '../store/saved-reply-repo';
+import { TeamRepo } from '../team/team-repo';
+import { TeamService } from '../team/team-service';
 import { OutboxService } from './outbox';
 import { buildMime, isTemporary } from './delivery';
 import { MailParserPool } from '../ingest/parse';
@@ -32,6 +35,9 @@ function setup(inbox: Parameters<typeof channelRecord>[1] = {}) {
   onTestFinished(files.remove);
   const attachmentsDir = files.path;
   let clock = NOW.getTime();
+  const teamRepo = new TeamRepo(db);
+  const channels = { list: () => [channel], get: (id: string) => (id === 'ch1' ? channel : undefined) };
+  const team = new TeamService({ repo: teamRepo, store, agents, savedReplies: new SavedReplyRepo(db), channels, events, desktopId: 'desktop-1' });
   const service = new OutboxService({
     store,
     repo,
@@ -40,6 +46,7 @@ function setup(inbox: Parameters<typeof channelRecord>[1] = {}) {
     events,
     attachmentsDir,
     kick: () => kicks++,
+    team,
     now: () => new Date(clock),
   });
   const conversationId = store.createConversation({
@@ -119,7 +126,7 @@ function setup(inbox: Parameters<typeof channelRecord>[1] = {}) {
       { at, unread: true, reopen: true, summary: true },
     );
   const advance = (ms: number) => void (clock += ms);
-  return { db, store, repo, service, conversationId, changed, kicks: () => kicks, attachmentsDir, customerWrites, advance };
+  return { db, store, repo, teamRepo, service, conversationId, changed, kicks: () => kicks, attachmentsDir, customerWrites, advance };
 }
 
 describe('OutboxService', () => {
@@ -156,6 +163,12 @@ describe('OutboxService', () => {
     agents.setMeAgentId(me.id);
     await env.service.sendReply({ id: env.conversationId, mode: 'reply', text: 'On its way.', undoSeconds: 5 });
     expect(env.store.conversation(env.conversationId)).toMatchObject({ assigneeId: me.id, status: 'pending' });
+    // The rest of the team's desktops are told, through the team folder (the outbox of team events).
+    const told = env.teamRepo.pendingFor('ch1', env.teamRepo.refOf(env.conversationId)!);
+    expect(told.map((e) => ('assignee' in e ? [e.type, e.assignee] : 'status' in e ? [e.type, e.status] : [e.type]))).toEqual([
+      ['assignee.changed', 'ada@acme.test'],
+      ['status.changed', 'pending'],
+    ]);
 
     // Settings off: the conversation stays as it was.
     const off = setup({ assignOnReply: false, pendingOnReply: false });

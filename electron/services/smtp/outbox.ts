@@ -10,6 +10,7 @@ import type { AgentRepo } from '../store/agent-repo';
 import type { ChannelRecord } from '../store/channel-repo';
 import type { MailStore } from '../store/mail-store';
 import type { OutboxRepo, StoredAttachment } from '../store/outbox-repo';
+import type { TeamService } from '../team/team-service';
 import { buildForward } from './forward';
 import { checkAttachmentLimit, removeAttachments, saveAttachments } from './reply-attachments';
 import { buildReplyHeaders, type ReplyHeaders } from './reply-headers';
@@ -29,6 +30,8 @@ export interface OutboxServiceDeps {
   attachmentsDir: string;
   /** Tells the worker to look at the queue now; with a channel, also ends that channel's wait after a failure. */
   kick(channelId?: string): void;
+  /** Assignment and status after a reply go through the team's state, so every desktop of the team shows them. */
+  team: Pick<TeamService, 'assign' | 'setStatus'>;
   now?: () => Date;
 }
 
@@ -145,8 +148,8 @@ export class OutboxService {
       // it waits on the customer (their answer opens it again).
       // A forward answers nobody: the conversation stays as it is.
       if (!forwarded) {
-        if (channel.inbox.assignOnReply && conversation.assigneeId === null && me) store.assign(conversation.id, me.id);
-        if (channel.inbox.pendingOnReply) store.setStatus(conversation.id, 'pending');
+        if (channel.inbox.assignOnReply && conversation.assigneeId === null && me) this.deps.team.assign(conversation.id, me.id);
+        if (channel.inbox.pendingOnReply) this.deps.team.setStatus(conversation.id, 'pending');
       }
       return stored;
     });
