@@ -139,6 +139,10 @@ xlist-drafts: Drafts
 xlist-trash: Trash
 xlist-junk: Junk
 imapidlepoll: ${o.idlePollSeconds ?? 60}
+# Spool folders named after the mailboxes. With the default (folders named by a mailbox id), two
+# users whose INBOXes this Cyrus created in the same second shared one folder: each saw the other's
+# mail (mailstack.integration.test.ts has the case).
+mailbox_legacy_dirs: yes
 tls_server_cert: ${cert}
 tls_server_key: ${key}
 `,

@@ -6,7 +6,18 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deliver, DMARC_STRICT_RECIPIENT, imapServers, startMailStack, waitForMessages, withImapSession, type MailStack, type MailUser } from './mailstack.js';
+import {
+  deliver,
+  DMARC_STRICT_RECIPIENT,
+  imapClient,
+  imapServers,
+  startMailStack,
+  startOwnCyrus,
+  waitForMessages,
+  withImapSession,
+  type MailStack,
+  type MailUser,
+} from './mailstack.js';
 
 const START_TIMEOUT = 60_000;
 
@@ -250,6 +261,26 @@ describe('Cyrus IMAP beside Dovecot', () => {
       );
       expect((err as { responseText?: string }).responseText).toMatch(/bare newlines/);
     });
+  });
+
+  it('keeps apart the INBOXes of two users it creates in the same second', async () => {
+    // A server of its own, so both users log in for the first time here, at once: Cyrus creates
+    // their INBOXes then. Before the spool was named by mailbox, the two shared one folder.
+    const own = await startOwnCyrus(stack, { idled: true, sentFolder: true });
+    const clients = [imapClient(own, own.users.other), imapClient(own, own.users.cc)];
+    try {
+      await Promise.all(clients.map((client) => client.connect()));
+      await clients[0]!.append('INBOX', `From: a@example.com\r\nTo: ${own.users.other.address}\r\nSubject: for other only\r\n\r\nhi\r\n`);
+      const counts: (number | undefined)[] = [];
+      for (const client of clients) {
+        const status = await client.status('INBOX', { messages: true });
+        counts.push(status ? status.messages : undefined);
+      }
+      expect(counts).toEqual([1, 0]);
+    } finally {
+      await Promise.all(clients.map((client) => client.logout().catch(() => client.close())));
+      await own.stop();
+    }
   });
 
   it('receives mail submitted to Postfix for its domain', async () => {
