@@ -198,9 +198,13 @@ describe('Inbox UI (stand-in host)', () => {
     // The strict CSP stays: data: pictures only, nothing remote.
     expect(srcdoc).toContain('img-src data: cid:');
     expect(srcdoc).toContain('src="cid:missing@acme.test"');
-    // The picture decodes after the frame's document is set: decode() waits for it (and fails for a broken one).
+    // The picture loads after the frame's document is set: shown means loaded with its size (a
+    // broken one never gets one). decode() is not used: Chromium under load rejected it with
+    // EncodingError for a picture that then showed.
     const logo = frame.contentFrame().locator('img[alt="Logo"]');
-    await expect.poll(() => logo.evaluate((img: HTMLImageElement) => img.decode().then(() => img.naturalWidth)), { timeout: 10_000 }).toBe(1);
+    await expect
+      .poll(() => logo.evaluate((img: HTMLImageElement) => `${img.complete} ${img.naturalWidth}x${img.naturalHeight}`), { timeout: 15_000 })
+      .toBe('true 1x1');
     await seeText(region, 'logo.png', 5_000);
     await seeText(region, 'in the message', 5_000);
     await region.getByRole('link', { name: 'Download logo.png', exact: true }).waitFor();
@@ -208,6 +212,7 @@ describe('Inbox UI (stand-in host)', () => {
   });
 
   it('shows HTML mail sanitised in a script-free sandbox: no script runs, remote content only on request', async () => {
+    await row(page, 'Order question #100000').click();
     const region = conversationRegion(page, 'Order question #100000');
     const frame = region.locator('iframe');
     await frame.waitFor();
