@@ -93,27 +93,12 @@ export const savedReplyRemovedSchema = z.object({
   reply: savedReplyRefSchema,
 });
 
-/** A desktop's round-robin proposal for a new conversation: the first one in folder order wins. Written by earlier versions; now part of `conversation.filed`. */
+/** A desktop's round-robin proposal for a new conversation: the first one in folder order wins. */
 export const conversationRoutedSchema = z.object({
   ...envelope,
   type: z.literal('conversation.routed'),
   conversation: conversationRefSchema,
   assignee: email,
-});
-
-/**
- * How a desktop's import filed a new conversation: its status (open; closed for an auto-reply or a
- * bounce) and, when routed round-robin, its assignee. Proposals: the first in folder order counts,
- * each field only while nobody has set it, so desktops whose import settings differ still agree.
- * The backlog of an "import all" is not proposed: it is history, and the team's filing wins there.
- */
-export const conversationFiledSchema = z.object({
-  ...envelope,
-  type: z.literal('conversation.filed'),
-  conversation: conversationRefSchema,
-  status: conversationStatusSchema,
-  seen: newestCustomerMailSchema.nullable(),
-  assignee: email.nullable(),
 });
 
 /** An agent added or renamed; `previousEmail` when their address changed. */
@@ -147,7 +132,6 @@ export const teamEventSchema = z.discriminatedUnion('type', [
   statusChangedSchema,
   assigneeChangedSchema,
   conversationRoutedSchema,
-  conversationFiledSchema,
   conversationBinnedSchema,
   agentSavedSchema,
   savedReplySavedSchema,

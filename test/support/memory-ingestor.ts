@@ -68,7 +68,7 @@ export class MemoryIngestor implements Ingestor {
     if (move.advanceTo !== undefined) cursor.lastUid = Math.max(cursor.lastUid, move.advanceTo);
     if (move.backfillBelow !== undefined) cursor.backfillBelowUid = move.backfillBelow;
     for (const listener of this.listeners) listener();
-    return { created: [], touched: [], backlog: false, duplicates, unparsed: 0 };
+    return { created: [], touched: [], duplicates, unparsed: 0 };
   }
 
   subjects(): string[] {

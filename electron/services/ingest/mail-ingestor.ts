@@ -167,10 +167,7 @@ export class MailIngestor implements Ingestor {
   ): Promise<IngestOutcome> {
     const { store } = this.deps;
     const channel = this.deps.channels.get(position.channelId);
-    // The backlog of an "import all" first sync is history, not work: it arrives closed, so years of
-    // old mail do not bury what customers write now (14 days of it stays open, as recent work).
-    const backlog = move.backfillBelow !== undefined && channel?.inbox.initialImport === 'all';
-    const outcome: IngestOutcome = { created: [], touched: [], backlog, duplicates: 0, unparsed: 0 };
+    const outcome: IngestOutcome = { created: [], touched: [], duplicates: 0, unparsed: 0 };
 
     // Raw bytes first, then parsing, both before the transaction: a SQLite write transaction must
     // not wait on disk streams or worker threads.
@@ -240,6 +237,9 @@ export class MailIngestor implements Ingestor {
     const touched = new Set<number>();
     const replied = new Set<number>();
     const skipped: Prepared[] = [];
+    // The backlog of an "import all" first sync is history, not work: it arrives closed, so years of
+    // old mail do not bury what customers write now (14 days of it stays open, as recent work).
+    const backlog = move.backfillBelow !== undefined && channel?.inbox.initialImport === 'all';
     try {
       store.transaction(() => {
         for (const item of prepared) {

@@ -22,8 +22,6 @@ export interface FetchedMessage {
 export interface IngestOutcome {
   /** Conversations created by this batch. */
   created: number[];
-  /** The batch was the backlog of an "import all" first sync: history, filed closed and unrouted. */
-  backlog: boolean;
   /** Conversations that received a message (including the created ones). */
   touched: number[];
   /** Messages that were already held (same UID, or the same message seen again) and skipped. */

@@ -52,35 +52,6 @@ describe('the team fold', () => {
     expect(manualBefore.conversations[C]?.assignee?.value).toBe('erin@example.com');
   });
 
-  it('a new conversation’s filing sets its status and assignee while nobody has: the first in folder order wins, an agent’s change before or after takes precedence', () => {
-    const seen = { second: '2026-12-03T08:00:00', count: 1 };
-    const filed = (status: 'open' | 'closed', assignee: string | null): TeamEvent => ({
-      ...base(),
-      type: 'conversation.filed',
-      conversation: C,
-      status,
-      seen,
-      assignee,
-    });
-    // One desktop filed C open and routed it to Carol; one that joined later filed it closed, unrouted.
-    const filings = [filed('open', 'carol@example.com'), filed('closed', null)];
-    const state = fold(ordered(filings));
-    expect(state.conversations[C]?.status).toMatchObject({ value: 'open', seen });
-    expect(state.conversations[C]?.assignee).toMatchObject({ value: 'carol@example.com', routed: true });
-    // An unrouted filing first leaves the assignee to a later proposal.
-    expect(fold(ordered([filed('closed', null), filed('open', 'dan@example.com')])).conversations[C]).toMatchObject({
-      status: { value: 'closed' },
-      assignee: { value: 'dan@example.com' },
-    });
-    const pending: TeamEvent = { ...base(), type: 'status.changed', conversation: C, status: 'pending', seen };
-    expect(fold(ordered([...filings, pending])).conversations[C]?.status?.value).toBe('pending');
-    expect(fold(ordered([pending, ...filings])).conversations[C]?.status?.value).toBe('pending');
-    // Customer mail after what the filing saw reopens a conversation filed closed, as after an agent's close.
-    const closed = fold(ordered([filed('closed', null)])).conversations[C]!.status;
-    expect(effectiveStatus(closed, { second: '2026-12-03T09:00:00', count: 1 })).toBe('open');
-    expect(effectiveStatus(closed, seen)).toBe('closed');
-  });
-
   it("pending local changes apply after the folder's events, and vanish into them once read back", () => {
     const mine: TeamEvent = { ...base(), type: 'status.changed', conversation: C, status: 'closed' };
     const theirs: TeamEvent = { ...base(), type: 'status.changed', conversation: C, status: 'pending' };

@@ -5,9 +5,8 @@ import type { AgentState, ConversationState, NewestCustomerMail, Snapshot, TeamE
  * The team's state as a deterministic fold of the folder's events in UID order. Every desktop that
  * applies the same events in the same order holds the same state:
  *  - status, assignee, bin (deleted/spam) and each saved reply: the last write wins (folder order);
- *  - a new conversation's filing (its import status, its round-robin assignee) is a proposal: each
- *    field counts only while nobody has set it, so the first in folder order wins and a later
- *    manual change overrides it;
+ *  - a round-robin proposal counts only while nobody has set the assignee yet, so the first one in
+ *    folder order wins and a later manual assignment overrides it;
  *  - notes are append-only, deduplicated by event id;
  *  - an event id seen before is ignored as a whole (an event appended twice counts once);
  *  - presence is not state: the caller shows it and lets it expire.
@@ -89,9 +88,6 @@ export function applyEvent(state: TeamState, ordered: OrderedEvent, touched: Tou
       else if (event.type === 'conversation.binned') conversation.bin = { value: event.bin, seen: event.seen, ...stamp };
       else if (event.type === 'conversation.routed') {
         if (!conversation.assignee) conversation.assignee = { value: event.assignee, routed: true, ...stamp };
-      } else if (event.type === 'conversation.filed') {
-        if (!conversation.assignee && event.assignee) conversation.assignee = { value: event.assignee, routed: true, ...stamp };
-        conversation.status ??= { value: event.status, seen: event.seen, ...stamp };
       } else if (!conversation.notes.some((note) => note.id === event.id)) {
         conversation.notes.push({ id: event.id, by: event.by, authorName: event.authorName, text: event.text, writtenAt: event.at });
       }

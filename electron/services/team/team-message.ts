@@ -40,11 +40,6 @@ function describe(message: TeamMessage): { subject: string; text: string } {
           ? `${who} assigned the conversation to ${message.assignee}${where}.`
           : `${who} moved the conversation back to the unassigned queue${where}.`,
       };
-    case 'conversation.filed':
-      return {
-        subject: `New conversation, ${message.status}${message.assignee ? `, routed to ${message.assignee}` : ''}${where}`,
-        text: `A new conversation was filed as ${message.status}${message.assignee ? ` and routed round-robin to ${message.assignee}` : ''}${where}.`,
-      };
     case 'conversation.routed':
       return { subject: `Routed to ${message.assignee}${where}`, text: `New conversation routed round-robin to ${message.assignee}${where}.` };
     case 'agent.saved':

@@ -247,8 +247,9 @@ export class TeamService {
         }
         const ordered: OrderedEvent = { uid: item.uid, serverAt: item.serverAt, event: item.message };
         applyEvent(state, ordered, touched);
-        const proposal = item.message.type === 'conversation.routed' || item.message.type === 'conversation.filed' ? item.message : undefined;
-        if (proposal?.assignee && state.conversations[proposal.conversation]?.assignee?.event === proposal.id) routed.push(proposal.assignee);
+        if (item.message.type === 'conversation.routed' && state.conversations[item.message.conversation]?.assignee?.event === item.message.id) {
+          routed.push(item.message.assignee);
+        }
         if (item.message.type === 'presence') this.notePresence(channelId, item.message);
       }
       repo.save(channelId, state, touched);
@@ -311,28 +312,19 @@ export class TeamService {
     if (unknown.length > 0 || replies.length > 0) this.queued(channelId);
   }
 
-  /**
-   * Mail was stored: team state waiting for it applies now, and each new conversation gets a filing
-   * proposal (its status and round-robin assignee), except the backlog of an "import all".
-   */
+  /** Mail was stored: team state waiting for it applies now, and new conversations get a round-robin proposal. */
   afterIngest(channelId: string, outcome: IngestOutcome): void {
     const { repo, store } = this.deps;
     const refs = new Set<string>();
     for (const id of outcome.touched) for (const ref of repo.refsIn(channelId, id)) refs.add(ref);
     let proposed = false;
-    for (const id of outcome.backlog ? [] : outcome.created) {
+    for (const id of outcome.created) {
       const conversation = store.conversation(id);
       const ref = repo.refOf(id);
-      if (!conversation || !ref || refs.has(ref)) continue;
-      const agent = conversation.assigneeId === null ? undefined : this.deps.agents.get(conversation.assigneeId);
-      repo.enqueue(channelId, {
-        ...this.envelope(),
-        type: 'conversation.filed',
-        conversation: ref,
-        status: conversation.status,
-        seen: repo.newestCustomerMail(id),
-        assignee: agent ? agent.email.toLowerCase() : null,
-      });
+      if (!conversation || conversation.assigneeId === null || !ref || refs.has(ref)) continue;
+      const agent = this.deps.agents.get(conversation.assigneeId);
+      if (!agent) continue;
+      repo.enqueue(channelId, { ...this.envelope(), type: 'conversation.routed', conversation: ref, assignee: agent.email.toLowerCase() });
       proposed = true;
     }
     if (refs.size > 0) this.projectAll(channelId, { conversations: refs, agents: new Set(), savedReplies: new Set() });
