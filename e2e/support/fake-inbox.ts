@@ -2,6 +2,7 @@ import type { Page, WebSocketRoute } from 'playwright-core';
 import { z } from 'zod';
 import { contract, isChannelName } from '../../shared/contract';
 import type { ConversationSummary, Message } from '../../shared/conversation';
+import { testMessage } from '../../renderer/src/features/inbox/test-message';
 
 /**
  * An in-memory stand-in for the inbox side of the host, spliced into the page's WebSocket: calls
@@ -51,27 +52,8 @@ export function generateConversations(count: number, channelId = 'fake-channel')
 }
 
 function messageFor(c: FakeConversation, id: number, extra: Partial<FakeMessage> = {}): FakeMessage {
-  return {
-    id,
-    conversationId: c.id,
-    direction: 'inbound',
-    kind: 'normal',
-    from: c.customer,
-    to: [{ name: 'Support', address: 'support@auxilium.test' }],
-    cc: [],
-    replyTo: [],
-    subject: c.subject,
-    date: c.lastMessageAt,
-    text: c.snippet,
-    html: null,
-    attachments: [],
-    parseError: null,
-    authorAgentId: null,
-    sentBy: null,
-    answeredOnServer: false,
-    delivery: null,
-    ...extra,
-  };
+  const to = [{ name: 'Support', address: 'support@auxilium.test' }];
+  return testMessage({ id, conversationId: c.id, from: c.customer, to, subject: c.subject, date: c.lastMessageAt, text: c.snippet, ...extra });
 }
 
 /** Before something is added to a conversation from the list: its customer's first mail, as the pane shows it. */

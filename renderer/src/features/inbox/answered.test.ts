@@ -1,29 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../../../shared/conversation';
 import { answeredWithoutReply } from './answered';
+import { testMessage } from './test-message';
 
 function message(id: number, direction: Message['direction'], extra: Partial<Message> = {}): Message {
-  return {
-    id,
-    conversationId: 1,
-    direction,
-    kind: 'normal',
-    from: { name: '', address: 'carol@example.com' },
-    to: [],
-    cc: [],
-    replyTo: [],
-    subject: 'Hi',
-    date: `2026-11-20T09:00:0${id}.000Z`,
-    text: '',
-    html: null,
-    attachments: [],
-    parseError: null,
-    authorAgentId: null,
-    sentBy: null,
-    answeredOnServer: false,
-    delivery: null,
-    ...extra,
-  };
+  return testMessage({ id, direction, from: { name: '', address: 'carol@example.com' }, date: `2026-11-20T09:00:0${id}.000Z`, ...extra });
 }
 
 const failed = { state: 'failed' as const, error: null, attempts: 1, nextAttemptAt: null, refused: [], filing: null };

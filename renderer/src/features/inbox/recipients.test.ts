@@ -1,29 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../../../shared/conversation';
 import { notTheCustomer, replyRecipients, replyTarget } from './recipients';
+import { testMessage } from './test-message';
 
 function message(extra: Partial<Message>): Message {
-  return {
-    id: 1,
-    conversationId: 1,
-    direction: 'inbound',
-    kind: 'normal',
-    from: { name: 'Carol', address: 'carol@example.com' },
-    to: [{ name: 'Support', address: 'support@acme.test' }],
-    cc: [],
-    replyTo: [],
-    subject: 'Hi',
-    date: '2026-11-20T09:00:00.000Z',
-    text: '',
-    html: null,
-    attachments: [],
-    parseError: null,
-    authorAgentId: null,
-    sentBy: null,
-    answeredOnServer: false,
-    delivery: null,
-    ...extra,
-  };
+  return testMessage({ to: [{ name: 'Support', address: 'support@acme.test' }], ...extra });
 }
 
 const conversation = { customer: { name: 'Carol', address: 'carol@example.com' } };

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ConversationDetail, ConversationSummary, Message } from '../../../../shared/conversation';
+import { testMessage } from './test-message';
 
 /**
  * The zustand stores behind triage (list, selection, bulk actions), the open conversation (close and
@@ -303,27 +304,8 @@ describe('composer store', () => {
 
   describe('recipients, forward and collisions', () => {
     function message(id: number, extra: Partial<Message> = {}): Message {
-      return {
-        id,
-        conversationId: 8,
-        direction: 'inbound',
-        kind: 'normal',
-        from: { name: 'Carol', address: 'c8@example.com' },
-        to: [],
-        cc: [],
-        replyTo: [],
-        subject: 'Question 8',
-        date: '2026-12-01T10:00:00.000Z',
-        text: 'Hello',
-        html: null,
-        attachments: [],
-        parseError: null,
-        authorAgentId: null,
-        sentBy: null,
-        answeredOnServer: false,
-        delivery: null,
-        ...extra,
-      };
+      const from = { name: 'Carol', address: 'c8@example.com' };
+      return testMessage({ id, conversationId: 8, from, subject: 'Question 8', date: '2026-12-01T10:00:00.000Z', text: 'Hello', ...extra });
     }
     const sent = () => calls.filter((c) => c.channel === 'conversations:send-reply').map((c) => c.input);
 
