@@ -7,16 +7,20 @@ import { hasRemoteContent, mailSrcdoc, ownHtmlFragment, type MailFrame } from '.
 
 const NO_IMAGES: ReadonlyMap<string, string> = new Map();
 
-/** The message's own pictures its HTML names by `cid:` (Content-ID → data: URL); none until they arrive. */
-function useInlineImages(messageId: number, html: string): ReadonlyMap<string, string> {
-  const [images, setImages] = useState(NO_IMAGES);
+/**
+ * The message's own pictures its HTML names by `cid:` (Content-ID → data: URL); undefined while they
+ * are being fetched. The frame gets its document only then: setting it twice in quick succession
+ * (first with cid: links, then with the pictures) has left Chromium showing the picture broken.
+ */
+function useInlineImages(messageId: number, html: string): ReadonlyMap<string, string> | undefined {
   const wanted = /cid:/i.test(html);
+  const [images, setImages] = useState<ReadonlyMap<string, string> | undefined>(wanted ? undefined : NO_IMAGES);
   useEffect(() => {
-    setImages(NO_IMAGES);
+    setImages(wanted ? undefined : NO_IMAGES);
     if (!wanted) return;
     let alive = true;
     void invoke('messages:get-inline-images', { id: messageId }).then((result) => {
-      if (alive && result.ok) setImages(new Map(result.value.map((image) => [image.contentId, image.dataUrl])));
+      if (alive) setImages(result.ok ? new Map(result.value.map((image) => [image.contentId, image.dataUrl])) : NO_IMAGES);
     });
     return () => {
       alive = false;
@@ -115,7 +119,7 @@ export function HtmlBody({ html, title, messageId }: { html: string; title: stri
   const [showQuoted, setShowQuoted] = useState(false);
   const inlineImages = useInlineImages(messageId, html);
   const remote = useMemo(() => hasRemoteContent(html), [html]);
-  const frame = useMemo(() => mailSrcdoc(html, allowRemote, inlineImages, showQuoted), [html, allowRemote, inlineImages, showQuoted]);
+  const frame = useMemo(() => mailSrcdoc(html, allowRemote, inlineImages ?? NO_IMAGES, showQuoted), [html, allowRemote, inlineImages, showQuoted]);
   const frameRef = useRef<HTMLIFrameElement>(null);
   const height = useMailFrameHeight(frameRef, frame);
   const frameId = useId();
@@ -134,7 +138,7 @@ export function HtmlBody({ html, title, messageId }: { html: string; title: stri
         id={frameId}
         className="message-frame"
         sandbox="allow-popups allow-popups-to-escape-sandbox"
-        srcDoc={frame.srcdoc}
+        srcDoc={inlineImages === undefined ? undefined : frame.srcdoc}
         title={title}
         referrerPolicy="no-referrer"
         style={{ height }}
